@@ -1,0 +1,55 @@
+# Liaison: `make run` starts the two-node demo, `make test` runs the tests.
+# Both create .venv and keep it in step with pyproject.toml and requirements.lock.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format check bench clean-demo chromium messages
+
+run: $(STAMP)
+	$(BIN)/liaison demo
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test
+	LIAISON_DATA_DIR=$$(mktemp -d) $(BIN)/liaison makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/screening.py
+
+messages: $(STAMP)
+	cd liaison && ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file
+	cd liaison && ../$(BIN)/liaison compilemessages
+
+$(STAMP): pyproject.toml requirements.lock
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Browser tests drive Debian's Chromium; install it when missing (Playwright's own
+# browser download is not used: nodes and CI may have no internet).
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium package for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	}
+
+clean-demo:
+	rm -rf .demo

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from liaison.accounts.roles import ROLE_CAPABILITIES
+from liaison.config import NodeIdentity, load_node_identity, write_node_identity
+from liaison.core.demo import DEMO_NODES, DEMO_PASSWORD, DemoNode
+
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+class Command(BaseCommand):
+    help = (
+        "Start two linked demo nodes on loopback (ma on :8001, fr on :8002) with synthetic "
+        "data, on SQLite in .demo/<node>; runs until Ctrl-C. A second run reuses the data."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dir", default=".demo", help="Where the nodes' data directories go.")
+        parser.add_argument(
+            "--ports",
+            default=",".join(str(node.port) for node in DEMO_NODES),
+            help="Ports of the ma and fr nodes, comma-separated.",
+        )
+        parser.add_argument(
+            "--exit-when-ready",
+            action="store_true",
+            help="Stop both nodes once they answer (for checks and scripts).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        base = Path(options["dir"]).resolve()
+        nodes = _nodes_on_ports(options["ports"])
+        for node in nodes:
+            self._prepare(node, base / node.node_id)
+        servers = [self._start(node, base / node.node_id) for node in nodes]
+        try:
+            self._wait_until_ready(servers)
+            self._print_welcome(base, nodes)
+            if not options["exit_when_ready"]:
+                self._wait_for_exit(servers)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping both nodes…")
+        finally:
+            _stop(servers)
+        self.stdout.write("Both nodes stopped. Data kept in " + str(base))
+
+    def _prepare(self, node: DemoNode, data_dir: Path) -> None:
+        if not (data_dir / "node.toml").exists():
+            write_node_identity(data_dir, NodeIdentity(node.node_id, node.agency, node.country))
+        elif load_node_identity(data_dir).node_id != node.node_id:
+            raise CommandError(f"{data_dir} belongs to another node; move it away first.")
+        for command in (["migrate", "--noinput", "-v", "0"], ["demo_seed"]):
+            result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                [sys.executable, "-m", "liaison.cli", *command],
+                env=_node_env(data_dir),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise CommandError(
+                    f"{node.node_id}: `liaison {' '.join(command)}` failed:\n{result.stderr}"
+                )
+
+    def _start(self, node: DemoNode, data_dir: Path) -> tuple[DemoNode, subprocess.Popen[bytes]]:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "liaison.cli", "serve", "--port", str(node.port)],
+            env=_node_env(data_dir),
+        )
+        return node, process
+
+    def _wait_until_ready(self, servers: list[tuple[DemoNode, subprocess.Popen[bytes]]]) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        for node, process in servers:
+            while not _healthy(node):
+                if process.poll() is not None:
+                    raise CommandError(
+                        f"Node {node.node_id} exited with {process.returncode}; "
+                        f"is port {node.port} already in use?"
+                    )
+                if time.monotonic() > deadline:
+                    raise CommandError(f"Node {node.node_id} did not answer on :{node.port}.")
+                time.sleep(0.2)
+
+    def _print_welcome(self, base: Path, nodes: list[DemoNode]) -> None:
+        write = self.stdout.write
+        write(self.style.SUCCESS("\nLiaison demo is running (synthetic data only).\n"))
+        for node in nodes:
+            write(f"  {node.node_id}  {node.agency}: http://127.0.0.1:{node.port}/")
+        write(f"\nLogins (password for all: {DEMO_PASSWORD}; demo accounts skip 2FA):")
+        for role in ROLE_CAPABILITIES:
+            names = "   ".join(f"{n.node_id}-{role.replace('_', '-')}" for n in DEMO_NODES)
+            write(f"  {role:<16} {names}")
+        write(f"\nCommands on a node: LIAISON_DATA_DIR={base}/fr liaison …")
+        write("Press Ctrl-C to stop both nodes.")
+
+    def _wait_for_exit(self, servers: list[tuple[DemoNode, subprocess.Popen[bytes]]]) -> None:
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        while True:
+            for node, process in servers:
+                if process.poll() is not None:
+                    raise CommandError(f"Node {node.node_id} stopped ({process.returncode}).")
+            time.sleep(0.5)
+
+
+def _nodes_on_ports(ports: str) -> list[DemoNode]:
+    try:
+        numbers = [int(port) for port in ports.split(",")]
+    except ValueError:
+        raise CommandError(f"--ports {ports!r}: give two port numbers, e.g. 8001,8002.") from None
+    if len(numbers) != len(DEMO_NODES) or not all(0 < port < 65536 for port in numbers):
+        raise CommandError(f"--ports {ports!r}: give two port numbers, e.g. 8001,8002.")
+    return [replace(node, port=port) for node, port in zip(DEMO_NODES, numbers, strict=True)]
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _node_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
+    env.pop("DATABASE_URL", None)  # the demo is SQLite only, whatever the shell says
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        LIAISON_DATA_DIR=str(data_dir),
+        LIAISON_DEMO="1",
+        LIAISON_HTTPS="0",
+        LIAISON_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    return env
+
+
+def _healthy(node: DemoNode) -> bool:
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - fixed loopback URL
+            f"http://127.0.0.1:{node.port}/healthz", timeout=2
+        ) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _stop(servers: list[tuple[DemoNode, subprocess.Popen[bytes]]]) -> None:
+    for _node, process in servers:
+        if process.poll() is None:
+            process.terminate()
+    for _node, process in servers:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+logger = logging.getLogger("liaison.serve")
+
+
+class Command(BaseCommand):
+    help = "Run this node: the web server (waitress) and its background workers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from liaison.wsgi import application
+
+        logger.info(
+            "node %s serving on http://%s:%s", settings.NODE_ID, options["host"], options["port"]
+        )
+        serve(
+            application,
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            ident="liaison",
+            clear_untrusted_proxy_headers=True,
+        )

@@ -1,0 +1,93 @@
+"""Arabic script to consonant skeleton keys that Latin spellings of the same name also reach.
+
+Short vowels are not written in Arabic, so the shared ground between scripts is the consonant
+skeleton. Each letter maps to the class of Latin spellings it produces (ش -> S for sh/ch,
+ق/ك/غ -> k for q/k/g/gh...). Letters that two reading traditions pronounce differently
+(ث ذ ض ظ: Arabic th/dh/d/z, Persian/Turkish/Egyptian s/z) give a second key.
+"""
+
+from __future__ import annotations
+
+_COMMON = {
+    "ب": "b",
+    "پ": "b",
+    "ت": "t",
+    "ط": "t",
+    "ٹ": "t",
+    "ج": "j",
+    "چ": "S",
+    "ژ": "j",
+    "ح": "h",
+    "خ": "x",
+    "د": "d",
+    "ڈ": "d",
+    "ر": "r",
+    "ڑ": "r",
+    "ز": "z",
+    "س": "s",
+    "ص": "s",
+    "ش": "S",
+    "غ": "k",
+    "ف": "f",
+    "ڤ": "f",
+    "ق": "k",
+    "ڨ": "k",
+    "ك": "k",
+    "گ": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ں": "n",
+    "ه": "h",
+}
+# Letters read differently by Arabic and by Persian/Turkish/Egyptian convention.
+_ARABIC_READING = {"ث": "t", "ذ": "d", "ض": "d", "ظ": "z"}
+_OTHER_READING = {"ث": "s", "ذ": "z", "ض": "z", "ظ": "z"}
+_AMBIGUOUS = frozenset(_ARABIC_READING)
+# Weak letters (alef, waw, yeh as vowels), ayn and hamza have no stable Latin spelling.
+_VOWELS = frozenset("اويءؤئع")
+
+
+def _key(word: str, reading: dict[str, str]) -> str:
+    out: list[str] = []
+    last = len(word) - 1
+    for i, ch in enumerate(word):
+        if i == 0 and ch == "و":
+            out.append("w")  # word-initial waw is a consonant: Walid, Ouahbi
+        elif i == 0 and ch == "ي":
+            out.append("y")  # likewise yeh: Youssef, Yahya
+        elif i == last and ch in "هح":
+            continue  # final ta marbuta/heh/hah: Fatima/Fatimah, Saleh/Sala both occur
+        elif ch in _VOWELS:
+            continue
+        else:
+            out.append(_COMMON.get(ch) or reading.get(ch, ""))
+    return collapse("".join(out))
+
+
+def collapse(key: str) -> str:
+    """Drop repeated classes: shadda and Latin double letters (Mohammed, Abderrahmane)."""
+    if len(key) < 2:
+        return key
+    out = [key[0]]
+    for ch in key[1:]:
+        if ch != out[-1]:
+            out.append(ch)
+    return "".join(out)
+
+
+def keys(word: str) -> tuple[str, ...]:
+    """Skeleton keys of one normalised Arabic word; the first is the Arabic reading."""
+    primary = _key(word, _ARABIC_READING)
+    if not _AMBIGUOUS.intersection(word):
+        return (primary,)
+    other = _key(word, _OTHER_READING)
+    return (primary,) if other == primary else (primary, other)
+
+
+def lead(word: str) -> str:
+    """First-sound class, for matching initials against full words."""
+    ch = word[0]
+    if ch in "اعءؤئ":
+        return "a"
+    return _COMMON.get(ch) or _ARABIC_READING.get(ch) or {"و": "w", "ي": "y"}.get(ch, "?")

@@ -1,0 +1,88 @@
+"""Latin spellings (French, English, Persian-English conventions) to consonant skeleton keys.
+
+Digraphs are read first (sh/ch/sch -> S, kh -> x, gh -> k, dj -> j, dh -> d, th -> t, ou -> U),
+then vowels are dropped and doubled letters collapsed, so Mohamed/Muhammad/Mohammed all give
+"mhmd" and Youssef/Yusuf/Youcef give "ysf". A bare g is ambiguous (Gamal for جمال, Gomri for
+القمري, Ghali for غالي), so words with one get a second key with g read as j.
+"""
+
+from __future__ import annotations
+
+import re
+
+from liaison.matching.arabic import collapse
+
+_SYMBOLS = re.compile(
+    r"sch|tch|sh|ch|zh|kh|gh|dj|dh|th|ph|ck|gu(?=[eiy])|ou|c(?=[eiy])|[a-z]",
+)
+_DIGRAPH = {
+    "sch": "S",
+    "tch": "S",
+    "sh": "S",
+    "ch": "S",
+    "zh": "j",
+    "kh": "x",
+    "gh": "k",
+    "dj": "j",
+    "dh": "d",
+    "th": "t",
+    "ph": "f",
+    "ck": "k",
+    "gu": "k",
+    "ou": "U",
+    "c": "k",
+    "q": "k",
+    "p": "b",
+    "x": "ks",
+    "g": "G",
+    "y": "Y",
+    "w": "W",
+    "v": "W",
+}
+_VOWEL = frozenset("aeiouUWY")
+
+
+def _symbols(word: str) -> list[str]:
+    out: list[str] = []
+    for m in _SYMBOLS.finditer(word):
+        tok = m.group()
+        if tok == "c" and m.end() < len(word) and word[m.end()] in "eiy":
+            out.append("s")  # French soft c: Hocine, Youcef
+        else:
+            out.append(_DIGRAPH.get(tok, tok))
+    return out
+
+
+def _consonants(symbols: list[str]) -> str:
+    out: list[str] = []
+    last = len(symbols) - 1
+    for i, s in enumerate(symbols):
+        next_is_vowel = i < last and symbols[i + 1][0] in "aeiouUY"
+        if i == 0 and s in "UW" and next_is_vowel:
+            out.append("w")  # Ouahbi/Wahbi, Ouardi/Wardi, Vahid
+        elif i == 0 and s == "Y" and next_is_vowel:
+            out.append("y")
+        elif s == "h" and i == last and i > 0 and symbols[i - 1] in _VOWEL:
+            continue  # final h after a vowel: Fatimah/Fatima, Abdallah/Abdalla
+        elif s in _VOWEL:
+            continue
+        else:
+            out.append(s)
+    return "".join(out)
+
+
+def keys(word: str) -> tuple[str, ...]:
+    """Skeleton keys of one lower-case ASCII word; the first reads a bare g as k."""
+    skeleton = _consonants(_symbols(word))
+    primary = collapse(skeleton.replace("G", "k"))
+    if "G" not in skeleton:
+        return (primary,)
+    return (primary, collapse(skeleton.replace("G", "j")))
+
+
+def lead(word: str) -> str:
+    """First-sound class, for matching initials against full words."""
+    first = _symbols(word)[0]
+    if first in "aeiouU":
+        return "a"
+    return {"G": "k", "Y": "y", "W": "w"}.get(first, first[0])

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from liaison.api import api
+
+urlpatterns = [
+    path("", include("liaison.core.urls")),
+    path("accounts/", include("liaison.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "liaison.core.views.bad_request"
+handler403 = "liaison.core.views.permission_denied"
+handler404 = "liaison.core.views.page_not_found"
+handler500 = "liaison.core.views.server_error"

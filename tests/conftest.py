@@ -1,0 +1,67 @@
+"""The test cast: named users of this node's agency and of a partner's, one per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from liaison.accounts.models import Agency, User
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def agency(db: None) -> Agency:
+    return Agency.objects.create(name="Sûreté nationale (test)", country="MA", node_id="ma")
+
+
+@pytest.fixture
+def partner_agency(db: None) -> Agency:
+    return Agency.objects.create(name="Police nationale (test)", country="FR", node_id="fr")
+
+
+@pytest.fixture
+def make_user(agency: Agency) -> Callable[..., User]:
+    def make(username: str, *roles: str, with_device: bool = True, **extra: object) -> User:
+        extra.setdefault("agency", agency)
+        user = User.objects.create_user(username=username, password=PASSWORD, **extra)
+        user.groups.set(Group.objects.filter(name__in=roles))
+        if with_device:
+            TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        return user
+
+    return make
+
+
+def code_for(device: TOTPDevice) -> str:
+    """The code an authenticator app holding this device's key shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def current_code(user: User) -> str:
+    return code_for(TOTPDevice.objects.get(user=user, confirmed=True))
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    """A client signed in the real way: password, then the current TOTP code."""
+
+    def sign_in(user: User) -> Client:
+        client = Client()
+        response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        response = client.post("/accounts/2fa/", {"token": current_code(user)})
+        assert response.status_code == 302 and "/accounts/" not in response["Location"]
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def officer(make_user: Callable[..., User]) -> User:
+    return make_user("officer", "officer")

@@ -1,0 +1,13 @@
+"""Test settings: the real settings module, with the environment a test run needs."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LIAISON_HTTPS", "0")
+os.environ.setdefault("LIAISON_DATA_DIR", tempfile.mkdtemp(prefix="liaison-test-"))
+os.environ.setdefault("LIAISON_NODE_ID", "ma")
+os.environ.setdefault("LIAISON_AGENCY", "Test service")
+os.environ.setdefault("LIAISON_COUNTRY", "MA")
+os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from liaison.settings import *  # noqa: E402, F403
