@@ -74,11 +74,11 @@ def nomenklatura_scorer() -> Scorer | None:
     """nomenklatura logic-v2 name score, when it is installed (optional, never a dependency)."""
     try:
         from followthemoney import model
-        from nomenklatura.matching import LogicV2
+        from nomenklatura.matching import LogicV2, ScoringConfig
     except ImportError:
         return None
 
-    config = LogicV2.default_config()
+    config = ScoringConfig.defaults()
 
     def score(a: str, b: str) -> float:
         ea = model.make_entity("Person")
@@ -125,7 +125,7 @@ def throughput(rows: Sequence[dict[str, str]]) -> tuple[float, float]:
 
 def show_errors(rows: Sequence[dict[str, str]], n: int, threshold: float) -> None:
     scored = [(compare_names(r["name_a"], r["name_b"]), r) for r in rows]
-    fns = sorted((x for x in scored if x[1]["label"] == "1" and x[0] < threshold), key=_k)
+    fns = sorted((x for x in scored if x[1]["label"] == "1" and x[0] < threshold), key=_k)[::-1]
     fps = sorted((x for x in scored if x[1]["label"] == "0" and x[0] >= threshold), key=_k)
     for title, items in (("false negatives", fns[:n]), ("false positives", fps[-n:])):
         print(f"\n{title} (of {len(fns) if 'neg' in title else len(fps)})")

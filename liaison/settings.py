@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "ninja",
     "liaison.core",
     "liaison.accounts",
+    "liaison.audit",
+    "liaison.registry",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,8 @@ from liaison.api import api
 urlpatterns = [
     path("", include("liaison.core.urls")),
     path("accounts/", include("liaison.accounts.urls")),
+    path("audit/", include("liaison.audit.urls")),
+    path("registry/", include("liaison.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

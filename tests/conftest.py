@@ -53,7 +53,9 @@ def login() -> Callable[[User], Client]:
 
     def sign_in(user: User) -> Client:
         client = Client()
-        response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        response = client.post(
+            "/accounts/login/", {"username": user.username, "password": PASSWORD}
+        )
         assert response.status_code == 302, response.content[:500]
         response = client.post("/accounts/2fa/", {"token": current_code(user)})
         assert response.status_code == 302 and "/accounts/" not in response["Location"]

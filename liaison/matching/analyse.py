@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -15,12 +16,18 @@ TokenKind = Literal["name", "particle", "initial"]
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One name part: its display text, its skeleton keys and its role in the name."""
+    """One name part: display text, skeleton keys and its role in the name.
+
+    ``keys`` are equally good readings of the part; ``loose`` are readings that need a
+    guess about the spelling (a glued article or particle, ta marbuta read as t), which
+    count a little less when they are the ones that match.
+    """
 
     text: str
     keys: tuple[str, ...]
     kind: TokenKind
     lead: str
+    loose: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,29 +41,51 @@ class AnalysedName:
     joined: tuple[str, ...]
 
 
-def _name(text: str, keys: tuple[str, ...], lead: str) -> Token:
+def _fill(keys: tuple[str, ...]) -> tuple[str, ...]:
     # A word of vowels only (Aya, ايه) still needs a non-empty key to compare.
-    return Token(text, tuple(k or "a" for k in keys), "name", lead)
+    return tuple(k or "a" for k in keys)
 
 
-def _prefixed(prefix: str, token: Token) -> Token:
-    keys = tuple(collapse(prefix + k) for k in token.keys)
-    return Token(token.text, keys, "name", token.lead)
+def _distinct(keys: tuple[str, ...], exclude: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for k in _fill(keys) if k not in exclude))
 
 
-def _suffixed(head: Token, tail_key: str, text: str) -> Token:
+def _token(
+    text: str, keys: tuple[str, ...], lead: str, loose: tuple[str, ...] = (), prefix: str = ""
+) -> Token:
+    if prefix:
+        keys = tuple(collapse(prefix + k) for k in keys)
+        loose = tuple(collapse(prefix + k) for k in loose)
+    keys = tuple(dict.fromkeys(_fill(keys)))
+    return Token(text, keys, "name", lead, _distinct(loose, keys))
+
+
+def _suffixed(head: Token, tail_key: str, text: str, construct: bool = False) -> Token:
+    # In "Hibat Allah" the ta marbuta of the head is pronounced (and written) as t.
+    heads = head.keys + head.loose
     keys = tuple(collapse(k + tail_key) for k in head.keys)
-    return Token(f"{head.text} {text}", keys, "name", head.lead)
+    extra = tuple(collapse(k + "t" + tail_key) for k in heads) if construct else ()
+    loose = tuple(collapse(k + tail_key) for k in head.loose) + extra
+    return Token(f"{head.text} {text}", keys, "name", head.lead, _distinct(loose, keys))
+
+
+# Latin words that begin with a glued article or particle (Elyousfi, Lmalki, Benhamouda,
+# Bouhadja, Ouldali): the bare rest is a loose reading.
+_LATIN_GLUED = re.compile(r"^(?:[ae]l(?=[^aeiou]..)|l(?=[^aeiouy].)|ben(?=..)|bou(?=...))")
 
 
 def _latin_word(word: str) -> Token:
     if len(word) == 1:
         return Token(word, (latin.lead(word),), "initial", latin.lead(word))
-    glued = particles.LATIN_ABD_GLUED.match(word)
-    if glued and len(word) > glued.end() + 1 and not particles.LATIN_ABD_HEAD.match(word):
-        rest = word[glued.end() :]
-        return _prefixed("bd", Token(word, latin.keys(rest), "name", "a"))
-    return _name(word, latin.keys(word), latin.lead(word))
+    if word in particles.LATIN_ABBREVIATIONS:
+        full = particles.LATIN_ABBREVIATIONS[word]
+        return _token(word, latin.keys(full), latin.lead(full))
+    glued_abd = particles.LATIN_ABD_GLUED.match(word)
+    if glued_abd and len(word) > glued_abd.end() + 1:
+        return _token(word, latin.keys(word[glued_abd.end() :]), "a", prefix="bd")
+    glued = _LATIN_GLUED.match(word)
+    loose = latin.keys(word[glued.end() :]) if glued else ()
+    return _token(word, latin.keys(word), latin.lead(word), loose)
 
 
 def _latin_parts(text: str) -> list[Token]:
@@ -68,8 +97,7 @@ def _latin_parts(text: str) -> list[Token]:
         if word in particles.LATIN_ARTICLES:
             continue
         if abd_pending is not None and word not in particles.LATIN_KIN:
-            head = f"{abd_pending} {word}"
-            out.append(_prefixed("bd", Token(head, latin.keys(word), "name", "a")))
+            out.append(_token(f"{abd_pending} {word}", latin.keys(word), "a", prefix="bd"))
             abd_pending = None
         elif particles.LATIN_ABD_HEAD.match(word):
             abd_pending = word
@@ -82,7 +110,7 @@ def _latin_parts(text: str) -> list[Token]:
         else:
             out.append(_latin_word(word))
     if abd_pending is not None:
-        out.append(_name(abd_pending, ("bd",), "a"))
+        out.append(_token(abd_pending, ("bd",), "a"))
     return out
 
 
@@ -91,13 +119,23 @@ def _strip_article(word: str) -> str:
     return word[2:] if word.startswith(art) and len(word) > 3 else word
 
 
+def _arabic_token(text: str, bare: str, prefix: str = "") -> Token:
+    # The article may be part of the name itself (الياس Ilyas, الهام Ilham) or written
+    # glued in Latin (Lmalki), and a final ta marbuta is often spelt -et (Hayet, Izzet).
+    loose: tuple[str, ...] = ()
+    if bare != text and not prefix:
+        loose += arabic.keys(text)
+    if bare.endswith("ه") and len(bare) > 2:
+        loose += tuple(k + "t" for k in arabic.keys(bare[:-1]))
+    lead = "a" if prefix else arabic.lead(bare)
+    return _token(text, arabic.keys(bare), lead, loose, prefix)
+
+
 def _arabic_word(word: str) -> Token:
     abd = particles.ARABIC_ABD + particles.ARABIC_ARTICLE
     if word.startswith(abd) and len(word) > len(abd) + 1:
-        rest = word[len(abd) :]
-        return _prefixed("bd", Token(word, arabic.keys(rest), "name", "a"))
-    bare = _strip_article(word)
-    return _name(word, arabic.keys(bare), arabic.lead(bare))
+        return _arabic_token(word, word[len(abd) :], prefix="bd")
+    return _arabic_token(word, _strip_article(word))
 
 
 def _arabic_parts(text: str) -> list[Token]:
@@ -106,20 +144,21 @@ def _arabic_parts(text: str) -> list[Token]:
     for word in tokens(normalise_arabic(text)):
         if word == particles.ARABIC_ARTICLE:
             continue
-        bare = _strip_article(word)
         if abd_pending:
-            out.append(_prefixed("bd", Token(f"عبد {word}", arabic.keys(bare), "name", "a")))
+            out.append(_arabic_token(f"عبد {word}", _strip_article(word), prefix="bd"))
             abd_pending = False
         elif word == particles.ARABIC_ABD:
             abd_pending = True
         elif word in particles.ARABIC_KIN:
             out.append(Token(word, (particles.ARABIC_KIN[word],), "particle", "?"))
         elif out and out[-1].kind == "name" and word in particles.ARABIC_TAILS:
-            out[-1] = _suffixed(out[-1], "dn" if "دين" in word else "l", word)
+            tail = "dn" if "دين" in word else "l"
+            construct = out[-1].text.endswith("ه")
+            out[-1] = _suffixed(out[-1], tail, word, construct)
         else:
             out.append(_arabic_word(word))
     if abd_pending:
-        out.append(_name(particles.ARABIC_ABD, ("bd",), "a"))
+        out.append(_token(particles.ARABIC_ABD, ("bd",), "a"))
     return out
 
 

@@ -41,7 +41,7 @@ _COMMON = {
     "ه": "h",
 }
 # Letters read differently by Arabic and by Persian/Turkish/Egyptian convention.
-_ARABIC_READING = {"ث": "t", "ذ": "d", "ض": "d", "ظ": "z"}
+_ARABIC_READING = {"ث": "t", "ذ": "d", "ض": "d", "ظ": "d"}
 _OTHER_READING = {"ث": "s", "ذ": "z", "ض": "z", "ظ": "z"}
 _AMBIGUOUS = frozenset(_ARABIC_READING)
 # Weak letters (alef, waw, yeh as vowels), ayn and hamza have no stable Latin spelling.

@@ -2,8 +2,9 @@
 
 Digraphs are read first (sh/ch/sch -> S, kh -> x, gh -> k, dj -> j, dh -> d, th -> t, ou -> U),
 then vowels are dropped and doubled letters collapsed, so Mohamed/Muhammad/Mohammed all give
-"mhmd" and Youssef/Yusuf/Youcef give "ysf". A bare g is ambiguous (Gamal for جمال, Gomri for
-القمري, Ghali for غالي), so words with one get a second key with g read as j.
+"mhmd" and Youssef/Yusuf/Youcef give "ysf". Some spellings stand for two sounds: a bare g
+(Gamal for جمال, Gomri for القمري), dh (ذ ض ظ, written z in Persian and Egyptian usage: Kadhimi
+and Kazimi) and th (ث, written s: Uthman and Usman). Words with one get a second key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from liaison.matching.arabic import collapse
 
 _SYMBOLS = re.compile(
-    r"sch|tch|sh|ch|zh|kh|gh|dj|dh|th|ph|ck|gu(?=[eiy])|ou|c(?=[eiy])|[a-z]",
+    r"sch|tch|sh|ch|zh|kh|gh|dj|dh|th|ph|ck|gu(?=[eiy])|ou|oo|ee|c(?=[eiy])|[a-z]",
 )
 _DIGRAPH = {
     "sch": "S",
@@ -24,12 +25,14 @@ _DIGRAPH = {
     "kh": "x",
     "gh": "k",
     "dj": "j",
-    "dh": "d",
-    "th": "t",
+    "dh": "D",
+    "th": "T",
     "ph": "f",
     "ck": "k",
     "gu": "k",
     "ou": "U",
+    "oo": "U",
+    "ee": "i",
     "c": "k",
     "q": "k",
     "p": "b",
@@ -40,6 +43,8 @@ _DIGRAPH = {
     "v": "W",
 }
 _VOWEL = frozenset("aeiouUWY")
+# Ambiguous symbols: first reading (the Arabic-convention one), second reading.
+_READINGS = (str.maketrans("GDT", "kdt"), str.maketrans("GDT", "jzs"))
 
 
 def _symbols(word: str) -> list[str]:
@@ -72,12 +77,11 @@ def _consonants(symbols: list[str]) -> str:
 
 
 def keys(word: str) -> tuple[str, ...]:
-    """Skeleton keys of one lower-case ASCII word; the first reads a bare g as k."""
+    """Skeleton keys of one lower-case ASCII word; the first is the Arabic-convention one."""
     skeleton = _consonants(_symbols(word))
-    primary = collapse(skeleton.replace("G", "k"))
-    if "G" not in skeleton:
-        return (primary,)
-    return (primary, collapse(skeleton.replace("G", "j")))
+    primary = collapse(skeleton.translate(_READINGS[0]))
+    other = collapse(skeleton.translate(_READINGS[1]))
+    return (primary,) if other == primary else (primary, other)
 
 
 def lead(word: str) -> str:
@@ -85,4 +89,4 @@ def lead(word: str) -> str:
     first = _symbols(word)[0]
     if first in "aeiouU":
         return "a"
-    return {"G": "k", "Y": "y", "W": "w"}.get(first, first[0])
+    return {"G": "k", "Y": "y", "W": "w", "D": "d", "T": "t"}.get(first, first[0])

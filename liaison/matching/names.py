@@ -7,30 +7,59 @@ from rapidfuzz.distance import Indel
 from liaison.matching.analyse import AnalysedName, Token, analyse
 from liaison.matching.types import NameMatch, TokenPair
 
-# A part present in one name only (a middle name, a second family name, "Haj") costs this
-# share of a fully mismatched part: records often drop parts, they rarely change them.
-MISSING_WEIGHT = 0.35
+# A part present in one name only costs this share of a fully mismatched part: records
+# drop parts more often than they change them, and drop middle parts most of all.
+MISSING_EDGE_WEIGHT = 0.4
+MISSING_MIDDLE_WEIGHT = 0.2
 INITIAL_WEIGHT = 0.5
 INITIAL_SIMILARITY = 0.9
+# A reading that needed a guess (glued article, ta marbuta as t) or a merge of neighbouring
+# sound classes (s/z/sh, k/kh, d/t) is discounted so that exact readings win ties.
+LOOSE_FACTOR = 0.92
+COARSE_FACTOR = 0.9
+JOINED_FACTOR = 0.96
+_COARSE = str.maketrans("zSxtj", "sskdd")
 _sim = Indel.normalized_similarity
+
+
+def _best(xs: tuple[str, ...], ys: tuple[str, ...]) -> float:
+    return max(_sim(x, y) for x in xs for y in ys)
 
 
 def token_similarity(a: Token, b: Token) -> float:
     """Similarity of two parts in [0, 1]: best over their skeleton keys."""
     if a.kind == "initial" or b.kind == "initial":
         return INITIAL_SIMILARITY if a.lead == b.lead else 0.0
-    if len(a.keys) == 1 and len(b.keys) == 1:
-        return _sim(a.keys[0], b.keys[0])
-    return max(_sim(x, y) for x in a.keys for y in b.keys)
+    exact = _sim(a.keys[0], b.keys[0])
+    if exact == 1.0:
+        return 1.0
+    if len(a.keys) > 1 or len(b.keys) > 1:
+        exact = max(exact, _best(a.keys, b.keys))
+    if a.loose or b.loose:
+        exact = max(exact, LOOSE_FACTOR * _best(a.keys + a.loose, b.keys + b.loose))
+    coarse = _sim(a.keys[0].translate(_COARSE), b.keys[0].translate(_COARSE))
+    return max(exact, COARSE_FACTOR * coarse)
 
 
 def _weight(t: Token) -> float:
     return INITIAL_WEIGHT if t.kind == "initial" else 1.0
 
 
-def _align(
-    a: tuple[Token, ...], b: tuple[Token, ...]
-) -> tuple[float, list[tuple[int, int, float]], list[int], list[int]]:
+Alignment = tuple[float, list[tuple[int, int, float]], list[int], list[int]]
+
+
+def _missing_cost(tokens: tuple[Token, ...], rest: list[int], matched: list[int]) -> float:
+    if not rest:
+        return 0.0
+    lo, hi = (min(matched), max(matched)) if matched else (0, -1)
+    cost = 0.0
+    for i in rest:
+        share = MISSING_MIDDLE_WEIGHT if lo < i < hi else MISSING_EDGE_WEIGHT
+        cost += share * _weight(tokens[i])
+    return cost
+
+
+def _align(a: tuple[Token, ...], b: tuple[Token, ...]) -> Alignment:
     cells = sorted(
         ((token_similarity(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
         reverse=True,
@@ -50,13 +79,13 @@ def _align(
         w = _weight(a[i]) + _weight(b[j])
         num += w * s
         den += w
-    den += MISSING_WEIGHT * sum(_weight(a[i]) for i in rest_a)
-    den += MISSING_WEIGHT * sum(_weight(b[j]) for j in rest_b)
+    den += _missing_cost(a, rest_a, [p[0] for p in pairs])
+    den += _missing_cost(b, rest_b, [p[1] for p in pairs])
     return (num / den if den else 0.0), pairs, rest_a, rest_b
 
 
 def _joined_score(a: AnalysedName, b: AnalysedName) -> float:
-    return max(_sim(x, y) for x in a.joined for y in b.joined)
+    return JOINED_FACTOR * max(_sim(x, y) for x in a.joined for y in b.joined)
 
 
 def score_names(a: AnalysedName, b: AnalysedName) -> tuple[float, str]:

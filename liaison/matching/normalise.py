@@ -54,7 +54,8 @@ def normalise_arabic(text: str) -> str:
 
 def strip_diacritics(text: str) -> str:
     """Remove Latin accents (é, ï, ç) and fold a few letters NFKD does not decompose."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    # ç is a soft c (s) whatever vowel follows: Fayçal, Françoise.
+    decomposed = unicodedata.normalize("NFKD", text.replace("ç", "s").replace("Ç", "S"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return bare.translate(_LATIN_FOLD)
 

@@ -56,3 +56,6 @@ LATIN_DIN_TAIL = frozenset(
 )
 LATIN_ALLAH_TAIL = frozenset("allah alla ullah ollah illah ellah allahi".split())
 ARABIC_TAILS = frozenset(["الدين", "دين", "الله"])
+
+# Written abbreviations of Muhammad (South Asian Md/Mohd, Maghrebi Med).
+LATIN_ABBREVIATIONS = dict.fromkeys(["md", "mohd", "muhd", "mhd", "med", "mohd"], "muhammad")

@@ -24,7 +24,9 @@ def test_a_token_authenticates_its_user(officer: User) -> None:
     assert response.json()["roles"] == ["officer"]
 
 
-@pytest.mark.parametrize("header", ["", "Bearer ", "Bearer lsn_nope", "Basic b2ZmaWNlcg==", "Bearer " + "x" * 5000])
+@pytest.mark.parametrize(
+    "header", ["", "Bearer ", "Bearer lsn_nope", "Basic b2ZmaWNlcg==", "Bearer " + "x" * 5000]
+)
 def test_missing_or_wrong_tokens_get_401(officer: User, header: str) -> None:
     headers = {"Authorization": header} if header else {}
     assert Client().get("/api/v1/me", headers=headers).status_code == 401

@@ -21,7 +21,9 @@ def _fail(client: Client, times: int) -> None:
 
 
 def _sign_in(client: Client) -> int:
-    return client.post("/accounts/login/", {"username": "officer", "password": PASSWORD}).status_code
+    return client.post(
+        "/accounts/login/", {"username": "officer", "password": PASSWORD}
+    ).status_code
 
 
 def test_failures_below_the_limit_do_not_lock(client: Client, officer: User) -> None:

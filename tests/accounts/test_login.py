@@ -98,11 +98,11 @@ def test_the_password_alone_cannot_enrol_a_second_authenticator(
     assert TOTPDevice.objects.filter(user=officer).count() == 1
 
 
-def test_next_is_followed_after_the_code_but_never_off_site(
-    client: Client, officer: User
-) -> None:
+def test_next_is_followed_after_the_code_but_never_off_site(client: Client, officer: User) -> None:
     client.post("/accounts/login/?next=/healthz", {"username": "officer", "password": PASSWORD})
-    response = client.post("/accounts/2fa/?next=https://evil.example/", {"token": current_code(officer)})
+    response = client.post(
+        "/accounts/2fa/?next=https://evil.example/", {"token": current_code(officer)}
+    )
     assert response["Location"] == "/"
 
 

@@ -1,0 +1,81 @@
+"""`liaison demo` really starts two node processes, serves them, and stops them cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+
+
+def _demo(tmp_path: Path, ports: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "liaison.cli", "demo", "--dir", str(tmp_path / "demo"), "--ports", ports, *extra],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _user_count(data_dir: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "liaison.cli", "shell", "--no-imports", "-c",
+         "from liaison.accounts.models import User; print(User.objects.count())"],
+        env={**_env(), "LIAISON_DATA_DIR": str(data_dir), "LIAISON_HTTPS": "0"},
+        capture_output=True, text=True, check=True, timeout=60,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    ports = (_free_port(), _free_port())
+    demo = _demo(tmp_path, f"{ports[0]},{ports[1]}")
+    lines = []
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        lines.append(line)
+        if "Press Ctrl-C" in line:
+            break
+    output = "".join(lines)
+    assert "ma-officer" in output and "fr-auditor" in output, output
+    for node, port in zip(("ma", "fr"), ports, strict=True):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:
+            page = response.read().decode()
+        assert response.status == 200 and f">{node}</span>" in page and 'id="demo-banner"' in page
+    demo.send_signal(signal.SIGINT)
+    rest, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0, rest
+    assert "Both nodes stopped" in rest
+    for port in ports:  # nothing is left listening
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+    users = _user_count(tmp_path / "demo" / "ma")
+    again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
+    out, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, out
+    assert _user_count(tmp_path / "demo" / "ma") == users == "6"
+
+
+def test_bad_ports_are_refused_clearly(tmp_path: Path) -> None:
+    demo = _demo(tmp_path, "80x1,2")
+    out, _ = demo.communicate(timeout=60)
+    assert demo.returncode != 0
+    assert "give two port numbers" in out
