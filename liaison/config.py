@@ -5,6 +5,7 @@ No Django import here: settings.py and the `liaison demo` launcher both use it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NODE_FILE = "node.toml"
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 NODE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 
 
@@ -99,10 +100,9 @@ def secret_key(data_dir: Path) -> str:
         return configured
     path = ensure_data_dir(data_dir) / SECRET_KEY_FILE
     if not path.exists():
-        try:
+        # Another process of the same node may have created it first.
+        with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_urlsafe(64))
-        except FileExistsError:
-            pass  # another process of the same node created it first
     if path.stat().st_mode & 0o077:
         raise _improperly(f"{path} must be readable by its owner only (chmod 600 {path}).")
     return path.read_text(encoding="utf-8").strip()

@@ -95,9 +95,9 @@ def decide(
     decision = _decide_for_user(user, action)
     if decision and record is not None:
         decision = _decide_for_record(user, action, record)
-    if decision and handling_code == HandlingCode.H3 and action in (Action.CREATE, Action.CHANGE):
-        if not user.has_perm("accounts.approve_handling"):
-            decision = Decision(False, _("Only a supervisor may mark a record H3."))
+    marks_h3 = handling_code == HandlingCode.H3 and action in (Action.CREATE, Action.CHANGE)
+    if decision and marks_h3 and not user.has_perm("accounts.approve_handling"):
+        decision = Decision(False, _("Only a supervisor may mark a record H3."))
     return decision
 
 

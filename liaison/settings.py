@@ -207,6 +207,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Alerts and warrants come up for review this many years after creation (then are erased
+# unless a supervisor extends them with a written justification).
+REVIEW_YEARS = env_int("LIAISON_REVIEW_YEARS", 3)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

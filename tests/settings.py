@@ -6,8 +6,9 @@ import tempfile
 os.environ.setdefault("LIAISON_HTTPS", "0")
 os.environ.setdefault("LIAISON_DATA_DIR", tempfile.mkdtemp(prefix="liaison-test-"))
 os.environ.setdefault("LIAISON_NODE_ID", "ma")
+os.environ.setdefault("LIAISON_LANGUAGE", "en")  # tests read English messages
 os.environ.setdefault("LIAISON_AGENCY", "Test service")
 os.environ.setdefault("LIAISON_COUNTRY", "MA")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from liaison.settings import *  # noqa: E402, F403
+from liaison.settings import *  # noqa: F403

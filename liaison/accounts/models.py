@@ -74,6 +74,9 @@ class Capability(models.Model):
             ("manage_peers", _("Manage partner nodes")),
         ]
 
+    def __str__(self) -> str:
+        return "capability"
+
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 digest is stored."""

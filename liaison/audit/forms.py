@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from liaison.audit.choices import Action
 
 _TEXT = {"class": "form-control form-control-sm"}
-_WHEN = forms.DateTimeInput(
-    attrs={**_TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-)
+_WHEN = forms.DateTimeInput(attrs={**_TEXT, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class AuditFilterForm(forms.Form):

@@ -43,7 +43,7 @@ def stream_entries(batch_size: int) -> Iterator[dict[str, Any]]:
 def problem_with(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
     """What is wrong with one entry given its predecessor, or "" when it holds."""
     if row["seq"] != expected_seq:
-        return f"expected seq {expected_seq} here: entries were deleted or renumbered"
+        return f"entry seq {expected_seq} is missing (deleted, or seqs were renumbered)"
     if row["changes"] is not None and changes_digest(row["changes"]) != row["changes_digest"]:
         return "the recorded changes were altered"
     if entry_hash(row) != row["hash"]:
@@ -53,9 +53,7 @@ def problem_with(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
     return ""
 
 
-def verify_chain(
-    batch_size: int = 5000, progress: Callable[[int], None] | None = None
-) -> Outcome:
+def verify_chain(batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> Outcome:
     checked, prev_hash = 0, GENESIS
     for row in stream_entries(batch_size):
         problem = problem_with(row, checked + 1, prev_hash)

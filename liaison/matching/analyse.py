@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Literal
 
 from liaison.matching import arabic, latin, particles
-from liaison.matching.arabic import collapse
+from liaison.matching.skeleton import coarse, collapse
 from liaison.matching.normalise import is_arabic, normalise_arabic, strip_diacritics, tokens
 
 TokenKind = Literal["name", "particle", "initial"]
@@ -28,6 +28,11 @@ class Token:
     kind: TokenKind
     lead: str
     loose: tuple[str, ...] = ()
+    near: str = ""
+
+    def __post_init__(self) -> None:
+        # Computed once here rather than on every comparison.
+        object.__setattr__(self, "near", coarse(self.keys[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ def _suffixed(head: Token, tail_key: str, text: str, construct: bool = False) ->
 _LATIN_GLUED = re.compile(r"^(?:[ae]l(?=[^aeiou]..)|l(?=[^aeiouy].)|ben(?=..)|bou(?=...))")
 
 
+@lru_cache(maxsize=200_000)
 def _latin_word(word: str) -> Token:
     if len(word) == 1:
         return Token(word, (latin.lead(word),), "initial", latin.lead(word))
@@ -88,9 +94,11 @@ def _latin_word(word: str) -> Token:
     return _token(word, latin.keys(word), latin.lead(word), loose)
 
 
+_NOT_ASCII_LETTER = re.compile("[^a-z]")
+
+
 def _latin_parts(text: str) -> list[Token]:
-    words = [strip_diacritics(w) for w in tokens(text)]
-    words = ["".join(ch for ch in w if "a" <= ch <= "z") for w in words]
+    words = [_NOT_ASCII_LETTER.sub("", strip_diacritics(w)) for w in tokens(text)]
     out: list[Token] = []
     abd_pending: str | None = None
     for word in filter(None, words):
@@ -131,6 +139,7 @@ def _arabic_token(text: str, bare: str, prefix: str = "") -> Token:
     return _token(text, arabic.keys(bare), lead, loose, prefix)
 
 
+@lru_cache(maxsize=200_000)
 def _arabic_word(word: str) -> Token:
     abd = particles.ARABIC_ABD + particles.ARABIC_ARTICLE
     if word.startswith(abd) and len(word) > len(abd) + 1:

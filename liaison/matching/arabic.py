@@ -8,6 +8,8 @@ skeleton. Each letter maps to the class of Latin spellings it produces (ش -> S 
 
 from __future__ import annotations
 
+from liaison.matching.skeleton import collapse
+
 _COMMON = {
     "ب": "b",
     "پ": "b",
@@ -63,17 +65,6 @@ def _key(word: str, reading: dict[str, str]) -> str:
         else:
             out.append(_COMMON.get(ch) or reading.get(ch, ""))
     return collapse("".join(out))
-
-
-def collapse(key: str) -> str:
-    """Drop repeated classes: shadda and Latin double letters (Mohammed, Abderrahmane)."""
-    if len(key) < 2:
-        return key
-    out = [key[0]]
-    for ch in key[1:]:
-        if ch != out[-1]:
-            out.append(ch)
-    return "".join(out)
 
 
 def keys(word: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from liaison.matching.arabic import collapse
+from liaison.matching.skeleton import collapse
 
 _SYMBOLS = re.compile(
     r"sch|tch|sh|ch|zh|kh|gh|dj|dh|th|ph|ck|gu(?=[eiy])|ou|oo|ee|c(?=[eiy])|[a-z]",

@@ -18,7 +18,6 @@ INITIAL_SIMILARITY = 0.9
 LOOSE_FACTOR = 0.92
 COARSE_FACTOR = 0.9
 JOINED_FACTOR = 0.96
-_COARSE = str.maketrans("zSxtj", "sskdd")
 _sim = Indel.normalized_similarity
 
 
@@ -37,8 +36,8 @@ def token_similarity(a: Token, b: Token) -> float:
         exact = max(exact, _best(a.keys, b.keys))
     if a.loose or b.loose:
         exact = max(exact, LOOSE_FACTOR * _best(a.keys + a.loose, b.keys + b.loose))
-    coarse = _sim(a.keys[0].translate(_COARSE), b.keys[0].translate(_COARSE))
-    return max(exact, COARSE_FACTOR * coarse)
+    near = _sim(a.near, b.near)
+    return max(exact, COARSE_FACTOR * near)
 
 
 def _weight(t: Token) -> float:

@@ -1,4 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from liaison.registry import views
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("purpose/", views.purpose, name="purpose"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("persons/new/", views.person_create, name="person_create"),
+    path("persons/rows/names/", views.name_row, {"kind": "names"}, name="name_row"),
+    path("persons/rows/documents/", views.name_row, {"kind": "documents"}, name="document_row"),
+    path("persons/<uuid:uid>/", views.person_detail, name="person"),
+    path("persons/<uuid:uid>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<uuid:uid>/erase/", views.person_erase, name="person_erase"),
+    path("persons/<uuid:uid>/warrants/new/", views.warrant_create, name="warrant_create"),
+    path("persons/<uuid:uid>/alerts/new/", views.alert_create, name="alert_create"),
+    path("persons/<uuid:uid>/hits/new/", views.hit_create, name="hit_create"),
+    path("warrants/<uuid:uid>/status/", views.warrant_status, name="warrant_status"),
+    path("alerts/<uuid:uid>/status/", views.alert_status, name="alert_status"),
+    path("hits/<uuid:uid>/disposition/", views.hit_dispose, name="hit_dispose"),
+    path("alerts/<uuid:uid>/extend/", views.review_extend, {"kind": "alert"}, name="alert_extend"),
+    path(
+        "warrants/<uuid:uid>/extend/",
+        views.review_extend,
+        {"kind": "warrant"},
+        name="warrant_extend",
+    ),
+]

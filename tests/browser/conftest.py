@@ -16,13 +16,21 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    assert executable, (
+        "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

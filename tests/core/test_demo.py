@@ -10,8 +10,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -25,7 +23,17 @@ def _env() -> dict[str, str]:
 
 def _demo(tmp_path: Path, ports: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "liaison.cli", "demo", "--dir", str(tmp_path / "demo"), "--ports", ports, *extra],
+        [
+            sys.executable,
+            "-m",
+            "liaison.cli",
+            "demo",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--ports",
+            ports,
+            *extra,
+        ],
         cwd=tmp_path,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -36,10 +44,20 @@ def _demo(tmp_path: Path, ports: str, *extra: str) -> subprocess.Popen[str]:
 
 def _user_count(data_dir: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "liaison.cli", "shell", "--no-imports", "-c",
-         "from liaison.accounts.models import User; print(User.objects.count())"],
+        [
+            sys.executable,
+            "-m",
+            "liaison.cli",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from liaison.accounts.models import User; print(User.objects.count())",
+        ],
         env={**_env(), "LIAISON_DATA_DIR": str(data_dir), "LIAISON_HTTPS": "0"},
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return result.stdout.strip().splitlines()[-1]
 
@@ -56,7 +74,9 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     output = "".join(lines)
     assert "ma-officer" in output and "fr-auditor" in output, output
     for node, port in zip(("ma", "fr"), ports, strict=True):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/accounts/login/", timeout=10
+        ) as response:
             page = response.read().decode()
         assert response.status == 200 and f">{node}</span>" in page and 'id="demo-banner"' in page
     demo.send_signal(signal.SIGINT)

@@ -5,8 +5,8 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -144,9 +144,7 @@ def _node_env(data_dir: Path) -> dict[str, str]:
 
 def _healthy(node: DemoNode) -> bool:
     try:
-        with urllib.request.urlopen(  # noqa: S310 - fixed loopback URL
-            f"http://127.0.0.1:{node.port}/healthz", timeout=2
-        ) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{node.port}/healthz", timeout=2) as response:
             return bool(response.status == 200)
     except OSError:
         return False

@@ -1,0 +1,142 @@
+"""Blocking index: which watchlist entries are worth scoring against a query.
+
+Scoring every pair is impossible at screening scale, and a common part (Mohamed, محمد)
+is shared by a tenth of a watchlist. Each name yields blocking keys: the coarse skeleton
+of each part (s/z/sh, k/kh, d/t folded so spelling variants share a key), each pair of
+parts (rare even when both parts are common) and the whole-name key (split/joined words).
+A query gathers the postings of its rarest keys, weighs shared keys by inverse document
+frequency and keeps the best few entries for exact scoring.
+
+The bulk of the postings lives in flat numpy arrays (compact, shared by forked workers
+without copying); entries added later go to small per-key lists, and removed entries are
+masked out, so neither add nor remove rebuilds anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+
+from liaison.matching.analyse import AnalysedName
+from liaison.matching.skeleton import coarse
+
+IntArray = npt.NDArray[np.int64]
+
+# Keys shared by more entries than this carry too little information to gather postings
+# for (unless a query has nothing rarer); a query uses at most MAX_KEYS of its rarest keys.
+MAX_DF = 20_000
+MAX_KEYS = 12
+
+
+def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
+    """Hashed blocking keys of an identity's names (process-local hashes, never stored)."""
+    keys: set[int] = set()
+    for name in names:
+        parts = [t for t in name.names if t.kind == "name"]
+        for t in parts:
+            keys.update(hash(("u", coarse(k))) for k in t.keys + t.loose)
+        primaries = sorted({t.near for t in parts})
+        keys.update(hash(("p", a, b)) for a, b in combinations(primaries, 2))
+        keys.add(hash(("j", coarse(name.joined[0]))))
+    return keys
+
+
+class BlockingIndex:
+    """Inverted index from blocking keys to entry slots, with incremental add and remove."""
+
+    def __init__(self, entry_keys: Sequence[set[int]] = ()) -> None:
+        self._alive = np.zeros(max(16, len(entry_keys)), dtype=bool)
+        self._size = 0
+        self._live = 0
+        self._extra: defaultdict[int, list[int]] = defaultdict(list)
+        self._removed_df: defaultdict[int, int] = defaultdict(int)
+        self._keys_of: dict[int, set[int]] = {}
+        self._bulk_load(entry_keys)
+
+    def _bulk_load(self, entry_keys: Sequence[set[int]]) -> None:
+        counts = np.fromiter((len(k) for k in entry_keys), dtype=np.int64, count=len(entry_keys))
+        total = int(counts.sum())
+        keys = np.fromiter((h for ks in entry_keys for h in ks), dtype=np.int64, count=total)
+        slots = np.repeat(np.arange(len(entry_keys), dtype=np.int32), counts)
+        order = np.argsort(keys, kind="stable")
+        keys, self._postings = keys[order], slots[order]
+        self._hashes, starts = np.unique(keys, return_index=True)
+        self._offsets = np.append(starts, total).astype(np.int64)
+        self._size = self._live = len(entry_keys)
+        self._alive[: self._size] = True
+
+    def _frozen_range(self, key: int) -> tuple[int, int]:
+        i = int(np.searchsorted(self._hashes, key))
+        if i < len(self._hashes) and self._hashes[i] == key:
+            return int(self._offsets[i]), int(self._offsets[i + 1])
+        return 0, 0
+
+    def df(self, key: int) -> int:
+        """How many live entries carry the key (removals counted once they happen)."""
+        lo, hi = self._frozen_range(key)
+        return hi - lo + len(self._extra.get(key, ())) - self._removed_df.get(key, 0)
+
+    def add(self, keys: set[int]) -> int:
+        """Index a new entry; returns its slot."""
+        slot = self._size
+        if slot >= len(self._alive):
+            self._alive = np.concatenate([self._alive, np.zeros(len(self._alive), dtype=bool)])
+        self._alive[slot] = True
+        self._size += 1
+        self._live += 1
+        for k in keys:
+            self._extra[k].append(slot)
+        self._keys_of[slot] = keys
+        return slot
+
+    def remove(self, slot: int, keys: set[int]) -> None:
+        """Mask an entry out; its postings stay but are never returned again."""
+        if not self._alive[slot]:
+            return
+        self._alive[slot] = False
+        self._live -= 1
+        for k in keys:
+            self._removed_df[k] += 1
+
+    def candidates(self, keys: set[int], top_k: int) -> IntArray:
+        """Up to ``top_k`` live slots sharing the most informative keys with the query."""
+        chosen = self._choose(keys)
+        if not chosen:
+            return np.empty(0, dtype=np.int64)
+        arrays: list[npt.NDArray[np.int64]] = []
+        weights: list[float] = []
+        for df, key in chosen:
+            postings = self._postings_of(key)
+            arrays.append(postings)
+            weights.extend([math.log(self._live / df + 1.0)] * len(postings))
+        slots = np.concatenate(arrays)
+        uniq, inverse = np.unique(slots, return_inverse=True)
+        score = np.bincount(inverse, weights=np.asarray(weights))
+        live = self._alive[uniq]
+        uniq, score = uniq[live], score[live]
+        if len(uniq) > top_k:
+            keep = np.argpartition(-score, top_k - 1)[:top_k]
+            uniq = uniq[keep]
+        return uniq
+
+    def _choose(self, keys: set[int]) -> list[tuple[int, int]]:
+        with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)
+        usable = [x for x in with_df if x[0] <= MAX_DF][:MAX_KEYS]
+        # A name made only of very common parts still gets its single rarest key.
+        return usable or with_df[:1]
+
+    def _postings_of(self, key: int) -> npt.NDArray[np.int64]:
+        lo, hi = self._frozen_range(key)
+        frozen = self._postings[lo:hi].astype(np.int64)
+        extra = self._extra.get(key)
+        return np.concatenate([frozen, np.asarray(extra, dtype=np.int64)]) if extra else frozen
+
+
+def build_keys(names_per_entry: Iterable[Sequence[AnalysedName]]) -> list[set[int]]:
+    """Blocking keys for many entries at once (the bulk-load input)."""
+    return [blocking_keys(n) for n in names_per_entry]

@@ -1,0 +1,163 @@
+"""Screening at scale: many queries against a large watchlist, candidates then exact scores."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+from liaison.matching.analyse import AnalysedName, analyse
+from liaison.matching.compare import compare
+from liaison.matching.dates import FULL_MATCH
+from liaison.matching.compare import NATIONALITY_SHARED
+from liaison.matching.index import BlockingIndex, blocking_keys
+from liaison.matching.names import score_names
+from liaison.matching.types import Identity, Match
+
+# Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
+# every candidate; search favours precision.
+SCREENING_THRESHOLD = 0.80
+SEARCH_THRESHOLD = 0.86
+TOP_K = 30
+# The most a date, sex or nationality can add: a name below threshold minus this cannot
+# become a hit, so its full comparison is skipped.
+_MAX_BONUS = FULL_MATCH + NATIONALITY_SHARED
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A watchlist entry that a query may be: a candidate for a person to review."""
+
+    query_index: int
+    query_id: str | None
+    watchlist_id: str
+    score: float
+    match: Match
+
+
+class Screener:
+    """In-memory screening index over watchlist identities (each with a unique ``id``)."""
+
+    def __init__(self, watchlist: Iterable[Identity] = (), *, top_k: int = TOP_K) -> None:
+        self.top_k = top_k
+        self._entries: list[Identity | None] = []
+        self._names: list[tuple[AnalysedName, ...]] = []
+        self._slot_of: dict[str, int] = {}
+        keys: list[set[int]] = []
+        for identity in watchlist:
+            names = self._register(identity)
+            keys.append(blocking_keys(names))
+        self._index = BlockingIndex(keys)
+
+    def _register(self, identity: Identity) -> tuple[AnalysedName, ...]:
+        if identity.id is None:
+            raise ValueError("watchlist identities need an id")
+        if identity.id in self._slot_of:
+            raise ValueError(f"duplicate watchlist id: {identity.id}")
+        names = tuple(analyse(n) for n in identity.names)
+        self._slot_of[identity.id] = len(self._entries)
+        self._entries.append(identity)
+        self._names.append(names)
+        return names
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._slot_of
+
+    def add(self, identity: Identity) -> None:
+        """Add one watchlist identity; the index is updated in place."""
+        names = self._register(identity)
+        slot = self._index.add(blocking_keys(names))
+        assert slot == self._slot_of[identity.id or ""]
+
+    def remove(self, id: str) -> None:
+        """Remove a watchlist identity by id; KeyError if it is not there."""
+        slot = self._slot_of.pop(id)
+        self._index.remove(slot, blocking_keys(self._names[slot]))
+        self._entries[slot] = None
+        self._names[slot] = ()
+
+    def candidates(self, query: Identity) -> list[int]:
+        """Slots worth exact scoring for the query (blocking only)."""
+        names = [analyse(n) for n in query.names]
+        return [int(s) for s in self._index.candidates(blocking_keys(names), self.top_k)]
+
+    def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
+        """Hits for one query, best first."""
+        names = [analyse(n) for n in query.names]
+        hits: list[Hit] = []
+        for slot in self._index.candidates(blocking_keys(names), self.top_k):
+            entry = self._entries[int(slot)]
+            if entry is None or not self._may_reach(names, self._names[int(slot)], threshold):
+                continue
+            match = compare(query, entry)
+            if match.score >= threshold:
+                hits.append(Hit(index, query.id, entry.id or "", match.score, match))
+        return sorted(hits, key=lambda h: -h.score)
+
+    def _may_reach(
+        self, a: Sequence[AnalysedName], b: Sequence[AnalysedName], threshold: float
+    ) -> bool:
+        return any(score_names(x, y)[0] + _MAX_BONUS >= threshold for x in a for y in b)
+
+    def screen(
+        self,
+        queries: Iterable[Identity],
+        threshold: float = SCREENING_THRESHOLD,
+        *,
+        workers: int = 1,
+        chunk_size: int = 500,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> list[Hit]:
+        """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
+        hits: list[Hit] = []
+        for chunk_hits, done in self._run(queries, threshold, workers, chunk_size):
+            hits.extend(chunk_hits)
+            if on_progress is not None:
+                on_progress(done)
+        return hits
+
+    def _run(
+        self, queries: Iterable[Identity], threshold: float, workers: int, chunk_size: int
+    ) -> Iterator[tuple[list[Hit], int]]:
+        chunks = _chunks(enumerate(queries), chunk_size)
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for chunk in chunks:
+                yield _screen_chunk(self, chunk, threshold), len(chunk)
+            return
+        global _FORKED
+        _FORKED = self  # inherited by the forked workers, never pickled
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(workers) as pool:
+                jobs = ((chunk, threshold) for chunk in chunks)
+                for chunk_hits, n in pool.imap(_forked_chunk, jobs):
+                    yield chunk_hits, n
+        finally:
+            _FORKED = None
+
+
+_FORKED: Screener | None = None
+
+
+def _chunks(
+    items: Iterable[tuple[int, Identity]], size: int
+) -> Iterator[list[tuple[int, Identity]]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _screen_chunk(
+    screener: Screener, chunk: list[tuple[int, Identity]], threshold: float
+) -> list[Hit]:
+    return [h for i, q in chunk for h in screener.screen_one(q, threshold, i)]
+
+
+def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[Hit], int]:
+    assert _FORKED is not None
+    chunk, threshold = job
+    return _screen_chunk(_FORKED, chunk, threshold), len(chunk)

@@ -1,0 +1,631 @@
+"""Every change to the registry: atomic, permission-checked, versioned and audited.
+
+Views, the API, the CLI (notice import) and the exchange call these functions; nothing
+else writes registry models. Lifecycles are explicit state machines (TRANSITIONS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.audit.actions import log_event
+from liaison.policy import Action, decide
+from liaison.registry.choices import (
+    ALERT_TRANSITIONS,
+    HIT_TRANSITIONS,
+    WARRANT_TRANSITIONS,
+    AlertType,
+    WarrantStatus,
+)
+from liaison.registry.models import (
+    Alert,
+    BirthDate,
+    Hit,
+    IdentityDocument,
+    Nationality,
+    Person,
+    PersonName,
+    SharedRecord,
+    Warrant,
+)
+from liaison.registry.search import index_person_names, script_of
+
+
+class RegistryError(Exception):
+    """A change that the rules refuse; the message says why, for the user."""
+
+
+# Extradition thresholds used in international practice (European Convention on
+# Extradition art. 2; INTERPOL red notice rules art. 83): punishable by at least two
+# years, or at least six months of a sentence left to serve.
+MIN_PENALTY_MONTHS = 24
+MIN_REMAINING_SENTENCE_MONTHS = 6
+
+
+@dataclass
+class NameData:
+    full_name: str
+    kind: str = "primary"
+    given_names: str = ""
+    family_name: str = ""
+
+
+@dataclass
+class DocumentData:
+    document_type: str
+    number: str
+    issuing_country: str
+
+
+@dataclass
+class PersonData:
+    category: str
+    names: list[NameData]
+    sex: str = "U"
+    birth_dates: list[str] = field(default_factory=list)
+    place_of_birth: str = ""
+    country_of_birth: str = ""
+    nationalities: list[str] = field(default_factory=list)
+    distinguishing_marks: str = ""
+    documents: list[DocumentData] = field(default_factory=list)
+    handling_code: str = "H0"
+    review_date: date | None = None
+    neutrality_flag: bool = False
+    external_ref: str = ""
+
+
+def default_review_date() -> date:
+    return timezone.localdate() + timedelta(days=round(365.25 * settings.REVIEW_YEARS))
+
+
+def _authorise(
+    actor: Any,
+    action: Action,
+    record: SharedRecord | None = None,
+    *,
+    handling_code: str | None = None,
+    request: HttpRequest | None = None,
+    object_type: str = "",
+) -> None:
+    decision = decide(actor, action, record, handling_code=handling_code)
+    if not decision:
+        log_event(
+            action="permission_denied",
+            request=request,
+            actor=actor,
+            object_type=object_type,
+            object_id=str(record.uid) if record is not None else "",
+            detail={"attempted": str(action), "reason": str(decision.reason)},
+        )
+        raise PermissionDenied(decision.reason)
+
+
+def _check_transition(table: dict[str, set[str]], current: str, target: str, noun: str) -> None:
+    if target not in table:
+        raise RegistryError(_("Unknown status %(status)s.") % {"status": target})
+    if target not in table[current]:
+        raise RegistryError(
+            _("A %(noun)s cannot go from %(current)s to %(target)s.")
+            % {"noun": noun, "current": current, "target": target}
+        )
+
+
+def _snapshot(record: Any, fields: list[str]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in fields}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before[k], after[k]] for k in before if before[k] != after.get(k)}
+
+
+# Persons
+
+
+def _validate_person(data: PersonData) -> None:
+    if not [n for n in data.names if n.full_name.strip()]:
+        raise RegistryError(_("A person needs at least one name."))
+    for value in data.birth_dates:
+        from liaison.registry.models import partial_date
+
+        try:
+            partial_date(value)
+        except Exception:
+            raise RegistryError(
+                _("Date of birth %(value)s: use YYYY, YYYY-MM or YYYY-MM-DD.") % {"value": value}
+            ) from None
+
+
+def _person_fields(data: PersonData) -> dict[str, Any]:
+    return {
+        "category": data.category,
+        "sex": data.sex,
+        "place_of_birth": data.place_of_birth,
+        "country_of_birth": data.country_of_birth.upper(),
+        "distinguishing_marks": data.distinguishing_marks,
+        "handling_code": data.handling_code,
+        "review_date": data.review_date or default_review_date(),
+        "neutrality_flag": data.neutrality_flag,
+        "external_ref": data.external_ref,
+    }
+
+
+def _write_person_parts(person: Person, data: PersonData) -> None:
+    person.names.all().delete()
+    person.birth_dates.all().delete()
+    person.documents.all().delete()
+    PersonName.objects.bulk_create(
+        PersonName(
+            person=person,
+            full_name=n.full_name.strip(),
+            given_names=n.given_names.strip(),
+            family_name=n.family_name.strip(),
+            script=script_of(n.full_name),
+            kind=n.kind,
+        )
+        for n in data.names
+        if n.full_name.strip()
+    )
+    person.nationalities.all().delete()
+    BirthDate.objects.bulk_create(BirthDate(person=person, value=v) for v in data.birth_dates)
+    Nationality.objects.bulk_create(
+        Nationality(person=person, code=c) for c in sorted({n.upper() for n in data.nationalities})
+    )
+    IdentityDocument.objects.bulk_create(
+        IdentityDocument(
+            person=person,
+            document_type=d.document_type,
+            number=d.number.strip(),
+            issuing_country=d.issuing_country.upper(),
+        )
+        for d in data.documents
+    )
+    index_person_names(person, [n.full_name for n in data.names if n.full_name.strip()])
+
+
+def _parts_snapshot(person: Person) -> dict[str, Any]:
+    return {
+        "names": sorted(f"{n.kind}:{n.full_name}" for n in person.names.all()),
+        "birth_dates": sorted(b.value for b in person.birth_dates.all()),
+        "nationalities": person.nationality_codes,
+        "documents": sorted(
+            f"{d.document_type}:{d.number}:{d.issuing_country}" for d in person.documents.all()
+        ),
+    }
+
+
+@transaction.atomic
+def create_person(
+    *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
+) -> Person:
+    _authorise(
+        actor,
+        Action.CREATE,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="person",
+    )
+    _validate_person(data)
+    person = Person.objects.create(
+        owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data)
+    )
+    _write_person_parts(person, data)
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="person",
+        object_id=str(person.uid),
+        origin=origin,
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(
+    *,
+    actor: Any,
+    person: Person,
+    data: PersonData,
+    request: HttpRequest | None = None,
+    origin: str | None = None,
+) -> Person:
+    _authorise(
+        actor,
+        Action.CHANGE,
+        person,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="person",
+    )
+    _validate_person(data)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    fields = _person_fields(data)
+    before = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.version += 1
+    person.save()
+    _write_person_parts(person, data)
+    after = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="person",
+        object_id=str(person.uid),
+        changes=_diff(before, after),
+        detail={"version": person.version},
+        origin=origin,
+    )
+    return person
+
+
+@transaction.atomic
+def erase_person(
+    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Remove the person and everything attached; the audit entry keeps only the ids."""
+    _authorise(actor, Action.DELETE, person, request=request, object_type="person")
+    if not reason.strip():
+        raise RegistryError(_("Give the reason for the erasure."))
+    _erase(person, actor=actor, reason=reason, request=request)
+
+
+def _erase(person: Person, *, actor: Any, reason: str, request: HttpRequest | None = None) -> None:
+    erased = {
+        "warrants": [str(u) for u in person.warrants.values_list("uid", flat=True)],
+        "alerts": [str(u) for u in person.alerts.values_list("uid", flat=True)],
+        "hits": [str(u) for u in person.hits.values_list("uid", flat=True)],
+    }
+    uid = str(person.uid)
+    person.delete()
+    log_event(
+        action="erase",
+        request=request,
+        actor=actor,
+        object_type="person",
+        object_id=uid,
+        detail={"reason": reason, "attached": erased},
+        origin=None if request is not None or actor is not None else "task",
+    )
+
+
+# Warrants
+
+
+@dataclass
+class WarrantData:
+    issuing_country: str
+    issuing_authority: str
+    reference: str
+    issued_on: date
+    offences: list[str]
+    court: str = ""
+    offence_description: str = ""
+    legal_basis: str = ""
+    expires_on: date | None = None
+    extradition_sought: bool = False
+    max_penalty_months: int | None = None
+    remaining_sentence_months: int | None = None
+    handling_code: str = "H0"
+    review_date: date | None = None
+    neutrality_flag: bool = False
+
+
+@transaction.atomic
+def create_warrant(
+    *,
+    actor: Any,
+    person: Person,
+    data: WarrantData,
+    request: HttpRequest | None = None,
+    origin: str | None = None,
+) -> Warrant:
+    _authorise(
+        actor,
+        Action.CREATE,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="warrant",
+    )
+    if not person.is_local:
+        raise RegistryError(_("Warrants are added to this node's own persons only."))
+    if not data.offences:
+        raise RegistryError(_("Name at least one offence."))
+    if data.expires_on and data.expires_on < data.issued_on:
+        raise RegistryError(_("A warrant cannot expire before it is issued."))
+    values = {**data.__dict__, "issuing_country": data.issuing_country.upper()}
+    values["review_date"] = data.review_date or default_review_date()
+    warrant = Warrant.objects.create(
+        person=person, owner_node=settings.NODE_ID, created_by=actor, **values
+    )
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="warrant",
+        object_id=str(warrant.uid),
+        detail={"person": str(person.uid)},
+        origin=origin,
+    )
+    return warrant
+
+
+@transaction.atomic
+def set_warrant_status(
+    *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
+) -> Warrant:
+    _authorise(actor, Action.CHANGE, warrant, request=request, object_type="warrant")
+    warrant = Warrant.objects.select_for_update().get(pk=warrant.pk)
+    _check_transition(WARRANT_TRANSITIONS, warrant.status, status, _("warrant"))
+    before = warrant.status
+    warrant.status = status
+    warrant.version += 1
+    warrant.save(update_fields=["status", "version", "updated_at"])
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="warrant",
+        object_id=str(warrant.uid),
+        changes={"status": [before, status]},
+        detail={"version": warrant.version},
+    )
+    return warrant
+
+
+# Alerts
+
+
+@dataclass
+class AlertData:
+    alert_type: str
+    action_on_hit: str
+    warrant_id: int | None = None
+    facts: str = ""
+    assessment: str = ""
+    not_political_declared: bool = False
+    handling_code: str = "H0"
+    review_date: date | None = None
+    neutrality_flag: bool = False
+
+
+def _check_extradition_safeguards(data: AlertData, warrant: Warrant | None) -> None:
+    if warrant is None:
+        raise RegistryError(_("An arrest-for-extradition alert needs the warrant it rests on."))
+    if warrant.status != WarrantStatus.ACTIVE:
+        raise RegistryError(_("The warrant is not active."))
+    penalty = warrant.max_penalty_months or 0
+    remaining = warrant.remaining_sentence_months or 0
+    if penalty < MIN_PENALTY_MONTHS and remaining < MIN_REMAINING_SENTENCE_MONTHS:
+        raise RegistryError(
+            _(
+                "Extradition needs an offence punishable by at least two years, or at least "
+                "six months of sentence left to serve; the warrant shows neither."
+            )
+        )
+    if not data.not_political_declared or data.neutrality_flag:
+        raise RegistryError(
+            _(
+                "Declare that the case is not political, military, religious or racial in "
+                "character; otherwise no arrest-for-extradition alert may be issued."
+            )
+        )
+
+
+@transaction.atomic
+def create_alert(
+    *,
+    actor: Any,
+    person: Person,
+    data: AlertData,
+    request: HttpRequest | None = None,
+    origin: str | None = None,
+) -> Alert:
+    _authorise(
+        actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="alert"
+    )
+    if not person.is_local:
+        raise RegistryError(_("Alerts are added to this node's own persons only."))
+    warrant = person.warrants.filter(pk=data.warrant_id).first() if data.warrant_id else None
+    if data.warrant_id and warrant is None:
+        raise RegistryError(_("That warrant is not one of this person's."))
+    if data.alert_type == AlertType.ARREST:
+        _check_extradition_safeguards(data, warrant)
+    if not data.action_on_hit.strip():
+        raise RegistryError(_("Say what a partner should do on a hit."))
+    values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
+    values["review_date"] = data.review_date or default_review_date()
+    alert = Alert.objects.create(
+        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
+    )
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="alert",
+        object_id=str(alert.uid),
+        detail={"person": str(person.uid), "type": data.alert_type},
+        origin=origin,
+    )
+    return alert
+
+
+@transaction.atomic
+def set_alert_status(
+    *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
+) -> Alert:
+    _authorise(actor, Action.CHANGE, alert, request=request, object_type="alert")
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    _check_transition(ALERT_TRANSITIONS, alert.status, status, _("alert"))
+    before = alert.status
+    alert.status = status
+    alert.version += 1
+    alert.save(update_fields=["status", "version", "updated_at"])
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="alert",
+        object_id=str(alert.uid),
+        changes={"status": [before, status]},
+        detail={"version": alert.version},
+    )
+    return alert
+
+
+MIN_JUSTIFICATION_LENGTH = 20
+
+
+@transaction.atomic
+def extend_review(
+    *,
+    actor: Any,
+    record: Alert | Warrant,
+    new_date: date,
+    justification: str,
+    request: HttpRequest | None = None,
+) -> Alert | Warrant:
+    """A supervisor keeps a record past its review date, with a written justification."""
+    object_type = record._meta.model_name or ""
+    _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
+    if not actor.has_perm("accounts.approve_handling"):
+        raise PermissionDenied(_("Only a supervisor may extend a review date."))
+    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
+        raise RegistryError(
+            _("Write a justification of at least %(n)d characters.")
+            % {"n": MIN_JUSTIFICATION_LENGTH}
+        )
+    if new_date <= timezone.localdate():
+        raise RegistryError(_("The new review date must be in the future."))
+    before = record.review_date
+    record.review_date = new_date
+    record.version += 1
+    fields = ["review_date", "version", "updated_at"]
+    if isinstance(record, Alert):
+        record.extension_justification = justification.strip()
+        fields.append("extension_justification")
+    record.save(update_fields=fields)
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type=object_type,
+        object_id=str(record.uid),
+        changes={"review_date": [before, new_date]},
+        detail={"justification": justification.strip(), "version": record.version},
+    )
+    return record
+
+
+# Hits
+
+
+@dataclass
+class HitData:
+    encountered_name: str
+    encountered_on: Any
+    place: str
+    context: str
+    alert_id: int | None = None
+    action_taken: str = ""
+    handling_code: str = "H0"
+
+
+@transaction.atomic
+def record_hit(
+    *, actor: Any, person: Person, data: HitData, request: HttpRequest | None = None
+) -> Hit:
+    """Record that someone who may be `person` was met; scored by the matching engine."""
+    from liaison.registry.search import explain_hit
+
+    _authorise(
+        actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="hit"
+    )
+    alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
+    if data.alert_id and alert is None:
+        raise RegistryError(_("That alert is not one of this person's."))
+    score, explanation = explain_hit(person, data.encountered_name)
+    hit = Hit.objects.create(
+        person=person,
+        alert=alert,
+        encountered_name=data.encountered_name.strip(),
+        encountered_on=data.encountered_on,
+        place=data.place.strip(),
+        context=data.context,
+        recorded_by_name=actor.get_username(),
+        score=score,
+        explanation=explanation,
+        action_taken=data.action_taken,
+        owner_node=settings.NODE_ID,
+        handling_code=data.handling_code,
+        created_by=actor,
+    )
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="hit",
+        object_id=str(hit.uid),
+        detail={"person": str(person.uid)},
+    )
+    return hit
+
+
+@transaction.atomic
+def dispose_hit(
+    *,
+    actor: Any,
+    hit: Hit,
+    disposition: str,
+    action_taken: str = "",
+    request: HttpRequest | None = None,
+) -> Hit:
+    _authorise(actor, Action.CHANGE, hit, request=request, object_type="hit")
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    _check_transition(HIT_TRANSITIONS, hit.disposition, disposition, _("hit"))
+    before = hit.disposition
+    hit.disposition = disposition
+    hit.action_taken = action_taken or hit.action_taken
+    hit.version += 1
+    hit.save(update_fields=["disposition", "action_taken", "version", "updated_at"])
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="hit",
+        object_id=str(hit.uid),
+        changes={"disposition": [before, disposition]},
+    )
+    return hit
+
+
+# Retention (run daily by `liaison review-records`)
+
+
+@transaction.atomic
+def erase_expired_records(today: date | None = None) -> list[str]:
+    """Erase this node's alerts and warrants whose review date has passed unextended."""
+    today = today or timezone.localdate()
+    erased: list[str] = []
+    for model, object_type in ((Alert, "alert"), (Warrant, "warrant")):
+        for record in model.objects.filter(owner_node=settings.NODE_ID, review_date__lt=today):
+            erased.append(f"{object_type}:{record.uid}")
+            record.delete()
+            log_event(
+                action="erase",
+                object_type=object_type,
+                object_id=str(record.uid),
+                detail={"reason": "review date passed without extension"},
+                origin="task",
+            )
+    return erased

@@ -1,0 +1,306 @@
+"""Forms of the registry pages. They validate input and build the actions' data classes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.forms import BootstrapForm
+from liaison.policy import HandlingCode
+from liaison.registry.actions import (
+    AlertData,
+    DocumentData,
+    HitData,
+    NameData,
+    PersonData,
+    WarrantData,
+)
+from liaison.registry.choices import (
+    AlertStatus,
+    AlertType,
+    DocumentType,
+    HitContext,
+    HitDisposition,
+    NameKind,
+    OffenceCategory,
+    PersonCategory,
+    Sex,
+    WarrantStatus,
+)
+from liaison.registry.models import Person, partial_date
+
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _codes(raw: str, label: str) -> list[str]:
+    codes = [c.strip().upper() for c in re.split(r"[,\s]+", raw) if c.strip()]
+    bad = [c for c in codes if not COUNTRY.match(c)]
+    if bad:
+        raise forms.ValidationError(
+            _("%(label)s: %(codes)s is not an ISO 3166 alpha-2 code (e.g. MA, FR).")
+            % {"label": label, "codes": ", ".join(bad)}
+        )
+    return codes
+
+
+class PurposeForm(BootstrapForm):
+    """Why the user consults records: required for every search (LED art. 25)."""
+
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        min_length=5,
+        max_length=300,
+        help_text=_("Why you search, e.g. 'identity check at the port of Tanger Med'."),
+    )
+    reference = forms.CharField(
+        label=_("Case or legal basis reference"), max_length=100, required=False
+    )
+
+
+class SearchForm(PurposeForm):
+    name = forms.CharField(label=_("Name, in any script"), max_length=300, required=False)
+    date_of_birth = forms.CharField(
+        label=_("Date of birth"),
+        max_length=10,
+        required=False,
+        validators=[partial_date],
+        help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
+    )
+    nationality = forms.CharField(label=_("Nationality"), max_length=2, required=False)
+
+    field_order = ["name", "date_of_birth", "nationality", "purpose", "reference"]
+
+    def clean_nationality(self) -> str:
+        value = self.cleaned_data["nationality"].strip().upper()
+        if value and not COUNTRY.match(value):
+            raise forms.ValidationError(_("Use an ISO 3166 alpha-2 code (e.g. MA, FR)."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f) for f in ("name", "date_of_birth", "nationality")):
+            raise forms.ValidationError(_("Give a name, a date of birth or a nationality."))
+        return data
+
+
+class NameForm(BootstrapForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.PRIMARY)
+    given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+
+
+class DocumentForm(BootstrapForm):
+    document_type = forms.ChoiceField(label=_("Type"), choices=DocumentType.choices)
+    number = forms.CharField(label=_("Number"), max_length=64)
+    issuing_country = forms.CharField(label=_("Issuing country"), max_length=2)
+
+    def clean_issuing_country(self) -> str:
+        return _codes(self.cleaned_data["issuing_country"], str(_("Issuing country")))[0]
+
+
+NameFormSet = forms.formset_factory(NameForm, extra=0, min_num=1, validate_min=True, max_num=20)
+DocumentFormSet = forms.formset_factory(DocumentForm, extra=0, max_num=20)
+
+
+class RecordForm(BootstrapForm):
+    handling_code = forms.ChoiceField(
+        label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
+    )
+    review_date = forms.DateField(
+        label=_("Review date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for the default (three years)."),
+    )
+
+
+class PersonForm(RecordForm):
+    category = forms.ChoiceField(label=_("Category"), choices=PersonCategory.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    birth_dates = forms.CharField(
+        label=_("Dates of birth"),
+        required=False,
+        max_length=200,
+        help_text=_("Comma-separated; each YYYY, YYYY-MM or YYYY-MM-DD."),
+    )
+    place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
+    country_of_birth = forms.CharField(label=_("Country of birth"), max_length=2, required=False)
+    nationalities = forms.CharField(
+        label=_("Nationalities"), max_length=100, required=False, help_text=_("e.g. MA, FR")
+    )
+    distinguishing_marks = forms.CharField(
+        label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    neutrality_flag = forms.BooleanField(
+        label=_("Political, military, religious or racial character"), required=False
+    )
+
+    field_order = ["category", "sex", "birth_dates", "place_of_birth", "country_of_birth"]
+
+    def clean_birth_dates(self) -> list[str]:
+        values = [v.strip() for v in self.cleaned_data["birth_dates"].split(",") if v.strip()]
+        for value in values:
+            partial_date(value)
+        return values
+
+    def clean_country_of_birth(self) -> str:
+        raw = self.cleaned_data["country_of_birth"]
+        return _codes(raw, str(_("Country of birth")))[0] if raw.strip() else ""
+
+    def clean_nationalities(self) -> list[str]:
+        return _codes(self.cleaned_data["nationalities"], str(_("Nationalities")))
+
+    def to_data(self, names: NameFormSet, documents: DocumentFormSet) -> PersonData:
+        data = self.cleaned_data
+        return PersonData(
+            category=data["category"],
+            sex=data["sex"],
+            names=[NameData(**f.cleaned_data) for f in names if f.cleaned_data],
+            birth_dates=data["birth_dates"],
+            place_of_birth=data["place_of_birth"],
+            country_of_birth=data["country_of_birth"],
+            nationalities=data["nationalities"],
+            distinguishing_marks=data["distinguishing_marks"],
+            documents=[DocumentData(**f.cleaned_data) for f in documents if f.cleaned_data],
+            handling_code=data["handling_code"],
+            review_date=data["review_date"],
+            neutrality_flag=data["neutrality_flag"],
+        )
+
+    @staticmethod
+    def initial_for(person: Person) -> dict[str, Any]:
+        return {
+            "category": person.category,
+            "sex": person.sex,
+            "birth_dates": ", ".join(b.value for b in person.birth_dates.all()),
+            "place_of_birth": person.place_of_birth,
+            "country_of_birth": person.country_of_birth,
+            "nationalities": ", ".join(person.nationality_codes),
+            "distinguishing_marks": person.distinguishing_marks,
+            "handling_code": person.handling_code,
+            "review_date": person.review_date,
+            "neutrality_flag": person.neutrality_flag,
+        }
+
+
+class WarrantForm(RecordForm):
+    issuing_country = forms.CharField(label=_("Issuing country"), max_length=2)
+    issuing_authority = forms.CharField(label=_("Issuing authority"), max_length=200)
+    court = forms.CharField(label=_("Court"), max_length=200, required=False)
+    reference = forms.CharField(label=_("Reference number"), max_length=100)
+    offences = forms.MultipleChoiceField(
+        label=_("Offences"), choices=OffenceCategory.choices, widget=forms.CheckboxSelectMultiple
+    )
+    offence_description = forms.CharField(
+        label=_("Offence description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
+    issued_on = forms.DateField(
+        label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    extradition_sought = forms.BooleanField(label=_("Extradition sought"), required=False)
+    max_penalty_months = forms.IntegerField(
+        label=_("Maximum penalty (months)"), required=False, min_value=0, max_value=1200
+    )
+    remaining_sentence_months = forms.IntegerField(
+        label=_("Sentence left to serve (months)"), required=False, min_value=0, max_value=1200
+    )
+
+    field_order = ["issuing_country", "issuing_authority", "court", "reference", "offences"]
+
+    def clean_issuing_country(self) -> str:
+        return _codes(self.cleaned_data["issuing_country"], str(_("Issuing country")))[0]
+
+    def to_data(self) -> WarrantData:
+        return WarrantData(**self.cleaned_data)
+
+
+class AlertForm(RecordForm):
+    alert_type = forms.ChoiceField(label=_("Type"), choices=AlertType.choices)
+    warrant = forms.TypedChoiceField(
+        label=_("Warrant"), required=False, coerce=int, empty_value=None
+    )
+    action_on_hit = forms.CharField(
+        label=_("Action to take on a hit"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    facts = forms.CharField(
+        label=_("Facts"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    assessment = forms.CharField(
+        label=_("Assessment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    not_political_declared = forms.BooleanField(
+        label=_(
+            "I declare that this case is not of a political, military, religious or racial "
+            "character."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(w.pk, str(w)) for w in person.warrants.all()]
+        self.fields["warrant"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+
+    def to_data(self) -> AlertData:
+        data = dict(self.cleaned_data)
+        data["warrant_id"] = data.pop("warrant")
+        return AlertData(**data)
+
+
+class HitForm(BootstrapForm):
+    encountered_name = forms.CharField(label=_("Name as encountered"), max_length=300)
+    encountered_on = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Where"), max_length=200)
+    context = forms.ChoiceField(label=_("Context"), choices=HitContext.choices)
+    alert = forms.TypedChoiceField(label=_("Alert"), required=False, coerce=int, empty_value=None)
+    action_taken = forms.CharField(
+        label=_("Action taken"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    handling_code = forms.ChoiceField(
+        label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(a.pk, str(a)) for a in person.alerts.all()]
+        self.fields["alert"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+
+    def to_data(self) -> HitData:
+        data = dict(self.cleaned_data)
+        data["alert_id"] = data.pop("alert")
+        return HitData(**data)
+
+
+class StatusForm(BootstrapForm):
+    status = forms.CharField(max_length=16)
+
+
+class DispositionForm(BootstrapForm):
+    disposition = forms.ChoiceField(label=_("Disposition"), choices=HitDisposition.choices)
+    action_taken = forms.CharField(label=_("Action taken"), required=False, max_length=2000)
+
+
+class ExtensionForm(BootstrapForm):
+    review_date = forms.DateField(
+        label=_("New review date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class ErasureForm(BootstrapForm):
+    reason = forms.CharField(label=_("Reason for the erasure"), max_length=500)
+
+
+STATUS_CHOICES = {"warrant": WarrantStatus, "alert": AlertStatus}

@@ -1,0 +1,314 @@
+"""The registry of wanted persons: persons, their names and documents, warrants, alerts, hits."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from liaison.accounts.models import country_code
+from liaison.policy import TLP_LABELS, HandlingCode
+from liaison.registry.choices import (
+    ALERT_TRANSITIONS,
+    HIT_TRANSITIONS,
+    WARRANT_TRANSITIONS,
+    AlertStatus,
+    AlertType,
+    DocumentType,
+    HitContext,
+    HitDisposition,
+    NameKind,
+    OffenceCategory,
+    PersonCategory,
+    Script,
+    Sex,
+    WarrantStatus,
+)
+
+partial_date = RegexValidator(
+    r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+    _("Use YYYY, YYYY-MM or YYYY-MM-DD."),
+)
+
+
+class SharedRecord(models.Model):
+    """What every shareable record carries: owner, version, handling code, review date.
+
+    A record owned by a partner node is a read-only copy (`received_at` is set).
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner_node = models.CharField(_("owner node"), max_length=32, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    handling_code = models.CharField(
+        _("handling code"), max_length=2, choices=HandlingCode.choices, default=HandlingCode.H0
+    )
+    review_date = models.DateField(_("review date"), null=True, blank=True)
+    neutrality_flag = models.BooleanField(
+        _("political, military, religious or racial character"),
+        default=False,
+        help_text=_("Such records are never shared with partners."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    restricted_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("named recipients (H3)"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_local(self) -> bool:
+        return self.owner_node == settings.NODE_ID
+
+    @property
+    def tlp_label(self) -> str:
+        return TLP_LABELS[HandlingCode(self.handling_code)]
+
+    def named_recipient_ids(self) -> set[int]:
+        return set(self.restricted_to.values_list("pk", flat=True))
+
+    def neutrality_concern(self) -> bool:
+        return self.neutrality_flag
+
+
+class Person(SharedRecord):
+    """A person of interest to the registry, in one category."""
+
+    category = models.CharField(_("category"), max_length=12, choices=PersonCategory.choices)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    place_of_birth = models.CharField(_("place of birth"), max_length=200, blank=True)
+    country_of_birth = models.CharField(
+        _("country of birth"), max_length=2, blank=True, validators=[country_code]
+    )
+    distinguishing_marks = models.TextField(_("distinguishing marks"), blank=True)
+    external_ref = models.CharField(
+        _("external reference"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("e.g. the INTERPOL notice entity id"),
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        primary = self.primary_name
+        return primary.full_name if primary else f"#{self.pk}"
+
+    @property
+    def nationality_codes(self) -> list[str]:
+        return sorted(n.code for n in self.nationalities.all())
+
+    @property
+    def primary_name(self) -> PersonName | None:
+        names = list(self.names.all())
+        return next((n for n in names if n.kind == NameKind.PRIMARY), names[0] if names else None)
+
+
+class PersonName(models.Model):
+    """One way the person's name is written: its script and kind."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
+    full_name = models.CharField(_("full name"), max_length=300)
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    family_name = models.CharField(_("family name"), max_length=200, blank=True)
+    script = models.CharField(_("script"), max_length=5, choices=Script.choices)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=NameKind.choices, default=NameKind.PRIMARY
+    )
+
+    class Meta:
+        verbose_name = _("name")
+        verbose_name_plural = _("names")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class NameKey(models.Model):
+    """A blocking key of a person's name (a rare-enough skeleton), for search candidates."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "person"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BirthDate(models.Model):
+    """A date of birth, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="birth_dates")
+    value = models.CharField(_("date of birth"), max_length=10, validators=[partial_date])
+
+    class Meta:
+        ordering = ["value"]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Nationality(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nationalities")
+    code = models.CharField(_("nationality"), max_length=2, validators=[country_code])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "code"], name="one_nationality_once")
+        ]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class IdentityDocument(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.CharField(_("type"), max_length=16, choices=DocumentType.choices)
+    number = models.CharField(_("number"), max_length=64)
+    issuing_country = models.CharField(
+        _("issuing country"), max_length=2, validators=[country_code]
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} {self.number} ({self.issuing_country})"
+
+
+class Warrant(SharedRecord):
+    """An arrest warrant for a person, national or international."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="warrants")
+    issuing_country = models.CharField(
+        _("issuing country"), max_length=2, validators=[country_code]
+    )
+    issuing_authority = models.CharField(_("issuing authority"), max_length=200)
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    reference = models.CharField(_("reference number"), max_length=100)
+    offences = models.JSONField(_("offences"), default=list)
+    offence_description = models.TextField(_("offence description"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    extradition_sought = models.BooleanField(_("extradition sought"), default=False)
+    max_penalty_months = models.PositiveIntegerField(
+        _("maximum penalty (months)"), null=True, blank=True
+    )
+    remaining_sentence_months = models.PositiveIntegerField(
+        _("sentence left to serve (months)"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=WarrantStatus.choices, default=WarrantStatus.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("warrant")
+        verbose_name_plural = _("warrants")
+        ordering = ["-issued_on"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.issuing_country})"
+
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return [(s, WarrantStatus(s).label) for s in sorted(WARRANT_TRANSITIONS[self.status])]
+
+    def offence_labels(self) -> list[str]:
+        labels = dict(OffenceCategory.choices)
+        return [str(labels.get(code, code)) for code in self.offences]
+
+
+class Alert(SharedRecord):
+    """What partners should do when they meet the person."""
+
+    alert_type = models.CharField(_("type"), max_length=16, choices=AlertType.choices)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alerts")
+    warrant = models.ForeignKey(
+        Warrant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("warrant"),
+    )
+    action_on_hit = models.TextField(_("action to take on a hit"))
+    facts = models.TextField(_("facts"), blank=True, help_text=_("What is established."))
+    assessment = models.TextField(
+        _("assessment"), blank=True, help_text=_("What the officer infers, kept apart from facts.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.ACTIVE
+    )
+    not_political_declared = models.BooleanField(
+        _("declared not political, military, religious or racial"), default=False
+    )
+    extension_justification = models.TextField(_("extension justification"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_alert_type_display()} · {self.person}"
+
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return [(s, AlertStatus(s).label) for s in sorted(ALERT_TRANSITIONS[self.status])]
+
+
+class Hit(SharedRecord):
+    """A person encountered who may be the subject of an alert."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hits")
+    alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="hits"
+    )
+    encountered_name = models.CharField(_("name as encountered"), max_length=300)
+    encountered_on = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=200)
+    context = models.CharField(_("context"), max_length=16, choices=HitContext.choices)
+    recorded_by_name = models.CharField(_("recorded by"), max_length=200)
+    score = models.FloatField(_("match score"), null=True, blank=True)
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
+    disposition = models.CharField(
+        _("disposition"),
+        max_length=16,
+        choices=HitDisposition.choices,
+        default=HitDisposition.PENDING,
+    )
+    action_taken = models.TextField(_("action taken"), blank=True)
+
+    class Meta:
+        verbose_name = _("hit")
+        verbose_name_plural = _("hits")
+        ordering = ["-encountered_on"]
+
+    def __str__(self) -> str:
+        return f"{self.encountered_name} · {self.place}"
+
+    def next_dispositions(self) -> list[tuple[str, str]]:
+        return [(s, HitDisposition(s).label) for s in sorted(HIT_TRANSITIONS[self.disposition])]

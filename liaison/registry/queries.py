@@ -1,0 +1,62 @@
+"""Permission-scoped reads of the registry. Views never fetch by primary key directly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from liaison.policy import Action, restrict
+from liaison.registry.models import Alert, BirthDate, Hit, Person, PersonName, Warrant
+
+
+def persons_visible_to(user: Any, action: Action = Action.VIEW) -> QuerySet[Person]:
+    return restrict(Person.objects.all(), user, action)
+
+
+def _with_details(persons: QuerySet[Person], user: Any) -> QuerySet[Person]:
+    return persons.prefetch_related(
+        Prefetch("names", queryset=PersonName.objects.order_by("id")),
+        Prefetch("birth_dates", queryset=BirthDate.objects.order_by("value")),
+        "nationalities",
+        "documents",
+        Prefetch("warrants", queryset=restrict(Warrant.objects.all(), user)),
+        Prefetch("alerts", queryset=restrict(Alert.objects.select_related("warrant"), user)),
+        Prefetch("hits", queryset=restrict(Hit.objects.select_related("alert"), user)),
+    )
+
+
+def get_person_for_user(user: Any, uid: Any) -> Person:
+    """The person if `user` may see it; 404 otherwise (never reveal that it exists)."""
+    try:
+        return _with_details(persons_visible_to(user), user).get(uid=uid)
+    except (Person.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def get_record_for_user(user: Any, model: type[Warrant | Alert | Hit], uid: Any) -> Any:
+    try:
+        return restrict(model.objects.select_related("person"), user).get(uid=uid)
+    except (model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+REVIEW_WARNING_DAYS = 122  # about four months
+
+
+def records_due_for_review(user: Any, within_days: int = REVIEW_WARNING_DAYS) -> dict[str, Any]:
+    """This node's alerts and warrants whose review date is within four months, or past."""
+    limit = timezone.localdate() + timedelta(days=within_days)
+    due = {"owner_node": settings.NODE_ID, "review_date__lte": limit}
+    return {
+        "alerts": restrict(Alert.objects.filter(**due).select_related("person"), user),
+        "warrants": restrict(Warrant.objects.filter(**due).select_related("person"), user),
+    }
+
+
+def recent_persons(user: Any, limit: int = 20) -> QuerySet[Person]:
+    return _with_details(persons_visible_to(user, Action.LIST), user)[:limit]
