@@ -9,8 +9,8 @@ from itertools import islice
 
 from liaison.matching.analyse import AnalysedName, analyse
 from liaison.matching.compare import compare
-from liaison.matching.dates import FULL_MATCH
 from liaison.matching.compare import NATIONALITY_SHARED
+from liaison.matching.dates import FULL_MATCH
 from liaison.matching.index import BlockingIndex, blocking_keys
 from liaison.matching.names import score_names
 from liaison.matching.types import Identity, Match
@@ -36,11 +36,21 @@ class Hit:
     match: Match
 
 
+@dataclass(frozen=True, slots=True)
+class ScreenStats:
+    """Counts from the last ``screen`` call: queries, candidates scored, hits."""
+
+    queries: int = 0
+    candidates: int = 0
+    hits: int = 0
+
+
 class Screener:
     """In-memory screening index over watchlist identities (each with a unique ``id``)."""
 
     def __init__(self, watchlist: Iterable[Identity] = (), *, top_k: int = TOP_K) -> None:
         self.top_k = top_k
+        self.last_stats = ScreenStats()
         self._entries: list[Identity | None] = []
         self._names: list[tuple[AnalysedName, ...]] = []
         self._slot_of: dict[str, int] = {}
@@ -87,21 +97,26 @@ class Screener:
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""
+        return self._screen_one(query, threshold, index)[0]
+
+    def _screen_one(self, query: Identity, threshold: float, index: int) -> tuple[list[Hit], int]:
         names = [analyse(n) for n in query.names]
         hits: list[Hit] = []
-        for slot in self._index.candidates(blocking_keys(names), self.top_k):
+        slots = self._index.candidates(blocking_keys(names), self.top_k)
+        for slot in slots:
             entry = self._entries[int(slot)]
             if entry is None or not self._may_reach(names, self._names[int(slot)], threshold):
                 continue
             match = compare(query, entry)
             if match.score >= threshold:
                 hits.append(Hit(index, query.id, entry.id or "", match.score, match))
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(hits, key=lambda h: -h.score), len(slots)
 
     def _may_reach(
         self, a: Sequence[AnalysedName], b: Sequence[AnalysedName], threshold: float
     ) -> bool:
-        return any(score_names(x, y)[0] + _MAX_BONUS >= threshold for x in a for y in b)
+        return may_reach(a, b, threshold)
+
 
     def screen(
         self,
@@ -114,19 +129,22 @@ class Screener:
     ) -> list[Hit]:
         """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
         hits: list[Hit] = []
-        for chunk_hits, done in self._run(queries, threshold, workers, chunk_size):
+        stats = ScreenStats()
+        for chunk_hits, done, candidates in self._run(queries, threshold, workers, chunk_size):
             hits.extend(chunk_hits)
+            stats = ScreenStats(stats.queries + done, stats.candidates + candidates, len(hits))
             if on_progress is not None:
                 on_progress(done)
+        self.last_stats = stats
         return hits
 
     def _run(
         self, queries: Iterable[Identity], threshold: float, workers: int, chunk_size: int
-    ) -> Iterator[tuple[list[Hit], int]]:
+    ) -> Iterator[tuple[list[Hit], int, int]]:
         chunks = _chunks(enumerate(queries), chunk_size)
         if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for chunk in chunks:
-                yield _screen_chunk(self, chunk, threshold), len(chunk)
+                yield _screen_chunk(self, chunk, threshold)
             return
         global _FORKED
         _FORKED = self  # inherited by the forked workers, never pickled
@@ -134,8 +152,7 @@ class Screener:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(workers) as pool:
                 jobs = ((chunk, threshold) for chunk in chunks)
-                for chunk_hits, n in pool.imap(_forked_chunk, jobs):
-                    yield chunk_hits, n
+                yield from pool.imap(_forked_chunk, jobs)
         finally:
             _FORKED = None
 
@@ -153,11 +170,22 @@ def _chunks(
 
 def _screen_chunk(
     screener: Screener, chunk: list[tuple[int, Identity]], threshold: float
-) -> list[Hit]:
-    return [h for i, q in chunk for h in screener.screen_one(q, threshold, i)]
+) -> tuple[list[Hit], int, int]:
+    hits: list[Hit] = []
+    candidates = 0
+    for i, q in chunk:
+        found, n = screener._screen_one(q, threshold, i)
+        hits.extend(found)
+        candidates += n
+    return hits, len(chunk), candidates
 
 
-def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[Hit], int]:
+def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[Hit], int, int]:
     assert _FORKED is not None
     chunk, threshold = job
-    return _screen_chunk(_FORKED, chunk, threshold), len(chunk)
+    return _screen_chunk(_FORKED, chunk, threshold)
+
+
+def may_reach(a: Sequence[AnalysedName], b: Sequence[AnalysedName], threshold: float) -> bool:
+    """False only when no date, sex or nationality could lift the names to ``threshold``."""
+    return any(score_names(x, y)[0] + _MAX_BONUS >= threshold for x in a for y in b)

@@ -6,8 +6,10 @@ else writes registry models. Lifecycles are explicit state machines (TRANSITIONS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -87,6 +89,29 @@ def default_review_date() -> date:
     return timezone.localdate() + timedelta(days=round(365.25 * settings.REVIEW_YEARS))
 
 
+class Denied(PermissionDenied):
+    """A refusal by the policy, carrying what the audit entry needs."""
+
+    def __init__(self, reason: str, entry: dict[str, Any]) -> None:
+        super().__init__(reason)
+        self.entry = entry
+
+
+def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Run the action in one transaction; audit a refusal after the rollback, so it stays."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except Denied as denial:
+            log_event(action="permission_denied", **denial.entry)
+            raise PermissionDenied(*denial.args) from None
+
+    return wrapper
+
+
 def _authorise(
     actor: Any,
     action: Action,
@@ -98,15 +123,16 @@ def _authorise(
 ) -> None:
     decision = decide(actor, action, record, handling_code=handling_code)
     if not decision:
-        log_event(
-            action="permission_denied",
-            request=request,
-            actor=actor,
-            object_type=object_type,
-            object_id=str(record.uid) if record is not None else "",
-            detail={"attempted": str(action), "reason": str(decision.reason)},
+        raise Denied(
+            str(decision.reason),
+            {
+                "request": request,
+                "actor": actor,
+                "object_type": object_type,
+                "object_id": str(record.uid) if record is not None else "",
+                "detail": {"attempted": str(action), "reason": str(decision.reason)},
+            },
         )
-        raise PermissionDenied(decision.reason)
 
 
 def _check_transition(table: dict[str, set[str]], current: str, target: str, noun: str) -> None:
@@ -202,7 +228,7 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@atomic_action
 def create_person(
     *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
 ) -> Person:
@@ -229,7 +255,7 @@ def create_person(
     return person
 
 
-@transaction.atomic
+@atomic_action
 def update_person(
     *,
     actor: Any,
@@ -269,7 +295,7 @@ def update_person(
     return person
 
 
-@transaction.atomic
+@atomic_action
 def erase_person(
     *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
 ) -> None:
@@ -321,7 +347,7 @@ class WarrantData:
     neutrality_flag: bool = False
 
 
-@transaction.atomic
+@atomic_action
 def create_warrant(
     *,
     actor: Any,
@@ -360,7 +386,7 @@ def create_warrant(
     return warrant
 
 
-@transaction.atomic
+@atomic_action
 def set_warrant_status(
     *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
@@ -422,7 +448,7 @@ def _check_extradition_safeguards(data: AlertData, warrant: Warrant | None) -> N
         )
 
 
-@transaction.atomic
+@atomic_action
 def create_alert(
     *,
     actor: Any,
@@ -460,7 +486,7 @@ def create_alert(
     return alert
 
 
-@transaction.atomic
+@atomic_action
 def set_alert_status(
     *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
@@ -486,7 +512,7 @@ def set_alert_status(
 MIN_JUSTIFICATION_LENGTH = 20
 
 
-@transaction.atomic
+@atomic_action
 def extend_review(
     *,
     actor: Any,
@@ -499,7 +525,17 @@ def extend_review(
     object_type = record._meta.model_name or ""
     _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
     if not actor.has_perm("accounts.approve_handling"):
-        raise PermissionDenied(_("Only a supervisor may extend a review date."))
+        reason = _("Only a supervisor may extend a review date.")
+        raise Denied(
+            reason,
+            {
+                "actor": actor,
+                "request": request,
+                "object_type": object_type,
+                "object_id": str(record.uid),
+                "detail": {"reason": reason},
+            },
+        )
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
             _("Write a justification of at least %(n)d characters.")
@@ -541,7 +577,7 @@ class HitData:
     handling_code: str = "H0"
 
 
-@transaction.atomic
+@atomic_action
 def record_hit(
     *, actor: Any, person: Person, data: HitData, request: HttpRequest | None = None
 ) -> Hit:
@@ -581,7 +617,7 @@ def record_hit(
     return hit
 
 
-@transaction.atomic
+@atomic_action
 def dispose_hit(
     *,
     actor: Any,
@@ -612,7 +648,7 @@ def dispose_hit(
 # Retention (run daily by `liaison review-records`)
 
 
-@transaction.atomic
+@atomic_action
 def erase_expired_records(today: date | None = None) -> list[str]:
     """Erase this node's alerts and warrants whose review date has passed unextended."""
     today = today or timezone.localdate()

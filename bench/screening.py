@@ -1,0 +1,138 @@
+"""Screening benchmark: queries against a synthetic watchlist, with blocking recall.
+
+    python bench/screening.py [--watchlist 1000000] [--queries 100000] [--workers 2]
+
+Prints build and screening time, candidates and hits per query, recall of the planted
+true variants, peak memory (getrusage maxrss) and the recall of Screener.screen against
+exhaustive scoring of every pair on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tqdm import tqdm  # noqa: E402
+
+from liaison.matching import Identity, Screener, compare  # noqa: E402
+from liaison.matching.analyse import analyse  # noqa: E402
+from liaison.matching.screen import SCREENING_THRESHOLD, may_reach  # noqa: E402
+from matching_synth import Generator, Person  # noqa: E402
+
+_POOL: list[Identity] = []
+
+
+def generate(args: argparse.Namespace) -> tuple[list[Identity], list[Identity], list[str | None]]:
+    gen = Generator(args.seed)
+    people: list[Person] = [gen.person() for _ in range(args.watchlist)]
+    watchlist = [gen.identity(p, f"w{i}") for i, p in enumerate(people)]
+    queries: list[Identity] = []
+    sources: list[str | None] = []
+    rng = random.Random(args.seed + 1)
+    for _ in range(args.queries):
+        if rng.random() < args.true_share:
+            i = rng.randrange(len(people))
+            queries.append(gen.variant(people[i]))
+            sources.append(f"w{i}")
+        else:
+            queries.append(gen.identity(gen.person()))
+            sources.append(None)
+    return watchlist, queries, sources
+
+
+def _exhaustive(job: tuple[Identity, float]) -> set[str]:
+    query, threshold = job
+    qn = [analyse(n) for n in query.names]
+    found = set()
+    for w in _POOL:
+        if may_reach(qn, [analyse(n) for n in w.names], threshold):
+            if compare(query, w).score >= threshold:
+                found.add(w.id or "")
+    return found
+
+
+def blocking_recall(
+    screener: Screener,
+    watchlist: list[Identity],
+    queries: list[Identity],
+    sources: list[str | None],
+    args: argparse.Namespace,
+) -> tuple[float, int, int]:
+    """Recall of screen() against scoring every pair, on sampled queries and a pool."""
+    global _POOL
+    rng = random.Random(args.seed + 2)
+    sample = rng.sample(range(len(queries)), min(args.recall_sample, len(queries)))
+    planted = {s for i in sample if (s := sources[i]) is not None}
+    by_id = {w.id: w for w in watchlist}
+    pool_ids = set(rng.sample([w.id for w in watchlist], min(args.recall_pool, len(watchlist))))
+    _POOL = [by_id[i] for i in sorted((pool_ids | planted) - {None})]
+    ids = {w.id for w in _POOL}
+    jobs = [(queries[i], args.threshold) for i in sample]
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        exhaustive = pool.map(_exhaustive, jobs, chunksize=4)
+    found = total = 0
+    for i, expected in zip(sample, exhaustive, strict=True):
+        got = {h.watchlist_id for h in screener.screen_one(queries[i], args.threshold)} & ids
+        found += len(expected & got)
+        total += len(expected)
+    return (found / total if total else 1.0), total, len(_POOL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--watchlist", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=100_000)
+    parser.add_argument("--true-share", type=float, default=0.2)
+    parser.add_argument("--threshold", type=float, default=SCREENING_THRESHOLD)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--recall-sample", type=int, default=100)
+    parser.add_argument("--recall-pool", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    watchlist, queries, sources = generate(args)
+    t1 = time.perf_counter()
+    print(f"generated {len(watchlist):,} watchlist persons, {len(queries):,} queries "
+          f"({args.true_share:.0%} planted variants) in {t1 - t0:.1f} s")
+    screener = Screener(watchlist)
+    t2 = time.perf_counter()
+    print(f"index built in {t2 - t1:.1f} s")
+    with tqdm(total=len(queries), unit="q", file=sys.stderr, mininterval=2) as bar:
+        hits = screener.screen(
+            queries, args.threshold, workers=args.workers, on_progress=bar.update
+        )
+    t3 = time.perf_counter()
+    stats = screener.last_stats
+    by_query: dict[int, set[str]] = {}
+    for h in hits:
+        by_query.setdefault(h.query_index, set()).add(h.watchlist_id)
+    planted = [(i, s) for i, s in enumerate(sources) if s is not None]
+    recovered = sum(1 for i, s in planted if s in by_query.get(i, ()))
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"screened {len(queries):,} queries with {args.workers} workers in {t3 - t2:.1f} s "
+          f"({len(queries) / (t3 - t2):,.0f} queries/s); build + screen {t3 - t1:.1f} s")
+    print(f"threshold {args.threshold}: candidates/query {stats.candidates / len(queries):.1f}, "
+          f"hits/query {len(hits) / len(queries):.2f}")
+    print(f"planted variants found: {recovered:,}/{len(planted):,} "
+          f"({recovered / max(len(planted), 1):.3f})")
+    print(f"peak memory (maxrss): main {self_kb / 1e6:.2f} GB, largest worker "
+          f"{child_kb / 1e6:.2f} GB")
+    t4 = time.perf_counter()
+    recall, total, pool = blocking_recall(screener, watchlist, queries, sources, args)
+    print(f"blocking recall vs exhaustive scoring: {recall:.4f} ({total} exhaustive hits, "
+          f"{args.recall_sample} sampled queries x {pool:,} watchlist persons, "
+          f"{time.perf_counter() - t4:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

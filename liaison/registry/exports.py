@@ -1,0 +1,112 @@
+"""CSV and XLSX exports of person search results, audited as consultations.
+
+The caller passes results already scoped to the user; every result is checked again here
+(defence in depth: an export is the easiest way for a record to leave the building, so a
+scoping mistake upstream must not put a restricted person into a file).
+
+Typical use in a view: `results = visible_results(outcome.results, user)`, then
+`log_export(request, results, "csv", purpose)` (before sending: an export that cannot be
+audited does not happen), then `write_csv(results, response, user=request.user)`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.http import HttpRequest
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from liaison.audit.actions import log_event
+from liaison.policy import Action, decide
+from liaison.registry.search import SearchResult
+
+HEADER = [
+    "person uid",
+    "names",
+    "dates of birth",
+    "nationalities",
+    "category",
+    "handling code",
+    "TLP label",
+    "owner node",
+    "score",
+    "rule",
+]
+SEPARATOR = " | "
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """The value, made inert for spreadsheets: a formula-looking cell gets a leading '."""
+    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def visible_results(results: Iterable[SearchResult], user: Any) -> list[SearchResult]:
+    """Only the results `user` may view, decided again by the policy for each person."""
+    return [r for r in results if decide(user, Action.VIEW, r.person)]
+
+
+def export_rows(results: Iterable[SearchResult], *, user: Any) -> Iterator[list[str]]:
+    """The header, then one neutralised row per result that `user` may view."""
+    yield HEADER
+    for result in visible_results(results, user):
+        yield [neutralise(cell) for cell in _cells(result)]
+
+
+def _cells(result: SearchResult) -> list[str]:
+    person = result.person
+    return [
+        str(person.uid),
+        SEPARATOR.join(n.full_name for n in person.names.all()),
+        SEPARATOR.join(b.value for b in person.birth_dates.all()),
+        SEPARATOR.join(person.nationality_codes),
+        person.category,
+        person.handling_code,
+        person.tlp_label,
+        person.owner_node,
+        f"{result.score:.3f}",
+        _rule(result.explanation),
+    ]
+
+
+def _rule(explanation: dict[str, Any]) -> str:
+    names = explanation.get("names")
+    return str(names.get("rule", "")) if isinstance(names, dict) else ""
+
+
+def write_csv(results: Iterable[SearchResult], stream: IO[str], *, user: Any) -> None:
+    """Write the export as CSV to a text stream (an HttpResponse works too)."""
+    writer = csv.writer(stream)
+    writer.writerows(export_rows(results, user=user))
+
+
+def write_xlsx(results: Iterable[SearchResult], stream: IO[bytes], *, user: Any) -> None:
+    """Write the export as an XLSX workbook to a binary stream (openpyxl write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("persons")
+    for row in export_rows(results, user=user):
+        # Control characters are illegal in XLSX XML: openpyxl would refuse the whole file.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+    workbook.save(stream)
+
+
+def log_export(
+    request_or_actor: HttpRequest | Any, results: Iterable[SearchResult], fmt: str, purpose: str
+) -> None:
+    """Audit the export: who, the stated purpose, the format and which persons it held."""
+    is_request = isinstance(request_or_actor, HttpRequest)
+    request = request_or_actor if is_request else None
+    actor = request_or_actor.user if is_request else request_or_actor
+    uids = [str(r.person.uid) for r in visible_results(results, actor)]
+    log_event(
+        action="consult",
+        request=request,
+        actor=None if is_request else actor,
+        object_type="person",
+        purpose=purpose,
+        detail={"export": fmt, "count": len(uids), "persons": uids},
+    )
