@@ -10,12 +10,15 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
+from liaison.registry.actions import RegistryError
+from liaison.registry.api import router as registry_router
 
 
 class BearerToken(HttpBearer):
@@ -60,6 +63,21 @@ api = NinjaAPI(
     docs_url=None,
     docs_decorator=_require_auth,
 )
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc) or "You are not allowed to do this."}, status=403
+    )
+
+
+@api.exception_handler(RegistryError)
+def _refused(request: HttpRequest, exc: RegistryError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+api.add_router("/", registry_router)
 
 
 class MeOut(Schema):

@@ -29,10 +29,13 @@ class Token:
     lead: str
     loose: tuple[str, ...] = ()
     near: str = ""
+    nears: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # Computed once here rather than on every comparison.
+        # Folded keys are computed once here rather than on every comparison or lookup.
         object.__setattr__(self, "near", coarse(self.keys[0]))
+        folded = (coarse(k) for k in self.keys + self.loose)
+        object.__setattr__(self, "nears", tuple(dict.fromkeys(folded)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +100,13 @@ def _latin_word(word: str) -> Token:
 _NOT_ASCII_LETTER = re.compile("[^a-z]")
 
 
+@lru_cache(maxsize=200_000)
+def _ascii_word(word: str) -> str:
+    return _NOT_ASCII_LETTER.sub("", strip_diacritics(word))
+
+
 def _latin_parts(text: str) -> list[Token]:
-    words = [_NOT_ASCII_LETTER.sub("", strip_diacritics(w)) for w in tokens(text)]
+    words = [_ascii_word(w) for w in tokens(text)]
     out: list[Token] = []
     abd_pending: str | None = None
     for word in filter(None, words):

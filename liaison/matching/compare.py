@@ -43,22 +43,29 @@ def _nationality_factor(a: Identity, b: Identity) -> Factor | None:
     if not na or not nb:
         return None
     if shared := na & nb:
-        return Factor("nationality", "support", f"shared {','.join(sorted(shared))}", NATIONALITY_SHARED)
+        detail = f"shared {','.join(sorted(shared))}"
+        return Factor("nationality", "support", detail, NATIONALITY_SHARED)
     detail = f"{','.join(sorted(na))} vs {','.join(sorted(nb))}"
     return Factor("nationality", "contradict", detail, NATIONALITY_DISJOINT)
+
+
+def identity_factors(a: Identity, b: Identity) -> tuple[Factor, ...]:
+    """The non-name evidence: dates of birth, sex, nationality (absent ones left out)."""
+    found = (
+        best_date_factor(a.dates_of_birth, b.dates_of_birth),
+        _sex_factor(a, b),
+        _nationality_factor(a, b),
+    )
+    return tuple(f for f in found if f is not None)
+
+
+def combine(name_score: float, factors: tuple[Factor, ...]) -> float:
+    """The identity score: the name score moved by each factor, kept in [0, 1]."""
+    return min(1.0, max(0.0, name_score + sum(f.adjustment for f in factors)))
 
 
 def compare(a: Identity, b: Identity) -> Match:
     """Score two identities in [0, 1]; the name score moved by dates, sex and nationality."""
     names = best_names(a, b)
-    factors = tuple(
-        f
-        for f in (
-            best_date_factor(a.dates_of_birth, b.dates_of_birth),
-            _sex_factor(a, b),
-            _nationality_factor(a, b),
-        )
-        if f is not None
-    )
-    score = min(1.0, max(0.0, names.score + sum(f.adjustment for f in factors)))
-    return Match(score, names.score, ALGORITHM, names, factors)
+    factors = identity_factors(a, b)
+    return Match(combine(names.score, factors), names.score, ALGORITHM, names, factors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from liaison.matching.types import Factor
 
@@ -94,6 +95,7 @@ def best_date_factor(a: tuple[str, ...], b: tuple[str, ...]) -> Factor | None:
     return max(factors, key=lambda f: f.adjustment) if factors else None
 
 
+@lru_cache(maxsize=100_000)
 def _safe_parse(text: str) -> PartialDate | None:
     try:
         return parse_date(text)

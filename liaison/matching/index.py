@@ -27,9 +27,11 @@ from liaison.matching.skeleton import coarse
 
 IntArray = npt.NDArray[np.int64]
 
-# Keys shared by more entries than this carry too little information to gather postings
-# for (unless a query has nothing rarer); a query uses at most MAX_KEYS of its rarest keys.
-MAX_DF = 20_000
+# Keys shared by more than this share of entries (and at least MIN_DF) carry too little
+# information to gather postings for, unless a query has nothing rarer; a query uses at
+# most MAX_KEYS of its rarest keys.
+MAX_DF_SHARE = 0.002
+MIN_DF = 200
 MAX_KEYS = 12
 
 
@@ -39,7 +41,7 @@ def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
     for name in names:
         parts = [t for t in name.names if t.kind == "name"]
         for t in parts:
-            keys.update(hash(("u", coarse(k))) for k in t.keys + t.loose)
+            keys.update(hash(("u", k)) for k in t.nears)
         primaries = sorted({t.near for t in parts})
         keys.update(hash(("p", a, b)) for a, b in combinations(primaries, 2))
         keys.add(hash(("j", coarse(name.joined[0]))))
@@ -126,7 +128,8 @@ class BlockingIndex:
 
     def _choose(self, keys: set[int]) -> list[tuple[int, int]]:
         with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)
-        usable = [x for x in with_df if x[0] <= MAX_DF][:MAX_KEYS]
+        max_df = max(MIN_DF, int(self._live * MAX_DF_SHARE))
+        usable = [x for x in with_df if x[0] <= max_df][:MAX_KEYS]
         # A name made only of very common parts still gets its single rarest key.
         return usable or with_df[:1]
 

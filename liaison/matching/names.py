@@ -22,22 +22,45 @@ _sim = Indel.normalized_similarity
 
 
 def _best(xs: tuple[str, ...], ys: tuple[str, ...]) -> float:
-    return max(_sim(x, y) for x in xs for y in ys)
+    best = 0.0
+    for x in xs:
+        for y in ys:
+            s = _sim(x, y)
+            if s > best:
+                best = s
+    return best
+
+
+def _token_similarity(a: Token, b: Token) -> float:
+    if a.kind == "initial" or b.kind == "initial":
+        return INITIAL_SIMILARITY if a.lead == b.lead else 0.0
+    ka, kb = a.keys, b.keys
+    exact = _sim(ka[0], kb[0])
+    if exact == 1.0:
+        return 1.0
+    if len(ka) > 1 or len(kb) > 1:
+        exact = max(exact, _best(ka, kb))
+    if a.loose or b.loose:
+        exact = max(exact, LOOSE_FACTOR * _best(ka + a.loose, kb + b.loose))
+    return max(exact, COARSE_FACTOR * _sim(a.near, b.near))
+
+
+# Screening compares the same pairs of common parts (Mohamed/Muhammad) over and over. A
+# part's keys follow from its text alone, so the texts are a safe cache key.
+_PAIR_CACHE: dict[tuple[str, str], float] = {}
+_PAIR_CACHE_MAX = 2_000_000
 
 
 def token_similarity(a: Token, b: Token) -> float:
-    """Similarity of two parts in [0, 1]: best over their skeleton keys."""
-    if a.kind == "initial" or b.kind == "initial":
-        return INITIAL_SIMILARITY if a.lead == b.lead else 0.0
-    exact = _sim(a.keys[0], b.keys[0])
-    if exact == 1.0:
-        return 1.0
-    if len(a.keys) > 1 or len(b.keys) > 1:
-        exact = max(exact, _best(a.keys, b.keys))
-    if a.loose or b.loose:
-        exact = max(exact, LOOSE_FACTOR * _best(a.keys + a.loose, b.keys + b.loose))
-    near = _sim(a.near, b.near)
-    return max(exact, COARSE_FACTOR * near)
+    """Similarity of two parts in [0, 1]: best over their readings, loose ones discounted."""
+    key = (a.text, b.text)
+    cached = _PAIR_CACHE.get(key)
+    if cached is None:
+        cached = _token_similarity(a, b)
+        if len(_PAIR_CACHE) >= _PAIR_CACHE_MAX:
+            _PAIR_CACHE.clear()
+        _PAIR_CACHE[key] = cached
+    return cached
 
 
 def _weight(t: Token) -> float:
@@ -59,18 +82,21 @@ def _missing_cost(tokens: tuple[Token, ...], rest: list[int], matched: list[int]
 
 
 def _align(a: tuple[Token, ...], b: tuple[Token, ...]) -> Alignment:
-    cells = sorted(
-        ((token_similarity(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
-        reverse=True,
-    )
+    # Greedy assignment, best pair first: names have few parts, and the most similar pair
+    # of parts is almost always a true correspondence.
+    cells = [(token_similarity(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)]
+    cells.sort(reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
+    limit = min(len(a), len(b))
     for s, i, j in cells:
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
             pairs.append((i, j, s))
+            if len(pairs) == limit:
+                break
     rest_a = [i for i in range(len(a)) if i not in used_a]
     rest_b = [j for j in range(len(b)) if j not in used_b]
     num = den = 0.0

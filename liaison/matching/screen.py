@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from liaison.matching.analyse import AnalysedName, analyse
-from liaison.matching.compare import compare
+from liaison.matching.compare import combine, compare, identity_factors
 from liaison.matching.compare import NATIONALITY_SHARED
 from liaison.matching.dates import FULL_MATCH
 from liaison.matching.index import BlockingIndex, blocking_keys
@@ -105,17 +105,16 @@ class Screener:
         slots = self._index.candidates(blocking_keys(names), self.top_k)
         for slot in slots:
             entry = self._entries[int(slot)]
-            if entry is None or not self._may_reach(names, self._names[int(slot)], threshold):
+            if entry is None:
                 continue
-            match = compare(query, entry)
-            if match.score >= threshold:
-                hits.append(Hit(index, query.id, entry.id or "", match.score, match))
+            best = best_name_score(names, self._names[int(slot)])
+            if best + _MAX_BONUS < threshold:
+                continue  # no date, sex or nationality could lift it to the threshold
+            if combine(best, identity_factors(query, entry)) < threshold:
+                continue
+            match = compare(query, entry)  # evidence is built for hits only
+            hits.append(Hit(index, query.id, entry.id or "", match.score, match))
         return sorted(hits, key=lambda h: -h.score), len(slots)
-
-    def _may_reach(
-        self, a: Sequence[AnalysedName], b: Sequence[AnalysedName], threshold: float
-    ) -> bool:
-        return may_reach(a, b, threshold)
 
 
     def screen(
@@ -186,6 +185,11 @@ def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[H
     return _screen_chunk(_FORKED, chunk, threshold)
 
 
+def best_name_score(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> float:
+    """Best name score over both identities' names (fast path, no evidence)."""
+    return max((score_names(x, y)[0] for x in a for y in b), default=0.0)
+
+
 def may_reach(a: Sequence[AnalysedName], b: Sequence[AnalysedName], threshold: float) -> bool:
     """False only when no date, sex or nationality could lift the names to ``threshold``."""
-    return any(score_names(x, y)[0] + _MAX_BONUS >= threshold for x in a for y in b)
+    return best_name_score(a, b) + _MAX_BONUS >= threshold

@@ -41,7 +41,12 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: str) -> str:
-    """The value, made inert for spreadsheets: a formula-looking cell gets a leading '."""
+    """The value, made inert for spreadsheets: a formula-looking cell gets a leading '.
+
+    Control characters go first (they are illegal in XLSX and garbage in CSV), so that
+    removing them cannot uncover a formula trigger behind them.
+    """
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
 
 
@@ -89,15 +94,17 @@ def write_xlsx(results: Iterable[SearchResult], stream: IO[bytes], *, user: Any)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("persons")
     for row in export_rows(results, user=user):
-        # Control characters are illegal in XLSX XML: openpyxl would refuse the whole file.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+        sheet.append(row)
     workbook.save(stream)
 
 
 def log_export(
     request_or_actor: HttpRequest | Any, results: Iterable[SearchResult], fmt: str, purpose: str
 ) -> None:
-    """Audit the export: who, the stated purpose, the format and which persons it held."""
+    """Audit the export: who, the stated purpose, the format and which persons it held.
+
+    Pass the same list as to the writer (not a generator: it is read here as well).
+    """
     is_request = isinstance(request_or_actor, HttpRequest)
     request = request_or_actor if is_request else None
     actor = request_or_actor.user if is_request else request_or_actor

@@ -102,7 +102,9 @@ def test_bad_notices_are_reported_with_their_position_and_good_ones_imported(
     assert "notice [1]: not an object but str" in lines
     assert "notice [2]: entity_id is missing" in lines
     assert "notice [3] (entity_id 2023/60004): both forename and name are missing" in lines
-    assert any(line.startswith("notice [4] (entity_id 2023/60005): date_of_birth") for line in lines)
+    assert any(
+        line.startswith("notice [4] (entity_id 2023/60005): date_of_birth") for line in lines
+    )
     assert any("notice [5] (entity_id 2023/60006): nationalities 'MAR'" in line for line in lines)
     assert any(
         "notice [6] (entity_id 2023/60007): arrest_warrants[0]: issuing_country_id" in line
@@ -249,7 +251,9 @@ def test_malformed_dates_of_birth_are_refused(value: object) -> None:
         ("", ["other"]),
     ],
 )
-def test_charges_map_to_offence_categories_only_when_clear(charge: str, expected: list[str]) -> None:
+def test_charges_map_to_offence_categories_only_when_clear(
+    charge: str, expected: list[str]
+) -> None:
     assert offence_categories(charge) == expected
 
 

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         try:
             summary = import_file(options["file"], actor=actor, on_reject=self._report)
         except NoticeFileError as exc:
-            raise CommandError(f"{exc}; nothing was imported.", returncode=NOTHING_IMPORTED) from None
+            raise CommandError(
+                f"{exc}; nothing was imported.", returncode=NOTHING_IMPORTED
+            ) from None
         self.stdout.write(str(summary))
         if summary.rejected:
             raise CommandError(

@@ -1,0 +1,242 @@
+"""Registry JSON API under /api/v1/: the same actions and scoped queries as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from liaison.audit.actions import log_event
+from liaison.policy import Action, require
+from liaison.registry import actions
+from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
+from liaison.registry.schemas import (
+    AlertIn,
+    AlertOut,
+    DispositionIn,
+    ErrorOut,
+    HitIn,
+    HitOut,
+    PersonIn,
+    PersonOut,
+    SearchOut,
+    StatusIn,
+    WarrantIn,
+    WarrantOut,
+)
+from liaison.registry.search import search_persons
+
+router = Router(tags=["registry"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class PurposeQuery(Schema):
+    purpose: str = Field(min_length=5, max_length=300, description="Why you consult (logged).")
+    reference: str = Field("", max_length=100, description="Case or legal basis reference.")
+
+
+class SearchQuery(PurposeQuery):
+    name: str = Field("", max_length=300)
+    date_of_birth: str = Field("", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")
+    nationality: str = Field("", pattern=r"^([A-Za-z]{2})?$")
+
+
+def person_out(person: Person) -> dict[str, Any]:
+    return {
+        "uid": person.uid,
+        "owner_node": person.owner_node,
+        "version": person.version,
+        "handling_code": person.handling_code,
+        "tlp": person.tlp_label,
+        "review_date": person.review_date,
+        "category": person.category,
+        "sex": person.sex,
+        "names": [
+            {"full_name": n.full_name, "kind": n.kind, "script": n.script}
+            for n in person.names.all()
+        ],
+        "birth_dates": [b.value for b in person.birth_dates.all()],
+        "nationalities": person.nationality_codes,
+        "place_of_birth": person.place_of_birth,
+        "country_of_birth": person.country_of_birth,
+        "received_at": person.received_at,
+    }
+
+
+def warrant_out(warrant: Warrant) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "version", "handling_code", "status", "issuing_country"]
+    fields += ["issuing_authority", "reference", "offences", "issued_on", "expires_on"]
+    fields += ["extradition_sought", "review_date"]
+    return {f: getattr(warrant, f) for f in fields} | {"person": warrant.person.uid}
+
+
+def alert_out(alert: Alert) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "version", "handling_code", "alert_type", "status"]
+    fields += ["action_on_hit", "facts", "assessment", "review_date"]
+    warrant = alert.warrant.uid if alert.warrant else None
+    return {f: getattr(alert, f) for f in fields} | {"person": alert.person.uid, "warrant": warrant}
+
+
+def hit_out(hit: Hit) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "encountered_name", "encountered_on", "place", "context"]
+    fields += ["score", "explanation", "disposition", "action_taken"]
+    alert = hit.alert.uid if hit.alert else None
+    return {f: getattr(hit, f) for f in fields} | {"person": hit.person.uid, "alert": alert}
+
+
+def _person_data(payload: PersonIn) -> actions.PersonData:
+    values = payload.model_dump()
+    values["names"] = [actions.NameData(**n) for n in values["names"]]
+    values["documents"] = [actions.DocumentData(**d) for d in values["documents"]]
+    return actions.PersonData(**values)
+
+
+@router.get("/persons", response={200: SearchOut, **ERRORS}, summary="Search persons")
+def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
+    """Search by name in any script, date of birth, nationality. `purpose` is required."""
+    require(request, Action.SEARCH, object_type="person")
+    if not (query.name.strip() or query.date_of_birth or query.nationality):
+        return 400, {"detail": "Give a name, a date of birth or a nationality."}
+    criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
+    criteria["nationality"] = query.nationality.upper()
+    outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
+    log_event(
+        action="consult",
+        request=request,
+        object_type="person-search",
+        purpose=query.purpose,
+        purpose_reference=query.reference,
+        detail={"query": criteria, "results": [str(r.person.uid) for r in outcome.results]},
+    )
+    results = [
+        {"person": person_out(r.person), "score": r.score, "explanation": r.explanation}
+        for r in outcome.results
+    ]
+    return {"results": results, "candidates": outcome.candidates, "broad": outcome.broad}
+
+
+@router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Record a person")
+def create_person(request: HttpRequest, payload: PersonIn) -> Any:
+    person = actions.create_person(actor=request.user, data=_person_data(payload), request=request)
+    return 201, person_out(get_person_for_user(request.user, person.uid))
+
+
+@router.get("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Open a person")
+def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> Any:
+    person = get_person_for_user(request.user, uid)
+    log_event(
+        action="consult",
+        request=request,
+        object_type="person",
+        object_id=str(person.uid),
+        purpose=query.purpose,
+        purpose_reference=query.reference,
+    )
+    return person_out(person)
+
+
+@router.put("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Change a person")
+def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
+    person = get_person_for_user(request.user, uid)
+    actions.update_person(
+        actor=request.user, person=person, data=_person_data(payload), request=request
+    )
+    return person_out(get_person_for_user(request.user, uid))
+
+
+@router.delete("/persons/{uid}", response={204: None, **ERRORS}, summary="Erase a person")
+def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
+    person = get_person_for_user(request.user, uid)
+    actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
+    return 204, None
+
+
+@router.get("/warrants", response=list[WarrantOut], summary="List warrants")
+def list_warrants(request: HttpRequest) -> Any:
+    return [warrant_out(w) for w in _visible(request, Warrant)]
+
+
+@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **ERRORS})
+def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
+    person = get_person_for_user(request.user, uid)
+    data = actions.WarrantData(**payload.model_dump())
+    warrant = actions.create_warrant(actor=request.user, person=person, data=data, request=request)
+    return 201, warrant_out(warrant)
+
+
+@router.post("/warrants/{uid}/status", response={200: WarrantOut, **ERRORS})
+def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+    warrant = get_record_for_user(request.user, Warrant, uid)
+    changed = actions.set_warrant_status(
+        actor=request.user, warrant=warrant, status=payload.status, request=request
+    )
+    return warrant_out(changed)
+
+
+@router.get("/alerts", response=list[AlertOut], summary="List alerts")
+def list_alerts(request: HttpRequest) -> Any:
+    return [alert_out(a) for a in _visible(request, Alert).select_related("warrant")]
+
+
+@router.post("/persons/{uid}/alerts", response={201: AlertOut, **ERRORS})
+def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
+    person = get_person_for_user(request.user, uid)
+    values = payload.model_dump()
+    warrant_uid = values.pop("warrant")
+    warrant = person.warrants.filter(uid=warrant_uid).first() if warrant_uid else None
+    if warrant_uid and warrant is None:
+        return 400, {"detail": "That warrant is not one of this person's."}
+    data = actions.AlertData(warrant_id=warrant.pk if warrant else None, **values)
+    alert = actions.create_alert(actor=request.user, person=person, data=data, request=request)
+    return 201, alert_out(alert)
+
+
+@router.post("/alerts/{uid}/status", response={200: AlertOut, **ERRORS})
+def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+    alert = get_record_for_user(request.user, Alert, uid)
+    changed = actions.set_alert_status(
+        actor=request.user, alert=alert, status=payload.status, request=request
+    )
+    return alert_out(changed)
+
+
+@router.get("/hits", response=list[HitOut], summary="List hits")
+def list_hits(request: HttpRequest) -> Any:
+    return [hit_out(h) for h in _visible(request, Hit).select_related("alert")]
+
+
+@router.post("/persons/{uid}/hits", response={201: HitOut, **ERRORS})
+def create_hit(request: HttpRequest, uid: UUID, payload: HitIn) -> Any:
+    person = get_person_for_user(request.user, uid)
+    values = payload.model_dump()
+    alert_uid = values.pop("alert")
+    alert = person.alerts.filter(uid=alert_uid).first() if alert_uid else None
+    if alert_uid and alert is None:
+        return 400, {"detail": "That alert is not one of this person's."}
+    data = actions.HitData(alert_id=alert.pk if alert else None, **values)
+    hit = actions.record_hit(actor=request.user, person=person, data=data, request=request)
+    return 201, hit_out(hit)
+
+
+@router.post("/hits/{uid}/disposition", response={200: HitOut, **ERRORS})
+def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> Any:
+    hit = get_record_for_user(request.user, Hit, uid)
+    changed = actions.dispose_hit(
+        actor=request.user,
+        hit=hit,
+        disposition=payload.disposition,
+        action_taken=payload.action_taken,
+        request=request,
+    )
+    return hit_out(changed)
+
+
+def _visible(request: HttpRequest, model: type[Warrant | Alert | Hit]) -> Any:
+    from liaison.policy import restrict
+
+    require(request, Action.LIST, object_type=model._meta.model_name or "")
+    return restrict(model.objects.select_related("person"), request.user, Action.LIST)

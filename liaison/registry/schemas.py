@@ -1,0 +1,194 @@
+"""API boundary of the registry: pydantic models, unknown fields refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from liaison.policy import HandlingCode
+from liaison.registry.choices import (
+    AlertStatus,
+    AlertType,
+    DocumentType,
+    HitContext,
+    HitDisposition,
+    NameKind,
+    OffenceCategory,
+    PersonCategory,
+    Sex,
+    WarrantStatus,
+)
+
+COUNTRY = r"^[A-Z]{2}$"
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NameIn(Strict):
+    full_name: str = Field(min_length=1, max_length=300)
+    kind: NameKind = NameKind.PRIMARY
+    given_names: str = Field("", max_length=200)
+    family_name: str = Field("", max_length=200)
+
+
+class DocumentIn(Strict):
+    document_type: DocumentType
+    number: str = Field(min_length=1, max_length=64)
+    issuing_country: str = Field(pattern=COUNTRY)
+
+
+class PersonIn(Strict):
+    category: PersonCategory
+    names: list[NameIn] = Field(min_length=1, max_length=20)
+    sex: Sex = Sex.UNKNOWN
+    birth_dates: list[str] = Field(default_factory=list, max_length=10)
+    place_of_birth: str = Field("", max_length=200)
+    country_of_birth: str = Field("", pattern=r"^([A-Z]{2})?$")
+    nationalities: list[str] = Field(default_factory=list, max_length=10)
+    distinguishing_marks: str = Field("", max_length=2000)
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
+    handling_code: HandlingCode = HandlingCode.H0
+    review_date: date | None = None
+    neutrality_flag: bool = False
+
+
+class NameOut(Schema):
+    full_name: str
+    kind: str
+    script: str
+
+
+class PersonOut(Schema):
+    uid: UUID
+    owner_node: str
+    version: int
+    handling_code: str
+    tlp: str
+    review_date: date | None
+    category: str
+    sex: str
+    names: list[NameOut]
+    birth_dates: list[str]
+    nationalities: list[str]
+    place_of_birth: str
+    country_of_birth: str
+    received_at: datetime | None
+
+
+class SearchResultOut(Schema):
+    person: PersonOut
+    score: float
+    explanation: dict[str, Any]
+
+
+class SearchOut(Schema):
+    results: list[SearchResultOut]
+    candidates: int
+    broad: bool
+
+
+class WarrantIn(Strict):
+    issuing_country: str = Field(pattern=COUNTRY)
+    issuing_authority: str = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=100)
+    issued_on: date
+    offences: list[OffenceCategory] = Field(min_length=1)
+    court: str = Field("", max_length=200)
+    offence_description: str = Field("", max_length=4000)
+    legal_basis: str = Field("", max_length=300)
+    expires_on: date | None = None
+    extradition_sought: bool = False
+    max_penalty_months: int | None = Field(None, ge=0, le=1200)
+    remaining_sentence_months: int | None = Field(None, ge=0, le=1200)
+    handling_code: HandlingCode = HandlingCode.H0
+    review_date: date | None = None
+    neutrality_flag: bool = False
+
+
+class WarrantOut(Schema):
+    uid: UUID
+    person: UUID
+    owner_node: str
+    version: int
+    handling_code: str
+    status: WarrantStatus
+    issuing_country: str
+    issuing_authority: str
+    reference: str
+    offences: list[str]
+    issued_on: date
+    expires_on: date | None
+    extradition_sought: bool
+    review_date: date | None
+
+
+class AlertIn(Strict):
+    alert_type: AlertType
+    action_on_hit: str = Field(min_length=1, max_length=4000)
+    warrant: UUID | None = None
+    facts: str = Field("", max_length=8000)
+    assessment: str = Field("", max_length=8000)
+    not_political_declared: bool = False
+    handling_code: HandlingCode = HandlingCode.H0
+    review_date: date | None = None
+    neutrality_flag: bool = False
+
+
+class AlertOut(Schema):
+    uid: UUID
+    person: UUID
+    warrant: UUID | None
+    owner_node: str
+    version: int
+    handling_code: str
+    alert_type: AlertType
+    status: AlertStatus
+    action_on_hit: str
+    facts: str
+    assessment: str
+    review_date: date | None
+
+
+class HitIn(Strict):
+    encountered_name: str = Field(min_length=1, max_length=300)
+    encountered_on: datetime
+    place: str = Field(min_length=1, max_length=200)
+    context: HitContext
+    alert: UUID | None = None
+    action_taken: str = Field("", max_length=4000)
+    handling_code: HandlingCode = HandlingCode.H0
+
+
+class HitOut(Schema):
+    uid: UUID
+    person: UUID
+    alert: UUID | None
+    owner_node: str
+    encountered_name: str
+    encountered_on: datetime
+    place: str
+    context: str
+    score: float | None
+    explanation: dict[str, Any]
+    disposition: HitDisposition
+    action_taken: str
+
+
+class StatusIn(Strict):
+    status: str = Field(min_length=1, max_length=16)
+
+
+class DispositionIn(Strict):
+    disposition: HitDisposition
+    action_taken: str = Field("", max_length=4000)
+
+
+class ErrorOut(Schema):
+    detail: str
