@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from liaison.audit.actions import log_event
@@ -100,7 +100,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     """Search by name in any script, date of birth, nationality. `purpose` is required."""
     require(request, Action.SEARCH, object_type="person")
     if not (query.name.strip() or query.date_of_birth or query.nationality):
-        return 400, {"detail": "Give a name, a date of birth or a nationality."}
+        return Status(400, {"detail": "Give a name, a date of birth or a nationality."})
     criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
     criteria["nationality"] = query.nationality.upper()
     outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
@@ -122,7 +122,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
 @router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Record a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     person = actions.create_person(actor=request.user, data=_person_data(payload), request=request)
-    return 201, person_out(get_person_for_user(request.user, person.uid))
+    return Status(201, person_out(get_person_for_user(request.user, person.uid)))
 
 
 @router.get("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Open a person")
@@ -152,7 +152,7 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
 def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/warrants", response=list[WarrantOut], summary="List warrants")
@@ -165,7 +165,7 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     person = get_person_for_user(request.user, uid)
     data = actions.WarrantData(**payload.model_dump())
     warrant = actions.create_warrant(actor=request.user, person=person, data=data, request=request)
-    return 201, warrant_out(warrant)
+    return Status(201, warrant_out(warrant))
 
 
 @router.post("/warrants/{uid}/status", response={200: WarrantOut, **ERRORS})
@@ -189,10 +189,10 @@ def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
     warrant_uid = values.pop("warrant")
     warrant = person.warrants.filter(uid=warrant_uid).first() if warrant_uid else None
     if warrant_uid and warrant is None:
-        return 400, {"detail": "That warrant is not one of this person's."}
+        return Status(400, {"detail": "That warrant is not one of this person's."})
     data = actions.AlertData(warrant_id=warrant.pk if warrant else None, **values)
     alert = actions.create_alert(actor=request.user, person=person, data=data, request=request)
-    return 201, alert_out(alert)
+    return Status(201, alert_out(alert))
 
 
 @router.post("/alerts/{uid}/status", response={200: AlertOut, **ERRORS})
@@ -216,10 +216,10 @@ def create_hit(request: HttpRequest, uid: UUID, payload: HitIn) -> Any:
     alert_uid = values.pop("alert")
     alert = person.alerts.filter(uid=alert_uid).first() if alert_uid else None
     if alert_uid and alert is None:
-        return 400, {"detail": "That alert is not one of this person's."}
+        return Status(400, {"detail": "That alert is not one of this person's."})
     data = actions.HitData(alert_id=alert.pk if alert else None, **values)
     hit = actions.record_hit(actor=request.user, person=person, data=data, request=request)
-    return 201, hit_out(hit)
+    return Status(201, hit_out(hit))
 
 
 @router.post("/hits/{uid}/disposition", response={200: HitOut, **ERRORS})
