@@ -67,3 +67,13 @@ def login() -> Callable[[User], Client]:
 @pytest.fixture
 def officer(make_user: Callable[..., User]) -> User:
     return make_user("officer", "officer")
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., User]) -> User:
+    return make_user("supervisor", "supervisor")
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., User]) -> User:
+    return make_user("analyst", "analyst")

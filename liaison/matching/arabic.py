@@ -50,7 +50,7 @@ _AMBIGUOUS = frozenset(_ARABIC_READING)
 _VOWELS = frozenset("اويءؤئع")
 
 
-def _key(word: str, reading: dict[str, str]) -> str:
+def _key(word: str, reading: dict[str, str], final_h: bool = False) -> str:
     out: list[str] = []
     last = len(word) - 1
     for i, ch in enumerate(word):
@@ -58,7 +58,7 @@ def _key(word: str, reading: dict[str, str]) -> str:
             out.append("w")  # word-initial waw is a consonant: Walid, Ouahbi
         elif i == 0 and ch == "ي":
             out.append("y")  # likewise yeh: Youssef, Yahya
-        elif i == last and ch in "هح":
+        elif i == last and ch in "هح" and not final_h:
             continue  # final ta marbuta/heh/hah: Fatima/Fatimah, Saleh/Sala both occur
         elif ch in _VOWELS:
             continue
@@ -69,11 +69,13 @@ def _key(word: str, reading: dict[str, str]) -> str:
 
 def keys(word: str) -> tuple[str, ...]:
     """Skeleton keys of one normalised Arabic word; the first is the Arabic reading."""
-    primary = _key(word, _ARABIC_READING)
-    if not _AMBIGUOUS.intersection(word):
-        return (primary,)
-    other = _key(word, _OTHER_READING)
-    return (primary,) if other == primary else (primary, other)
+    keys = [_key(word, _ARABIC_READING)]
+    if _AMBIGUOUS.intersection(word):
+        keys.append(_key(word, _OTHER_READING))
+    if len(word) > 2 and word[-1] in "هح":
+        # Salahuddin keeps the h that Salah drops at the end of a word.
+        keys.extend(_key(word, r, final_h=True) for r in (_ARABIC_READING, _OTHER_READING))
+    return tuple(dict.fromkeys(keys))
 
 
 def lead(word: str) -> str:

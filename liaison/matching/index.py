@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import combinations
+from itertools import combinations, permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,9 @@ def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
             keys.update(hash(("u", k)) for k in t.nears)
         primaries = sorted({t.near for t in parts})
         keys.update(hash(("p", a, b)) for a, b in combinations(primaries, 2))
+        # One part exact and the start of another (Manon Faure / Manon François): finds
+        # near misses on a rare part when the exact part is common.
+        keys.update(hash(("q", a, b[:2])) for a, b in permutations(primaries, 2) if len(b) > 1)
         keys.add(hash(("j", coarse(name.joined[0]))))
     return keys
 
@@ -106,7 +109,9 @@ class BlockingIndex:
             self._removed_df[k] += 1
 
     def candidates(self, keys: set[int], top_k: int) -> IntArray:
-        """Up to ``top_k`` live slots sharing the most informative keys with the query."""
+        """Up to ``top_k`` live slots sharing the most informative keys with the query.
+
+        Slots come back best first."""
         chosen = self._choose(keys)
         if not chosen:
             return np.empty(0, dtype=np.int64)
@@ -123,8 +128,8 @@ class BlockingIndex:
         uniq, score = uniq[live], score[live]
         if len(uniq) > top_k:
             keep = np.argpartition(-score, top_k - 1)[:top_k]
-            uniq = uniq[keep]
-        return uniq
+            uniq, score = uniq[keep], score[keep]
+        return uniq[np.argsort(-score, kind="stable")]
 
     def _choose(self, keys: set[int]) -> list[tuple[int, int]]:
         with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)

@@ -58,7 +58,7 @@ def _symbols(word: str) -> list[str]:
     return out
 
 
-def _consonants(symbols: list[str]) -> str:
+def _consonants(symbols: list[str], final_h: bool = False) -> str:
     out: list[str] = []
     last = len(symbols) - 1
     for i, s in enumerate(symbols):
@@ -67,7 +67,7 @@ def _consonants(symbols: list[str]) -> str:
             out.append("w")  # Ouahbi/Wahbi, Ouardi/Wardi, Vahid
         elif i == 0 and s == "Y" and next_is_vowel:
             out.append("y")
-        elif s == "h" and i == last and i > 0 and symbols[i - 1] in _VOWEL:
+        elif s == "h" and i == last and i > 0 and symbols[i - 1] in _VOWEL and not final_h:
             continue  # final h after a vowel: Fatimah/Fatima, Abdallah/Abdalla
         elif s in _VOWEL:
             continue
@@ -78,10 +78,12 @@ def _consonants(symbols: list[str]) -> str:
 
 def keys(word: str) -> tuple[str, ...]:
     """Skeleton keys of one lower-case ASCII word; the first is the Arabic-convention one."""
-    skeleton = _consonants(_symbols(word))
-    primary = collapse(skeleton.translate(_READINGS[0]))
-    other = collapse(skeleton.translate(_READINGS[1]))
-    return (primary,) if other == primary else (primary, other)
+    symbols = _symbols(word)
+    skeletons = [_consonants(symbols)]
+    if len(symbols) > 2 and symbols[-1] == "h":
+        skeletons.append(_consonants(symbols, final_h=True))  # Salah / Salahuddin
+    keys = (collapse(s.translate(r)) for r in _READINGS for s in skeletons)
+    return tuple(dict.fromkeys(keys))
 
 
 def lead(word: str) -> str:

@@ -42,6 +42,8 @@ def _token_similarity(a: Token, b: Token) -> float:
         exact = max(exact, _best(ka, kb))
     if a.loose or b.loose:
         exact = max(exact, LOOSE_FACTOR * _best(ka + a.loose, kb + b.loose))
+    if len(a.near) < 3 or len(b.near) < 3:
+        return exact  # two-letter skeletons folded together say little (Said/Zaid)
     return max(exact, COARSE_FACTOR * _sim(a.near, b.near))
 
 

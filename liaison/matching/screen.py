@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from rapidfuzz import fuzz, process
+
 from liaison.matching.analyse import AnalysedName, analyse
 from liaison.matching.compare import combine, compare, identity_factors
 from liaison.matching.compare import NATIONALITY_SHARED
@@ -19,7 +21,10 @@ from liaison.matching.types import Identity, Match
 # every candidate; search favours precision.
 SCREENING_THRESHOLD = 0.80
 SEARCH_THRESHOLD = 0.86
-TOP_K = 30
+# Blocking gathers up to GATHER entries by shared rare keys; a C-speed fuzzy comparison of
+# their folded parts keeps TOP_K of them for exact scoring.
+GATHER = 300
+TOP_K = 20
 # The most a date, sex or nationality can add: a name below threshold minus this cannot
 # become a hit, so its full comparison is skipped.
 _MAX_BONUS = FULL_MATCH + NATIONALITY_SHARED
@@ -53,6 +58,7 @@ class Screener:
         self.last_stats = ScreenStats()
         self._entries: list[Identity | None] = []
         self._names: list[tuple[AnalysedName, ...]] = []
+        self._sketches: list[str] = []
         self._slot_of: dict[str, int] = {}
         keys: list[set[int]] = []
         for identity in watchlist:
@@ -69,6 +75,7 @@ class Screener:
         self._slot_of[identity.id] = len(self._entries)
         self._entries.append(identity)
         self._names.append(names)
+        self._sketches.append(sketch(names))
         return names
 
     def __len__(self) -> int:
@@ -89,11 +96,21 @@ class Screener:
         self._index.remove(slot, blocking_keys(self._names[slot]))
         self._entries[slot] = None
         self._names[slot] = ()
+        self._sketches[slot] = ""
 
     def candidates(self, query: Identity) -> list[int]:
         """Slots worth exact scoring for the query (blocking only)."""
-        names = [analyse(n) for n in query.names]
-        return [int(s) for s in self._index.candidates(blocking_keys(names), self.top_k)]
+        return self._candidates([analyse(n) for n in query.names])
+
+    def _candidates(self, names: Sequence[AnalysedName]) -> list[int]:
+        gathered = self._index.candidates(blocking_keys(names), GATHER)
+        if len(gathered) <= self.top_k:
+            return [int(s) for s in gathered]
+        choices = [self._sketches[int(s)] for s in gathered]
+        best = process.extract(
+            sketch(names), choices, scorer=fuzz.token_set_ratio, limit=self.top_k
+        )
+        return [int(gathered[i]) for _, _, i in best]
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""
@@ -102,12 +119,12 @@ class Screener:
     def _screen_one(self, query: Identity, threshold: float, index: int) -> tuple[list[Hit], int]:
         names = [analyse(n) for n in query.names]
         hits: list[Hit] = []
-        slots = self._index.candidates(blocking_keys(names), self.top_k)
+        slots = self._candidates(names)
         for slot in slots:
-            entry = self._entries[int(slot)]
+            entry = self._entries[slot]
             if entry is None:
                 continue
-            best = best_name_score(names, self._names[int(slot)])
+            best = best_name_score(names, self._names[slot])
             if best + _MAX_BONUS < threshold:
                 continue  # no date, sex or nationality could lift it to the threshold
             if combine(best, identity_factors(query, entry)) < threshold:
@@ -183,6 +200,11 @@ def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[H
     assert _FORKED is not None
     chunk, threshold = job
     return _screen_chunk(_FORKED, chunk, threshold)
+
+
+def sketch(names: Sequence[AnalysedName]) -> str:
+    """Folded parts of all names, sorted: what the cheap rerank compares."""
+    return " ".join(sorted({t.near for n in names for t in n.names}))
 
 
 def best_name_score(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> float:

@@ -6,8 +6,8 @@ import re
 
 _REPEATS = re.compile(r"(.)\1+")
 # Neighbouring sound classes that spelling traditions swap: s/z/sh (Hamza/Hamse, Chaabane/
-# Sabaan), k/kh (Khaled/Kaled), t/d (Amadouni/Amatouni), j/d (ج as dj/d in some spellings).
-_COARSE = str.maketrans("zSxtj", "sskdd")
+# Sabaan) and k/kh (Khaled/Kaled).
+_COARSE = str.maketrans("zSx", "ssk")
 
 
 def collapse(key: str) -> str:

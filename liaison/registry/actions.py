@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.accounts.models import User
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide
 from liaison.registry.choices import (
@@ -83,6 +84,7 @@ class PersonData:
     review_date: date | None = None
     neutrality_flag: bool = False
     external_ref: str = ""
+    named_recipients: list[str] = field(default_factory=list)  # usernames, for H3
 
 
 def default_review_date() -> date:
@@ -215,6 +217,21 @@ def _write_person_parts(person: Person, data: PersonData) -> None:
         for d in data.documents
     )
     index_person_names(person, [n.full_name for n in data.names if n.full_name.strip()])
+    person.restricted_to.set(_recipients(data.named_recipients))
+
+
+def _recipients(usernames: list[str]) -> list[User]:
+    """Named recipients must be active accounts of this node's agencies."""
+    wanted = {u.strip() for u in usernames if u.strip()}
+    users = list(
+        User.objects.filter(username__in=wanted, is_active=True, agency__node_id=settings.NODE_ID)
+    )
+    unknown = wanted - {u.username for u in users}
+    if unknown:
+        raise RegistryError(
+            _("Unknown recipients: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    return users
 
 
 def _parts_snapshot(person: Person) -> dict[str, Any]:
@@ -222,6 +239,7 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
         "names": sorted(f"{n.kind}:{n.full_name}" for n in person.names.all()),
         "birth_dates": sorted(b.value for b in person.birth_dates.all()),
         "nationalities": person.nationality_codes,
+        "named_recipients": sorted(person.restricted_to.values_list("username", flat=True)),
         "documents": sorted(
             f"{d.document_type}:{d.number}:{d.issuing_country}" for d in person.documents.all()
         ),

@@ -138,6 +138,12 @@ class PersonForm(RecordForm):
     neutrality_flag = forms.BooleanField(
         label=_("Political, military, religious or racial character"), required=False
     )
+    named_recipients = forms.CharField(
+        label=_("Named recipients (H3)"),
+        required=False,
+        max_length=500,
+        help_text=_("Usernames, comma-separated: only they (and you) will see an H3 record."),
+    )
 
     field_order = ["category", "sex", "birth_dates", "place_of_birth", "country_of_birth"]
 
@@ -169,6 +175,7 @@ class PersonForm(RecordForm):
             handling_code=data["handling_code"],
             review_date=data["review_date"],
             neutrality_flag=data["neutrality_flag"],
+            named_recipients=[u.strip() for u in data["named_recipients"].split(",")],
         )
 
     @staticmethod
@@ -184,6 +191,7 @@ class PersonForm(RecordForm):
             "handling_code": person.handling_code,
             "review_date": person.review_date,
             "neutrality_flag": person.neutrality_flag,
+            "named_recipients": ", ".join(person.restricted_to.values_list("username", flat=True)),
         }
 
 

@@ -57,6 +57,7 @@ class PersonIn(Strict):
     handling_code: HandlingCode = HandlingCode.H0
     review_date: date | None = None
     neutrality_flag: bool = False
+    named_recipients: list[str] = Field(default_factory=list, max_length=50)
 
 
 class NameOut(Schema):

@@ -17,16 +17,6 @@ from liaison.registry.actions import (
 from liaison.registry.models import Person, Warrant
 
 
-@pytest.fixture
-def supervisor(make_user: Callable[..., User]) -> User:
-    return make_user("supervisor", "supervisor")
-
-
-@pytest.fixture
-def analyst(make_user: Callable[..., User]) -> User:
-    return make_user("analyst", "analyst")
-
-
 def person_data(*names: str, **extra: object) -> PersonData:
     values: dict[str, object] = {"category": "wanted", "names": [NameData(n) for n in names]}
     values.update(extra)
