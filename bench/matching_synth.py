@@ -92,6 +92,14 @@ FRENCH_FAMILY = (
     "Mercier Dupont Lambert Bonnet François Martinez Legrand Garnier Faure Rousseau Blanc "
     "Guérin Muller Henry Roussel Nicolas Perrin Morin Mathieu Clément Gauthier Dumont Lopez"
 ).split()
+# French family names are built as stem + suffix (+ particle) for a realistic long tail.
+FRENCH_STEMS = (
+    "Bern Dur Gir Lef Mor Rich Roux Bon Garn Fourn Lamb Mich Perr Dub Chev Gaut Mart Blanc "
+    "Fauch Lebr Bouch Carr Mass Rob Guill Bréd Laur Mén Poir Vid Tess Hub Bar Cour Chauv "
+    "Maill Boiss Fleur Marc Pell Rey Renaud Dum Coll Brun Mull Ségu Pasc Leclerc Charp"
+).split()
+FRENCH_SUFFIXES = ["", "et", "ier", "and", "ard", "on", "eau", "ault", "in", "ot", "elle", "ez"]
+FRENCH_PARTICLES = ["", "", "", "", "Le ", "Du ", "De ", "Des ", "La "]
 OTHER_GIVEN = "Mamadou Moussa Ousmane Ibrahima Aliou Cheikh Amadou Boubacar Emre Mehmet".split()
 OTHER_FAMILY = "Diallo Traoré Keita Diop Ndiaye Camara Sow Coulibaly Yılmaz Demir Kaya".split()
 
@@ -187,7 +195,12 @@ class Generator:
         self.female = [Component(a, tuple(f), tuple(e)) for a, f, e in GIVEN_FEMALE]
         self.families = [_syllable_family(self.rng) for _ in range(families)]
         self.fr_given = [_latin_only(n) for n in FRENCH_GIVEN]
-        self.fr_family = [_latin_only(n) for n in FRENCH_FAMILY]
+        self.fr_family = [_latin_only(n) for n in FRENCH_FAMILY] + [
+            _latin_only(p + stem + suffix)
+            for p in FRENCH_PARTICLES[3:]
+            for stem in FRENCH_STEMS
+            for suffix in FRENCH_SUFFIXES
+        ]
         self.other_given = [_latin_only(n) for n in OTHER_GIVEN]
         self.other_family = [_latin_only(n) for n in OTHER_FAMILY]
 
@@ -204,7 +217,7 @@ class Generator:
             nat = rng.choice(["MA", "DZ", "TN", "LY", "EG", "MR", "SY", "IQ", "FR", "FR"])
             return Person(given, father, family, sex, dob, nat, True)
         if roll < 0.95:
-            given = (rng.choice(self.fr_given),)
+            given = tuple(rng.sample(self.fr_given, 2 if rng.random() < 0.3 else 1))
             return Person(given, None, rng.choice(self.fr_family), sex, dob, "FR", False)
         given = (rng.choice(self.other_given),)
         return Person(given, None, rng.choice(self.other_family), sex, dob, "SN", False)

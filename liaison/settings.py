@@ -199,6 +199,7 @@ TIME_ZONE = env_str("LIAISON_TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served straight from the app folders, so a node needs no collectstatic step to start;
 # set LIAISON_STATIC_ROOT to collect them for a reverse proxy instead.
 STATIC_ROOT = env_str("LIAISON_STATIC_ROOT", "") or None

@@ -23,7 +23,7 @@ SCREENING_THRESHOLD = 0.80
 SEARCH_THRESHOLD = 0.86
 # Blocking gathers up to GATHER entries by shared rare keys; a C-speed fuzzy comparison of
 # their folded parts keeps TOP_K of them for exact scoring.
-GATHER = 300
+GATHER = 500
 TOP_K = 20
 # The most a date, sex or nationality can add: a name below threshold minus this cannot
 # become a hit, so its full comparison is skipped.
@@ -107,10 +107,11 @@ class Screener:
         if len(gathered) <= self.top_k:
             return [int(s) for s in gathered]
         choices = [self._sketches[int(s)] for s in gathered]
-        best = process.extract(
-            sketch(names), choices, scorer=fuzz.token_set_ratio, limit=self.top_k
-        )
-        return [int(gathered[i]) for _, _, i in best]
+        ranked = process.extract(sketch(names), choices, scorer=fuzz.token_set_ratio, limit=None)
+        # Past the top k, entries whose parts all match are kept too: namesakes are exactly
+        # the people a screening must not drop.
+        keep = [i for rank, (_, score, i) in enumerate(ranked) if rank < self.top_k or score >= 99]
+        return [int(gathered[i]) for i in keep]
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""

@@ -145,8 +145,17 @@ def scan(path: Path) -> str:
     except OSError as exc:
         raise NoticeFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise NoticeFileError(f"{path} is not valid UTF-8 JSON ({exc})") from None
+        raise NoticeFileError(f"{path} is not valid UTF-8 JSON ({_first_line(exc)})") from None
     return prefix
+
+
+def _first_line(exc: Exception) -> str:
+    """The parser's reason, without the multi-line excerpt and caret yajl appends."""
+    message = exc.args[0] if isinstance(exc, ijson.JSONError) and exc.args else str(exc)
+    if isinstance(message, bytes):  # the C backend sometimes reports in bytes
+        message = message.decode("utf-8", errors="replace")
+    lines = str(message).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _shape(events: Iterator[tuple[str, str, Any]]) -> str:
@@ -187,7 +196,7 @@ def parse_notice(raw: Any, *, today: date) -> Notice:
         category=PersonCategory.WANTED,
         names=[_name(raw)],
         sex=_sex(raw.get("sex_id")),
-        birth_dates=_birth_dates(raw.get("date_of_birth")),
+        birth_dates=_birth_dates(raw.get("date_of_birth"), today),
         place_of_birth=_text(raw, "place_of_birth"),
         country_of_birth=_country(raw.get("country_of_birth_id"), "country_of_birth_id"),
         nationalities=_nationalities(raw.get("nationalities")),
@@ -226,7 +235,7 @@ def _sex(value: Any) -> str:
     return _SEXES[value]
 
 
-def _birth_dates(value: Any) -> list[str]:
+def _birth_dates(value: Any, today: date) -> list[str]:
     if value in (None, ""):
         return []
     match = _DATE_OF_BIRTH.match(value) if isinstance(value, str) else None
@@ -234,9 +243,11 @@ def _birth_dates(value: Any) -> list[str]:
         raise NoticeError(f"date_of_birth {value!r}: use YYYY/MM/DD, YYYY/MM or YYYY")
     year, month, day = match.groups()
     try:
-        date(int(year), int(month or 1), int(day or 1))
+        earliest = date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         raise NoticeError(f"date_of_birth {value!r} is not a real date") from None
+    if earliest > today:
+        raise NoticeError(f"date_of_birth {value!r} is in the future")
     return ["-".join(part for part in (year, month, day) if part)]
 
 

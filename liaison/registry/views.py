@@ -208,6 +208,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         person = _save_person(request, forms)
         if person is not None:
+            # The creator opens what they just recorded; that is the purpose, until they
+            # state another one.
+            request.session.setdefault(PURPOSE_KEY, {"purpose": _("Recording"), "reference": ""})
             messages.success(request, _("Person recorded."))
             return redirect("registry:person", uid=person.uid)
     return _render_person_form(request, forms, None)

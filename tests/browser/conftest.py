@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,17 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page: Any, base_url: str, user: Any) -> None:
+    """Password, then the current TOTP code, as a person would type them."""
+    from tests.conftest import PASSWORD, current_code
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('Continue')")
+    page.wait_for_url("**/accounts/2fa/**")
+    page.fill("input[name=token]", current_code(user))
+    page.click("button[type=submit]:has-text('Verify')")
+    page.wait_for_url(f"{base_url}/")

@@ -68,3 +68,19 @@ def test_security_headers_are_sent() -> None:
 @pytest.mark.parametrize("route", ["/no-such-page", "/api/v1/"])
 def test_unknown_pages_get_404(route: str) -> None:
     assert Client().get(route).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "asset",
+    [
+        "vendor/htmx/htmx.min.js",
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.rtl.min.css",
+        "liaison/liaison.js",
+        "liaison/liaison.css",
+    ],
+)
+def test_vendored_assets_are_served_by_the_node_itself(asset: str) -> None:
+    response = Client().get(f"/static/{asset}")
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) > 100

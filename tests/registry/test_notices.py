@@ -133,15 +133,23 @@ def test_a_truncated_file_imports_nothing_not_even_its_complete_notices(
     path.write_text(text[: text.index('"entity_id": "2021/20002"')])
     status, _out, err = run(path)
     assert status == 2
-    assert "is not valid UTF-8 JSON" in err and "nothing was imported" in err
+    assert "is not valid UTF-8 JSON (parse error: premature EOF)" in err
+    assert "nothing was imported" in err
     assert not Person.objects.exists()
     assert not AuditEntry.objects.filter(action="collect").exists()
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b'"just a string"', b"[]]", b'{"_embedded": {"notices": {}}}', b"\xff\xfe[]"],
-    ids=["empty", "scalar", "trailing-garbage", "notices-not-a-list", "utf16-bom"],
+    [
+        b"",
+        b'"just a string"',
+        b"[]]",
+        b'{"_embedded": {"notices": {}}}',
+        b"\xff\xfe[]",
+        b'[{"entity_id": "1", "name": "CL\xe9MENT"}]',
+    ],
+    ids=["empty", "scalar", "trailing-garbage", "notices-not-a-list", "utf16-bom", "latin-1"],
 )
 def test_malformed_files_are_refused_before_reading_notices(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.json"
@@ -232,7 +240,9 @@ def test_dates_of_birth_may_be_partial(value: str | None, expected: list[str]) -
     assert notice.person.birth_dates == expected
 
 
-@pytest.mark.parametrize("value", ["1984-03-12", "1984/02/30", "84", "1984/3/1", 1984])
+@pytest.mark.parametrize(
+    "value", ["1984-03-12", "1984/02/30", "84", "1984/3/1", 1984, "2026/06", "0000"]
+)
 def test_malformed_dates_of_birth_are_refused(value: object) -> None:
     with pytest.raises(NoticeError, match="date_of_birth"):
         parse_notice({"entity_id": "1", "name": "X", "date_of_birth": value}, today=TODAY)
