@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.audit",
     "liaison.registry",
+    "liaison.exchange",
 ]
 
 MIDDLEWARE = [
