@@ -150,7 +150,7 @@ class Person:
 
 def _syllable_family(rng: random.Random) -> Component:
     ar, fr, en = "", [""], [""]
-    for i in range(rng.choice([2, 2, 3])):
+    for i in range(rng.choice([2, 3, 3, 4])):
         c_ar, c_fr, c_en = rng.choice(CONSONANTS)
         v = rng.choice("aiu")
         ar += c_ar

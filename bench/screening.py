@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -125,6 +126,11 @@ def main() -> None:
           f"hits/query {len(hits) / len(queries):.2f}")
     print(f"planted variants found: {recovered:,}/{len(planted):,} "
           f"({recovered / max(len(planted), 1):.3f})")
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"cpu time so far: main {cpu.ru_utime + cpu.ru_stime:.1f} s, workers "
+          f"{kids.ru_utime + kids.ru_stime:.1f} s; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     print(f"peak memory (maxrss): main {self_kb / 1e6:.2f} GB, largest worker "
           f"{child_kb / 1e6:.2f} GB")
     t4 = time.perf_counter()

@@ -33,6 +33,10 @@ IntArray = npt.NDArray[np.int64]
 MAX_DF_SHARE = 0.002
 MIN_DF = 200
 MAX_KEYS = 12
+# A query whose parts are all common or misspelt still uses its MIN_KEYS rarest keys, up to
+# COMMON_FACTOR times the usual frequency limit.
+MIN_KEYS = 3
+COMMON_FACTOR = 10
 
 
 def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
@@ -135,6 +139,8 @@ class BlockingIndex:
         with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)
         max_df = max(MIN_DF, int(self._live * MAX_DF_SHARE))
         usable = [x for x in with_df if x[0] <= max_df][:MAX_KEYS]
+        if len(usable) < MIN_KEYS:
+            usable = [x for x in with_df if x[0] <= COMMON_FACTOR * max_df][:MIN_KEYS]
         # A name made only of very common parts still gets its single rarest key.
         return usable or with_df[:1]
 
