@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from liaison.matching import ALGORITHM, compare_names  # noqa: E402
-from liaison.matching.analyse import analyse  # noqa: E402
-from liaison.matching.names import match_names  # noqa: E402
+from liaison.matching import ALGORITHM, compare_names
+from liaison.matching.analyse import analyse
+from liaison.matching.names import match_names
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "shared/data/names/wd_dev_pairs.csv"
 Scorer = Callable[[str, str], float]
@@ -89,6 +89,9 @@ def nomenklatura_scorer() -> Scorer | None:
         eb.add("name", b)
         return float(LogicV2.compare(ea, eb, config).score)
 
+    # Warm up on a Latin pair: in 4.17.4, a first call on Arabic script leaves every later
+    # score at 0 (initialisation-order bug seen while building this bench).
+    score("John Smith", "Jon Smith")
     return score
 
 
@@ -108,18 +111,19 @@ def evaluate(name: str, scorer: Scorer, rows: Sequence[dict[str, str]]) -> None:
 
 
 def throughput(rows: Sequence[dict[str, str]]) -> tuple[float, float]:
-    """compare_names pairs/s: cold (each name analysed on first sight) and warm (cached)."""
+    """compare_names pairs per CPU second (process time, so other load on the machine does
+    not count): cold (each name analysed on first sight) and warm (analyses cached)."""
     pairs = [(r["name_a"], r["name_b"]) for r in rows]
     analyse.cache_clear()
-    start = time.perf_counter()
+    start = time.process_time()
     for a, b in pairs:
         compare_names(a, b)
-    cold = len(pairs) / (time.perf_counter() - start)
-    start = time.perf_counter()
+    cold = len(pairs) / (time.process_time() - start)
+    start = time.process_time()
     for _ in range(3):
         for a, b in pairs:
             compare_names(a, b)
-    warm = 3 * len(pairs) / (time.perf_counter() - start)
+    warm = 3 * len(pairs) / (time.process_time() - start)
     return cold, warm
 
 
@@ -156,7 +160,10 @@ def main() -> None:
     else:
         evaluate("nomenklatura logic-v2", nk, rows)
     cold, warm = throughput(rows)
-    print(f"compare_names throughput: {cold:,.0f} pairs/s cold, {warm:,.0f} pairs/s cached")
+    print(
+        f"compare_names throughput (one process, per CPU second): {cold:,.0f} pairs/s with "
+        f"every name analysed for the first time, {warm:,.0f} pairs/s with analyses cached"
+    )
     if args.errors:
         show_errors(rows, args.errors, args.threshold)
 

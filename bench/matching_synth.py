@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Arabic letters are data here, not look-alikes of Latin ones.
 """Synthetic people for the screening bench: Maghrebi/Arabic, French and other names.
 
 Everything here is generated from general component lists written for this bench: common
@@ -81,43 +82,214 @@ GIVEN_FEMALE = [
     ("كريمة", ["Karima"], ["Karimah", "Karima"]),
 ]
 # Non-Arab names that also appear on French and partner lists (Latin script only).
-FRENCH_GIVEN = (
-    "Jean Pierre Michel Philippe Nicolas Julien Thomas Antoine Laurent Sébastien Olivier "
-    "Christophe Frédéric Stéphane François Mathieu Guillaume Romain Hugo Lucas Marie "
-    "Nathalie Isabelle Sophie Céline Sandrine Camille Julie Aurélie Claire Élodie Manon"
-).split()
-FRENCH_FAMILY = (
-    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
-    "Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard André Lefèvre "
-    "Mercier Dupont Lambert Bonnet François Martinez Legrand Garnier Faure Rousseau Blanc "
-    "Guérin Muller Henry Roussel Nicolas Perrin Morin Mathieu Clément Gauthier Dumont Lopez"
-).split()
+FRENCH_GIVEN = [
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Philippe",
+    "Nicolas",
+    "Julien",
+    "Thomas",
+    "Antoine",
+    "Laurent",
+    "Sébastien",
+    "Olivier",
+    "Christophe",
+    "Frédéric",
+    "Stéphane",
+    "François",
+    "Mathieu",
+    "Guillaume",
+    "Romain",
+    "Hugo",
+    "Lucas",
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sophie",
+    "Céline",
+    "Sandrine",
+    "Camille",
+    "Julie",
+    "Aurélie",
+    "Claire",
+    "Élodie",
+    "Manon",
+]
+FRENCH_FAMILY = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefèvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+    "Mathieu",
+    "Clément",
+    "Gauthier",
+    "Dumont",
+    "Lopez",
+]
 # French family names are built as stem + suffix (+ particle) for a realistic long tail.
-FRENCH_STEMS = (
-    "Bern Dur Gir Lef Mor Rich Roux Bon Garn Fourn Lamb Mich Perr Dub Chev Gaut Mart Blanc "
-    "Fauch Lebr Bouch Carr Mass Rob Guill Bréd Laur Mén Poir Vid Tess Hub Bar Cour Chauv "
-    "Maill Boiss Fleur Marc Pell Rey Renaud Dum Coll Brun Mull Ségu Pasc Leclerc Charp"
-).split()
+FRENCH_STEMS = [
+    "Bern",
+    "Dur",
+    "Gir",
+    "Lef",
+    "Mor",
+    "Rich",
+    "Roux",
+    "Bon",
+    "Garn",
+    "Fourn",
+    "Lamb",
+    "Mich",
+    "Perr",
+    "Dub",
+    "Chev",
+    "Gaut",
+    "Mart",
+    "Blanc",
+    "Fauch",
+    "Lebr",
+    "Bouch",
+    "Carr",
+    "Mass",
+    "Rob",
+    "Guill",
+    "Bréd",
+    "Laur",
+    "Mén",
+    "Poir",
+    "Vid",
+    "Tess",
+    "Hub",
+    "Bar",
+    "Cour",
+    "Chauv",
+    "Maill",
+    "Boiss",
+    "Fleur",
+    "Marc",
+    "Pell",
+    "Rey",
+    "Renaud",
+    "Dum",
+    "Coll",
+    "Brun",
+    "Mull",
+    "Ségu",
+    "Pasc",
+    "Leclerc",
+    "Charp",
+]
 FRENCH_SUFFIXES = ["", "et", "ier", "and", "ard", "on", "eau", "ault", "in", "ot", "elle", "ez"]
 FRENCH_PARTICLES = ["", "", "", "", "Le ", "Du ", "De ", "Des ", "La "]
-OTHER_GIVEN = "Mamadou Moussa Ousmane Ibrahima Aliou Cheikh Amadou Boubacar Emre Mehmet".split()
-OTHER_FAMILY = "Diallo Traoré Keita Diop Ndiaye Camara Sow Coulibaly Yılmaz Demir Kaya".split()
+OTHER_GIVEN = [
+    "Mamadou",
+    "Moussa",
+    "Ousmane",
+    "Ibrahima",
+    "Aliou",
+    "Cheikh",
+    "Amadou",
+    "Boubacar",
+    "Emre",
+    "Mehmet",
+]
+OTHER_FAMILY = [
+    "Diallo",
+    "Traoré",
+    "Keita",
+    "Diop",
+    "Ndiaye",
+    "Camara",
+    "Sow",
+    "Coulibaly",
+    "Yılmaz",
+    "Demir",
+    "Kaya",
+]
 
 # Consonants for synthetic family names: Arabic letter, French and English renderings.
 CONSONANTS = [
-    ("ب", ["b"], ["b"]), ("ت", ["t"], ["t"]), ("ج", ["dj", "j"], ["j"]), ("ح", ["h"], ["h"]),
-    ("خ", ["kh"], ["kh"]), ("د", ["d"], ["d"]), ("ر", ["r"], ["r"]), ("ز", ["z"], ["z"]),
-    ("س", ["s", "ss"], ["s"]), ("ش", ["ch"], ["sh"]), ("ص", ["s"], ["s"]),
-    ("ط", ["t"], ["t"]), ("ع", ["", "a"], ["'", ""]), ("غ", ["gh"], ["gh"]),
-    ("ف", ["f"], ["f"]), ("ق", ["k", "g"], ["q"]), ("ك", ["k"], ["k"]), ("ل", ["l"], ["l"]),
-    ("م", ["m"], ["m"]), ("ن", ["n"], ["n"]), ("ه", ["h"], ["h"]), ("و", ["w", "ou"], ["w"]),
-    ("ي", ["y"], ["y"]), ("ذ", ["d", "dh"], ["dh"]), ("ض", ["d", "dh"], ["d"]),
+    ("ب", ["b"], ["b"]),
+    ("ت", ["t"], ["t"]),
+    ("ج", ["dj", "j"], ["j"]),
+    ("ح", ["h"], ["h"]),
+    ("خ", ["kh"], ["kh"]),
+    ("د", ["d"], ["d"]),
+    ("ر", ["r"], ["r"]),
+    ("ز", ["z"], ["z"]),
+    ("س", ["s", "ss"], ["s"]),
+    ("ش", ["ch"], ["sh"]),
+    ("ص", ["s"], ["s"]),
+    ("ط", ["t"], ["t"]),
+    ("ع", ["", "a"], ["'", ""]),
+    ("غ", ["gh"], ["gh"]),
+    ("ف", ["f"], ["f"]),
+    ("ق", ["k", "g"], ["q"]),
+    ("ك", ["k"], ["k"]),
+    ("ل", ["l"], ["l"]),
+    ("م", ["m"], ["m"]),
+    ("ن", ["n"], ["n"]),
+    ("ه", ["h"], ["h"]),
+    ("و", ["w", "ou"], ["w"]),
+    ("ي", ["y"], ["y"]),
+    ("ذ", ["d", "dh"], ["dh"]),
+    ("ض", ["d", "dh"], ["d"]),
 ]
 SHORT_VOWELS = {"a": (["a", "e"], ["a"]), "i": (["i", "e"], ["i"]), "u": (["ou", "o"], ["u"])}
-LONG_VOWELS = {"a": ("ا", ["a"], ["a"]), "i": ("ي", ["i"], ["i", "ee"]), "u": ("و", ["ou"], ["u", "oo"])}
+LONG_VOWELS = {
+    "a": ("ا", ["a"], ["a"]),
+    "i": ("ي", ["i"], ["i", "ee"]),
+    "u": ("و", ["ou"], ["u", "oo"]),
+}
 FAMILY_PREFIXES = [
-    ("", "", ""), ("", "", ""), ("", "", ""), ("ال", "El ", "al-"), ("ال", "El-", "Al "),
-    ("بن ", "Ben", "Bin "), ("بو", "Bou", "Bu"), ("ايت ", "Aït ", "Ait "), ("ولد ", "Ould ", "Wuld "),
+    ("", "", ""),
+    ("", "", ""),
+    ("", "", ""),
+    ("ال", "El ", "al-"),
+    ("ال", "El-", "Al "),
+    ("بن ", "Ben", "Bin "),
+    ("بو", "Bou", "Bu"),
+    ("ايت ", "Aït ", "Ait "),
+    ("ولد ", "Ould ", "Wuld "),
 ]
 
 
@@ -158,12 +330,20 @@ def _syllable_family(rng: random.Random) -> Component:
         en = [x + rng.choice(c_en) for x in en]
         if i > 0 and rng.random() < 0.35:
             l_ar, l_fr, l_en = LONG_VOWELS[v]
-            ar, fr, en = ar + l_ar, [x + rng.choice(l_fr) for x in fr], [x + rng.choice(l_en) for x in en]
+            ar, fr, en = (
+                ar + l_ar,
+                [x + rng.choice(l_fr) for x in fr],
+                [x + rng.choice(l_en) for x in en],
+            )
         else:
             s_fr, s_en = SHORT_VOWELS[v]
             fr, en = [x + rng.choice(s_fr) for x in fr], [x + rng.choice(s_en) for x in en]
     if rng.random() < 0.4:  # nisba: -i, written ي
-        ar, fr, en = ar + "ي", [x.rstrip("aeiou") + "i" for x in fr], [x.rstrip("aeiou") + "i" for x in en]
+        ar, fr, en = (
+            ar + "ي",
+            [x.rstrip("aeiou") + "i" for x in fr],
+            [x.rstrip("aeiou") + "i" for x in en],
+        )
     p_ar, p_fr, p_en = rng.choice(FAMILY_PREFIXES)
     fr = fr + [x + "e" for x in fr if rng.random() < 0.3]  # French mute e: Benali/Benalie
     return Component(

@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tqdm import tqdm  # noqa: E402
+from matching_synth import Generator, Person
+from tqdm import tqdm
 
-from liaison.matching import Identity, Screener, compare  # noqa: E402
-from liaison.matching.analyse import analyse  # noqa: E402
-from liaison.matching.screen import SCREENING_THRESHOLD, may_reach  # noqa: E402
-from matching_synth import Generator, Person  # noqa: E402
+from liaison.matching import Identity, Screener, compare
+from liaison.matching.analyse import analyse
+from liaison.matching.screen import SCREENING_THRESHOLD, may_reach
 
 _POOL: list[Identity] = []
 
@@ -54,9 +54,9 @@ def _exhaustive(job: tuple[Identity, float]) -> set[str]:
     qn = [analyse(n) for n in query.names]
     found = set()
     for w in _POOL:
-        if may_reach(qn, [analyse(n) for n in w.names], threshold):
-            if compare(query, w).score >= threshold:
-                found.add(w.id or "")
+        wn = [analyse(n) for n in w.names]
+        if may_reach(qn, wn, threshold) and compare(query, w).score >= threshold:
+            found.add(w.id or "")
     return found
 
 
@@ -102,8 +102,10 @@ def main() -> None:
     t0 = time.perf_counter()
     watchlist, queries, sources = generate(args)
     t1 = time.perf_counter()
-    print(f"generated {len(watchlist):,} watchlist persons, {len(queries):,} queries "
-          f"({args.true_share:.0%} planted variants) in {t1 - t0:.1f} s")
+    print(
+        f"generated {len(watchlist):,} watchlist persons, {len(queries):,} queries "
+        f"({args.true_share:.0%} planted variants) in {t1 - t0:.1f} s"
+    )
     screener = Screener(watchlist)
     t2 = time.perf_counter()
     print(f"index built in {t2 - t1:.1f} s")
@@ -120,24 +122,35 @@ def main() -> None:
     recovered = sum(1 for i, s in planted if s in by_query.get(i, ()))
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"screened {len(queries):,} queries with {args.workers} workers in {t3 - t2:.1f} s "
-          f"({len(queries) / (t3 - t2):,.0f} queries/s); build + screen {t3 - t1:.1f} s")
-    print(f"threshold {args.threshold}: candidates/query {stats.candidates / len(queries):.1f}, "
-          f"hits/query {len(hits) / len(queries):.2f}")
-    print(f"planted variants found: {recovered:,}/{len(planted):,} "
-          f"({recovered / max(len(planted), 1):.3f})")
+    print(
+        f"screened {len(queries):,} queries with {args.workers} workers in {t3 - t2:.1f} s "
+        f"({len(queries) / (t3 - t2):,.0f} queries/s); build + screen {t3 - t1:.1f} s"
+    )
+    print(
+        f"threshold {args.threshold}: candidates/query {stats.candidates / len(queries):.1f}, "
+        f"hits/query {len(hits) / len(queries):.2f}"
+    )
+    print(
+        f"planted variants found: {recovered:,}/{len(planted):,} "
+        f"({recovered / max(len(planted), 1):.3f})"
+    )
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"cpu time so far: main {cpu.ru_utime + cpu.ru_stime:.1f} s, workers "
-          f"{kids.ru_utime + kids.ru_stime:.1f} s; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
-    print(f"peak memory (maxrss): main {self_kb / 1e6:.2f} GB, largest worker "
-          f"{child_kb / 1e6:.2f} GB")
+    print(
+        f"cpu time so far: main {cpu.ru_utime + cpu.ru_stime:.1f} s, workers "
+        f"{kids.ru_utime + kids.ru_stime:.1f} s; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
+    print(
+        f"peak memory (maxrss): main {self_kb / 1e6:.2f} GB, largest worker {child_kb / 1e6:.2f} GB"
+    )
     t4 = time.perf_counter()
     recall, total, pool = blocking_recall(screener, watchlist, queries, sources, args)
-    print(f"blocking recall vs exhaustive scoring: {recall:.4f} ({total} exhaustive hits, "
-          f"{args.recall_sample} sampled queries x {pool:,} watchlist persons, "
-          f"{time.perf_counter() - t4:.1f} s)")
+    print(
+        f"blocking recall vs exhaustive scoring: {recall:.4f} ({total} exhaustive hits, "
+        f"{args.recall_sample} sampled queries x {pool:,} watchlist persons, "
+        f"{time.perf_counter() - t4:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ checked against the table in docs/permissions.md."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

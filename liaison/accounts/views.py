@@ -64,6 +64,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             return redirect(_safe_next(request))
+        _log_wrong_code(request, stage="verify")
         form.add_error("token", _("This code is wrong or has expired. Try the current one."))
     return render(request, "accounts/two_factor.html", {"form": form, "next": _safe_next(request)})
 
@@ -86,6 +87,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is now on for your account."))
             return redirect(_safe_next(request))
+        _log_wrong_code(request, stage="enrol")
         form.add_error("token", _("This code is wrong or has expired. Try the current one."))
     context = {
         "form": form,
@@ -94,6 +96,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "next": _safe_next(request),
     }
     return render(request, "accounts/two_factor_setup.html", context)
+
+
+def _log_wrong_code(request: HttpRequest, *, stage: str) -> None:
+    from liaison.audit.actions import log_event
+
+    log_event(action="login_failed", request=request, detail={"second_factor": stage})
 
 
 def _base32_secret(device: TOTPDevice) -> str:

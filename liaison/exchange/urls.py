@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from liaison.exchange import views
 
 app_name = "exchange"
-urlpatterns: list = []
+urlpatterns = [
+    path(".well-known/liaison-node", views.well_known, name="well_known"),
+    path("federation/v1/envelopes", views.envelopes, name="envelopes"),
+    path("federation/peers/", views.peers, name="peers"),
+    path("federation/share/persons/<uuid:uid>/", views.share, name="share_person"),
+]

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Arabic letters are data here, not look-alikes of Latin ones.
 """Arabic script to consonant skeleton keys that Latin spellings of the same name also reach.
 
 Short vowels are not written in Arabic, so the shared ground between scripts is the consonant

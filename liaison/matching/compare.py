@@ -22,9 +22,7 @@ def best_names(a: Identity, b: Identity) -> NameMatch:
     """The highest-scoring pair over both identities' names (aliases included)."""
     if not a.names or not b.names:
         return NameMatch(name_a="", name_b="", score=0.0, rule="no-name")
-    scored = (
-        (score_names(analyse(x), analyse(y))[0], x, y) for x, y in product(a.names, b.names)
-    )
+    scored = ((score_names(analyse(x), analyse(y))[0], x, y) for x, y in product(a.names, b.names))
     _, x, y = max(scored, key=lambda t: t[0])
     return match_names(x, y)
 

@@ -30,13 +30,13 @@ IntArray = npt.NDArray[np.int64]
 # Keys shared by more than this share of entries (and at least MIN_DF) carry too little
 # information to gather postings for, unless a query has nothing rarer; a query uses at
 # most MAX_KEYS of its rarest keys.
-MAX_DF_SHARE = 0.002
+MAX_DF_SHARE = 0.001
 MIN_DF = 200
 MAX_KEYS = 12
 # A query whose parts are all common or misspelt still uses its MIN_KEYS rarest keys, up to
 # COMMON_FACTOR times the usual frequency limit.
 MIN_KEYS = 3
-COMMON_FACTOR = 10
+COMMON_FACTOR = 5
 
 
 def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
@@ -64,7 +64,7 @@ class BlockingIndex:
         self._live = 0
         self._extra: defaultdict[int, list[int]] = defaultdict(list)
         self._removed_df: defaultdict[int, int] = defaultdict(int)
-        self._keys_of: dict[int, set[int]] = {}
+        self._acc = np.zeros(0, dtype=np.float32)
         self._bulk_load(entry_keys)
 
     def _bulk_load(self, entry_keys: Sequence[set[int]]) -> None:
@@ -100,7 +100,6 @@ class BlockingIndex:
         self._live += 1
         for k in keys:
             self._extra[k].append(slot)
-        self._keys_of[slot] = keys
         return slot
 
     def remove(self, slot: int, keys: set[int]) -> None:
@@ -119,21 +118,28 @@ class BlockingIndex:
         chosen = self._choose(keys)
         if not chosen:
             return np.empty(0, dtype=np.int64)
+        if len(self._acc) < self._size:
+            self._acc = np.zeros(len(self._alive), dtype=np.float32)
+        acc = self._acc
         arrays: list[npt.NDArray[np.int64]] = []
-        weights: list[float] = []
         for df, key in chosen:
-            postings = self._postings_of(key)
+            postings = self._postings_of(key)  # one key lists a slot at most once
+            acc[postings] += math.log(self._live / df + 1.0)
             arrays.append(postings)
-            weights.extend([math.log(self._live / df + 1.0)] * len(postings))
-        slots = np.concatenate(arrays)
-        uniq, inverse = np.unique(slots, return_inverse=True)
-        score = np.bincount(inverse, weights=np.asarray(weights))
-        live = self._alive[uniq]
-        uniq, score = uniq[live], score[live]
-        if len(uniq) > top_k:
-            keep = np.argpartition(-score, top_k - 1)[:top_k]
-            uniq, score = uniq[keep], score[keep]
-        return uniq[np.argsort(-score, kind="stable")]
+        # Scores are read from and then cleared in a dense accumulator: linear time, where
+        # sorting the gathered postings would not be.
+        touched = np.concatenate(arrays)
+        score = acc[touched]
+        acc[touched] = 0.0
+        live = self._alive[touched]
+        touched, score = touched[live], score[live]
+        if len(touched) > top_k:
+            # A slot gathered by several keys appears once per key with the same score.
+            keep = np.argpartition(-score, min(len(score), 4 * top_k) - 1)[: 4 * top_k]
+            touched, score = touched[keep], score[keep]
+        uniq, first = np.unique(touched, return_index=True)
+        order = np.argsort(-score[first], kind="stable")[:top_k]
+        return uniq[order]
 
     def _choose(self, keys: set[int]) -> list[tuple[int, int]]:
         with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)

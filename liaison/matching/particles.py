@@ -12,8 +12,39 @@ import re
 # The Arabic article in its Latin forms, including sun-letter assimilations (ad-Din, as-Sayed,
 # ech-Chérif, ur-Rahman). Standing alone they add nothing a spelling keeps consistently.
 LATIN_ARTICLES = frozenset(
-    "al el ul il l ad ed ud ar er ur as es us at et ut an en un az ez uz "
-    "ash esh ach ech ath eth adh edh".split()
+    [
+        "al",
+        "el",
+        "ul",
+        "il",
+        "l",
+        "ad",
+        "ed",
+        "ud",
+        "ar",
+        "er",
+        "ur",
+        "as",
+        "es",
+        "us",
+        "at",
+        "et",
+        "ut",
+        "an",
+        "en",
+        "un",
+        "az",
+        "ez",
+        "uz",
+        "ash",
+        "esh",
+        "ach",
+        "ech",
+        "ath",
+        "eth",
+        "adh",
+        "edh",
+    ]
 )
 
 # Kinship/origin particles mapped to one key per meaning, so Ben/Bin/Ibn or Abu/Abou/Bou
@@ -51,10 +82,26 @@ ARABIC_ABD = "عبد"
 # Tails that close a compound with the preceding part: X al-Din (Nasreddine, Najm ad-Din)
 # and X Allah (Fadlallah, Abd Allah).
 LATIN_DIN_TAIL = frozenset(
-    "din dine deen dinn eddine eddin edine eddyn uddin uddine addin aldin eldin ildin oddin "
-    "oddine".split()
+    [
+        "din",
+        "dine",
+        "deen",
+        "dinn",
+        "eddine",
+        "eddin",
+        "edine",
+        "eddyn",
+        "uddin",
+        "uddine",
+        "addin",
+        "aldin",
+        "eldin",
+        "ildin",
+        "oddin",
+        "oddine",
+    ]
 )
-LATIN_ALLAH_TAIL = frozenset("allah alla ullah ollah illah ellah allahi".split())
+LATIN_ALLAH_TAIL = frozenset(["allah", "alla", "ullah", "ollah", "illah", "ellah", "allahi"])
 ARABIC_TAILS = frozenset(["الدين", "دين", "الله"])
 
 # Written abbreviations of Muhammad (South Asian Md/Mohd, Maghrebi Med).

@@ -10,8 +10,7 @@ from itertools import islice
 from rapidfuzz import fuzz, process
 
 from liaison.matching.analyse import AnalysedName, analyse
-from liaison.matching.compare import combine, compare, identity_factors
-from liaison.matching.compare import NATIONALITY_SHARED
+from liaison.matching.compare import NATIONALITY_SHARED, combine, compare, identity_factors
 from liaison.matching.dates import FULL_MATCH
 from liaison.matching.index import BlockingIndex, blocking_keys
 from liaison.matching.names import score_names
@@ -133,7 +132,6 @@ class Screener:
             match = compare(query, entry)  # evidence is built for hits only
             hits.append(Hit(index, query.id, entry.id or "", match.score, match))
         return sorted(hits, key=lambda h: -h.score), len(slots)
-
 
     def screen(
         self,

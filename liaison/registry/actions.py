@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 from liaison.accounts.models import User
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide
+from liaison.registry import replication
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
     HIT_TRANSITIONS,
     WARRANT_TRANSITIONS,
+    AlertStatus,
     AlertType,
     WarrantStatus,
 )
@@ -114,6 +116,19 @@ def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any = None) -> Denied:
+    return Denied(
+        str(reason),
+        {
+            "request": request,
+            "actor": actor,
+            "object_type": object_type,
+            "object_id": str(record.uid) if record is not None else "",
+            "detail": {"reason": str(reason)},
+        },
+    )
+
+
 def _authorise(
     actor: Any,
     action: Action,
@@ -158,21 +173,42 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 # Persons
 
 
+def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
+    """Apply the model's own rules (choices, lengths, validators, constraints) to input
+    that did not come through a form, so the API, importers and the exchange get the same
+    checks and the same clear messages; returns the instance."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        problems = [
+            f"{instance._meta.get_field(f).verbose_name if f != NON_FIELD_ERRORS else ''}: {m}"
+            for f, messages in error.message_dict.items()
+            for m in messages
+        ]
+        raise RegistryError("; ".join(p.lstrip(": ") for p in problems)) from None
+    return instance
+
+
 def _validate_person(data: PersonData) -> None:
     if not [n for n in data.names if n.full_name.strip()]:
         raise RegistryError(_("A person needs at least one name."))
-    for value in data.birth_dates:
-        from liaison.registry.models import partial_date
-
-        try:
-            partial_date(value)
-        except Exception:
-            raise RegistryError(
-                _("Date of birth %(value)s: use YYYY, YYYY-MM or YYYY-MM-DD.") % {"value": value}
-            ) from None
 
 
-def _person_fields(data: PersonData) -> dict[str, Any]:
+HANDLING_ORDER = ["H0", "H1", "H2", "H3"]
+
+
+def _check_sensitive_changes(actor: Any, person: Person, data: PersonData) -> None:
+    """Lowering a handling code or pushing back a review date is a supervisor's call."""
+    if actor.has_perm("accounts.approve_handling"):
+        return
+    lowered = HANDLING_ORDER.index(data.handling_code) < HANDLING_ORDER.index(person.handling_code)
+    if lowered:
+        raise _denial(actor, person, "person", _("Only a supervisor may lower a handling code."))
+    if data.review_date and person.review_date and data.review_date > person.review_date:
+        raise _denial(actor, person, "person", _("Only a supervisor may extend a review date."))
+
+
+def _person_fields(data: PersonData, current: Person | None = None) -> dict[str, Any]:
     return {
         "category": data.category,
         "sex": data.sex,
@@ -180,17 +216,16 @@ def _person_fields(data: PersonData) -> dict[str, Any]:
         "country_of_birth": data.country_of_birth.upper(),
         "distinguishing_marks": data.distinguishing_marks,
         "handling_code": data.handling_code,
-        "review_date": data.review_date or default_review_date(),
+        "review_date": data.review_date
+        or (current.review_date if current is not None else None)
+        or default_review_date(),
         "neutrality_flag": data.neutrality_flag,
         "external_ref": data.external_ref,
     }
 
 
 def _write_person_parts(person: Person, data: PersonData) -> None:
-    person.names.all().delete()
-    person.birth_dates.all().delete()
-    person.documents.all().delete()
-    PersonName.objects.bulk_create(
+    names = [
         PersonName(
             person=person,
             full_name=n.full_name.strip(),
@@ -201,22 +236,31 @@ def _write_person_parts(person: Person, data: PersonData) -> None:
         )
         for n in data.names
         if n.full_name.strip()
-    )
-    person.nationalities.all().delete()
-    BirthDate.objects.bulk_create(BirthDate(person=person, value=v) for v in data.birth_dates)
-    Nationality.objects.bulk_create(
-        Nationality(person=person, code=c) for c in sorted({n.upper() for n in data.nationalities})
-    )
-    IdentityDocument.objects.bulk_create(
+    ]
+    dates = [BirthDate(person=person, value=v.strip()) for v in data.birth_dates]
+    codes = sorted({n.strip().upper() for n in data.nationalities if n.strip()})
+    nationalities = [Nationality(person=person, code=c) for c in codes]
+    documents = [
         IdentityDocument(
             person=person,
             document_type=d.document_type,
             number=d.number.strip(),
-            issuing_country=d.issuing_country.upper(),
+            issuing_country=d.issuing_country.strip().upper(),
         )
         for d in data.documents
-    )
-    index_person_names(person, [n.full_name for n in data.names if n.full_name.strip()])
+    ]
+    for part in (*names, *dates, *nationalities, *documents):
+        _clean(part, exclude=("person",))
+    for related in (person.names, person.birth_dates, person.nationalities, person.documents):
+        related.all().delete()
+    for model, rows in (
+        (PersonName, names),
+        (BirthDate, dates),
+        (Nationality, nationalities),
+        (IdentityDocument, documents),
+    ):
+        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+    index_person_names(person, [n.full_name for n in names])
     person.restricted_to.set(_recipients(data.named_recipients))
 
 
@@ -258,9 +302,9 @@ def create_person(
         object_type="person",
     )
     _validate_person(data)
-    person = Person.objects.create(
-        owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data)
-    )
+    person = Person(owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data))
+    _clean(person)
+    person.save()
     _write_person_parts(person, data)
     log_event(
         action="collect",
@@ -282,6 +326,8 @@ def update_person(
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Person:
+    # Decide on the locked, current row: a concurrent change may have moved it.
+    person = Person.objects.select_for_update().get(pk=person.pk)
     _authorise(
         actor,
         Action.CHANGE,
@@ -290,13 +336,14 @@ def update_person(
         request=request,
         object_type="person",
     )
+    _check_sensitive_changes(actor, person, data)
     _validate_person(data)
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    fields = _person_fields(data)
+    fields = _person_fields(data, current=person)
     before = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
     for name, value in fields.items():
         setattr(person, name, value)
     person.version += 1
+    _clean(person)
     person.save()
     _write_person_parts(person, data)
     after = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
@@ -321,6 +368,7 @@ def erase_person(
     _authorise(actor, Action.DELETE, person, request=request, object_type="person")
     if not reason.strip():
         raise RegistryError(_("Give the reason for the erasure."))
+    replication.withdraw_shared(person, "person", reason="erased")
     _erase(person, actor=actor, reason=reason, request=request)
 
 
@@ -381,6 +429,7 @@ def create_warrant(
         request=request,
         object_type="warrant",
     )
+    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Warrants are added to this node's own persons only."))
     if not data.offences:
@@ -389,9 +438,9 @@ def create_warrant(
         raise RegistryError(_("A warrant cannot expire before it is issued."))
     values = {**data.__dict__, "issuing_country": data.issuing_country.upper()}
     values["review_date"] = data.review_date or default_review_date()
-    warrant = Warrant.objects.create(
-        person=person, owner_node=settings.NODE_ID, created_by=actor, **values
-    )
+    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
+    _clean(warrant)
+    warrant.save()
     log_event(
         action="collect",
         request=request,
@@ -415,6 +464,8 @@ def set_warrant_status(
     warrant.status = status
     warrant.version += 1
     warrant.save(update_fields=["status", "version", "updated_at"])
+    if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
+        replication.withdraw_shared(warrant, "warrant", reason=status)
     log_event(
         action="alter",
         request=request,
@@ -478,6 +529,7 @@ def create_alert(
     _authorise(
         actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="alert"
     )
+    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Alerts are added to this node's own persons only."))
     warrant = person.warrants.filter(pk=data.warrant_id).first() if data.warrant_id else None
@@ -489,9 +541,11 @@ def create_alert(
         raise RegistryError(_("Say what a partner should do on a hit."))
     values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
     values["review_date"] = data.review_date or default_review_date()
-    alert = Alert.objects.create(
+    alert = Alert(
         person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
     )
+    _clean(alert)
+    alert.save()
     log_event(
         action="collect",
         request=request,
@@ -515,6 +569,8 @@ def set_alert_status(
     alert.status = status
     alert.version += 1
     alert.save(update_fields=["status", "version", "updated_at"])
+    if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
+        replication.withdraw_shared(alert, "alert", reason=status)
     log_event(
         action="alter",
         request=request,
@@ -541,19 +597,11 @@ def extend_review(
 ) -> Alert | Warrant:
     """A supervisor keeps a record past its review date, with a written justification."""
     object_type = record._meta.model_name or ""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
     _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
     if not actor.has_perm("accounts.approve_handling"):
         reason = _("Only a supervisor may extend a review date.")
-        raise Denied(
-            reason,
-            {
-                "actor": actor,
-                "request": request,
-                "object_type": object_type,
-                "object_id": str(record.uid),
-                "detail": {"reason": reason},
-            },
-        )
+        raise _denial(actor, record, object_type, reason, request)
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
             _("Write a justification of at least %(n)d characters.")
@@ -605,11 +653,12 @@ def record_hit(
     _authorise(
         actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="hit"
     )
+    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
     if data.alert_id and alert is None:
         raise RegistryError(_("That alert is not one of this person's."))
     score, explanation = explain_hit(person, data.encountered_name)
-    hit = Hit.objects.create(
+    hit = Hit(
         person=person,
         alert=alert,
         encountered_name=data.encountered_name.strip(),
@@ -624,6 +673,8 @@ def record_hit(
         handling_code=data.handling_code,
         created_by=actor,
     )
+    _clean(hit)
+    hit.save()
     log_event(
         action="collect",
         request=request,
@@ -674,6 +725,7 @@ def erase_expired_records(today: date | None = None) -> list[str]:
     for model, object_type in ((Alert, "alert"), (Warrant, "warrant")):
         for record in model.objects.filter(owner_node=settings.NODE_ID, review_date__lt=today):
             erased.append(f"{object_type}:{record.uid}")
+            replication.withdraw_shared(record, object_type, reason="retention period expired")
             record.delete()
             log_event(
                 action="erase",

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from liaison.audit.actions import log_event
 from liaison.policy import Action, require
@@ -28,7 +28,7 @@ from liaison.registry.schemas import (
     WarrantIn,
     WarrantOut,
 )
-from liaison.registry.search import search_persons
+from liaison.registry.search import search_detail, search_persons
 
 router = Router(tags=["registry"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -110,7 +110,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
         object_type="person-search",
         purpose=query.purpose,
         purpose_reference=query.reference,
-        detail={"query": criteria, "results": [str(r.person.uid) for r in outcome.results]},
+        detail=search_detail(criteria, outcome),
     )
     results = [
         {"person": person_out(r.person), "score": r.score, "explanation": r.explanation}
@@ -153,6 +153,41 @@ def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_l
     person = get_person_for_user(request.user, uid)
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
     return Status(204, None)
+
+
+class ShareIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    partner: str = Field(pattern=r"^[a-z][a-z0-9-]{1,31}$", description="The partner's node id.")
+
+
+class SkippedOut(Schema):
+    object_type: str
+    uid: str
+    reason: str
+
+
+class ShareOut(Schema):
+    partner: str
+    envelopes: list[str]
+    skipped: list[SkippedOut]
+
+
+@router.post(
+    "/persons/{uid}/shares",
+    response={201: ShareOut, **ERRORS},
+    summary="Share a person, with its warrants and alerts, with a partner node",
+)
+def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
+    """Refused (403) when the policy forbids disclosing the person; attached warrants and
+    alerts that it forbids are left out and listed in `skipped` with the reason."""
+    from liaison.exchange.actions import share_person as share
+
+    person = get_person_for_user(request.user, uid)
+    result = share(actor=request.user, person=person, partner=payload.partner, request=request)
+    skipped = [s.__dict__ for s in result.skipped]
+    return Status(
+        201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}
+    )
 
 
 @router.get("/warrants", response=list[WarrantOut], summary="List warrants")

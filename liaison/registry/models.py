@@ -109,6 +109,14 @@ class Person(SharedRecord):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_node", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="one_person_per_external_ref",
+                violation_error_message=_("A person with this external reference exists."),
+            )
+        ]
 
     def __str__(self) -> str:
         primary = self.primary_name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
@@ -27,6 +27,10 @@ COUNTRY = r"^[A-Z]{2}$"
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
 
+Country = Annotated[str, Field(pattern=COUNTRY)]
+PartialDate = Annotated[str, Field(pattern=PARTIAL_DATE)]
+
+
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,10 +52,10 @@ class PersonIn(Strict):
     category: PersonCategory
     names: list[NameIn] = Field(min_length=1, max_length=20)
     sex: Sex = Sex.UNKNOWN
-    birth_dates: list[str] = Field(default_factory=list, max_length=10)
+    birth_dates: list[PartialDate] = Field(default_factory=list, max_length=10)
     place_of_birth: str = Field("", max_length=200)
     country_of_birth: str = Field("", pattern=r"^([A-Z]{2})?$")
-    nationalities: list[str] = Field(default_factory=list, max_length=10)
+    nationalities: list[Country] = Field(default_factory=list, max_length=10)
     distinguishing_marks: str = Field("", max_length=2000)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
     handling_code: HandlingCode = HandlingCode.H0

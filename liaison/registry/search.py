@@ -17,13 +17,13 @@ from django.db.models import Count, Prefetch, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.normalise import is_arabic
+from liaison.matching.screen import SEARCH_THRESHOLD
 from liaison.registry.choices import Script
 from liaison.registry.models import BirthDate, NameKey, Person, PersonName
 
 # A key shared by more persons than this (Mohamed, محمد, Ben…) says too little on its own.
 COMMON_KEY_POSTINGS = 5_000
 MAX_CANDIDATES = 5_000
-SEARCH_THRESHOLD = 0.75
 
 
 def script_of(name: str) -> str:
@@ -87,14 +87,16 @@ class SearchOutcome:
 def _candidate_ids(keys: set[str], scope: QuerySet[Person]) -> tuple[set[int], bool]:
     counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
     rare = [k for k, n in counts.items() if n <= COMMON_KEY_POSTINGS]
-    broad = not rare and bool(counts)
     chosen = rare or sorted(counts, key=counts.__getitem__)[:1]
-    ids = (
+    ids = list(
         NameKey.objects.filter(key__in=chosen, person__in=scope)
         .values_list("person_id", flat=True)
-        .distinct()[:MAX_CANDIDATES]
+        .distinct()
+        .order_by("-person_id")[: MAX_CANDIDATES + 1]
     )
-    return set(ids), broad
+    # Broad: only common keys to go on, or more candidates than are scored (newest kept).
+    broad = (not rare and bool(counts)) or len(ids) > MAX_CANDIDATES
+    return set(ids[:MAX_CANDIDATES]), broad
 
 
 def search_persons(
@@ -132,6 +134,15 @@ def search_persons(
     )
     results = _score(query, persons, threshold if name.strip() else 0.0)
     return SearchOutcome(results[:limit], len(persons), broad)
+
+
+def search_detail(query: dict[str, str], outcome: SearchOutcome) -> dict[str, Any]:
+    """What the audit log keeps of a search: which criteria were used and which persons came
+    back, not the typed values (a name is personal data; auditors see ids and labels only)."""
+    return {
+        "criteria": sorted(k for k, v in query.items() if v),
+        "results": [str(r.person.uid) for r in outcome.results],
+    }
 
 
 def _score(query: Identity, persons: list[Person], threshold: float) -> list[SearchResult]:

@@ -41,7 +41,7 @@ from liaison.registry.queries import (
     persons_visible_to,
     records_due_for_review,
 )
-from liaison.registry.search import search_persons
+from liaison.registry.search import search_detail, search_persons
 
 PURPOSE_KEY = "registry_purpose"
 
@@ -77,7 +77,7 @@ def _run_search(request: HttpRequest, form: SearchForm) -> Any:
         object_type="person-search",
         purpose=purpose["purpose"],
         purpose_reference=purpose["reference"],
-        detail={"query": query, "results": [str(r.person.uid) for r in outcome.results]},
+        detail=search_detail(query, outcome),
     )
     return outcome
 
@@ -154,7 +154,20 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         "can_create": decide(user, Action.CREATE).allowed,
         "can_extend": user.has_perm("accounts.approve_handling"),  # type: ignore[union-attr]
         "purpose": _purpose(request),
+        **_share_context(user, person),
     }
+
+
+def _share_context(user: Any, person: Any) -> dict[str, Any]:
+    """The partners a liaison officer may share this person with, or why not."""
+    from liaison.exchange.models import Peer
+
+    if not user.has_perm("accounts.disclose_records"):
+        return {}
+    decision = decide(user, Action.DISCLOSE, person)
+    if not decision:
+        return {"share_refusal": decision.reason}
+    return {"share_partners": list(Peer.objects.values_list("node_id", flat=True))}
 
 
 def _person_forms(request: HttpRequest, person: Any = None) -> tuple[Any, Any, Any]:

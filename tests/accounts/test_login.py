@@ -41,6 +41,10 @@ def test_a_wrong_code_is_refused_and_the_session_stays_unverified(
     assert response.status_code == 200
     assert "wrong or has expired" in response.content.decode()
     assert client.get("/").status_code == 302
+    from liaison.audit.models import AuditEntry
+
+    failed = AuditEntry.objects.get(action="login_failed")
+    assert failed.actor_username == "officer" and failed.detail == {"second_factor": "verify"}
 
 
 @pytest.mark.parametrize("token", ["", "12345", "abcdef", "1" * 12, "12 34 5x"])

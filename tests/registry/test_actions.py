@@ -281,3 +281,71 @@ def test_hit_dispositions_follow_the_state_machine(
     else:
         with pytest.raises(RegistryError):
             actions.dispose_hit(actor=officer, hit=hit, disposition=target)
+
+
+# Rules found in review: sensitive changes, hidden persons, input from outside forms
+
+
+def test_an_officer_cannot_lower_a_handling_code(
+    officer: User, supervisor: User, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Karim Benali", handling_code="H2")
+    with pytest.raises(PermissionDenied, match="lower a handling code"):
+        actions.update_person(actor=officer, person=person, data=person_data("Karim Benali"))
+    assert Person.objects.get(pk=person.pk).handling_code == "H2"
+    lowered = actions.update_person(
+        actor=supervisor, person=person, data=person_data("Karim Benali")
+    )
+    assert lowered.handling_code == "H0"
+
+
+def test_editing_keeps_the_review_date_and_only_a_supervisor_pushes_it_back(
+    officer: User, supervisor: User, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Karim Benali")
+    kept = actions.update_person(actor=officer, person=person, data=person_data("Karim B"))
+    assert kept.review_date == person.review_date
+    later = person.review_date + timedelta(days=365)
+    with pytest.raises(PermissionDenied, match="extend a review date"):
+        actions.update_person(
+            actor=officer, person=person, data=person_data("Karim B", review_date=later)
+        )
+    extended = actions.update_person(
+        actor=supervisor, person=person, data=person_data("Karim B", review_date=later)
+    )
+    assert extended.review_date == later
+
+
+def test_nothing_can_be_attached_to_a_person_one_may_not_see(
+    officer: User, supervisor: User
+) -> None:
+    hidden = actions.create_person(
+        actor=supervisor, data=person_data("Salma Bennani", handling_code="H3")
+    )
+    with pytest.raises(PermissionDenied, match="named recipients"):
+        actions.create_warrant(actor=officer, person=hidden, data=warrant_data())
+    assert not Warrant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"nationalities": ["MAR"]}, "nationality"),
+        ({"category": "fugitive"}, "category"),
+        ({"sex": "X"}, "sex"),
+        ({"country_of_birth": "Morocco"}, "country of birth"),
+    ],
+)
+def test_values_from_outside_forms_get_the_models_rules(
+    officer: User, extra: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RegistryError, match=message):
+        actions.create_person(actor=officer, data=person_data("Karim Benali", **extra))
+    assert not Person.objects.exists()
+
+
+def test_an_external_reference_is_unique_per_owner(officer: User) -> None:
+    actions.create_person(actor=officer, data=person_data("Karim Benali", external_ref="2026/1"))
+    with pytest.raises(RegistryError, match="external reference"):
+        actions.create_person(actor=officer, data=person_data("K Benali", external_ref="2026/1"))
+    assert Person.objects.count() == 1

@@ -38,7 +38,8 @@ def test_a_search_with_purpose_finds_across_scripts_and_logs_the_purpose(
     assert str(person.uid) in page and "محمد بن عبد الله" in page
     entry = AuditEntry.objects.get(object_type="person-search")
     assert (entry.purpose, entry.purpose_reference) == (PURPOSE["purpose"], "CASE-7")
-    assert entry.detail["results"] == [str(person.uid)]
+    assert entry.detail == {"criteria": ["name"], "results": [str(person.uid)]}
+    assert "Mohamed" not in str(entry.detail)  # auditors see ids, not the typed name
 
 
 @pytest.mark.parametrize(
@@ -170,3 +171,26 @@ def test_the_person_page_reads_right_to_left_in_arabic(web: Client, warrant: War
     web.post("/i18n/setlang/", {"language": "ar"})
     page = web.get(f"/registry/persons/{warrant.person.uid}/").content.decode()
     assert 'dir="rtl"' in page and "محمد بن عبد الله" in page
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"category": "wanted", "names": [{"full_name": "A B"}], "nationalities": ["MAR"]},
+        {"category": "wanted", "names": [{"full_name": "A B"}], "birth_dates": ["84"]},
+        {"category": "wanted", "names": []},
+        {"category": "wanted", "names": [{"full_name": "A B"}], "unknown_field": 1},
+        {"category": "wanted", "names": [{"full_name": "A B"}], "handling_code": "H7"},
+    ],
+)
+def test_bad_api_input_is_refused_with_a_clear_error_and_changes_nothing(
+    officer: User, body: dict[str, object]
+) -> None:
+    from liaison.accounts.tokens import create_api_token
+
+    _row, raw = create_api_token(user=officer, name="t")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    response = client.post("/api/v1/persons", body, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert "detail" in response.json()
+    assert not Person.objects.exists()

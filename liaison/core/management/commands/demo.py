@@ -44,6 +44,7 @@ class Command(BaseCommand):
         nodes = _nodes_on_ports(options["ports"])
         for node in nodes:
             self._prepare(node, base / node.node_id)
+        _peer_all(nodes, base)
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
@@ -61,18 +62,8 @@ class Command(BaseCommand):
             write_node_identity(data_dir, NodeIdentity(node.node_id, node.agency, node.country))
         elif load_node_identity(data_dir).node_id != node.node_id:
             raise CommandError(f"{data_dir} belongs to another node; move it away first.")
-        for command in (["migrate", "--noinput", "-v", "0"], ["demo_seed"]):
-            result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "liaison.cli", *command],
-                env=_node_env(data_dir),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise CommandError(
-                    f"{node.node_id}: `liaison {' '.join(command)}` failed:\n{result.stderr}"
-                )
+        for command in (["migrate", "--noinput", "-v", "0"], ["demo_seed"], ["keys", "init"]):
+            _run(node, data_dir, command)
 
     def _start(self, node: DemoNode, data_dir: Path) -> tuple[DemoNode, subprocess.Popen[bytes]]:
         process = subprocess.Popen(  # noqa: S603
@@ -113,6 +104,37 @@ class Command(BaseCommand):
                 if process.poll() is not None:
                     raise CommandError(f"Node {node.node_id} stopped ({process.returncode}).")
             time.sleep(0.5)
+
+
+def _run(node: DemoNode, data_dir: Path, command: list[str]) -> str:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "liaison.cli", *command],
+        env=_node_env(data_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CommandError(
+            f"{node.node_id}: `liaison {' '.join(command)}` failed:\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def _peer_all(nodes: list[DemoNode], base: Path) -> None:
+    """Each node pins the others' keys (fingerprint and key read from their data
+    directories, as an operator would read them out on the phone); the URL follows --ports."""
+    identities = {}
+    for node in nodes:
+        shown = _run(node, base / node.node_id, ["keys", "show"]).splitlines()
+        identities[node.node_id] = dict(line.split(" ", 1) for line in shown)
+    for node in nodes:
+        for other in nodes:
+            if other is not node:
+                key = identities[other.node_id]
+                command = ["peers", "add", other.node_id, f"http://127.0.0.1:{other.port}"]
+                command += ["--fingerprint", key["fingerprint"], "--public-key", key["public-key"]]
+                _run(node, base / node.node_id, command)
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not run the exchange worker here (run `liaison exchange-worker` instead).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
 
+        from liaison.exchange.worker import start_thread
         from liaison.wsgi import application
 
+        if not options["no_worker"]:
+            start_thread(threading.Event())
         logger.info(
             "node %s serving on http://%s:%s", settings.NODE_ID, options["host"], options["port"]
         )

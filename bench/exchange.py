@@ -1,0 +1,153 @@
+"""Exchange benchmark: two live nodes on loopback, ma → fr.
+
+    python bench/exchange.py [--burst N] [--rate R] [--seconds S] [--backlog N]
+
+Prints, from one run (SQLite unless DATABASE_URL names PostgreSQL, as the tests):
+  - throughput: a backlog of N envelopes (default 2,000) drained by ma's worker, in
+    envelopes per second (signed, verified, applied in a transaction, audited, receipted);
+  - latency: envelopes enqueued at R per second for S seconds; p50/p99 of the time from the
+    outbox insert on ma to the inbox insert on fr (one machine, one clock);
+  - baseline, same run and server: the same body size POSTed unsigned on one kept-alive
+    connection to fr's /healthz (Django answers 405, no database): requests per second and
+    p50/p99 round trip: what HTTP and Django cost without the protocol;
+  - recovery: fr stopped, N envelopes queued (default 10,000), fr restarted: seconds until
+    ma's queue is empty (the worker's retry cap is 1 s here, LIAISON_EXCHANGE_RETRY_CAP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.federation.conftest import Databases, Node, peer, prepare  # noqa: E402
+
+
+def bench_call(node: Node, function: str, *args: object) -> object:
+    code = f"from tests.federation.bench_helpers import {function}; {function}(*{args!r})"
+    out = node.cli("shell", "--no-imports", "-c", code, timeout=1800)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_drained(ma: Node, *, every: float = 0.2) -> float:
+    start = time.monotonic()
+    while bench_call(ma, "pending", "fr")["pending"]:  # type: ignore[index]
+        time.sleep(every)
+    return time.monotonic() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def throughput(ma: Node, count: int) -> dict[str, float]:
+    ma.stop()  # no worker while the backlog is written
+    bench_call(ma, "enqueue_versions", count, "fr")
+    ma.start()
+    seconds = wait_drained(ma, every=0.1)
+    return {"envelopes": count, "seconds": seconds, "per_second": count / seconds}
+
+
+def latency(ma: Node, fr: Node, rate: float, seconds: float) -> dict[str, float]:
+    since = bench_call(ma, "last_seq")
+    bench_call(ma, "enqueue_versions", int(rate * seconds), "fr", rate)
+    wait_drained(ma)
+    sent = bench_call(ma, "created_times", since)
+    received = bench_call(fr, "received_times")
+    delays = [received[i] - t for i, t in sent.items() if i in received]  # type: ignore[union-attr,index]
+    return {
+        "envelopes": len(delays),
+        "p50_ms": 1000 * statistics.median(delays),
+        "p99_ms": 1000 * percentile(delays, 0.99),
+    }
+
+
+def baseline(fr: Node, count: int, size: int) -> dict[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", fr.port, timeout=10)
+    body = b"x" * size
+    times = []
+    start = time.monotonic()
+    for _ in range(count):
+        t = time.monotonic()
+        conn.request("POST", "/healthz", body, {"Content-Type": "application/octet-stream"})
+        response = conn.getresponse()
+        response.read()
+        times.append(time.monotonic() - t)
+    total = time.monotonic() - start
+    return {
+        "requests": count,
+        "per_second": count / total,
+        "p50_ms": 1000 * statistics.median(times),
+        "p99_ms": 1000 * percentile(times, 0.99),
+    }
+
+
+def recovery(ma: Node, fr: Node, count: int) -> dict[str, float]:
+    fr.stop()
+    fr.server = None
+    bench_call(ma, "enqueue_versions", count, "fr")
+    time.sleep(2)  # the worker fails and backs off
+    fr.start()
+    return {"envelopes": count, "drain_seconds": wait_drained(ma, every=0.5)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--backlog", type=int, default=10_000)
+    args = parser.parse_args()
+    databases = Databases()
+    with tempfile.TemporaryDirectory(prefix="liaison-bench-") as tmp:
+        ma, fr = (Node(n, Path(tmp) / n, databases.create(n)) for n in ("ma", "fr"))
+        for node in (ma, fr):
+            node.data_dir.mkdir(mode=0o700)
+        try:
+            prepare([ma, fr])
+            peer(ma, fr)
+            fr.start()
+            ma.start()
+            bench_call(ma, "make_persons", 100)
+            db = "PostgreSQL" if databases.postgres else "SQLite"
+            print(f"Exchange ma → fr on loopback, {db}, one worker")
+            sample = len(json.dumps(bench_call(ma, "created_times", 0)))  # warm-up only
+            del sample
+            result = throughput(ma, args.burst)
+            print(
+                f"  throughput: {result['envelopes']} envelopes in {result['seconds']:.1f} s"
+                f" = {result['per_second']:.0f} envelopes/s"
+            )
+            result = latency(ma, fr, args.rate, args.seconds)
+            print(
+                f"  latency at {args.rate:.0f}/s: p50 {result['p50_ms']:.1f} ms,"
+                f" p99 {result['p99_ms']:.1f} ms ({result['envelopes']} envelopes)"
+            )
+            result = baseline(fr, 2000, 1200)
+            print(
+                f"  baseline unsigned POST (1.2 kB, same server): {result['per_second']:.0f}"
+                f" requests/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms"
+            )
+            result = recovery(ma, fr, args.backlog)
+            print(
+                f"  recovery: {result['envelopes']} envelopes queued while fr was down,"
+                f" drained in {result['drain_seconds']:.1f} s after it came back"
+                f" ({result['envelopes'] / result['drain_seconds']:.0f}/s)"
+            )
+        finally:
+            ma.stop()
+            fr.stop()
+            databases.drop_all()
+
+
+if __name__ == "__main__":
+    main()

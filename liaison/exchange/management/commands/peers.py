@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from liaison.exchange.actions import ExchangeError, add_peer, resync_peer
+from liaison.exchange.queries import PeerState, peer_states
+
+
+class Command(BaseCommand):
+    help = "Partner nodes: add (pin a key by fingerprint), list (state), resync (re-send all)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Pin a partner: NODE_ID URL --fingerprint F.")
+        add.add_argument("node_id")
+        add.add_argument("url")
+        add.add_argument("--fingerprint", required=True, help="SHA-256 of its public key (hex).")
+        add.add_argument(
+            "--public-key",
+            default="",
+            help="Its public key (JWK x), when it cannot be fetched from here yet.",
+        )
+        listing = sub.add_parser("list", help="Each partner's state and recent rejections.")
+        listing.add_argument("--json", action="store_true")
+        resync = sub.add_parser("resync", help="Re-send everything shared with NODE_ID.")
+        resync.add_argument("node_id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except (ExchangeError, ValueError) as error:
+            raise CommandError(str(error)) from error
+
+    def _add(self, options: dict[str, Any]) -> None:
+        peer = add_peer(
+            node_id=options["node_id"],
+            url=options["url"],
+            fingerprint=options["fingerprint"],
+            public_key=options["public_key"],
+        )
+        state = "key pinned" if peer.public_key else "key fetched at first contact"
+        self.stdout.write(f"{peer.node_id} {peer.url} ({state})")
+
+    def _list(self, options: dict[str, Any]) -> None:
+        states = peer_states()
+        if options["json"]:
+            self.stdout.write(json.dumps([s.as_dict() for s in states], indent=2))
+            return
+        for state in states:
+            self._write_state(state)
+
+    def _write_state(self, state: PeerState) -> None:
+        reachable = {None: "not tried", True: "reachable", False: "unreachable"}[state.reachable]
+        oldest = state.oldest_undelivered.isoformat() if state.oldest_undelivered else "-"
+        self.stdout.write(
+            f"{state.peer.node_id}\t{state.peer.url}\t{reachable}\tqueue {state.queue}\t"
+            f"oldest {oldest}\tdelivered {state.delivered}\trejected {state.rejected}\t"
+            f"last error: {state.peer.last_error or '-'}"
+        )
+        for row in state.rejections:
+            self.stdout.write(
+                f"  rejected #{row.seq} {row.message_type} {row.object_uid}: "
+                f"{row.reason} {row.detail}"
+            )
+
+    def _resync(self, options: dict[str, Any]) -> None:
+        result = resync_peer(node_id=options["node_id"])
+        self.stdout.write(f"{len(result.envelopes)} envelopes queued for {result.partner}")
+        for skipped in result.skipped:
+            self.stdout.write(f"  skipped {skipped.object_type} {skipped.uid}: {skipped.reason}")

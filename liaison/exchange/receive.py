@@ -1,0 +1,223 @@
+"""Receiving envelopes: verify, deduplicate, apply in one transaction, audit, answer.
+
+Record types plug in with `register(name, body_schema, apply)`: `apply(sender, body)`
+runs inside the transaction that also stores the envelope id and the audit entry, and
+raises ProtocolError to refuse (nothing it did is kept).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from joserfc.jwk import OKPKey
+from pydantic import BaseModel
+
+from liaison.audit.actions import log_event
+from liaison.exchange.identity import PeerKeyError, node_key, peer_key
+from liaison.exchange.models import InboxEnvelope, Peer
+from liaison.exchange.protocol import (
+    RECEIPT_TYP,
+    Envelope,
+    ProtocolError,
+    Reason,
+    ReceiptData,
+    Status,
+    open_envelope,
+    parse_body,
+    receipt_claims,
+    register_type,
+    sign,
+    unverified_claims,
+)
+
+logger = logging.getLogger("liaison.exchange.receive")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying an envelope did: created, updated, deleted, unchanged (older), absent."""
+
+    effect: str
+    object_type: str
+    object_uid: str
+    version: int | None = None
+
+
+Apply = Callable[[str, Any], Applied]
+_APPLY: dict[str, Apply] = {}
+
+
+def register[B: BaseModel](name: str, body: type[B], apply: Callable[[str, B], Applied]) -> None:
+    register_type(name, body)
+    _APPLY[name] = apply
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The signed receipt and the HTTP status to send it with."""
+
+    status_code: int
+    receipt: str
+
+
+# Refused before the signature is verified: the request is not authenticated (401).
+_HTTP_STATUS = {
+    Reason.TOO_LARGE: 413,
+    Reason.LENGTH_REQUIRED: 411,
+    Reason.MALFORMED: 401,
+    Reason.UNKNOWN_SENDER: 401,
+    Reason.BAD_SIGNATURE: 401,
+    Reason.NOT_OWNER: 409,
+}
+
+
+def receive(raw: bytes) -> Answer:
+    """The whole pipeline for one request body. Raises DatabaseError only (answer 503)."""
+    try:
+        envelope = open_envelope(raw, _key_for, me=settings.NODE_ID)
+    except ProtocolError as error:
+        return refuse(error, claimed=_claimed(raw))
+    previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
+    if previous is not None:
+        return _duplicate(envelope, previous)
+    try:
+        applied = _apply(envelope)
+    except ProtocolError as error:
+        return _reject_verified(envelope, error)
+    except IntegrityError:
+        previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
+        if previous is None:
+            raise
+        return _duplicate(envelope, previous)  # the same envelope, delivered twice at once
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("applying %s %s failed", envelope.type, envelope.id)
+        return _reject_verified(envelope, ProtocolError(Reason.INTERNAL, envelope.type))
+    detail = f"{applied.effect} {applied.object_type} {applied.object_uid}"
+    return _answer(envelope, ReceiptData(Status.APPLIED, detail=detail))
+
+
+def _key_for(sender: str) -> OKPKey | None:
+    peer = Peer.objects.filter(node_id=sender).first()
+    if peer is None:
+        return None
+    try:
+        return peer_key(peer)
+    except PeerKeyError:
+        logger.warning("no usable key for partner %s", sender)
+        return None
+
+
+def _claimed(raw: bytes) -> dict[str, Any]:
+    try:
+        claims = unverified_claims(raw)
+    except ProtocolError:
+        return {}
+    return {k: str(claims.get(k))[:64] for k in ("id", "from", "to", "type") if k in claims}
+
+
+def _apply(envelope: Envelope) -> Applied:
+    body = parse_body(envelope)
+    with transaction.atomic():
+        applied = _APPLY[envelope.type](envelope.from_, body)
+        _store(envelope, Status.APPLIED, effect=applied.effect, version=applied.version)
+        log_event(
+            action="receive",
+            peer_node=envelope.from_,
+            object_type=applied.object_type,
+            object_id=applied.object_uid,
+            detail=_detail(envelope, status="applied", effect=applied.effect),
+        )
+    return applied
+
+
+def _store(envelope: Envelope, status: Status, **values: Any) -> InboxEnvelope:
+    obj = envelope.object
+    return InboxEnvelope.objects.create(
+        envelope_id=envelope.id,
+        sender=envelope.from_,
+        seq=envelope.seq,
+        message_type=envelope.type,
+        object_uid=str(obj.get("uid", ""))[:64],
+        object_version=values.pop("version", None),
+        status=status,
+        sent_at=envelope.sent_at,
+        **values,
+    )
+
+
+def _detail(envelope: Envelope, **extra: Any) -> dict[str, Any]:
+    return {"envelope": str(envelope.id), "type": envelope.type, "seq": envelope.seq, **extra}
+
+
+def _duplicate(envelope: Envelope, previous: InboxEnvelope) -> Answer:
+    """A replay or a resend after a lost receipt: answered, audited, not applied again."""
+    log_event(
+        action="receive",
+        peer_node=envelope.from_,
+        object_type=envelope.type,
+        object_id=previous.object_uid,
+        detail=_detail(envelope, status="duplicate", first_outcome=previous.status),
+    )
+    if previous.status == Status.REJECTED:
+        outcome = ReceiptData(Status.REJECTED, previous.reason, previous.detail)
+    else:
+        outcome = ReceiptData(Status.DUPLICATE, detail=f"first received {previous.received_at}")
+    return _answer(envelope, outcome)
+
+
+def _reject_verified(envelope: Envelope, error: ProtocolError) -> Answer:
+    """A signed envelope refused on its content: stored, so a resend gets the same answer."""
+    with transaction.atomic():
+        _store(envelope, Status.REJECTED, reason=error.reason, detail=error.detail)
+        log_event(
+            action="permission_denied",
+            peer_node=envelope.from_,
+            object_type=envelope.type,
+            object_id=str(envelope.object.get("uid", ""))[:128],
+            detail=_detail(envelope, status="rejected", reason=error.reason, why=error.detail),
+        )
+    return _answer(envelope, ReceiptData(Status.REJECTED, error.reason, error.detail), error)
+
+
+def refuse(error: ProtocolError, claimed: dict[str, Any] | None = None) -> Answer:
+    """An envelope refused before its signature or header could be trusted."""
+    claimed = claimed or {}
+    log_event(
+        action="permission_denied",
+        object_type="envelope",
+        object_id=claimed.get("id", ""),
+        origin="exchange",
+        detail={"status": "rejected", "reason": error.reason, "why": error.detail, **claimed},
+    )
+    outcome = ReceiptData(Status.REJECTED, error.reason, error.detail)
+    # The claimed id lets the sender match the receipt to its envelope and stop retrying.
+    claims = receipt_claims(
+        outcome,
+        envelope_id=_uuid_or_none(claimed.get("id")),
+        me=settings.NODE_ID,
+        sender=claimed.get("from"),
+    )
+    return Answer(_HTTP_STATUS.get(error.reason, 400), sign(claims, node_key(), typ=RECEIPT_TYP))
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _answer(envelope: Envelope, outcome: ReceiptData, error: ProtocolError | None = None) -> Answer:
+    claims = receipt_claims(
+        outcome, envelope_id=envelope.id, me=settings.NODE_ID, sender=envelope.from_
+    )
+    code = _HTTP_STATUS.get(error.reason, 400) if error is not None else 200
+    return Answer(code, sign(claims, node_key(), typ=RECEIPT_TYP))

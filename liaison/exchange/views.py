@@ -1,0 +1,87 @@
+"""The node's public identity, the envelope endpoint, the partners page, the share form."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from liaison.audit.decorators import capability_required
+from liaison.config import ConfigError
+from liaison.exchange.actions import ExchangeError, share_person
+from liaison.exchange.identity import node_document
+from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason
+from liaison.exchange.queries import peer_states
+from liaison.exchange.receive import Answer, receive, refuse
+from liaison.registry.queries import get_person_for_user
+
+logger = logging.getLogger("liaison.exchange")
+
+
+@require_GET
+@never_cache
+def well_known(request: HttpRequest) -> JsonResponse:
+    """Node id, agency, country, public key (JWK), fingerprint and protocol version."""
+    try:
+        return JsonResponse(node_document())
+    except ConfigError as error:
+        logger.error("%s", error)
+        return JsonResponse({"detail": "This node has no signing key yet."}, status=503)
+
+
+@csrf_exempt  # authenticated by the envelope's signature, not by a session
+@require_POST
+def envelopes(request: HttpRequest) -> HttpResponse:
+    """Receive one envelope (a JWS, compact serialisation); answer with a signed receipt."""
+    try:
+        answer = _receive(request)
+    except (DatabaseError, ConfigError):
+        logger.exception("cannot take envelopes now")
+        return JsonResponse({"detail": "Temporarily unavailable; retry later."}, status=503)
+    return HttpResponse(answer.receipt, status=answer.status_code, content_type="application/jose")
+
+
+def _receive(request: HttpRequest) -> Answer:
+    # Refuse by the declared length before reading anything: the body is never parsed.
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return refuse(ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required"))
+    if length > MAX_ENVELOPE_BYTES:
+        return refuse(ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_ENVELOPE_BYTES} bytes"))
+    return receive(request.read(MAX_ENVELOPE_BYTES))
+
+
+@require_GET
+@never_cache
+@login_required
+@capability_required("accounts.manage_peers", object_type="peers")
+def peers(request: HttpRequest) -> HttpResponse:
+    """For node administrators: each partner's state and the envelopes it rejected."""
+    return render(request, "exchange/peers.html", {"peers": peer_states(rejections=20)})
+
+
+@require_POST
+@login_required
+def share(request: HttpRequest, uid: UUID) -> HttpResponse:
+    person = get_person_for_user(request.user, uid)
+    partner = request.POST.get("partner", "")
+    try:
+        result = share_person(actor=request.user, person=person, partner=partner, request=request)
+    except (ExchangeError, PermissionDenied) as error:
+        messages.error(request, str(error) or _("You are not allowed to do this."))
+    else:
+        messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
+        for skipped in result.skipped:
+            messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
+    return redirect("registry:person", uid=person.uid)

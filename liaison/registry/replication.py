@@ -1,0 +1,498 @@
+"""How registry records travel between nodes: envelope bodies, sending, applying.
+
+Message types (docs/federation.md): `person.upsert` carries a person with names, dates of
+birth, nationalities and documents; its warrants and alerts follow as separate
+`warrant.upsert` and `alert.upsert` envelopes (each has its own handling code, version
+and policy decision). `person.withdraw`, `warrant.withdraw`, `alert.withdraw` remove a
+partner's copy; `hit.notify` brings a partner's hit back to the person's owner.
+
+Applying is the one other place, besides registry/actions.py, that writes registry
+models: it writes partners' copies only (owner_node = the sender, received_at set), keeps
+the highest version per uid, and refuses envelopes about records the sender does not own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from django.conf import settings
+from django.utils import timezone
+from pydantic import BaseModel, ConfigDict, Field
+
+from liaison.audit.actions import log_event
+from liaison.exchange.models import Peer, Share, Tombstone
+from liaison.exchange.outbox import enqueue, remember_share
+from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
+from liaison.exchange.receive import Applied, register
+from liaison.policy import HandlingCode
+from liaison.registry.choices import (
+    AlertStatus,
+    AlertType,
+    DocumentType,
+    HitContext,
+    HitDisposition,
+    NameKind,
+    OffenceCategory,
+    PersonCategory,
+    Sex,
+    WarrantStatus,
+)
+from liaison.registry.models import (
+    Alert,
+    BirthDate,
+    Hit,
+    IdentityDocument,
+    Nationality,
+    Person,
+    PersonName,
+    SharedRecord,
+    Warrant,
+)
+from liaison.registry.search import index_person_names, script_of
+
+COUNTRY = r"^[A-Z]{2}$"
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+# Bodies: what `object` holds for each type. Unknown fields are refused.
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Owned(Body):
+    """Every shared record carries its uid, its owner node and its version."""
+
+    uid: UUID
+    owner: str = Field(pattern=NODE_ID)
+    version: int = Field(ge=1)
+
+
+class Shared(Owned):
+    handling_code: Literal["H0", "H1", "H2"]
+    review_date: date | None = None
+
+
+class NameBody(Body):
+    full_name: str = Field(min_length=1, max_length=300)
+    kind: NameKind
+    given_names: str = Field("", max_length=200)
+    family_name: str = Field("", max_length=200)
+
+
+class DocumentBody(Body):
+    document_type: DocumentType
+    number: str = Field(min_length=1, max_length=64)
+    issuing_country: str = Field(pattern=COUNTRY)
+
+
+class PersonBody(Shared):
+    category: PersonCategory
+    sex: Sex
+    names: list[NameBody] = Field(min_length=1, max_length=20)
+    birth_dates: list[Annotated[str, Field(pattern=PARTIAL_DATE)]] = Field(max_length=10)
+    place_of_birth: str = Field(max_length=200)
+    country_of_birth: str = Field(pattern=r"^([A-Z]{2})?$")
+    nationalities: list[Annotated[str, Field(pattern=COUNTRY)]] = Field(max_length=10)
+    distinguishing_marks: str = Field(max_length=2000)
+    documents: list[DocumentBody] = Field(max_length=20)
+    external_ref: str = Field(max_length=64)
+
+
+class WarrantBody(Shared):
+    person: UUID
+    status: WarrantStatus
+    issuing_country: str = Field(pattern=COUNTRY)
+    issuing_authority: str = Field(max_length=200)
+    court: str = Field(max_length=200)
+    reference: str = Field(max_length=100)
+    offences: list[OffenceCategory] = Field(max_length=20)
+    offence_description: str = Field(max_length=5000)
+    legal_basis: str = Field(max_length=300)
+    issued_on: date
+    expires_on: date | None
+    extradition_sought: bool
+    max_penalty_months: int | None = Field(ge=0)
+    remaining_sentence_months: int | None = Field(ge=0)
+
+
+class AlertBody(Shared):
+    person: UUID
+    warrant: UUID | None
+    alert_type: AlertType
+    status: AlertStatus
+    action_on_hit: str = Field(min_length=1, max_length=5000)
+    facts: str = Field(max_length=10000)
+    assessment: str = Field(max_length=10000)
+    not_political_declared: bool
+
+
+class WithdrawBody(Owned):
+    reason: str = Field(max_length=300)
+
+
+class HitBody(Shared):
+    person: UUID
+    alert: UUID | None
+    encountered_name: str = Field(min_length=1, max_length=300)
+    encountered_on: datetime
+    place: str = Field(max_length=200)
+    context: HitContext
+    recorded_by_name: str = Field(max_length=200)
+    score: float | None = Field(ge=0, le=1)
+    disposition: HitDisposition
+    action_taken: str = Field(max_length=5000)
+
+
+# Records to bodies (the sending side)
+
+
+def _shared(record: SharedRecord) -> dict[str, Any]:
+    return {
+        "uid": record.uid,
+        "owner": record.owner_node,
+        "version": record.version,
+        "handling_code": record.handling_code,
+        "review_date": record.review_date,
+    }
+
+
+def person_object(person: Person) -> dict[str, Any]:
+    body = PersonBody(
+        **_shared(person),
+        category=person.category,
+        sex=person.sex,
+        names=[
+            NameBody(
+                full_name=n.full_name,
+                kind=n.kind,
+                given_names=n.given_names,
+                family_name=n.family_name,
+            )
+            for n in person.names.order_by("id")
+        ],
+        birth_dates=[b.value for b in person.birth_dates.all()],
+        place_of_birth=person.place_of_birth,
+        country_of_birth=person.country_of_birth,
+        nationalities=sorted(n.code for n in person.nationalities.all()),
+        distinguishing_marks=person.distinguishing_marks,
+        documents=[
+            DocumentBody(
+                document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
+            )
+            for d in person.documents.order_by("id")
+        ],
+        external_ref=person.external_ref,
+    )
+    return body.model_dump(mode="json")
+
+
+_WARRANT_FIELDS = [
+    "status",
+    "issuing_country",
+    "issuing_authority",
+    "court",
+    "reference",
+    "offences",
+    "offence_description",
+    "legal_basis",
+    "issued_on",
+    "expires_on",
+    "extradition_sought",
+    "max_penalty_months",
+    "remaining_sentence_months",
+]
+_ALERT_FIELDS = [
+    "alert_type",
+    "status",
+    "action_on_hit",
+    "facts",
+    "assessment",
+    "not_political_declared",
+]
+_HIT_FIELDS = [
+    "encountered_name",
+    "encountered_on",
+    "place",
+    "context",
+    "recorded_by_name",
+    "score",
+    "disposition",
+    "action_taken",
+]
+
+
+def warrant_object(warrant: Warrant) -> dict[str, Any]:
+    values = {f: getattr(warrant, f) for f in _WARRANT_FIELDS}
+    body = WarrantBody(**_shared(warrant), person=warrant.person.uid, **values)
+    return body.model_dump(mode="json")
+
+
+def alert_object(alert: Alert) -> dict[str, Any]:
+    values = {f: getattr(alert, f) for f in _ALERT_FIELDS}
+    warrant = alert.warrant.uid if alert.warrant_id and alert.warrant else None
+    body = AlertBody(**_shared(alert), person=alert.person.uid, warrant=warrant, **values)
+    return body.model_dump(mode="json")
+
+
+def hit_object(hit: Hit) -> dict[str, Any]:
+    values = {f: getattr(hit, f) for f in _HIT_FIELDS}
+    alert = hit.alert.uid if hit.alert_id and hit.alert else None
+    body = HitBody(**_shared(hit), person=hit.person.uid, alert=alert, **values)
+    return body.model_dump(mode="json")
+
+
+SERIALISERS: dict[str, Any] = {
+    "person": person_object,
+    "warrant": warrant_object,
+    "alert": alert_object,
+    "hit": hit_object,
+}
+MODELS: dict[str, type[SharedRecord]] = {
+    "person": Person,
+    "warrant": Warrant,
+    "alert": Alert,
+    "hit": Hit,
+}
+
+
+def upsert_type(object_type: str) -> str:
+    return "hit.notify" if object_type == "hit" else f"{object_type}.upsert"
+
+
+def envelope_handling(record: SharedRecord) -> str:
+    # H3 records are never disclosed; a withdrawal of a record made H3 after it was shared
+    # carries no content, and goes as H2.
+    return record.handling_code if record.handling_code != HandlingCode.H3 else HandlingCode.H2
+
+
+# Withdrawals (called by registry actions, inside their transaction)
+
+
+def withdraw_shared(record: SharedRecord, object_type: str, *, reason: str) -> int:
+    """Tell every partner holding `record` to delete its copy; returns how many were told."""
+    shares = list(
+        Share.objects.filter(object_type=object_type, object_uid=record.uid).select_related("peer")
+    )
+    body = WithdrawBody(
+        uid=record.uid, owner=record.owner_node, version=record.version, reason=reason[:300]
+    )
+    for share in shares:
+        row = enqueue(
+            share.peer,
+            f"{object_type}.withdraw",
+            body.model_dump(mode="json"),
+            handling=envelope_handling(record),
+        )
+        log_event(
+            action="disclose",
+            peer_node=share.peer.node_id,
+            object_type=object_type,
+            object_id=str(record.uid),
+            detail={"envelope": str(row.envelope_id), "type": row.message_type, "reason": reason},
+        )
+    Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
+    if isinstance(record, Person):
+        attached = [*record.warrants.values_list("uid", flat=True)]
+        attached += [*record.alerts.values_list("uid", flat=True)]
+        Share.objects.filter(object_uid__in=attached).delete()  # the partner cascades them
+    return len(shares)
+
+
+# Hits recorded on a partner's person go back to the owner (post_save of Hit).
+
+
+def notify_owner_of_hit(sender: type[Hit], instance: Hit, raw: bool = False, **kwargs: Any) -> None:
+    hit = instance
+    if raw or not hit.is_local or hit.person.is_local or hit.person.received_at is None:
+        return
+    if hit.handling_code == HandlingCode.H3 or hit.neutrality_concern():
+        return  # stays here: the policy never discloses these
+    peer = Peer.objects.filter(node_id=hit.person.owner_node).first()
+    if peer is None:
+        return
+    row = enqueue(peer, "hit.notify", hit_object(hit), handling=hit.handling_code)
+    remember_share(peer, "hit", hit.uid, hit.created_by)
+    log_event(
+        action="disclose",
+        actor=hit.created_by,
+        peer_node=peer.node_id,
+        object_type="hit",
+        object_id=str(hit.uid),
+        detail={"envelope": str(row.envelope_id), "type": "hit.notify", "version": hit.version},
+    )
+
+
+# Applying received envelopes (the receiving side)
+
+
+def _owned_by_sender(sender: str, body: Owned) -> None:
+    if body.owner != sender:
+        raise ProtocolError(Reason.NOT_OWNER, f"{sender} sent a record owned by {body.owner}")
+    if body.owner == settings.NODE_ID:
+        raise ProtocolError(Reason.NOT_OWNER, "a partner cannot change this node's records")
+
+
+def _existing[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
+    record = model.objects.select_for_update().filter(uid=uid).first()
+    if record is not None and record.owner_node != sender:
+        raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
+    return record
+
+
+def _superseded(record: SharedRecord | None, body: Owned) -> bool:
+    """The copy is at least as new, or the record was withdrawn at this version or later."""
+    if record is not None and record.version >= body.version:
+        return True
+    tomb = Tombstone.objects.filter(object_uid=body.uid).values_list("version", flat=True).first()
+    return tomb is not None and tomb >= body.version
+
+
+def _received_fields(sender: str, body: Shared) -> dict[str, Any]:
+    return {
+        "owner_node": sender,
+        "version": body.version,
+        "handling_code": body.handling_code,
+        "review_date": body.review_date,
+        "received_at": timezone.now(),
+    }
+
+
+def _save[M: SharedRecord](model: type[M], record: M | None, uid: UUID, values: dict) -> M:
+    if record is None:
+        return model.objects.create(uid=uid, **values)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.save()
+    return record
+
+
+def _partner_person(sender: str, uid: UUID) -> Person:
+    person = Person.objects.filter(uid=uid, owner_node=sender).first()
+    if person is None:
+        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {uid} is not here")
+    return person
+
+
+def apply_person(sender: str, body: PersonBody) -> Applied:
+    _owned_by_sender(sender, body)
+    person = _existing(Person, sender, body.uid)
+    if _superseded(person, body):
+        return Applied("unchanged", "person", str(body.uid), body.version)
+    values = _received_fields(sender, body) | {
+        "category": body.category,
+        "sex": body.sex,
+        "place_of_birth": body.place_of_birth,
+        "country_of_birth": body.country_of_birth,
+        "distinguishing_marks": body.distinguishing_marks,
+        "external_ref": body.external_ref,
+        "neutrality_flag": False,
+    }
+    effect = "created" if person is None else "updated"
+    person = _save(Person, person, body.uid, values)
+    _write_person_parts(person, body)
+    return Applied(effect, "person", str(body.uid), body.version)
+
+
+def _write_person_parts(person: Person, body: PersonBody) -> None:
+    for related in (person.names, person.birth_dates, person.nationalities, person.documents):
+        related.all().delete()
+    PersonName.objects.bulk_create(
+        PersonName(
+            person=person,
+            full_name=n.full_name,
+            given_names=n.given_names,
+            family_name=n.family_name,
+            script=script_of(n.full_name),
+            kind=n.kind,
+        )
+        for n in body.names
+    )
+    BirthDate.objects.bulk_create(BirthDate(person=person, value=v) for v in body.birth_dates)
+    Nationality.objects.bulk_create(
+        Nationality(person=person, code=c) for c in sorted(set(body.nationalities))
+    )
+    IdentityDocument.objects.bulk_create(
+        IdentityDocument(person=person, **d.model_dump()) for d in body.documents
+    )
+    index_person_names(person, [n.full_name for n in body.names])
+
+
+def apply_warrant(sender: str, body: WarrantBody) -> Applied:
+    _owned_by_sender(sender, body)
+    warrant = _existing(Warrant, sender, body.uid)
+    if _superseded(warrant, body):
+        return Applied("unchanged", "warrant", str(body.uid), body.version)
+    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _WARRANT_FIELDS}
+    values["person"] = _partner_person(sender, body.person)
+    effect = "created" if warrant is None else "updated"
+    _save(Warrant, warrant, body.uid, values)
+    return Applied(effect, "warrant", str(body.uid), body.version)
+
+
+def apply_alert(sender: str, body: AlertBody) -> Applied:
+    _owned_by_sender(sender, body)
+    alert = _existing(Alert, sender, body.uid)
+    if _superseded(alert, body):
+        return Applied("unchanged", "alert", str(body.uid), body.version)
+    person = _partner_person(sender, body.person)
+    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _ALERT_FIELDS}
+    # A warrant the owner did not share with us (or withdrew) is simply not linked.
+    values["warrant"] = person.warrants.filter(uid=body.warrant).first() if body.warrant else None
+    values["person"] = person
+    effect = "created" if alert is None else "updated"
+    _save(Alert, alert, body.uid, values)
+    return Applied(effect, "alert", str(body.uid), body.version)
+
+
+def _withdraw(object_type: str) -> Any:
+    model = MODELS[object_type]
+
+    def apply_withdraw(sender: str, body: WithdrawBody) -> Applied:
+        _owned_by_sender(sender, body)
+        record = _existing(model, sender, body.uid)
+        tomb, _created = Tombstone.objects.get_or_create(
+            object_uid=body.uid,
+            defaults={"owner_node": sender, "object_type": object_type, "version": body.version},
+        )
+        if tomb.version < body.version:
+            tomb.version = body.version
+            tomb.save(update_fields=["version", "withdrawn_at"])
+        if record is None:
+            return Applied("absent", object_type, str(body.uid), body.version)
+        if record.version > body.version:
+            return Applied("unchanged", object_type, str(body.uid), body.version)
+        record.delete()
+        return Applied("deleted", object_type, str(body.uid), body.version)
+
+    return apply_withdraw
+
+
+def apply_hit(sender: str, body: HitBody) -> Applied:
+    """A partner's hit on one of this node's persons: attached to it, read-only here."""
+    if body.owner != sender:
+        raise ProtocolError(Reason.NOT_OWNER, f"{sender} sent a hit owned by {body.owner}")
+    person = Person.objects.filter(uid=body.person, owner_node=settings.NODE_ID).first()
+    if person is None:
+        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} is not ours")
+    hit = _existing(Hit, sender, body.uid)
+    if _superseded(hit, body):
+        return Applied("unchanged", "hit", str(body.uid), body.version)
+    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _HIT_FIELDS}
+    values["alert"] = person.alerts.filter(uid=body.alert).first() if body.alert else None
+    values["person"] = person
+    effect = "created" if hit is None else "updated"
+    _save(Hit, hit, body.uid, values)
+    return Applied(effect, "hit", str(body.uid), body.version)
+
+
+def register_types() -> None:
+    register("person.upsert", PersonBody, apply_person)
+    register("warrant.upsert", WarrantBody, apply_warrant)
+    register("alert.upsert", AlertBody, apply_alert)
+    register("hit.notify", HitBody, apply_hit)
+    for object_type in ("person", "warrant", "alert"):
+        register(f"{object_type}.withdraw", WithdrawBody, _withdraw(object_type))

@@ -1,0 +1,91 @@
+"""share_person: the policy, the outbox rows in the same transaction, the audit entries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from liaison.accounts.models import User
+from liaison.audit.models import AuditEntry
+from liaison.exchange.actions import ExchangeError, share_person
+from liaison.exchange.models import OutboxEnvelope, Peer, Share
+from liaison.registry.actions import (
+    create_alert,
+    create_person,
+    create_warrant,
+    set_warrant_status,
+)
+from liaison.registry.models import Person
+from tests.registry.conftest import arrest_alert, person_data, warrant_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer(make_user: Callable[..., User]) -> User:
+    return make_user("lo", "liaison_officer")
+
+
+@pytest.fixture
+def make_person(officer: User) -> Callable[..., Person]:
+    def make(name: str, actor: User, **extra: object) -> Person:
+        return create_person(actor=actor, data=person_data(name, **extra))
+
+    return make
+
+
+@pytest.fixture
+def fr(db: None) -> Peer:
+    return Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+
+
+def test_sharing_writes_one_envelope_per_record_in_sequence_and_audits_it(
+    officer: User, fr: Peer, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Karim Tazi", actor=officer)
+    warrant = create_warrant(actor=officer, person=person, data=warrant_data())
+    create_alert(actor=officer, person=person, data=arrest_alert(warrant))
+    result = share_person(actor=officer, person=person, partner="fr")
+    rows = list(OutboxEnvelope.objects.order_by("seq"))
+    assert [(r.seq, r.message_type) for r in rows] == [
+        (1, "person.upsert"),
+        (2, "warrant.upsert"),
+        (3, "alert.upsert"),
+    ]
+    assert len(result.envelopes) == 3 and result.skipped == []
+    assert AuditEntry.objects.filter(action="disclose", peer_node="fr").count() == 3
+    assert Share.objects.filter(peer=fr).count() == 3
+
+    set_warrant_status(actor=officer, warrant=warrant, status="executed")
+    last = OutboxEnvelope.objects.order_by("-seq").first()
+    assert last is not None and last.message_type == "warrant.withdraw" and last.seq == 4
+    assert not Share.objects.filter(object_uid=warrant.uid).exists()
+
+
+def test_it_refuses_flagged_persons_and_skips_h3_attachments_with_the_reason(
+    officer: User, fr: Peer, make_person: Callable[..., Person]
+) -> None:
+    flagged = make_person("Flagged Person", actor=officer, neutrality_flag=True)
+    with pytest.raises(PermissionDenied, match="never shared"):
+        share_person(actor=officer, person=flagged, partner="fr")
+    assert AuditEntry.objects.filter(action="permission_denied").exists()
+    assert not OutboxEnvelope.objects.exists()
+
+    person = make_person("Another Person", actor=officer)
+    create_warrant(actor=officer, person=person, data=warrant_data(handling_code="H2"))
+    person.warrants.update(handling_code="H3")
+    result = share_person(actor=officer, person=person, partner="fr")
+    assert [s.object_type for s in result.skipped] == ["warrant"]
+    assert "H3" in result.skipped[0].reason
+
+
+def test_it_refuses_unknown_partners_and_officers_without_the_disclose_role(
+    officer: User, fr: Peer, make_person: Callable[..., Person], make_user: Callable[..., User]
+) -> None:
+    person = make_person("Some Person", actor=officer)
+    with pytest.raises(ExchangeError):
+        share_person(actor=officer, person=person, partner="de")
+    with pytest.raises(PermissionDenied):
+        share_person(actor=make_user("plain", "officer"), person=person, partner="fr")

@@ -1,0 +1,62 @@
+"""Run inside a node for bench/exchange.py: enqueue envelopes in bulk, read timings."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.db import transaction
+
+from liaison.accounts.models import User
+from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, Peer
+from liaison.exchange.outbox import enqueue
+from liaison.registry.actions import NameData, PersonData, create_person
+from liaison.registry.models import Person
+from liaison.registry.replication import person_object
+
+
+def make_persons(count: int) -> None:
+    actor = User.objects.get(username="lo")
+    with transaction.atomic():
+        for i in range(count):
+            data = PersonData(category="wanted", names=[NameData(f"Bench Person {i}")])
+            create_person(actor=actor, data=data)
+    print(json.dumps({"persons": count}))
+
+
+def enqueue_versions(total: int, partner: str, rate: float = 0.0, batch: int = 500) -> None:
+    """`total` person.upsert envelopes through the real outbox (new versions of the bench
+    persons); at `rate` per second in small transactions, or all at once in batches."""
+    peer = Peer.objects.get(node_id=partner)
+    bodies = [person_object(p) for p in Person.objects.filter(owner_node="ma")[:100]]
+    version = int(time.time() * 1000) % 1_000_000_000  # later runs win over earlier ones
+    start = time.monotonic()
+    step = 1 if rate else batch
+    for first in range(0, total, step):
+        with transaction.atomic():
+            for i in range(first, min(first + step, total)):
+                body = bodies[i % len(bodies)] | {"version": version + i}
+                enqueue(peer, "person.upsert", body, handling="H0")
+        if rate:
+            time.sleep(max(0.0, start + (first + 1) / rate - time.monotonic()))
+    print(json.dumps({"enqueued": total, "seconds": time.monotonic() - start}))
+
+
+def pending(partner: str) -> None:
+    count = OutboxEnvelope.objects.filter(peer__node_id=partner, state="pending").count()
+    print(json.dumps({"pending": count}))
+
+
+def created_times(since_seq: int) -> None:
+    rows = OutboxEnvelope.objects.filter(seq__gt=since_seq).values_list("envelope_id", "created_at")
+    print(json.dumps({str(i): t.timestamp() for i, t in rows}))
+
+
+def received_times() -> None:
+    rows = InboxEnvelope.objects.values_list("envelope_id", "received_at")
+    print(json.dumps({str(i): t.timestamp() for i, t in rows}))
+
+
+def last_seq() -> None:
+    seq = OutboxEnvelope.objects.order_by("-seq").values_list("seq", flat=True).first()
+    print(json.dumps(seq or 0))

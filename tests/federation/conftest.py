@@ -1,0 +1,262 @@
+"""Live nodes for the federation tests: real `liaison` processes on loopback ports.
+
+Each node has its own data directory and its own database (a fresh PostgreSQL database
+per node when DATABASE_URL names PostgreSQL, else SQLite in the data directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENCIES = {"ma": ("Sûreté nationale (test)", "MA"), "fr": ("Police nationale (test)", "FR")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float = 60, every: float = 0.3) -> Any:
+    """Poll `check` until it returns something truthy; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {check}")
+        time.sleep(every)
+
+
+@dataclass
+class Node:
+    node_id: str
+    data_dir: Path
+    database_url: str
+    port: int = field(default_factory=free_port)
+    server: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+        env.pop("DATABASE_URL", None)
+        name, country = AGENCIES[self.node_id]
+        env.update(
+            LIAISON_DATA_DIR=str(self.data_dir),
+            LIAISON_NODE_ID=self.node_id,
+            LIAISON_AGENCY=name,
+            LIAISON_COUNTRY=country,
+            LIAISON_HTTPS="0",
+            LIAISON_LANGUAGE="en",
+            LIAISON_ALLOWED_HOSTS="127.0.0.1,localhost",
+            LIAISON_EXCHANGE_RETRY_CAP="1",
+            LIAISON_LOG_LEVEL="WARNING",
+        )
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        return env
+
+    def _popen(self, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.data_dir / f"{args[0]}.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "liaison.cli", *args],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def cli(self, *args: str, timeout: float = 180) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "liaison.cli", *args],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, f"{self.node_id} liaison {args}:\n{result.stderr}"
+        return result.stdout
+
+    def call(self, function: str, *args: Any) -> Any:
+        """Run tests.federation.helpers.FUNCTION(*args) in this node; its JSON output."""
+        code = f"from tests.federation.helpers import {function}; {function}(*{args!r})"
+        out = self.cli("shell", "--no-imports", "-c", code)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def fingerprint(self) -> tuple[str, str]:
+        lines = dict(line.split(" ", 1) for line in self.cli("keys", "show").splitlines())
+        return lines["fingerprint"], lines["public-key"]
+
+    def start(self, *, worker: bool = True) -> None:
+        args = ["serve", "--port", str(self.port)] + ([] if worker else ["--no-worker"])
+        self.server = self._popen(*args)
+        wait_for(self._healthy, timeout=60, every=0.2)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        process = self._popen("exchange-worker")
+        self.workers.append(process)
+        return process
+
+    def _healthy(self) -> bool:
+        if self.server is not None and self.server.poll() is not None:
+            pytest.fail(f"{self.node_id} exited with {self.server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def kill(self, process: subprocess.Popen[bytes] | None = None) -> None:
+        """SIGKILL: no cleanup, as in a power cut."""
+        process = process or self.server
+        assert process is not None
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in [self.server, *self.workers]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [self.server, *self.workers]:
+            if process is not None:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+    def api(self, method: str, path: str, body: Any = None, *, user: str = "lo") -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/api/v1{path}", data=data, method=method)  # noqa: S310
+        request.add_header("Authorization", f"Bearer {self.tokens[user]}")
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def peers(self) -> list[dict[str, Any]]:
+        return json.loads(self.cli("peers", "list", "--json"))
+
+
+class Databases:
+    """Fresh PostgreSQL databases on the DATABASE_URL server, dropped afterwards."""
+
+    def __init__(self) -> None:
+        self.base = os.environ.get("DATABASE_URL", "")
+        self.names: list[str] = []
+
+    @property
+    def postgres(self) -> bool:
+        return self.base.startswith(("postgres://", "postgresql://"))
+
+    def create(self, node_id: str) -> str:
+        if not self.postgres:
+            return ""
+        name = f"liaison_fed_{node_id}_{secrets.token_hex(4)}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return urllib.parse.urlunsplit(urllib.parse.urlsplit(self.base)._replace(path=f"/{name}"))
+
+    def drop_all(self) -> None:
+        for name in self.names:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        admin = urllib.parse.urlsplit(self.base)._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.encode())  # type: ignore[call-overload]
+
+
+def prepare(nodes: list[Node]) -> None:
+    """Migrate, make keys, seed users, in parallel for all nodes."""
+    running = [
+        (
+            node,
+            subprocess.Popen(
+                [sys.executable, "-m", "liaison.cli", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=node.env(),
+                stderr=subprocess.PIPE,
+            ),
+        )
+        for node in nodes
+    ]
+    for node, process in running:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, f"{node.node_id} migrate: {err.decode()}"
+    for node in nodes:
+        node.cli("keys", "init")
+        node.tokens = node.call("seed")
+
+
+def peer(a: Node, b: Node) -> None:
+    """Each pins the other's key by fingerprint, as operators would after a phone call."""
+    for one, other in ((a, b), (b, a)):
+        fingerprint, key = other.fingerprint()
+        one.cli(
+            "peers",
+            "add",
+            other.node_id,
+            other.url,
+            "--fingerprint",
+            fingerprint,
+            "--public-key",
+            key,
+        )
+
+
+@pytest.fixture(scope="module")
+def databases() -> Iterator[Databases]:
+    dbs = Databases()
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="module")
+def make_nodes(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[Callable[..., list[Node]]]:
+    made: list[Node] = []
+
+    def make(*node_ids: str) -> list[Node]:
+        base = tmp_path_factory.mktemp("nodes")
+        nodes = [Node(n, base / n, databases.create(n)) for n in node_ids]
+        for node in nodes:
+            node.data_dir.mkdir(mode=0o700)
+        prepare(nodes)
+        made.extend(nodes)
+        return nodes
+
+    yield make
+    for node in made:
+        node.stop()

@@ -1,0 +1,129 @@
+"""Run inside a node (`liaison shell -c`): seed users, make bursts, report state as JSON.
+
+No pytest here: a node process imports this module by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import F
+
+from liaison.accounts.models import Agency, User
+from liaison.accounts.tokens import create_api_token
+from liaison.audit.models import AuditEntry
+from liaison.exchange.actions import share_person
+from liaison.exchange.models import InboxEnvelope, OutboxEnvelope
+from liaison.registry.actions import NameData, PersonData, create_person
+from liaison.registry.models import Alert, Hit, Person, Warrant
+
+AGENCIES = {"ma": ("Sûreté nationale (test)", "MA"), "fr": ("Police nationale (test)", "FR")}
+
+
+def seed() -> None:
+    """Both agencies; a liaison officer and a supervisor of this node; print their tokens."""
+    for node_id, (name, country) in AGENCIES.items():
+        Agency.objects.get_or_create(name=name, defaults={"country": country, "node_id": node_id})
+    agency = Agency.objects.get(node_id=settings.NODE_ID)
+    tokens = {}
+    for username, role in (("lo", "liaison_officer"), ("sup", "supervisor")):
+        user, _ = User.objects.get_or_create(username=username, defaults={"agency": agency})
+        user.groups.set([Group.objects.get(name=role)])
+        tokens[username] = create_api_token(user=user, name="tests")[1]
+    print(json.dumps(tokens))
+
+
+def burst(persons: int, rounds: int, partner: str, prefix: str, batch: int = 10) -> None:
+    """`persons` new persons, each shared then changed and shared again `rounds - 1` times:
+    persons * rounds person.upsert envelopes, `batch` shares per transaction (short ones, so
+    the workers get the SQLite write lock in between, as between web requests)."""
+    actor = User.objects.get(username="lo")
+    people = []
+    for start in range(0, persons, batch):
+        with transaction.atomic():
+            for i in range(start, min(start + batch, persons)):
+                person = create_person(actor=actor, data=_data(f"{prefix} Person {i}"))
+                share_person(actor=actor, person=person, partner=partner)
+                people.append(person)
+    for version in range(1, rounds):
+        for start in range(0, persons, batch):
+            with transaction.atomic():
+                for person in people[start : start + batch]:
+                    # A new version, cheaply (update_person has its own tests): the share
+                    # is the real one.
+                    Person.objects.filter(pk=person.pk).update(
+                        version=F("version") + 1, distinguishing_marks=f"revision {version}"
+                    )
+                    share_person(actor=actor, person=person, partner=partner)
+    print(json.dumps({"persons": persons, "envelopes": persons * rounds}))
+
+
+def _data(name: str) -> PersonData:
+    return PersonData(category="wanted", names=[NameData(name)], distinguishing_marks="revision 0")
+
+
+def state(prefix: str = "") -> None:
+    """Registry copies, inbox and outbox as seen on this node."""
+    persons = Person.objects.filter(names__full_name__startswith=prefix).distinct()
+    inbox = InboxEnvelope.objects.order_by("pk")
+    print(
+        json.dumps(
+            {
+                "persons": {str(p.uid): p.version for p in persons},
+                "warrants": {str(w.uid): w.status for w in Warrant.objects.all()},
+                "alerts": {str(a.uid): a.status for a in Alert.objects.all()},
+                "hits": {str(h.uid): h.owner_node for h in Hit.objects.all()},
+                "inbox": _inbox_report(inbox, {str(p.uid) for p in persons}),
+                "outbox": _outbox_report(),
+                "audit": _audit_report(),
+            }
+        )
+    )
+
+
+def _inbox_report(inbox: Any, uids: set[str]) -> dict[str, Any]:
+    versions: dict[str, list[int]] = defaultdict(list)
+    statuses: dict[str, int] = defaultdict(int)
+    for row in inbox:
+        statuses[row.status] += 1
+        if row.object_uid in uids and row.status == "applied":
+            versions[row.object_uid].append(row.object_version)
+    ordered = all(v == sorted(set(v)) for v in versions.values())
+    return {
+        "statuses": statuses,
+        "applied_for_prefix": sum(len(v) for v in versions.values()),
+        "in_version_order": ordered,
+        "distinct_ids": inbox.values("envelope_id").distinct().count(),
+        "rows": inbox.count(),
+        "rejections": [[r.reason, r.detail] for r in inbox.filter(status="rejected")],
+    }
+
+
+def _outbox_report() -> dict[str, Any]:
+    rows = OutboxEnvelope.objects.all()
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows.values("state"):
+        counts[row["state"]] += 1
+    last = {r.message_type: r.receipt_status for r in rows.order_by("seq") if r.receipt_status}
+    return {"states": counts, "last_receipt_by_type": last}
+
+
+def _audit_report() -> dict[str, Any]:
+    counts: dict[str, int] = defaultdict(int)
+    reasons = []
+    for entry in AuditEntry.objects.filter(action__in=["receive", "permission_denied", "disclose"]):
+        counts[entry.action] += 1
+        if entry.action == "permission_denied" and entry.detail.get("reason"):
+            reasons.append(entry.detail["reason"])
+    return {"counts": counts, "denied_reasons": reasons}
+
+
+def wipe_registry() -> None:
+    """What a partner that lost its data looks like: no person, warrant, alert or hit."""
+    Person.objects.all().delete()
+    print(json.dumps({"persons": Person.objects.count()}))

@@ -1,0 +1,90 @@
+"""Crashes mid-burst (SIGKILL): nothing lost, nothing applied twice, versions in order."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.federation.conftest import Node, peer, wait_for
+
+pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation")]
+
+PERSONS, ROUNDS = 100, 10  # 1,000 person.upsert envelopes per burst
+
+
+@pytest.fixture(scope="module")
+def nodes(make_nodes: Callable[..., list[Node]]) -> tuple[Node, Node]:
+    """ma serves without an in-process worker: its workers are separate processes here."""
+    ma, fr = make_nodes("ma", "fr")
+    peer(ma, fr)
+    ma.start(worker=False)
+    fr.start()
+    return ma, fr
+
+
+def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
+    code = (
+        f"from tests.federation.helpers import burst; burst({PERSONS}, {ROUNDS}, 'fr', {prefix!r})"
+    )
+    return ma._popen("shell", "--no-imports", "-c", code)
+
+
+def _delivered(ma: Node) -> int:
+    (partner,) = ma.peers()
+    return int(partner["delivered"])
+
+
+def _drained(ma: Node, total: int) -> dict[str, Any] | None:
+    (partner,) = ma.peers()
+    done = partner["queue"] == 0 and partner["delivered"] >= total
+    return partner if done else None
+
+
+def _check_exactly_once_in_order(fr: Node, prefix: str) -> None:
+    state = fr.call("state", prefix)
+    assert len(state["persons"]) == PERSONS
+    assert set(state["persons"].values()) == {ROUNDS}  # every copy at its last version
+    inbox = state["inbox"]
+    assert inbox["applied_for_prefix"] == PERSONS * ROUNDS  # each envelope applied once
+    assert inbox["in_version_order"]
+    assert inbox["rows"] == inbox["distinct_ids"]
+    assert inbox["statuses"].get("rejected", 0) == 0
+
+
+def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
+    nodes: tuple[Node, Node],
+) -> None:
+    ma, fr = nodes
+    worker = ma.start_worker()
+    burst = _burst(ma, "Receiver")
+    wait_for(lambda: _delivered(ma) >= 150, timeout=120, every=0.2)
+    fr.kill()
+    time.sleep(1.5)  # the sender keeps queueing and retrying meanwhile
+    fr.start()
+    assert burst.wait(timeout=300) == 0
+    partner = wait_for(lambda: _drained(ma, PERSONS * ROUNDS), timeout=240, every=1)
+    assert partner["rejected"] == 0 and worker.poll() is None
+    _check_exactly_once_in_order(fr, "Receiver")
+    ma.kill(worker)
+
+
+def test_killing_a_sending_worker_mid_burst_loses_nothing_and_sends_nothing_twice(
+    nodes: tuple[Node, Node],
+) -> None:
+    ma, fr = nodes
+    before = _delivered(ma)
+    first, second = ma.start_worker(), ma.start_worker()  # two at once: never both send
+    burst = _burst(ma, "Sender")
+    wait_for(lambda: _delivered(ma) >= before + 150, timeout=120, every=0.2)
+    ma.kill(first)
+    ma.kill(second)
+    time.sleep(1)
+    ma.start_worker()
+    assert burst.wait(timeout=300) == 0
+    partner = wait_for(lambda: _drained(ma, before + PERSONS * ROUNDS), timeout=240, every=1)
+    assert partner["rejected"] == 0
+    _check_exactly_once_in_order(fr, "Sender")
