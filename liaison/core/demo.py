@@ -53,4 +53,20 @@ def seed_demo_accounts() -> list[str]:
             user.save(update_fields=["password"])
             user.groups.set([Group.objects.get(name=role)])
         usernames.append(username)
+    _seed_registry()
     return usernames
+
+
+DEMO_PERSONS = 40
+
+
+def _seed_registry() -> None:
+    """Synthetic persons, warrants, alerts and hits, once (a second run keeps the data)."""
+    from liaison.registry.demo_data import seed_registry
+    from liaison.registry.models import Person
+
+    if Person.objects.exists():
+        return
+    officer = User.objects.get(username=demo_username("officer"))
+    seed = sum(ord(c) for c in settings.NODE_ID)  # each node gets its own people
+    seed_registry(actor=officer, count=DEMO_PERSONS, seed=seed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from liaison.matching import Identity
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, BirthDate, Hit, Person, PersonName, Warrant
 
@@ -60,3 +63,22 @@ def records_due_for_review(user: Any, within_days: int = REVIEW_WARNING_DAYS) ->
 
 def recent_persons(user: Any, limit: int = 20) -> QuerySet[Person]:
     return _with_details(persons_visible_to(user, Action.LIST), user)[:limit]
+
+
+def watchlist_identities() -> Iterator[Identity]:
+    """Persons with an active alert, own and received from partners: what screening checks.
+
+    For the node's own screening (CLI, events), not scoped to a user: the caller decides who
+    sees the resulting candidate hits.
+    """
+    from liaison.registry.choices import AlertStatus
+    from liaison.registry.search import identity_of
+
+    persons = (
+        Person.objects.filter(alerts__status=AlertStatus.ACTIVE)
+        .distinct()
+        .prefetch_related("names", "birth_dates", "nationalities")
+    )
+    for person in persons.iterator(chunk_size=2000):
+        identity = identity_of(person)
+        yield replace(identity, id=str(person.uid))

@@ -100,10 +100,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        exports.write_xlsx(outcome.results, response)
+        exports.write_xlsx(outcome.results, response, user=request.user)
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        exports.write_csv(outcome.results, response)
+        exports.write_csv(outcome.results, response, user=request.user)
     response["Content-Disposition"] = f'attachment; filename="liaison-search.{fmt}"'
     return response
 

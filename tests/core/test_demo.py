@@ -51,7 +51,8 @@ def _user_count(data_dir: Path) -> str:
             "shell",
             "--no-imports",
             "-c",
-            "from liaison.accounts.models import User; print(User.objects.count())",
+            "from liaison.accounts.models import User; from liaison.registry.models import "
+            "Person; print(User.objects.count(), Person.objects.count())",
         ],
         env={**_env(), "LIAISON_DATA_DIR": str(data_dir), "LIAISON_HTTPS": "0"},
         capture_output=True,
@@ -91,7 +92,9 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
     out, _ = again.communicate(timeout=120)
     assert again.returncode == 0, out
-    assert _user_count(tmp_path / "demo" / "ma") == users == "6"
+    assert _user_count(tmp_path / "demo" / "ma") == users
+    user_count, person_count = map(int, users.split())
+    assert user_count == 6 and person_count > 0
 
 
 def test_bad_ports_are_refused_clearly(tmp_path: Path) -> None:

@@ -194,3 +194,25 @@ def test_bad_api_input_is_refused_with_a_clear_error_and_changes_nothing(
     assert response.status_code in (400, 422)
     assert "detail" in response.json()
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_search_results_export_and_the_export_is_audited(
+    web: Client, make_person: Callable[..., Person], fmt: str
+) -> None:
+    person = make_person("محمد بن عبد الله")
+    response = web.get(f"/registry/export.{fmt}", {"name": "Mohamed Ben Abdallah", **PURPOSE})
+    assert response.status_code == 200
+    body = response.content
+    if fmt == "csv":
+        assert str(person.uid) in body.decode()
+    else:
+        assert body[:2] == b"PK"  # a zip container, as XLSX files are
+    export = AuditEntry.objects.get(detail__export=fmt)
+    assert export.detail["persons"] == [str(person.uid)]
+
+
+def test_an_export_without_purpose_is_refused(web: Client) -> None:
+    response = web.get("/registry/export.csv", {"name": "Mohamed"})
+    assert response.status_code == 302
+    assert not AuditEntry.objects.filter(detail__has_key="export").exists()
