@@ -8,22 +8,25 @@ keys, then the engine scores the candidates and explains each score.
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, FloatField, Prefetch, QuerySet, Sum, Value, When
 
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.normalise import is_arabic
 from liaison.matching.screen import SEARCH_THRESHOLD
 from liaison.registry.choices import Script
-from liaison.registry.models import BirthDate, NameKey, Person, PersonName
+from liaison.registry.models import BirthDate, NameKey, Nationality, Person, PersonName
 
 # A key shared by more persons than this (Mohamed, محمد, Ben…) says too little on its own.
 COMMON_KEY_POSTINGS = 5_000
-MAX_CANDIDATES = 5_000
+# Scored exactly by the matching engine, after ranking by shared keys.
+MAX_CANDIDATES = 100
 
 
 def script_of(name: str) -> str:
@@ -84,19 +87,25 @@ class SearchOutcome:
     broad: bool  # the name was too common to block on: results may be incomplete
 
 
-def _candidate_ids(keys: set[str], scope: QuerySet[Person]) -> tuple[set[int], bool]:
+def _candidate_ids(keys: set[str], scope: QuerySet[Person]) -> tuple[list[int], bool]:
+    """The persons sharing the most discriminating keys with the query (summed IDF, so a
+    shared family-name skeleton outweighs a shared Mohamed), at most MAX_CANDIDATES."""
     counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
-    rare = [k for k, n in counts.items() if n <= COMMON_KEY_POSTINGS]
-    chosen = rare or sorted(counts, key=counts.__getitem__)[:1]
-    ids = list(
-        NameKey.objects.filter(key__in=chosen, person__in=scope)
-        .values_list("person_id", flat=True)
-        .distinct()
-        .order_by("-person_id")[: MAX_CANDIDATES + 1]
+    if not counts:
+        return [], False
+    total = NameKey.objects.values("person_id").distinct().count()
+    weights = [
+        When(key=k, then=Value(math.log((total + 1) / (n + 1)) + 0.01)) for k, n in counts.items()
+    ]
+    ranked = (
+        NameKey.objects.filter(key__in=counts, person__in=scope)
+        .values("person_id")
+        .annotate(weight=Sum(Case(*weights, output_field=FloatField())))
+        .order_by("-weight", "-person_id")
     )
-    # Broad: only common keys to go on, or more candidates than are scored (newest kept).
-    broad = (not rare and bool(counts)) or len(ids) > MAX_CANDIDATES
-    return set(ids[:MAX_CANDIDATES]), broad
+    ids = [row["person_id"] for row in ranked[:MAX_CANDIDATES]]
+    broad = all(n > COMMON_KEY_POSTINGS for n in counts.values())
+    return ids, broad
 
 
 def search_persons(
@@ -117,23 +126,55 @@ def search_persons(
     broad = False
     if name.strip():
         ids, broad = _candidate_ids(blocking_keys([name]), scope)
-        candidates = scope.filter(pk__in=ids)
     else:
         candidates = scope
         if date_of_birth:
             candidates = candidates.filter(birth_dates__value__startswith=date_of_birth[:4])
         if nationality:
             candidates = candidates.filter(nationalities__code=nationality.upper())
-        candidates = candidates.distinct()[:MAX_CANDIDATES]
-    persons = list(
-        candidates.prefetch_related(
+        ids = list(candidates.order_by("-pk").values_list("pk", flat=True)[:MAX_CANDIDATES])
+    scored = _score(query, _identities(ids), threshold if name.strip() else 0.0)[:limit]
+    persons = _with_parts(Person.objects.filter(pk__in=[pk for pk, _s, _e in scored]))
+    results = [SearchResult(persons[pk], score, why) for pk, score, why in scored]
+    return SearchOutcome(results, len(ids), broad)
+
+
+def _identities(ids: list[int]) -> dict[int, Identity]:
+    """Candidates as the matcher sees them, read as plain values: building model instances
+    for every candidate costs more than scoring them."""
+    names: dict[int, list[str]] = defaultdict(list)
+    dates: dict[int, list[str]] = defaultdict(list)
+    codes: dict[int, list[str]] = defaultdict(list)
+    for pk, full_name in PersonName.objects.filter(person_id__in=ids).values_list(
+        "person_id", "full_name"
+    ):
+        names[pk].append(full_name)
+    for pk, value in BirthDate.objects.filter(person_id__in=ids).values_list("person_id", "value"):
+        dates[pk].append(value)
+    for pk, code in Nationality.objects.filter(person_id__in=ids).values_list("person_id", "code"):
+        codes[pk].append(code)
+    sexes = dict(Person.objects.filter(pk__in=ids).values_list("pk", "sex"))
+    return {
+        pk: Identity(
+            names=tuple(names[pk]),
+            dates_of_birth=tuple(dates[pk]),
+            nationalities=tuple(sorted(codes[pk])),
+            sex=sex if sex in ("M", "F") else None,  # type: ignore[arg-type]
+            id=str(pk),
+        )
+        for pk, sex in sexes.items()
+    }
+
+
+def _with_parts(persons: QuerySet[Person]) -> dict[int, Person]:
+    return {
+        p.pk: p
+        for p in persons.prefetch_related(
             Prefetch("names", queryset=PersonName.objects.order_by("id")),
             Prefetch("birth_dates", queryset=BirthDate.objects.order_by("value")),
             "nationalities",
         )
-    )
-    results = _score(query, persons, threshold if name.strip() else 0.0)
-    return SearchOutcome(results[:limit], len(persons), broad)
+    }
 
 
 def search_detail(query: dict[str, str], outcome: SearchOutcome) -> dict[str, Any]:
@@ -145,17 +186,21 @@ def search_detail(query: dict[str, str], outcome: SearchOutcome) -> dict[str, An
     }
 
 
-def _score(query: Identity, persons: list[Person], threshold: float) -> list[SearchResult]:
-    results = []
-    for person in persons:
+def _score(
+    query: Identity, identities: dict[int, Identity], threshold: float
+) -> list[tuple[int, float, dict[str, Any]]]:
+    """(person id, score, explanation) of the candidates at or above the threshold, best
+    first; without a name to compare, every candidate (already filtered) scores 1."""
+    scored = []
+    for pk, identity in identities.items():
         if not query.names:
-            results.append(SearchResult(person, 1.0, {}))
+            scored.append((pk, 1.0, {}))
             continue
-        match = compare(query, identity_of(person))
+        match = compare(query, identity)
         if match.score >= threshold:
-            results.append(SearchResult(person, match.score, match.as_dict()))
-    results.sort(key=lambda r: (-r.score, r.person.pk))
-    return results
+            scored.append((pk, match.score, match.as_dict()))
+    scored.sort(key=lambda row: (-row[1], -row[0]))
+    return scored
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

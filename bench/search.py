@@ -1,0 +1,186 @@
+"""Registry search latency over a large synthetic registry, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/search.py                  # 100,000 persons, both databases
+    .venv/bin/python bench/search.py --persons 20000 --databases sqlite
+
+Each database gets a fresh throwaway node (a temp SQLite file, or a temp PostgreSQL
+database on 127.0.0.1:5432), filled by `bulk_seed_for_bench`. Queries are spellings of
+persons in the registry written differently (the other script, or another Latin
+convention) plus names of nobody. Printed for each database, side by side in one run:
+
+- liaison search (`search_persons`, scoped by the policy as a real officer is): p50/p95
+  latency, and recall on the planted spellings;
+- the baseline a plain SQL search would be: `full_name LIKE %query%` on the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.persons, args.queries)
+        return
+    print(f"registry search: {args.persons:,} persons, {args.queries} queries per database")
+    for database in args.databases.split(","):
+        run_database(database.strip(), args.persons, args.queries)
+
+
+def run_database(database: str, persons: int, queries: int) -> None:
+    """Each database in its own process: Django settings are read once per process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    data_dir = tempfile.mkdtemp(prefix="liaison-bench-search-")
+    env.update(LIAISON_DATA_DIR=data_dir, LIAISON_HTTPS="0", LIAISON_NODE_ID="ma")
+    db_name = f"liaison_bench_search_{os.getpid()}"
+    if database == "postgresql":
+        if not _psql(f"CREATE DATABASE {db_name}"):
+            print("postgresql: server unreachable on 127.0.0.1:5432, skipped")
+            return
+        env["DATABASE_URL"] = f"{PG}/{db_name}"
+    try:
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                database,
+                "--persons",
+                str(persons),
+                "--queries",
+                str(queries),
+            ],
+            env=env,
+            check=True,
+        )
+    finally:
+        if database == "postgresql":
+            _psql(f"DROP DATABASE IF EXISTS {db_name}")
+
+
+def _psql(sql: str) -> bool:
+    result = subprocess.run(
+        ["psql", f"{PG}/postgres", "-q", "-c", sql], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0
+
+
+def run_child(database: str, persons: int, queries: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    user = _officer()
+    from liaison.registry.demo_data import bulk_seed_for_bench
+
+    bulk_seed_for_bench(persons, seed=7, bench=True)
+    seeded = time.perf_counter() - started
+    planted, strangers = _queries(queries)
+    ours, found = _time_liaison(user, planted, strangers)
+    like, like_found = _time_like(planted, strangers)
+    print(f"\n{database}: seeded {persons:,} persons in {seeded:.0f} s")
+    print(f"{'method':<34}{'p50 ms':>9}{'p95 ms':>9}{'recall (planted)':>19}")
+    for label, times, hits in (
+        ("liaison search (cross-script)", ours, found),
+        ("baseline: SQL LIKE %name%", like, like_found),
+    ):
+        recall = hits / len(planted) if planted else 0.0
+        print(f"{label:<34}{_pct(times, 50):>9.1f}{_pct(times, 95):>9.1f}{recall:>19.3f}")
+
+
+def _officer() -> object:
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    from liaison.accounts.models import Agency, User
+
+    agency = Agency.objects.create(name="Bench", country="MA", node_id=settings.NODE_ID)
+    user = User.objects.create(username="bench-officer", agency=agency)
+    user.groups.set([Group.objects.get(name="officer")])
+    return user
+
+
+def _queries(count: int) -> tuple[list[tuple[str, int]], list[str]]:
+    """Planted: one spelling of a registered person, removed from the registry first, so
+    the search must find the person through the other spellings (other script or
+    convention); strangers: names of nobody."""
+    from liaison.registry.models import Person, PersonName
+    from liaison.registry.search import index_person_names
+
+    rng = random.Random(11)
+    ids = list(Person.objects.values_list("pk", flat=True))
+    planted: list[tuple[str, int]] = []
+    for pk in rng.sample(ids, min(len(ids), count * 3)):
+        names = list(PersonName.objects.filter(person_id=pk).order_by("id"))
+        if len(names) < 2 or len(planted) >= count * 4 // 5:
+            continue
+        query = rng.choice(names)
+        query.delete()
+        remaining = [n.full_name for n in names if n.pk != query.pk]
+        index_person_names(Person.objects.get(pk=pk), remaining)
+        planted.append((query.full_name, pk))
+    strangers = [f"Zebulon Quartermaine {i}" for i in range(count - len(planted))]
+    return planted, strangers
+
+
+def _time_liaison(
+    user: object, planted: list[tuple[str, int]], strangers: list[str]
+) -> tuple[list[float], int]:
+    from liaison.policy import Action
+    from liaison.registry.queries import persons_visible_to
+    from liaison.registry.search import search_persons
+
+    times, found = [], 0
+    for name, expected in [*planted, *((s, -1) for s in strangers)]:
+        started = time.perf_counter()
+        outcome = search_persons(persons_visible_to(user, Action.SEARCH), name=name)
+        times.append((time.perf_counter() - started) * 1000)
+        found += any(r.person.pk == expected for r in outcome.results[:10])
+    return times, found
+
+
+def _time_like(planted: list[tuple[str, int]], strangers: list[str]) -> tuple[list[float], int]:
+    """What a plain SQL search costs and finds: a substring match on the stored spellings."""
+    from liaison.registry.models import PersonName
+
+    times, found = [], 0
+    for name, expected in [*planted, *((s, -1) for s in strangers)]:
+        started = time.perf_counter()
+        rows = PersonName.objects.filter(full_name__icontains=name)
+        ids = set(rows.values_list("person_id", flat=True)[:50])
+        times.append((time.perf_counter() - started) * 1000)
+        found += expected in ids
+    return times, found
+
+
+def _pct(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+if __name__ == "__main__":
+    main()
