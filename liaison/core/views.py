@@ -8,12 +8,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from liaison.accounts.roles import ROLE_LABELS
+from liaison.registry.queries import records_due_for_review
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     roles = [ROLE_LABELS.get(role, role) for role in request.user.roles]  # type: ignore[union-attr]
-    return render(request, "core/home.html", {"user_roles": roles})
+    due = records_due_for_review(request.user)
+    reviews_due = due["alerts"].count() + due["warrants"].count()
+    return render(request, "core/home.html", {"user_roles": roles, "reviews_due": reviews_due})
 
 
 @require_GET

@@ -127,3 +127,21 @@ def wipe_registry() -> None:
     """What a partner that lost its data looks like: no person, warrant, alert or hit."""
     Person.objects.all().delete()
     print(json.dumps({"persons": Person.objects.count()}))
+
+
+def wait_delivered(at_least: int, drained: bool, timeout: float) -> None:
+    """Block until `at_least` envelopes are delivered (and, if `drained`, none is pending):
+    one process polling the database, instead of a process per poll."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        delivered = OutboxEnvelope.objects.filter(state="delivered").count()
+        pending = OutboxEnvelope.objects.filter(state="pending").count()
+        done = delivered >= at_least and (pending == 0 or not drained)
+        if done or time.monotonic() > deadline:
+            rejected = OutboxEnvelope.objects.filter(state="rejected").count()
+            report = {"delivered": delivered, "pending": pending, "rejected": rejected}
+            print(json.dumps(report | {"timed_out": not done}))
+            return
+        time.sleep(0.1)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.federation.conftest import Node, peer, wait_for
+from tests.federation.conftest import Node, peer
 
 pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation")]
 
@@ -34,14 +34,13 @@ def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
 
 
 def _delivered(ma: Node) -> int:
-    (partner,) = ma.peers()
-    return int(partner["delivered"])
+    return int(ma.call("wait_delivered", 0, False, 0)["delivered"])
 
 
-def _drained(ma: Node, total: int) -> dict[str, Any] | None:
-    (partner,) = ma.peers()
-    done = partner["queue"] == 0 and partner["delivered"] >= total
-    return partner if done else None
+def _wait(ma: Node, at_least: int, *, drained: bool) -> dict[str, Any]:
+    outbox = ma.call("wait_delivered", at_least, drained, 240)
+    assert not outbox["timed_out"], outbox
+    return dict(outbox)
 
 
 def _check_exactly_once_in_order(fr: Node, prefix: str) -> None:
@@ -61,13 +60,13 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     ma, fr = nodes
     worker = ma.start_worker()
     burst = _burst(ma, "Receiver")
-    wait_for(lambda: _delivered(ma) >= 150, timeout=120, every=0.2)
+    _wait(ma, 150, drained=False)
     fr.kill()
     time.sleep(1.5)  # the sender keeps queueing and retrying meanwhile
     fr.start()
     assert burst.wait(timeout=300) == 0
-    partner = wait_for(lambda: _drained(ma, PERSONS * ROUNDS), timeout=240, every=1)
-    assert partner["rejected"] == 0 and worker.poll() is None
+    outbox = _wait(ma, PERSONS * ROUNDS, drained=True)
+    assert outbox["rejected"] == 0 and worker.poll() is None
     _check_exactly_once_in_order(fr, "Receiver")
     ma.kill(worker)
 
@@ -79,12 +78,12 @@ def test_killing_a_sending_worker_mid_burst_loses_nothing_and_sends_nothing_twic
     before = _delivered(ma)
     first, second = ma.start_worker(), ma.start_worker()  # two at once: never both send
     burst = _burst(ma, "Sender")
-    wait_for(lambda: _delivered(ma) >= before + 150, timeout=120, every=0.2)
+    _wait(ma, before + 150, drained=False)
     ma.kill(first)
     ma.kill(second)
     time.sleep(1)
     ma.start_worker()
     assert burst.wait(timeout=300) == 0
-    partner = wait_for(lambda: _drained(ma, before + PERSONS * ROUNDS), timeout=240, every=1)
-    assert partner["rejected"] == 0
+    outbox = _wait(ma, before + PERSONS * ROUNDS, drained=True)
+    assert outbox["rejected"] == 0
     _check_exactly_once_in_order(fr, "Sender")

@@ -149,7 +149,8 @@ def test_withdrawal_removes_the_partner_copy_and_is_confirmed(nodes: tuple[Node,
     assert status == 204
     wait_for(lambda: fr.api("GET", f"/persons/{uid}?{PURPOSE}")[0] == 404)
     # The owner holds the partner's signed confirmation of each deletion.
-    sent = wait_for(lambda: _withdrawals_confirmed(ma))
+    assert not ma.call("wait_delivered", 0, True, 30)["timed_out"]
+    sent = _withdrawals_confirmed(ma)
     assert sent == {
         "alert.withdraw": "applied",
         "warrant.withdraw": "applied",

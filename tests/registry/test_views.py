@@ -216,3 +216,18 @@ def test_an_export_without_purpose_is_refused(web: Client) -> None:
     response = web.get("/registry/export.csv", {"name": "Mohamed"})
     assert response.status_code == 302
     assert not AuditEntry.objects.filter(detail__has_key="export").exists()
+
+
+def test_the_home_page_warns_of_reviews_due_within_four_months(
+    web: Client, officer: User, warrant: Warrant
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert 'id="reviews-due"' not in web.get("/").content.decode()
+    soon = timezone.localdate() + timedelta(days=100)
+    Warrant.objects.filter(pk=warrant.pk).update(review_date=soon)
+    page = web.get("/").content.decode()
+    assert 'id="reviews-due"' in page and "1 alert or warrant" in page
+    assert warrant.reference in web.get("/registry/reviews/").content.decode()
