@@ -64,7 +64,12 @@ def search(request: HttpRequest) -> HttpResponse:
     outcome = None
     if request.GET and form.is_valid():
         outcome = _run_search(request, form)
-    return render(request, "registry/search.html", {"form": form, "outcome": outcome})
+    # Names are matched whole: a single given name finds nobody, so say why.
+    one_word = (
+        outcome is not None and not outcome.results and len(form.cleaned_data["name"].split()) == 1
+    )
+    context = {"form": form, "outcome": outcome, "one_word": one_word}
+    return render(request, "registry/search.html", context)
 
 
 def _run_search(request: HttpRequest, form: SearchForm) -> Any:

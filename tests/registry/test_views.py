@@ -231,3 +231,11 @@ def test_the_home_page_warns_of_reviews_due_within_four_months(
     page = web.get("/").content.decode()
     assert 'id="reviews-due"' in page and "1 alert or warrant" in page
     assert warrant.reference in web.get("/registry/reviews/").content.decode()
+
+
+def test_a_one_word_search_explains_why_it_finds_nobody(
+    web: Client, make_person: Callable[..., Person]
+) -> None:
+    make_person("Mohamed Ben Abdallah")
+    page = web.get("/registry/", {"name": "Mohamed", **PURPOSE}).content.decode()
+    assert 'id="one-word-hint"' in page
