@@ -15,9 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from liaison.accounts.models import User
 from liaison.audit.actions import log_event
@@ -29,6 +31,7 @@ from liaison.registry.choices import (
     WARRANT_TRANSITIONS,
     AlertStatus,
     AlertType,
+    HitDisposition,
     WarrantStatus,
 )
 from liaison.registry.models import (
@@ -152,13 +155,15 @@ def _authorise(
         )
 
 
-def _check_transition(table: dict[str, set[str]], current: str, target: str, noun: str) -> None:
+def _check_transition(
+    table: dict[str, set[str]], labels: type[TextChoices], current: str, target: str
+) -> None:
     if target not in table:
         raise RegistryError(_("Unknown status %(status)s.") % {"status": target})
     if target not in table[current]:
         raise RegistryError(
-            _("A %(noun)s cannot go from %(current)s to %(target)s.")
-            % {"noun": noun, "current": current, "target": target}
+            _("The status cannot change from “%(current)s” to “%(target)s”.")
+            % {"current": labels(current).label, "target": labels(target).label}
         )
 
 
@@ -459,7 +464,7 @@ def set_warrant_status(
 ) -> Warrant:
     _authorise(actor, Action.CHANGE, warrant, request=request, object_type="warrant")
     warrant = Warrant.objects.select_for_update().get(pk=warrant.pk)
-    _check_transition(WARRANT_TRANSITIONS, warrant.status, status, _("warrant"))
+    _check_transition(WARRANT_TRANSITIONS, WarrantStatus, warrant.status, status)
     before = warrant.status
     warrant.status = status
     warrant.version += 1
@@ -564,7 +569,7 @@ def set_alert_status(
 ) -> Alert:
     _authorise(actor, Action.CHANGE, alert, request=request, object_type="alert")
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    _check_transition(ALERT_TRANSITIONS, alert.status, status, _("alert"))
+    _check_transition(ALERT_TRANSITIONS, AlertStatus, alert.status, status)
     before = alert.status
     alert.status = status
     alert.version += 1
@@ -604,7 +609,11 @@ def extend_review(
         raise _denial(actor, record, object_type, reason, request)
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
-            _("Write a justification of at least %(n)d characters.")
+            ngettext(
+                "Write a justification of at least %(n)d character.",
+                "Write a justification of at least %(n)d characters.",
+                MIN_JUSTIFICATION_LENGTH,
+            )
             % {"n": MIN_JUSTIFICATION_LENGTH}
         )
     if new_date <= timezone.localdate():
@@ -697,7 +706,7 @@ def dispose_hit(
 ) -> Hit:
     _authorise(actor, Action.CHANGE, hit, request=request, object_type="hit")
     hit = Hit.objects.select_for_update().get(pk=hit.pk)
-    _check_transition(HIT_TRANSITIONS, hit.disposition, disposition, _("hit"))
+    _check_transition(HIT_TRANSITIONS, HitDisposition, hit.disposition, disposition)
     before = hit.disposition
     hit.disposition = disposition
     hit.action_taken = action_taken or hit.action_taken

@@ -133,7 +133,7 @@ def test_warrant_transitions_follow_the_state_machine(
         assert changed.status == target and changed.version == 2
         assert _entries("alter", "warrant")[0].changes == {"status": [start, target]}
     else:
-        with pytest.raises(RegistryError, match="cannot go from"):
+        with pytest.raises(RegistryError, match="cannot change from"):
             actions.set_warrant_status(actor=officer, warrant=warrant, status=target)
         assert Warrant.objects.get(pk=warrant.pk).version == 1
 

@@ -131,7 +131,7 @@ def test_an_illegal_transition_is_refused_with_its_reason(web: Client, warrant: 
     response = web.post(
         f"/registry/warrants/{warrant.uid}/status/", {"status": "active"}, follow=True
     )
-    assert "cannot go from executed to active" in response.content.decode()
+    assert "cannot change from “executed” to “active”" in response.content.decode()
     assert Warrant.objects.get(pk=warrant.pk).status == "executed"
 
 
