@@ -29,9 +29,12 @@ check: lint test
 bench: $(STAMP)
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/exchange.py
 
 messages: $(STAMP)
-	cd liaison && ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file
+	cd liaison && ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file -i "matching/*"
 	cd liaison && ../$(BIN)/liaison compilemessages
 
 $(STAMP): pyproject.toml requirements.lock
