@@ -126,12 +126,23 @@ def _officer() -> object:
 def _queries(count: int) -> tuple[list[tuple[str, int]], list[str]]:
     """Planted: one spelling of a registered person, removed from the registry first, so
     the search must find the person through the other spellings (other script or
-    convention); strangers: names of nobody."""
+    convention); strangers: names of nobody. Only persons whose names nobody else bears
+    are planted: the synthetic registry repeats common names (as real ones do), and a
+    namesake with the very same spellings cannot be told apart by a name search."""
+    from django.db.models import Count
+
     from liaison.registry.models import Person, PersonName
     from liaison.registry.search import index_person_names
 
     rng = random.Random(11)
-    ids = list(Person.objects.values_list("pk", flat=True))
+    unique_names = PersonName.objects.values("full_name").annotate(n=Count("id")).filter(n=1)
+    ids = sorted(
+        set(
+            PersonName.objects.filter(
+                full_name__in=unique_names.values("full_name"), kind="primary"
+            ).values_list("person_id", flat=True)
+        )
+    )
     planted: list[tuple[str, int]] = []
     for pk in rng.sample(ids, min(len(ids), count * 3)):
         names = list(PersonName.objects.filter(person_id=pk).order_by("id"))

@@ -1,23 +1,27 @@
 """Blocking index: which watchlist entries are worth scoring against a query.
 
-Scoring every pair is impossible at screening scale, and a common part (Mohamed, محمد)
-is shared by a tenth of a watchlist. Each name yields blocking keys: the coarse skeleton
-of each part (s/z/sh, k/kh, d/t folded so spelling variants share a key), each pair of
-parts (rare even when both parts are common) and the whole-name key (split/joined words).
-A query gathers the postings of its rarest keys, weighs shared keys by inverse document
-frequency and keeps the best few entries for exact scoring.
+Scoring every pair is impossible at screening scale. Each name yields blocking keys: the
+coarse skeleton of each part (s/z/sh, k/kh folded) together with its one-letter deletions,
+so that a typo or a dropped consonant still shares a key (Benrodi / Benodi), each pair of
+parts and the whole-name key. A query gathers the postings of its keys.
 
-The bulk of the postings lives in flat numpy arrays (compact, shared by forked workers
-without copying); entries added later go to small per-key lists, and removed entries are
-masked out, so neither add nor remove rebuilds anything.
+Postings are sorted by key and then by the entry's year of birth, packed into one int64
+(48 bits of key hash, 16 bits of year code): a query with a year of birth reads only the
+years that could still reach the threshold (a year more than one apart costs 0.25, more
+than any name can make up) plus the entries whose year is unknown, with one vectorised
+binary search for all its keys. That exact cut is what lets a common part (Mohamed, محمد)
+be used at all.
+
+The bulk lives in flat numpy arrays (compact, shared by forked workers without copying);
+entries added later go to small per-key lists, removed entries are masked out, so neither
+add nor remove rebuilds anything.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import combinations, permutations
+from itertools import combinations
 
 import numpy as np
 import numpy.typing as npt
@@ -27,70 +31,92 @@ from liaison.matching.skeleton import coarse
 
 IntArray = npt.NDArray[np.int64]
 
-# Keys shared by more than this share of entries (and at least MIN_DF) carry too little
-# information to gather postings for, unless a query has nothing rarer; a query uses at
-# most MAX_KEYS of its rarest keys.
-MAX_DF_SHARE = 0.001
-MIN_DF = 200
-MAX_KEYS = 12
-# A query whose parts are all common or misspelt still uses its MIN_KEYS rarest keys, up to
-# COMMON_FACTOR times the usual frequency limit.
-MIN_KEYS = 3
-COMMON_FACTOR = 5
+YEAR_BITS = 16
+YEAR_MASK = (1 << YEAR_BITS) - 1
+KEY_MASK = (1 << (63 - YEAR_BITS)) - 1  # non-negative packed values
+ANY_YEAR = 0  # year unknown, or several years recorded: always gathered
+# Deletion neighbourhoods only for skeletons long enough that a deletion still says
+# something (a two-letter skeleton minus a letter is one letter).
+MIN_DELETE_LEN = 3
+
+
+def year_code(year: int | None) -> int:
+    """The 16-bit year slot of a posting (0 when unknown)."""
+    return ANY_YEAR if year is None else max(1, min(YEAR_MASK, year - 1800 + 1))
+
+
+def _deletions(key: str) -> Iterable[str]:
+    yield key
+    if len(key) >= MIN_DELETE_LEN:
+        for i in range(len(key)):
+            yield key[:i] + key[i + 1 :]
+
+
+def query_keys(names: Iterable[AnalysedName]) -> tuple[set[int], set[int]]:
+    """A name's keys in two sets: exact (parts, pairs, joined) and one-deletion ones."""
+    exact: set[int] = set()
+    tolerant: set[int] = set()
+    for name in names:
+        parts = [t for t in name.names if t.kind == "name"]
+        for t in parts:
+            for k in t.nears:
+                exact.add(hash(("u", k)) & KEY_MASK)
+                tolerant.update(hash(("u", d)) & KEY_MASK for d in _deletions(k))
+        primaries = sorted({t.near for t in parts})
+        exact.update(hash(("p", a, b)) & KEY_MASK for a, b in combinations(primaries, 2))
+        exact.add(hash(("j", coarse(name.joined[0]))) & KEY_MASK)
+    return exact, tolerant - exact
 
 
 def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
     """Hashed blocking keys of an identity's names (process-local hashes, never stored)."""
-    keys: set[int] = set()
-    for name in names:
-        parts = [t for t in name.names if t.kind == "name"]
-        for t in parts:
-            keys.update(hash(("u", k)) for k in t.nears)
-        primaries = sorted({t.near for t in parts})
-        keys.update(hash(("p", a, b)) for a, b in combinations(primaries, 2))
-        # One part exact and the start of another (Manon Faure / Manon François): finds
-        # near misses on a rare part when the exact part is common.
-        keys.update(hash(("q", a, b[:2])) for a, b in permutations(primaries, 2) if len(b) > 1)
-        keys.add(hash(("j", coarse(name.joined[0]))))
-    return keys
+    exact, tolerant = query_keys(names)
+    return exact | tolerant
 
 
 class BlockingIndex:
     """Inverted index from blocking keys to entry slots, with incremental add and remove."""
 
-    def __init__(self, entry_keys: Sequence[set[int]] = ()) -> None:
-        self._alive = np.zeros(max(16, len(entry_keys)), dtype=bool)
-        self._size = 0
-        self._live = 0
-        self._extra: defaultdict[int, list[int]] = defaultdict(list)
+    def __init__(
+        self,
+        keys: IntArray | None = None,
+        counts: IntArray | None = None,
+        years: IntArray | None = None,
+    ) -> None:
+        n = 0 if counts is None else len(counts)
+        self._alive = np.zeros(max(16, n), dtype=bool)
+        self._size = self._live = n
+        self._alive[:n] = True
+        self._extra: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         self._removed_df: defaultdict[int, int] = defaultdict(int)
-        self._acc = np.zeros(0, dtype=np.float32)
-        self._bulk_load(entry_keys)
+        if keys is None or counts is None or years is None or not len(keys):
+            self._packed = np.empty(0, dtype=np.int64)
+            self._postings = np.empty(0, dtype=np.int32)
+            return
+        slots = np.repeat(np.arange(n, dtype=np.int32), counts)
+        packed = (keys << YEAR_BITS) | np.repeat(years, counts)
+        order = np.argsort(packed, kind="stable")
+        self._packed = packed[order]
+        self._postings = slots[order]
 
-    def _bulk_load(self, entry_keys: Sequence[set[int]]) -> None:
+    @classmethod
+    def from_sets(cls, entry_keys: Sequence[set[int]], years: Sequence[int] = ()) -> BlockingIndex:
+        """Build from per-entry key sets (years default to unknown)."""
         counts = np.fromiter((len(k) for k in entry_keys), dtype=np.int64, count=len(entry_keys))
-        total = int(counts.sum())
-        keys = np.fromiter((h for ks in entry_keys for h in ks), dtype=np.int64, count=total)
-        slots = np.repeat(np.arange(len(entry_keys), dtype=np.int32), counts)
-        order = np.argsort(keys, kind="stable")
-        keys, self._postings = keys[order], slots[order]
-        self._hashes, starts = np.unique(keys, return_index=True)
-        self._offsets = np.append(starts, total).astype(np.int64)
-        self._size = self._live = len(entry_keys)
-        self._alive[: self._size] = True
+        keys = np.fromiter(
+            (h for ks in entry_keys for h in ks), dtype=np.int64, count=int(counts.sum())
+        )
+        yrs = np.asarray(years or [ANY_YEAR] * len(entry_keys), dtype=np.int64)
+        return cls(keys, counts, yrs)
 
-    def _frozen_range(self, key: int) -> tuple[int, int]:
-        i = int(np.searchsorted(self._hashes, key))
-        if i < len(self._hashes) and self._hashes[i] == key:
-            return int(self._offsets[i]), int(self._offsets[i + 1])
-        return 0, 0
+    @property
+    def live(self) -> int:
+        return self._live
 
-    def df(self, key: int) -> int:
-        """How many live entries carry the key (removals counted once they happen)."""
-        lo, hi = self._frozen_range(key)
-        return hi - lo + len(self._extra.get(key, ())) - self._removed_df.get(key, 0)
+    def alive(self, slots: IntArray) -> npt.NDArray[np.bool_]:
+        return self._alive[slots]
 
-    def add(self, keys: set[int]) -> int:
+    def add(self, keys: set[int], year: int = ANY_YEAR) -> int:
         """Index a new entry; returns its slot."""
         slot = self._size
         if slot >= len(self._alive):
@@ -99,7 +125,7 @@ class BlockingIndex:
         self._size += 1
         self._live += 1
         for k in keys:
-            self._extra[k].append(slot)
+            self._extra[k].append((slot, year))
         return slot
 
     def remove(self, slot: int, keys: set[int]) -> None:
@@ -111,52 +137,55 @@ class BlockingIndex:
         for k in keys:
             self._removed_df[k] += 1
 
-    def candidates(self, keys: set[int], top_k: int) -> IntArray:
-        """Up to ``top_k`` live slots sharing the most informative keys with the query.
+    def df(self, keys: Sequence[int]) -> IntArray:
+        """How many live entries carry each key, all years (removals counted)."""
+        k = np.asarray(keys, dtype=np.int64) << YEAR_BITS
+        lo = np.searchsorted(self._packed, k)
+        hi = np.searchsorted(self._packed, k | YEAR_MASK, side="right")
+        out = hi - lo
+        if self._extra or self._removed_df:
+            for i, key in enumerate(keys):
+                out[i] += len(self._extra.get(key, ())) - self._removed_df.get(key, 0)
+        return out
 
-        Slots come back best first."""
-        chosen = self._choose(keys)
-        if not chosen:
+    def gather(self, keys: Sequence[int], years: tuple[int, int] | None, max_df: int) -> IntArray:
+        """Live slots carrying any of the keys, in the year range (and unknown years).
+
+        ``years`` is an inclusive range of year codes, None for all years. Keys with more
+        than ``max_df`` postings in the range are skipped (they would say nothing)."""
+        if not keys:
             return np.empty(0, dtype=np.int64)
-        if len(self._acc) < self._size:
-            self._acc = np.zeros(len(self._alive), dtype=np.float32)
-        acc = self._acc
-        arrays: list[npt.NDArray[np.int64]] = []
-        for df, key in chosen:
-            postings = self._postings_of(key)  # one key lists a slot at most once
-            acc[postings] += math.log(self._live / df + 1.0)
-            arrays.append(postings)
-        # Scores are read from and then cleared in a dense accumulator: linear time, where
-        # sorting the gathered postings would not be.
-        touched = np.concatenate(arrays)
-        score = acc[touched]
-        acc[touched] = 0.0
-        live = self._alive[touched]
-        touched, score = touched[live], score[live]
-        if len(touched) > top_k:
-            # A slot gathered by several keys appears once per key with the same score.
-            keep = np.argpartition(-score, min(len(score), 4 * top_k) - 1)[: 4 * top_k]
-            touched, score = touched[keep], score[keep]
-        uniq, first = np.unique(touched, return_index=True)
-        order = np.argsort(-score[first], kind="stable")[:top_k]
-        return uniq[order]
-
-    def _choose(self, keys: set[int]) -> list[tuple[int, int]]:
-        with_df = sorted((d, k) for k in keys if (d := self.df(k)) > 0)
-        max_df = max(MIN_DF, int(self._live * MAX_DF_SHARE))
-        usable = [x for x in with_df if x[0] <= max_df][:MAX_KEYS]
-        if len(usable) < MIN_KEYS:
-            usable = [x for x in with_df if x[0] <= COMMON_FACTOR * max_df][:MIN_KEYS]
-        # A name made only of very common parts still gets its single rarest key.
-        return usable or with_df[:1]
-
-    def _postings_of(self, key: int) -> npt.NDArray[np.int64]:
-        lo, hi = self._frozen_range(key)
-        frozen = self._postings[lo:hi].astype(np.int64)
-        extra = self._extra.get(key)
-        return np.concatenate([frozen, np.asarray(extra, dtype=np.int64)]) if extra else frozen
-
-
-def build_keys(names_per_entry: Iterable[Sequence[AnalysedName]]) -> list[set[int]]:
-    """Blocking keys for many entries at once (the bulk-load input)."""
-    return [blocking_keys(n) for n in names_per_entry]
+        k = np.asarray(keys, dtype=np.int64) << YEAR_BITS
+        if years is None:
+            bounds = np.stack([k, k | YEAR_MASK])
+        else:
+            lo_y, hi_y = years
+            bounds = np.stack([k, k | ANY_YEAR, k | lo_y, k | hi_y])
+        found = np.searchsorted(self._packed, bounds[0::2], side="left")
+        ends = np.searchsorted(self._packed, bounds[1::2], side="right")
+        lengths = (ends - found).ravel()
+        starts = found.ravel()
+        if years is not None:
+            per_key = lengths.reshape(2, -1).sum(axis=0)
+            ok = np.tile(per_key <= max_df, 2)
+        else:
+            ok = lengths <= max_df
+        lengths = np.where(ok, lengths, 0)
+        total = int(lengths.sum())
+        if total:
+            # Ranges to indices without a Python loop.
+            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            slots = self._postings[shift + np.arange(total)].astype(np.int64)
+        else:
+            slots = np.empty(0, dtype=np.int64)
+        if self._extra:
+            extra = [
+                s
+                for key in keys
+                for s, y in self._extra.get(key, ())
+                if years is None or y == ANY_YEAR or years[0] <= y <= years[1]
+            ]
+            if extra:
+                slots = np.concatenate([slots, np.asarray(extra, dtype=np.int64)])
+        slots = np.unique(slots)
+        return slots[self._alive[slots]]

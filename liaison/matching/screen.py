@@ -1,4 +1,11 @@
-"""Screening at scale: many queries against a large watchlist, candidates then exact scores."""
+"""Screening at scale: many queries against a large watchlist, candidates then exact scores.
+
+Per query: blocking keys gather the entries in the years of birth that can still reach the
+threshold (``index.py``); the most that dates of birth and sex can add or take gives, per
+entry, the name score it would need; a vectorised estimate of the name score (rapidfuzz
+``cdist`` over the skeletons of the parts, an optimistic alignment in numpy) drops entries
+that cannot get near it; only the rest get the exact score.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +14,64 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from rapidfuzz import fuzz, process
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
+from liaison.matching import dates
 from liaison.matching.analyse import AnalysedName, analyse
-from liaison.matching.compare import NATIONALITY_SHARED, combine, compare, identity_factors
-from liaison.matching.dates import FULL_MATCH
-from liaison.matching.index import BlockingIndex, blocking_keys
-from liaison.matching.names import score_names
+from liaison.matching.compare import (
+    NATIONALITY_SHARED,
+    SEX_DIFFERS,
+    combine,
+    compare,
+    identity_factors,
+)
+from liaison.matching.dates import FULL_MATCH, PartialDate, _safe_parse
+from liaison.matching.index import (
+    ANY_YEAR,
+    BlockingIndex,
+    blocking_keys,
+    query_keys,
+    year_code,
+)
+from liaison.matching.names import JOINED_FACTOR, MISSING_MIDDLE_WEIGHT, score_names
+from liaison.matching.skeleton import coarse
 from liaison.matching.types import Identity, Match
 
 # Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
 # every candidate; search favours precision.
 SCREENING_THRESHOLD = 0.80
 SEARCH_THRESHOLD = 0.86
-# Blocking gathers up to GATHER entries by shared rare keys; a C-speed fuzzy comparison of
-# their folded parts keeps TOP_K of them for exact scoring.
-GATHER = 500
+# Kept for callers of the old API; the estimate, not a fixed count, now decides how many
+# candidates are scored exactly.
 TOP_K = 20
+# Entries whose estimated name score is within MARGIN of what they need are scored exactly
+# (the estimate compares coarse skeletons only, so it can be a little under the score).
+MARGIN = 0.03
+# The most entries scored exactly for one query, best estimates first.
+MAX_EXACT = 300
+# A key with more postings than this (in the query's years) is not gathered: a part that
+# common is matched through the query's other keys.
+MAX_DF = 5000
+MAX_DF_SHARE = 0.005
+# Without a year of birth, keys are gathered over all years, so more sparingly.
+MAX_DF_NO_YEAR = 2000
+# A one-deletion key is gathered only when this rare in the query's years.
+TOLERANT_DF = 100
+# Parts per name in the estimate's table; longer names are always scored exactly.
+MAX_PARTS = 6
+# Readings per part in that table (the folded skeleton, then alternates and loose ones).
+VARIANTS = 3
+# Watchlists at least this large are analysed by forked workers when built.
+PARALLEL_BUILD = 20_000
 # The most a date, sex or nationality can add: a name below threshold minus this cannot
 # become a hit, so its full comparison is skipped.
 _MAX_BONUS = FULL_MATCH + NATIONALITY_SHARED
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,35 +92,180 @@ class ScreenStats:
     queries: int = 0
     candidates: int = 0
     hits: int = 0
+    gathered: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What the index keeps of one entry: keys, date and sex codes, name-part skeletons."""
+
+    keys: list[int]
+    year: int
+    month: int
+    day: int
+    sex: int
+    rows: list[tuple[tuple[tuple[str, ...], ...], str, bool]]  # parts, joined, exact
+
+
+def _single_date(texts: Sequence[str]) -> tuple[PartialDate | None, bool]:
+    """The one recorded date (None if none), and whether there were several."""
+    parsed = {d for d in map(_safe_parse, texts) if d is not None}
+    if len(parsed) == 1:
+        return next(iter(parsed)), False
+    return None, len(parsed) > 1
+
+
+def _date_codes(texts: Sequence[str]) -> tuple[int, int, int]:
+    date, _ = _single_date(texts)
+    if date is None:
+        years = {d.year for d in map(_safe_parse, texts) if d is not None}
+        return (year_code(years.pop()) if len(years) == 1 else ANY_YEAR), 0, 0
+    return year_code(date.year), date.month or 0, date.day or 0
+
+
+_SEX = {"M": 1, "F": 2}
+
+
+def _name_row(name: AnalysedName) -> tuple[tuple[tuple[str, ...], ...], str, bool]:
+    parts = tuple(t.nears[:VARIANTS] for t in name.names)
+    exact = len(parts) > MAX_PARTS or any(t.kind == "initial" for t in name.names)
+    return parts, coarse(name.joined[0]), exact
+
+
+def features(identity: Identity) -> _Features:
+    """Blocking keys and estimate inputs of one watchlist identity."""
+    names = [analyse(n) for n in identity.names]
+    year, month, day = _date_codes(identity.dates_of_birth)
+    return _Features(
+        list(blocking_keys(names)),
+        year,
+        month,
+        day,
+        _SEX.get(identity.sex or "", 0),
+        [_name_row(n) for n in names],
+    )
+
+
+_BUILD: list[Identity] = []
+
+
+def _features_chunk(bounds: tuple[int, int]) -> tuple[IntArray, IntArray, list[_Features]]:
+    out = [features(i) for i in _BUILD[bounds[0] : bounds[1]]]
+    counts = np.fromiter((len(f.keys) for f in out), dtype=np.int64, count=len(out))
+    keys = np.fromiter((k for f in out for k in f.keys), dtype=np.int64, count=int(counts.sum()))
+    # Keys travel back as one compact array, not as Python ints.
+    return keys, counts, [_Features([], f.year, f.month, f.day, f.sex, f.rows) for f in out]
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _all_features(
+    watchlist: list[Identity], workers: int
+) -> tuple[IntArray, IntArray, list[_Features]]:
+    step = 10_000
+    bounds = [(i, min(i + step, len(watchlist))) for i in range(0, len(watchlist), step)]
+    global _BUILD
+    _BUILD = watchlist
+    try:
+        if workers > 1 and len(watchlist) >= PARALLEL_BUILD and _can_fork():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunks = pool.map(_features_chunk, bounds, chunksize=1)
+        else:
+            chunks = [_features_chunk(b) for b in bounds]
+    finally:
+        _BUILD = []
+    if not chunks:
+        return np.empty(0, np.int64), np.empty(0, np.int64), []
+    keys = np.concatenate([k for k, _, _ in chunks])
+    counts = np.concatenate([c for _, c, _ in chunks])
+    return keys, counts, [f for _, _, fs in chunks for f in fs]
+
+
+class _Column:
+    """A numpy array that grows by doubling (for entries added after the build)."""
+
+    def __init__(self, values: npt.ArrayLike, dtype: type, width: int = 0) -> None:
+        self.data = np.asarray(values, dtype=dtype)
+        if width and self.data.size == 0:
+            self.data = self.data.reshape(0, width)
+        self.size = len(self.data)
+
+    @property
+    def view(self) -> npt.NDArray[np.generic]:
+        return self.data[: self.size]
+
+    def append(self, values: npt.ArrayLike) -> None:
+        values = np.asarray(values, dtype=self.data.dtype)
+        need = self.size + len(values)
+        if need > len(self.data):
+            grown = np.zeros(
+                (max(need, 2 * len(self.data) + 16), *self.data.shape[1:]), self.data.dtype
+            )
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : need] = values
+        self.size = need
 
 
 class Screener:
     """In-memory screening index over watchlist identities (each with a unique ``id``)."""
 
-    def __init__(self, watchlist: Iterable[Identity] = (), *, top_k: int = TOP_K) -> None:
+    def __init__(
+        self, watchlist: Iterable[Identity] = (), *, top_k: int = TOP_K, workers: int = 2
+    ) -> None:
         self.top_k = top_k
         self.last_stats = ScreenStats()
-        self._entries: list[Identity | None] = []
-        self._names: list[tuple[AnalysedName, ...]] = []
-        self._sketches: list[str] = []
+        self._entries: list[Identity | None] = list(watchlist)
         self._slot_of: dict[str, int] = {}
-        keys: list[set[int]] = []
-        for identity in watchlist:
-            names = self._register(identity)
-            keys.append(blocking_keys(names))
-        self._index = BlockingIndex(keys)
+        for slot, identity in enumerate(self._entries):
+            assert identity is not None
+            self._check_id(identity)
+            self._slot_of[identity.id or ""] = slot
+        self._vocab: list[str] = []
+        self._vocab_id: dict[str, int] = {}
+        keys, counts, feats = _all_features(self._entries, workers)  # type: ignore[arg-type]
+        self._year = _Column([f.year for f in feats], np.int32)
+        self._month = _Column([f.month for f in feats], np.int8)
+        self._day = _Column([f.day for f in feats], np.int8)
+        self._sex = _Column([f.sex for f in feats], np.int8)
+        self._row_start = _Column([], np.int64)
+        self._row_count = _Column([], np.int8)
+        self._parts = _Column([], np.int32, MAX_PARTS * VARIANTS)
+        self._nparts = _Column([], np.int8)
+        self._joined = _Column([], np.int32)
+        self._exact = _Column([], np.bool_)
+        self._add_rows(feats)
+        self._index = BlockingIndex(keys, counts, self._year.view.astype(np.int64))
 
-    def _register(self, identity: Identity) -> tuple[AnalysedName, ...]:
+    def _check_id(self, identity: Identity) -> None:
         if identity.id is None:
             raise ValueError("watchlist identities need an id")
         if identity.id in self._slot_of:
             raise ValueError(f"duplicate watchlist id: {identity.id}")
-        names = tuple(analyse(n) for n in identity.names)
-        self._slot_of[identity.id] = len(self._entries)
-        self._entries.append(identity)
-        self._names.append(names)
-        self._sketches.append(sketch(names))
-        return names
+
+    def _vid(self, text: str) -> int:
+        i = self._vocab_id.get(text)
+        if i is None:
+            i = self._vocab_id[text] = len(self._vocab)
+            self._vocab.append(text)
+        return i
+
+    def _add_rows(self, feats: Sequence[_Features]) -> None:
+        rows = [r for f in feats for r in f.rows]
+        counts = np.fromiter((len(f.rows) for f in feats), dtype=np.int64, count=len(feats))
+        self._row_start.append(self._parts.size + np.cumsum(counts) - counts)
+        self._row_count.append(counts)
+        parts = np.full((len(rows), MAX_PARTS * VARIANTS), -1, dtype=np.int32)
+        for r, (ps, _, _) in enumerate(rows):
+            for c, variants in enumerate(ps[:MAX_PARTS]):
+                for v, text in enumerate(variants):
+                    parts[r, c * VARIANTS + v] = self._vid(text)
+        self._parts.append(parts)
+        self._nparts.append([min(len(ps), MAX_PARTS) for ps, _, _ in rows])
+        self._joined.append([self._vid(j) for _, j, _ in rows])
+        self._exact.append([e for _, _, e in rows])
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -85,53 +275,188 @@ class Screener:
 
     def add(self, identity: Identity) -> None:
         """Add one watchlist identity; the index is updated in place."""
-        names = self._register(identity)
-        slot = self._index.add(blocking_keys(names))
-        assert slot == self._slot_of[identity.id or ""]
+        self._check_id(identity)
+        f = features(identity)
+        slot = len(self._entries)
+        self._slot_of[identity.id or ""] = slot
+        self._entries.append(identity)
+        for col, v in ((self._year, f.year), (self._month, f.month), (self._day, f.day)):
+            col.append([v])
+        self._sex.append([f.sex])
+        self._add_rows([f])
+        assert self._index.add(set(f.keys), f.year) == slot
 
     def remove(self, id: str) -> None:
         """Remove a watchlist identity by id; KeyError if it is not there."""
         slot = self._slot_of.pop(id)
-        self._index.remove(slot, blocking_keys(self._names[slot]))
+        entry = self._entries[slot]
+        assert entry is not None
+        self._index.remove(slot, blocking_keys([analyse(n) for n in entry.names]))
         self._entries[slot] = None
-        self._names[slot] = ()
-        self._sketches[slot] = ""
 
-    def candidates(self, query: Identity) -> list[int]:
-        """Slots worth exact scoring for the query (blocking only)."""
-        return self._candidates([analyse(n) for n in query.names])
+    def candidates(self, query: Identity, threshold: float = SCREENING_THRESHOLD) -> list[int]:
+        """Slots worth exact scoring for the query, best estimate first (blocking only)."""
+        return [
+            int(s) for s in self._candidates(query, [analyse(n) for n in query.names], threshold)[0]
+        ]
 
-    def _candidates(self, names: Sequence[AnalysedName]) -> list[int]:
-        gathered = self._index.candidates(blocking_keys(names), GATHER)
-        if len(gathered) <= self.top_k:
-            return [int(s) for s in gathered]
-        choices = [self._sketches[int(s)] for s in gathered]
-        ranked = process.extract(sketch(names), choices, scorer=fuzz.token_set_ratio, limit=None)
-        # Past the top k, entries whose parts all match are kept too: namesakes are exactly
-        # the people a screening must not drop.
-        keep = [i for rank, (_, score, i) in enumerate(ranked) if rank < self.top_k or score >= 99]
-        return [int(gathered[i]) for i in keep]
+    def _candidates(
+        self, query: Identity, names: Sequence[AnalysedName], threshold: float
+    ) -> tuple[IntArray, int]:
+        date, several = _single_date(query.dates_of_birth)
+        years: tuple[int, int] | None = None
+        # A year of birth more than one apart costs more than any name can make up.
+        if date is not None and threshold > 1.0 + dates.YEAR_DIFFERS + NATIONALITY_SHARED:
+            code = year_code(date.year)
+            years = (code - 1, code + 1)
+        exact, tolerant = query_keys(names)
+        live = max(self._index.live, 1)
+        max_df = max(MAX_DF, int(live * MAX_DF_SHARE)) if years else MAX_DF_NO_YEAR
+        # Typo-tolerant keys only where they are rare: a deletion from a common part
+        # (Mohamed minus a letter) would gather half the watchlist's year.
+        slots = self._index.gather(list(exact), years, max_df)
+        more = self._index.gather(list(tolerant), years, TOLERANT_DF)
+        if len(more):
+            slots = np.union1d(slots, more)
+        gathered = len(slots)
+        if not gathered:
+            return slots, 0
+        need = threshold - self._bonus_bound(slots, date, several, query.sex)
+        ok = need <= 1.0
+        slots, need = slots[ok], need[ok]
+        est = self._estimate(names, slots)
+        keep = est >= need - MARGIN
+        slots, est = slots[keep], est[keep]
+        order = np.argsort(-est, kind="stable")[:MAX_EXACT]
+        return slots[order], gathered
+
+    def _bonus_bound(
+        self, slots: IntArray, date: PartialDate | None, several: bool, sex: str | None
+    ) -> FloatArray:
+        """The most dates of birth, sex and nationality can add to each entry's name score."""
+        year = self._year.view[slots]
+        bound = np.full(len(slots), FULL_MATCH, dtype=np.float32)
+        if date is not None and not several:
+            month = self._month.view[slots]
+            day = self._day.view[slots]
+            known = year != ANY_YEAR
+            gap = np.abs(year - year_code(date.year))
+            b = np.where(gap >= 2, dates.YEAR_DIFFERS, dates.YEAR_NEAR).astype(np.float32)
+            same = known & (gap == 0)
+            qm, qd = date.month or 0, date.day or 0
+            part = same & ((month == 0) | (qm == 0))
+            b[part] = dates.YEAR_MATCH
+            full = same & (month != 0) & (qm != 0)
+            swapped = full & (day != 0) & (qd != 0) & (month == qd) & (day == qm) & (qm != qd)
+            mdiff = full & (month != qm) & ~swapped
+            b[full] = np.where(
+                swapped[full],
+                dates.SWAPPED,
+                np.where(
+                    mdiff[full],
+                    dates.MONTH_DIFFERS,
+                    np.where(
+                        (day[full] == 0) | (qd == 0),
+                        dates.MONTH_MATCH,
+                        np.where(day[full] == qd, FULL_MATCH, dates.DAY_DIFFERS),
+                    ),
+                ),
+            )
+            # Entries with no date, or several, get no date factor or the best one.
+            b[~known] = FULL_MATCH  # no date (no factor) or several (the best of them)
+            bound = b
+        elif date is None and not several:
+            bound[:] = 0.0  # no date on the query: no date factor at all
+        code = _SEX.get(sex or "", 0)
+        if code:
+            esex = self._sex.view[slots]
+            bound = bound + np.where((esex != 0) & (esex != code), SEX_DIFFERS, 0.0)
+        return (bound + NATIONALITY_SHARED).astype(np.float32)
+
+    def _estimate(self, names: Sequence[AnalysedName], slots: IntArray) -> FloatArray:
+        """An optimistic name score for each entry, from coarse skeletons (vectorised)."""
+        start = self._row_start.view[slots]
+        count = self._row_count.view[slots].astype(np.int64)
+        total = int(count.sum())
+        owner = np.repeat(np.arange(len(slots)), count)
+        rows = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
+        parts = self._parts.view[rows]
+        nparts = self._nparts.view[rows].astype(np.int64)
+        joined = self._joined.view[rows]
+        ids, inverse = np.unique(np.concatenate([parts.ravel(), joined]), return_inverse=True)
+        valid_ids = ids >= 0
+        texts = [self._vocab[i] for i in ids[valid_ids]]
+        pos = inverse[: parts.size].reshape(parts.shape)
+        jpos = inverse[parts.size :]
+        row_est = np.zeros(total, dtype=np.float32)
+        for name in names:
+            row_est = np.maximum(
+                row_est, self._estimate_name(name, texts, valid_ids, pos, jpos, nparts)
+            )
+        row_est[self._exact.view[rows]] = 1.0
+        est = np.zeros(len(slots), dtype=np.float32)
+        np.maximum.at(est, owner, row_est)
+        return est
+
+    @staticmethod
+    def _estimate_name(
+        name: AnalysedName,
+        texts: list[str],
+        valid_ids: npt.NDArray[np.bool_],
+        pos: IntArray,
+        jpos: IntArray,
+        nparts: IntArray,
+    ) -> FloatArray:
+        if any(t.kind == "initial" for t in name.names) or len(name.names) > MAX_PARTS:
+            return np.ones(len(jpos), dtype=np.float32)
+        variants = [(i, v) for i, t in enumerate(name.names) for v in t.nears]
+        queries = [v for _, v in variants] + [coarse(j) for j in name.joined]
+        sims = np.zeros((len(queries), len(valid_ids)), dtype=np.float32)
+        if texts:
+            sims[:, valid_ids] = process.cdist(
+                queries, texts, scorer=Indel.normalized_similarity, dtype=np.float32
+            )
+        n = len(name.names)
+        joined = JOINED_FACTOR * sims[len(variants) :][:, jpos].max(axis=0)
+        if not n:
+            return joined
+        per_part = np.zeros((n, len(valid_ids)), dtype=np.float32)
+        for r, (i, _) in enumerate(variants):
+            np.maximum(per_part[i], sims[r], out=per_part[i])
+        # (n, rows, parts, readings) -> best reading; padding maps to an id < 0, scored 0.
+        s = per_part[:, pos].reshape(n, len(pos), MAX_PARTS, VARIANTS).max(axis=3)
+        rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
+        colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
+        k = np.minimum(n, nparts)
+        kk = np.maximum(k - 1, 0)
+        a = np.cumsum(rowmax, axis=0)[kk, np.arange(len(k))]
+        b = np.cumsum(colmax, axis=1)[np.arange(len(k)), kk]
+        missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
+        aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
+        return np.maximum(aligned, joined).astype(np.float32)
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""
         return self._screen_one(query, threshold, index)[0]
 
-    def _screen_one(self, query: Identity, threshold: float, index: int) -> tuple[list[Hit], int]:
+    def _screen_one(
+        self, query: Identity, threshold: float, index: int
+    ) -> tuple[list[Hit], int, int]:
         names = [analyse(n) for n in query.names]
         hits: list[Hit] = []
-        slots = self._candidates(names)
-        for slot in slots:
+        slots, gathered = self._candidates(query, names, threshold)
+        for slot in slots.tolist():
             entry = self._entries[slot]
             if entry is None:
                 continue
-            best = best_name_score(names, self._names[slot])
+            best = best_name_score(names, [analyse(n) for n in entry.names])
             if best + _MAX_BONUS < threshold:
                 continue  # no date, sex or nationality could lift it to the threshold
             if combine(best, identity_factors(query, entry)) < threshold:
                 continue
             match = compare(query, entry)  # evidence is built for hits only
             hits.append(Hit(index, query.id, entry.id or "", match.score, match))
-        return sorted(hits, key=lambda h: -h.score), len(slots)
+        return sorted(hits, key=lambda h: -h.score), len(slots), gathered
 
     def screen(
         self,
@@ -144,20 +469,22 @@ class Screener:
     ) -> list[Hit]:
         """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
         hits: list[Hit] = []
-        stats = ScreenStats()
-        for chunk_hits, done, candidates in self._run(queries, threshold, workers, chunk_size):
+        q = c = g = 0
+        for chunk_hits, done, candidates, gathered in self._run(
+            queries, threshold, workers, chunk_size
+        ):
             hits.extend(chunk_hits)
-            stats = ScreenStats(stats.queries + done, stats.candidates + candidates, len(hits))
+            q, c, g = q + done, c + candidates, g + gathered
             if on_progress is not None:
                 on_progress(done)
-        self.last_stats = stats
+        self.last_stats = ScreenStats(q, c, len(hits), g)
         return hits
 
     def _run(
         self, queries: Iterable[Identity], threshold: float, workers: int, chunk_size: int
-    ) -> Iterator[tuple[list[Hit], int, int]]:
+    ) -> Iterator[tuple[list[Hit], int, int, int]]:
         chunks = _chunks(enumerate(queries), chunk_size)
-        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers <= 1 or not _can_fork():
             for chunk in chunks:
                 yield _screen_chunk(self, chunk, threshold)
             return
@@ -185,25 +512,23 @@ def _chunks(
 
 def _screen_chunk(
     screener: Screener, chunk: list[tuple[int, Identity]], threshold: float
-) -> tuple[list[Hit], int, int]:
+) -> tuple[list[Hit], int, int, int]:
     hits: list[Hit] = []
-    candidates = 0
+    candidates = gathered = 0
     for i, q in chunk:
-        found, n = screener._screen_one(q, threshold, i)
+        found, n, g = screener._screen_one(q, threshold, i)
         hits.extend(found)
         candidates += n
-    return hits, len(chunk), candidates
+        gathered += g
+    return hits, len(chunk), candidates, gathered
 
 
-def _forked_chunk(job: tuple[list[tuple[int, Identity]], float]) -> tuple[list[Hit], int, int]:
+def _forked_chunk(
+    job: tuple[list[tuple[int, Identity]], float],
+) -> tuple[list[Hit], int, int, int]:
     assert _FORKED is not None
     chunk, threshold = job
     return _screen_chunk(_FORKED, chunk, threshold)
-
-
-def sketch(names: Sequence[AnalysedName]) -> str:
-    """Folded parts of all names, sorted: what the cheap rerank compares."""
-    return " ".join(sorted({t.near for n in names for t in n.names}))
 
 
 def best_name_score(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> float:

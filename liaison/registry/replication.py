@@ -393,11 +393,41 @@ def apply_person(sender: str, body: PersonBody) -> Applied:
     }
     effect = "created" if person is None else "updated"
     person = _save(Person, person, body.uid, values)
-    _write_person_parts(person, body)
+    _write_person_parts(person, body, created=effect == "created")
     return Applied(effect, "person", str(body.uid), body.version)
 
 
-def _write_person_parts(person: Person, body: PersonBody) -> None:
+def _parts(person: Person) -> dict[str, Any]:
+    return {
+        "names": [
+            NameBody(
+                full_name=n.full_name,
+                kind=n.kind,
+                given_names=n.given_names,
+                family_name=n.family_name,
+            )
+            for n in person.names.order_by("id")
+        ],
+        "birth_dates": [b.value for b in person.birth_dates.order_by("id")],
+        "nationalities": sorted(n.code for n in person.nationalities.all()),
+        "documents": [
+            DocumentBody(
+                document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
+            )
+            for d in person.documents.order_by("id")
+        ],
+    }
+
+
+def _write_person_parts(person: Person, body: PersonBody, *, created: bool) -> None:
+    wanted = {
+        "names": list(body.names),
+        "birth_dates": list(body.birth_dates),
+        "nationalities": sorted(set(body.nationalities)),
+        "documents": list(body.documents),
+    }
+    if not created and _parts(person) == wanted:
+        return  # a new version that changed other fields: names and search keys stay
     for related in (person.names, person.birth_dates, person.nationalities, person.documents):
         related.all().delete()
     PersonName.objects.bulk_create(

@@ -9,6 +9,7 @@ keys, then the engine scores the candidates and explains each score.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,24 +89,43 @@ class SearchOutcome:
 
 
 def _candidate_ids(keys: set[str], scope: QuerySet[Person]) -> tuple[list[int], bool]:
-    """The persons sharing the most discriminating keys with the query (summed IDF, so a
-    shared family-name skeleton outweighs a shared Mohamed), at most MAX_CANDIDATES."""
+    """The persons sharing the most discriminating keys with the query, at most
+    MAX_CANDIDATES: only the query's rarer keys pick candidates (a common key such as
+    Mohamed's would drag in a tenth of the registry), ranked by summed IDF so that a
+    shared family-name skeleton outweighs a shared given name."""
     counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
     if not counts:
         return [], False
-    total = NameKey.objects.values("person_id").distinct().count()
+    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
+    broad = not rare  # only common keys to go on: say so, and use the least common one
+    chosen = rare or dict([min(counts.items(), key=lambda item: item[1])])
+    total = _registry_size()
     weights = [
-        When(key=k, then=Value(math.log((total + 1) / (n + 1)) + 0.01)) for k, n in counts.items()
+        When(key=k, then=Value(math.log((total + 1) / (n + 1)) + 0.01)) for k, n in chosen.items()
     ]
     ranked = (
-        NameKey.objects.filter(key__in=counts, person__in=scope)
+        NameKey.objects.filter(key__in=chosen)
         .values("person_id")
         .annotate(weight=Sum(Case(*weights, output_field=FloatField())))
         .order_by("-weight", "-person_id")
     )
-    ids = [row["person_id"] for row in ranked[:MAX_CANDIDATES]]
-    broad = all(n > COMMON_KEY_POSTINGS for n in counts.values())
-    return ids, broad
+    # Rank first, then keep what the user may see: joining the permission scope into the
+    # ranking query would make the database check every person, not just the best ones.
+    best = [row["person_id"] for row in ranked[: MAX_CANDIDATES * 2]]
+    visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
+    return [pk for pk in best if pk in visible][:MAX_CANDIDATES], broad
+
+
+_size_cache: dict[str, float] = {"at": -math.inf, "size": 0}
+
+
+def _registry_size() -> int:
+    """Number of persons, for IDF weights; re-counted once a minute (weights need only its
+    order of magnitude, and counting 100,000 rows on every search would cost more)."""
+    now = time.monotonic()
+    if now - _size_cache["at"] > 60:
+        _size_cache.update(at=now, size=Person.objects.count())
+    return int(_size_cache["size"])
 
 
 def search_persons(

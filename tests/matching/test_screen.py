@@ -40,14 +40,16 @@ def test_hits_carry_the_evidence(screener: Screener) -> None:
 
 
 def test_common_parts_do_not_flood_the_candidates(screener: Screener) -> None:
-    assert len(screener.candidates(Identity.of("Mohamed Ali Zidane"))) <= screener.top_k + 10
+    # 50 entries share Mohamed and Ali; none can reach the threshold with Zidane.
+    assert len(screener.candidates(Identity.of("Mohamed Zidane"))) <= 5
 
 
 def test_add_and_remove_do_not_rebuild(screener: Screener) -> None:
     index = screener._index
+    packed = index._packed
     screener.add(Identity.of("Yousef Amrany", id="w9"))
     screener.remove("w3")
-    assert screener._index is index
+    assert screener._index is index and index._packed is packed
     assert _found(screener, QUERIES[2]) == ["w9"]
     assert "w3" not in screener and "w9" in screener
 
