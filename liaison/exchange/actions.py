@@ -185,3 +185,22 @@ def _refusal(share: Share, record: SharedRecord) -> str:
         return ""
     decision = decide(share.shared_by, Action.DISCLOSE, record)
     return "" if decision else str(decision.reason)
+
+
+def push_update(record: SharedRecord, object_type: str) -> int:
+    """After the owner changes a shared record (inside the same transaction): send the new
+    version to every partner holding it, or withdraw it where the policy now refuses it
+    (made H3, flagged, or its sharer lost the right). Returns how many partners were told."""
+    from liaison.registry.replication import withdraw_shared
+
+    shares = list(
+        Share.objects.filter(object_type=object_type, object_uid=record.uid).select_related(
+            "peer", "shared_by"
+        )
+    )
+    if any(_refusal(share, record) for share in shares):
+        return withdraw_shared(record, object_type, reason="no longer shareable")
+    for share in shares:
+        result = ShareResult(partner=share.peer.node_id)
+        _send(result, share.peer, object_type, record, actor=share.shared_by, detail={"update": 1})
+    return len(shares)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -52,6 +53,14 @@ def _deletions(key: str) -> Iterable[str]:
             yield key[:i] + key[i + 1 :]
 
 
+@lru_cache(maxsize=500_000)
+def _part_keys(nears: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
+    # Parts repeat across a watchlist (given names above all): hash their keys once.
+    exact = frozenset(hash(("u", k)) & KEY_MASK for k in nears)
+    tolerant = frozenset(hash(("u", d)) & KEY_MASK for k in nears for d in _deletions(k))
+    return exact, tolerant
+
+
 def query_keys(names: Iterable[AnalysedName]) -> tuple[set[int], set[int]]:
     """A name's keys in two sets: exact (parts, pairs, joined) and one-deletion ones."""
     exact: set[int] = set()
@@ -59,9 +68,9 @@ def query_keys(names: Iterable[AnalysedName]) -> tuple[set[int], set[int]]:
     for name in names:
         parts = [t for t in name.names if t.kind == "name"]
         for t in parts:
-            for k in t.nears:
-                exact.add(hash(("u", k)) & KEY_MASK)
-                tolerant.update(hash(("u", d)) & KEY_MASK for d in _deletions(k))
+            e, d = _part_keys(t.nears)
+            exact |= e
+            tolerant |= d
         primaries = sorted({t.near for t in parts})
         exact.update(hash(("p", a, b)) & KEY_MASK for a, b in combinations(primaries, 2))
         exact.add(hash(("j", coarse(name.joined[0]))) & KEY_MASK)
@@ -89,6 +98,7 @@ class BlockingIndex:
         self._alive[:n] = True
         self._extra: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         self._removed_df: defaultdict[int, int] = defaultdict(int)
+        self._scratch = np.zeros(0, dtype=np.int32)
         if keys is None or counts is None or years is None or not len(keys):
             self._packed = np.empty(0, dtype=np.int64)
             self._postings = np.empty(0, dtype=np.int32)
@@ -148,11 +158,27 @@ class BlockingIndex:
                 out[i] += len(self._extra.get(key, ())) - self._removed_df.get(key, 0)
         return out
 
-    def gather(self, keys: Sequence[int], years: tuple[int, int] | None, max_df: int) -> IntArray:
+    def unique(self, slots: IntArray) -> IntArray:
+        """``np.unique`` of slots in linear time (a per-process scratch array by slot)."""
+        if len(self._scratch) < len(self._alive):
+            self._scratch = np.zeros(len(self._alive), dtype=np.int32)
+        idx = np.arange(len(slots), dtype=np.int32)
+        self._scratch[slots] = idx
+        return np.sort(slots[self._scratch[slots] == idx])
+
+    def gather(
+        self,
+        keys: Sequence[int],
+        years: tuple[int, int] | None,
+        max_df: int,
+        *,
+        distinct: bool = True,
+    ) -> IntArray:
         """Live slots carrying any of the keys, in the year range (and unknown years).
 
         ``years`` is an inclusive range of year codes, None for all years. Keys with more
-        than ``max_df`` postings in the range are skipped (they would say nothing)."""
+        than ``max_df`` postings in the range are skipped (they would say nothing). With
+        ``distinct=False`` a slot may come several times, in no order."""
         if not keys:
             return np.empty(0, dtype=np.int64)
         k = np.asarray(keys, dtype=np.int64) << YEAR_BITS
@@ -187,5 +213,5 @@ class BlockingIndex:
             ]
             if extra:
                 slots = np.concatenate([slots, np.asarray(extra, dtype=np.int64)])
-        slots = np.unique(slots)
-        return slots[self._alive[slots]]
+        slots = slots[self._alive[slots]]
+        return self.unique(slots) if distinct else slots

@@ -9,6 +9,7 @@ that cannot get near it; only the rest get the exact score.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ from liaison.matching.compare import (
     NATIONALITY_SHARED,
     SEX_DIFFERS,
     combine,
-    compare,
     identity_factors,
 )
 from liaison.matching.dates import FULL_MATCH, PartialDate, _safe_parse
@@ -36,9 +36,10 @@ from liaison.matching.index import (
     query_keys,
     year_code,
 )
-from liaison.matching.names import JOINED_FACTOR, MISSING_MIDDLE_WEIGHT, score_names
+from liaison.matching.names import JOINED_FACTOR, MISSING_MIDDLE_WEIGHT, _align, score_names
+from liaison.matching.registry import ALGORITHM
 from liaison.matching.skeleton import coarse
-from liaison.matching.types import Identity, Match
+from liaison.matching.types import Identity, Match, NameMatch, TokenPair
 
 # Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
 # every candidate; search favours precision.
@@ -105,6 +106,7 @@ class _Features:
     day: int
     sex: int
     rows: list[tuple[tuple[tuple[str, ...], ...], str, bool]]  # parts, joined, exact
+    names: tuple[AnalysedName, ...] = ()  # kept for exact scoring
 
 
 def _single_date(texts: Sequence[str]) -> tuple[PartialDate | None, bool]:
@@ -134,7 +136,7 @@ def _name_row(name: AnalysedName) -> tuple[tuple[tuple[str, ...], ...], str, boo
 
 def features(identity: Identity) -> _Features:
     """Blocking keys and estimate inputs of one watchlist identity."""
-    names = [analyse(n) for n in identity.names]
+    names = tuple(analyse(n) for n in identity.names)
     year, month, day = _date_codes(identity.dates_of_birth)
     return _Features(
         list(blocking_keys(names)),
@@ -143,18 +145,56 @@ def features(identity: Identity) -> _Features:
         day,
         _SEX.get(identity.sex or "", 0),
         [_name_row(n) for n in names],
+        names,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _RowTable:
+    """The estimate's rows of some entries, with ids into the table's own ``texts``."""
+
+    texts: list[str]
+    parts: npt.NDArray[np.int32]  # (rows, MAX_PARTS * VARIANTS), -1 = padding
+    nparts: npt.NDArray[np.int8]
+    joined: npt.NDArray[np.int32]
+    exact: npt.NDArray[np.bool_]
+    counts: IntArray  # rows per entry
+
+
+def _row_table(feats: Sequence[_Features]) -> _RowTable:
+    """Rows of the entries as compact arrays (made in the build workers, in parallel)."""
+    texts: dict[str, int] = {}
+    rows = [r for f in feats for r in f.rows]
+    counts = np.fromiter((len(f.rows) for f in feats), dtype=np.int64, count=len(feats))
+    parts = np.full((len(rows), MAX_PARTS * VARIANTS), -1, dtype=np.int32)
+    for r, (ps, _, _) in enumerate(rows):
+        for c, variants in enumerate(ps[:MAX_PARTS]):
+            for v, text in enumerate(variants):
+                parts[r, c * VARIANTS + v] = texts.setdefault(text, len(texts))
+    nparts = np.array([min(len(ps), MAX_PARTS) for ps, _, _ in rows], dtype=np.int8)
+    joined = np.array([texts.setdefault(j, len(texts)) for _, j, _ in rows], dtype=np.int32)
+    exact = np.array([e for _, _, e in rows], dtype=np.bool_)
+    return _RowTable(list(texts), parts, nparts, joined, exact, counts)
 
 
 _BUILD: list[Identity] = []
 
 
-def _features_chunk(bounds: tuple[int, int]) -> tuple[IntArray, IntArray, list[_Features]]:
+def _features_chunk(
+    bounds: tuple[int, int],
+) -> tuple[IntArray, IntArray, list[_Features], _RowTable]:
     out = [features(i) for i in _BUILD[bounds[0] : bounds[1]]]
     counts = np.fromiter((len(f.keys) for f in out), dtype=np.int64, count=len(out))
     keys = np.fromiter((k for f in out for k in f.keys), dtype=np.int64, count=int(counts.sum()))
     # Keys travel back as one compact array, not as Python ints.
-    return keys, counts, [_Features([], f.year, f.month, f.day, f.sex, f.rows) for f in out]
+    # The analyses travel too (one pickle per chunk shares the word-level parts), so that
+    # scoring never analyses a watchlist name again.
+    return (
+        keys,
+        counts,
+        [_Features([], f.year, f.month, f.day, f.sex, [], f.names) for f in out],
+        _row_table(out),
+    )
 
 
 def _can_fork() -> bool:
@@ -163,7 +203,7 @@ def _can_fork() -> bool:
 
 def _all_features(
     watchlist: list[Identity], workers: int
-) -> tuple[IntArray, IntArray, list[_Features]]:
+) -> tuple[IntArray, IntArray, list[_Features], list[_RowTable]]:
     step = 10_000
     bounds = [(i, min(i + step, len(watchlist))) for i in range(0, len(watchlist), step)]
     global _BUILD
@@ -177,10 +217,10 @@ def _all_features(
     finally:
         _BUILD = []
     if not chunks:
-        return np.empty(0, np.int64), np.empty(0, np.int64), []
-    keys = np.concatenate([k for k, _, _ in chunks])
-    counts = np.concatenate([c for _, c, _ in chunks])
-    return keys, counts, [f for _, _, fs in chunks for f in fs]
+        return np.empty(0, np.int64), np.empty(0, np.int64), [], []
+    keys = np.concatenate([c[0] for c in chunks])
+    counts = np.concatenate([c[1] for c in chunks])
+    return keys, counts, [f for c in chunks for f in c[2]], [c[3] for c in chunks]
 
 
 class _Column:
@@ -225,7 +265,8 @@ class Screener:
             self._slot_of[identity.id or ""] = slot
         self._vocab: list[str] = []
         self._vocab_id: dict[str, int] = {}
-        keys, counts, feats = _all_features(self._entries, workers)  # type: ignore[arg-type]
+        self._scratch = np.zeros(0, dtype=np.int64)
+        keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
         self._year = _Column([f.year for f in feats], np.int32)
         self._month = _Column([f.month for f in feats], np.int8)
         self._day = _Column([f.day for f in feats], np.int8)
@@ -236,7 +277,10 @@ class Screener:
         self._nparts = _Column([], np.int8)
         self._joined = _Column([], np.int32)
         self._exact = _Column([], np.bool_)
-        self._add_rows(feats)
+        self._names: list[tuple[AnalysedName, ...] | None] = [f.names for f in feats]
+        for table in tables:
+            self._add_rows(table)
+        del feats, tables
         self._index = BlockingIndex(keys, counts, self._year.view.astype(np.int64))
 
     def _check_id(self, identity: Identity) -> None:
@@ -252,20 +296,16 @@ class Screener:
             self._vocab.append(text)
         return i
 
-    def _add_rows(self, feats: Sequence[_Features]) -> None:
-        rows = [r for f in feats for r in f.rows]
-        counts = np.fromiter((len(f.rows) for f in feats), dtype=np.int64, count=len(feats))
+    def _add_rows(self, table: _RowTable) -> None:
+        counts = table.counts
         self._row_start.append(self._parts.size + np.cumsum(counts) - counts)
         self._row_count.append(counts)
-        parts = np.full((len(rows), MAX_PARTS * VARIANTS), -1, dtype=np.int32)
-        for r, (ps, _, _) in enumerate(rows):
-            for c, variants in enumerate(ps[:MAX_PARTS]):
-                for v, text in enumerate(variants):
-                    parts[r, c * VARIANTS + v] = self._vid(text)
-        self._parts.append(parts)
-        self._nparts.append([min(len(ps), MAX_PARTS) for ps, _, _ in rows])
-        self._joined.append([self._vid(j) for _, j, _ in rows])
-        self._exact.append([e for _, _, e in rows])
+        # Table-local text ids to vocabulary ids: one dict lookup per distinct text.
+        gid = np.array([self._vid(t) for t in table.texts] + [-1], dtype=np.int32)
+        self._parts.append(gid[table.parts])  # -1 (padding) picks the trailing -1
+        self._nparts.append(table.nparts)
+        self._joined.append(gid[table.joined])
+        self._exact.append(table.exact)
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -280,10 +320,11 @@ class Screener:
         slot = len(self._entries)
         self._slot_of[identity.id or ""] = slot
         self._entries.append(identity)
+        self._names.append(f.names)
         for col, v in ((self._year, f.year), (self._month, f.month), (self._day, f.day)):
             col.append([v])
         self._sex.append([f.sex])
-        self._add_rows([f])
+        self._add_rows(_row_table([f]))
         assert self._index.add(set(f.keys), f.year) == slot
 
     def remove(self, id: str) -> None:
@@ -291,8 +332,11 @@ class Screener:
         slot = self._slot_of.pop(id)
         entry = self._entries[slot]
         assert entry is not None
-        self._index.remove(slot, blocking_keys([analyse(n) for n in entry.names]))
+        names = self._names[slot]
+        assert names is not None
+        self._index.remove(slot, blocking_keys(names))
         self._entries[slot] = None
+        self._names[slot] = None
 
     def candidates(self, query: Identity, threshold: float = SCREENING_THRESHOLD) -> list[int]:
         """Slots worth exact scoring for the query, best estimate first (blocking only)."""
@@ -314,10 +358,9 @@ class Screener:
         max_df = max(MAX_DF, int(live * MAX_DF_SHARE)) if years else MAX_DF_NO_YEAR
         # Typo-tolerant keys only where they are rare: a deletion from a common part
         # (Mohamed minus a letter) would gather half the watchlist's year.
-        slots = self._index.gather(list(exact), years, max_df)
-        more = self._index.gather(list(tolerant), years, TOLERANT_DF)
-        if len(more):
-            slots = np.union1d(slots, more)
+        slots = self._index.gather(list(exact), years, max_df, distinct=False)
+        more = self._index.gather(list(tolerant), years, TOLERANT_DF, distinct=False)
+        slots = self._index.unique(np.concatenate([slots, more]))
         gathered = len(slots)
         if not gathered:
             return slots, 0
@@ -378,12 +421,11 @@ class Screener:
         start = self._row_start.view[slots]
         count = self._row_count.view[slots].astype(np.int64)
         total = int(count.sum())
-        owner = np.repeat(np.arange(len(slots)), count)
         rows = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
         parts = self._parts.view[rows]
         nparts = self._nparts.view[rows].astype(np.int64)
         joined = self._joined.view[rows]
-        ids, inverse = np.unique(np.concatenate([parts.ravel(), joined]), return_inverse=True)
+        ids, inverse = self._dense_unique(np.concatenate([parts.ravel(), joined]))
         valid_ids = ids >= 0
         texts = [self._vocab[i] for i in ids[valid_ids]]
         pos = inverse[: parts.size].reshape(parts.shape)
@@ -394,9 +436,28 @@ class Screener:
                 row_est, self._estimate_name(name, texts, valid_ids, pos, jpos, nparts)
             )
         row_est[self._exact.view[rows]] = 1.0
+        # Each entry's rows are contiguous: the best row per entry is one reduceat.
         est = np.zeros(len(slots), dtype=np.float32)
-        np.maximum.at(est, owner, row_est)
+        has = count > 0
+        if total:
+            est[has] = np.maximum.reduceat(row_est, (np.cumsum(count) - count)[has])
         return est
+
+    def _dense_unique(self, ids: npt.NDArray[np.int32]) -> tuple[IntArray, IntArray]:
+        """``np.unique(ids, return_inverse=True)`` without sorting the (repetitive) input.
+
+        Vocabulary ids are dense, so a scratch array indexed by id (kept per process,
+        only the touched cells are written) finds the distinct ids in linear time."""
+        flat = ids.astype(np.int64) + 1  # padding (-1) becomes 0
+        size = len(self._vocab) + 1
+        if len(self._scratch) < size:
+            self._scratch = np.zeros(max(size, 2 * len(self._scratch)), dtype=np.int64)
+        scratch = self._scratch
+        scratch[flat] = np.arange(len(flat))
+        first = flat[scratch[flat] == np.arange(len(flat))]
+        uniq = np.sort(first)
+        scratch[uniq] = np.arange(len(uniq))
+        return uniq - 1, scratch[flat]
 
     @staticmethod
     def _estimate_name(
@@ -424,7 +485,8 @@ class Screener:
         for r, (i, _) in enumerate(variants):
             np.maximum(per_part[i], sims[r], out=per_part[i])
         # (n, rows, parts, readings) -> best reading; padding maps to an id < 0, scored 0.
-        s = per_part[:, pos].reshape(n, len(pos), MAX_PARTS, VARIANTS).max(axis=3)
+        s = per_part[:, pos].reshape(n, len(pos), MAX_PARTS, VARIANTS)
+        s = np.maximum(np.maximum(s[..., 0], s[..., 1]), s[..., 2]) if VARIANTS == 3 else s.max(3)
         rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
         colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
         k = np.minimum(n, nparts)
@@ -447,14 +509,20 @@ class Screener:
         slots, gathered = self._candidates(query, names, threshold)
         for slot in slots.tolist():
             entry = self._entries[slot]
-            if entry is None:
+            entry_names = self._names[slot]
+            if entry is None or entry_names is None:
                 continue
-            best = best_name_score(names, [analyse(n) for n in entry.names])
+            best, i, j = _best_pair(names, entry_names)
             if best + _MAX_BONUS < threshold:
                 continue  # no date, sex or nationality could lift it to the threshold
-            if combine(best, identity_factors(query, entry)) < threshold:
+            factors = identity_factors(query, entry)
+            score = combine(best, factors)
+            if score < threshold:
                 continue
-            match = compare(query, entry)  # evidence is built for hits only
+            # Evidence is built for hits only, from the analyses already at hand: the same
+            # Match as compare(query, entry), without analysing the entry's names again.
+            evidence = _name_match(query.names[i], entry.names[j], names[i], entry_names[j])
+            match = Match(score, best, ALGORITHM, evidence, factors)
             hits.append(Hit(index, query.id, entry.id or "", match.score, match))
         return sorted(hits, key=lambda h: -h.score), len(slots), gathered
 
@@ -490,6 +558,9 @@ class Screener:
             return
         global _FORKED
         _FORKED = self  # inherited by the forked workers, never pickled
+        # The index's objects (analyses above all) are never freed while screening: keep
+        # them out of the collector so the workers' GC never touches (copies) their pages.
+        gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(workers) as pool:
@@ -497,6 +568,7 @@ class Screener:
                 yield from pool.imap(_forked_chunk, jobs)
         finally:
             _FORKED = None
+            gc.unfreeze()
 
 
 _FORKED: Screener | None = None
@@ -529,6 +601,41 @@ def _forked_chunk(
     assert _FORKED is not None
     chunk, threshold = job
     return _screen_chunk(_FORKED, chunk, threshold)
+
+
+def _best_pair(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> tuple[float, int, int]:
+    """Best name score and its pair (the first best, as ``compare.best_names`` picks it)."""
+    best, bi, bj = -1.0, 0, 0
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            score = score_names(x, y)[0]
+            if score > best:
+                best, bi, bj = score, i, j
+    return (best, bi, bj) if best >= 0.0 else (0.0, 0, 0)
+
+
+def _name_match(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMatch:
+    """``names.match_names(a, b)`` from analyses already made."""
+    score, rule = score_names(na, nb)
+    pairs: list[tuple[int, int, float]] = []
+    rest_a: list[int] = []
+    rest_b: list[int] = []
+    if na.names and nb.names:
+        _, pairs, rest_a, rest_b = _align(na.names, nb.names)
+    return NameMatch(
+        name_a=a,
+        name_b=b,
+        score=score,
+        rule=rule,
+        pairs=tuple(
+            TokenPair(
+                na.names[i].text, nb.names[j].text, na.names[i].keys[0], nb.names[j].keys[0], s
+            )
+            for i, j, s in sorted(pairs)
+        ),
+        unmatched_a=tuple(na.names[i].text for i in rest_a),
+        unmatched_b=tuple(nb.names[j].text for j in rest_b),
+    )
 
 
 def best_name_score(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> float:

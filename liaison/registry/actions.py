@@ -155,6 +155,13 @@ def _authorise(
         )
 
 
+def _push_update(record: SharedRecord, object_type: str) -> None:
+    """Partners holding a copy get the new version, through the outbox, in this transaction."""
+    from liaison.exchange.actions import push_update
+
+    push_update(record, object_type)
+
+
 def _check_transition(
     table: dict[str, set[str]], labels: type[TextChoices], current: str, target: str
 ) -> None:
@@ -351,6 +358,7 @@ def update_person(
     _clean(person)
     person.save()
     _write_person_parts(person, data)
+    _push_update(person, "person")
     after = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
     log_event(
         action="alter",
@@ -576,6 +584,8 @@ def set_alert_status(
     alert.save(update_fields=["status", "version", "updated_at"])
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
         replication.withdraw_shared(alert, "alert", reason=status)
+    else:  # located, or active again: partners get the new status
+        _push_update(alert, "alert")
     log_event(
         action="alter",
         request=request,
@@ -626,6 +636,7 @@ def extend_review(
         record.extension_justification = justification.strip()
         fields.append("extension_justification")
     record.save(update_fields=fields)
+    _push_update(record, object_type)
     log_event(
         action="alter",
         request=request,

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         ) as response:
             page = response.read().decode()
         assert response.status == 200 and f">{node}</span>" in page and 'id="demo-banner"' in page
+    _a_share_on_ma_reaches_fr(tmp_path / "demo")
     demo.send_signal(signal.SIGINT)
     rest, _ = demo.communicate(timeout=60)
     assert demo.returncode == 0, rest
@@ -95,6 +97,47 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert _user_count(tmp_path / "demo" / "ma") == users
     user_count, person_count = map(int, users.split())
     assert user_count == 6 and person_count > 0
+
+
+SHARE = """
+from liaison.accounts.models import User
+from liaison.exchange.actions import share_person
+from liaison.registry.actions import NameData, PersonData, create_person
+lo = User.objects.get(username="ma-liaison-officer")
+data = PersonData(category="wanted", names=[NameData("Demo Shared")])
+person = create_person(actor=lo, data=data)
+share_person(actor=lo, person=person, partner="fr")
+"""
+COUNT = """
+from liaison.registry.models import Person
+print(Person.objects.filter(names__full_name="Demo Shared", owner_node="ma").count())
+"""
+
+
+def _shell(data_dir: Path, code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "liaison.cli", "shell", "--no-imports", "-c", code],
+        env={
+            **_env(),
+            "LIAISON_DATA_DIR": str(data_dir),
+            "LIAISON_HTTPS": "0",
+            "LIAISON_DEMO": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def _a_share_on_ma_reaches_fr(base: Path) -> None:
+    """The demo's nodes are peered, workers included: a shared record crosses in seconds."""
+    _shell(base / "ma", SHARE)
+    deadline = time.monotonic() + 30
+    while _shell(base / "fr", COUNT) != "1":
+        assert time.monotonic() < deadline, "the shared person never reached fr"
+        time.sleep(0.5)
 
 
 def test_bad_ports_are_refused_clearly(tmp_path: Path) -> None:

@@ -89,3 +89,34 @@ def test_it_refuses_unknown_partners_and_officers_without_the_disclose_role(
         share_person(actor=officer, person=person, partner="de")
     with pytest.raises(PermissionDenied):
         share_person(actor=make_user("plain", "officer"), person=person, partner="fr")
+
+
+def test_changes_to_a_shared_record_follow_it_to_the_partner(
+    officer: User, fr: Peer, make_person: Callable[..., Person]
+) -> None:
+    from liaison.registry.actions import set_alert_status, update_person
+
+    person = make_person("Karim Tazi", actor=officer)
+    warrant = create_warrant(actor=officer, person=person, data=warrant_data())
+    alert = create_alert(actor=officer, person=person, data=arrest_alert(warrant))
+    share_person(actor=officer, person=person, partner="fr")
+    update_person(actor=officer, person=person, data=person_data("Karim Tazi", "كريم التازي"))
+    set_alert_status(actor=officer, alert=alert, status="located")
+    latest = list(OutboxEnvelope.objects.order_by("seq").values_list("message_type", flat=True))
+    assert latest[3:] == ["person.upsert", "alert.upsert"]
+    person_update = OutboxEnvelope.objects.get(seq=4)
+    assert person_update.object_version == 2
+
+
+def test_a_shared_record_made_unshareable_is_withdrawn_from_the_partner(
+    officer: User, fr: Peer, make_person: Callable[..., Person]
+) -> None:
+    from liaison.registry.actions import update_person
+
+    person = make_person("Karim Tazi", actor=officer)
+    share_person(actor=officer, person=person, partner="fr")
+    flagged = person_data("Karim Tazi", neutrality_flag=True)
+    update_person(actor=officer, person=person, data=flagged)
+    last = OutboxEnvelope.objects.order_by("-seq").first()
+    assert last is not None and last.message_type == "person.withdraw"
+    assert not Share.objects.filter(object_uid=person.uid).exists()

@@ -11,7 +11,7 @@ import pytest
 
 from tests.federation.conftest import Node, peer
 
-pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation")]
+pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-crashes")]
 
 PERSONS, ROUNDS = 100, 10  # 1,000 person.upsert envelopes per burst
 

@@ -23,7 +23,7 @@ from liaison.exchange.protocol import (
 )
 from tests.federation.conftest import Node
 
-pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation")]
+pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-rejections")]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from tests.federation.conftest import Node, peer, wait_for
 
-pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation")]
+pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-sharing")]
 
 PERSON = {
     "category": "wanted",

@@ -70,3 +70,15 @@ def test_forked_workers_return_the_same_hits(screener: Screener) -> None:
         (h.query_index, h.watchlist_id) for h in two
     )
     assert screener.last_stats.queries == 20
+
+
+def test_hit_evidence_is_what_compare_gives(screener: Screener) -> None:
+    # Hits reuse the build's analyses instead of calling compare(); the Match must not differ.
+    from liaison.matching import compare
+
+    by_id = {w.id: w for w in WATCHLIST}
+    queries = [*QUERIES, Identity.of("Mohamed Ali", "محمد علي", dob="1980")]
+    hits = screener.screen(queries, 0.8)
+    assert hits
+    for h in hits:
+        assert h.match == compare(queries[h.query_index], by_id[h.watchlist_id])
