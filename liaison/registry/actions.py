@@ -470,25 +470,44 @@ def create_warrant(
 def set_warrant_status(
     *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
-    _authorise(actor, Action.CHANGE, warrant, request=request, object_type="warrant")
-    warrant = Warrant.objects.select_for_update().get(pk=warrant.pk)
-    _check_transition(WARRANT_TRANSITIONS, WarrantStatus, warrant.status, status)
-    before = warrant.status
-    warrant.status = status
-    warrant.version += 1
-    warrant.save(update_fields=["status", "version", "updated_at"])
+    warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
     if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
         replication.withdraw_shared(warrant, "warrant", reason=status)
+    return warrant
+
+
+def _move(
+    actor: Any,
+    record: Any,
+    field: str,
+    target: str,
+    transitions: dict[str, set[str]],
+    labels: type[TextChoices],
+    request: HttpRequest | None,
+    **also: Any,
+) -> Any:
+    """One step of a record's lifecycle: checked against its state machine on the locked
+    row, version bumped, audited with the old and new state. `also` sets other fields."""
+    object_type = record._meta.model_name
+    _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    before = getattr(record, field)
+    _check_transition(transitions, labels, before, target)
+    setattr(record, field, target)
+    for name, value in also.items():
+        setattr(record, name, value)
+    record.version += 1
+    record.save(update_fields=[field, *also, "version", "updated_at"])
     log_event(
         action="alter",
         request=request,
         actor=actor,
-        object_type="warrant",
-        object_id=str(warrant.uid),
-        changes={"status": [before, status]},
-        detail={"version": warrant.version},
+        object_type=object_type,
+        object_id=str(record.uid),
+        changes={field: [before, target]},
+        detail={"version": record.version},
     )
-    return warrant
+    return record
 
 
 # Alerts
@@ -575,26 +594,11 @@ def create_alert(
 def set_alert_status(
     *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
-    _authorise(actor, Action.CHANGE, alert, request=request, object_type="alert")
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    _check_transition(ALERT_TRANSITIONS, AlertStatus, alert.status, status)
-    before = alert.status
-    alert.status = status
-    alert.version += 1
-    alert.save(update_fields=["status", "version", "updated_at"])
+    alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
         replication.withdraw_shared(alert, "alert", reason=status)
     else:  # located, or active again: partners get the new status
         _push_update(alert, "alert")
-    log_event(
-        action="alter",
-        request=request,
-        actor=actor,
-        object_type="alert",
-        object_id=str(alert.uid),
-        changes={"status": [before, status]},
-        detail={"version": alert.version},
-    )
     return alert
 
 
@@ -715,23 +719,17 @@ def dispose_hit(
     action_taken: str = "",
     request: HttpRequest | None = None,
 ) -> Hit:
-    _authorise(actor, Action.CHANGE, hit, request=request, object_type="hit")
-    hit = Hit.objects.select_for_update().get(pk=hit.pk)
-    _check_transition(HIT_TRANSITIONS, HitDisposition, hit.disposition, disposition)
-    before = hit.disposition
-    hit.disposition = disposition
-    hit.action_taken = action_taken or hit.action_taken
-    hit.version += 1
-    hit.save(update_fields=["disposition", "action_taken", "version", "updated_at"])
-    log_event(
-        action="alter",
-        request=request,
-        actor=actor,
-        object_type="hit",
-        object_id=str(hit.uid),
-        changes={"disposition": [before, disposition]},
+    taken = action_taken or hit.action_taken
+    return _move(  # type: ignore[no-any-return]
+        actor,
+        hit,
+        "disposition",
+        disposition,
+        HIT_TRANSITIONS,
+        HitDisposition,
+        request,
+        action_taken=taken,
     )
-    return hit
 
 
 # Retention (run daily by `liaison review-records`)

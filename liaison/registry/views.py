@@ -336,33 +336,25 @@ def _transition(request: HttpRequest, record: Any, change: Any, **values: Any) -
 @login_required
 @require_POST
 def warrant_status(request: HttpRequest, uid: UUID) -> HttpResponse:
-    warrant = get_record_for_user(request.user, Warrant, uid)
-    require(request, Action.CHANGE, warrant, object_type="warrant")
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return redirect("registry:person", uid=warrant.person.uid)
-    return _transition(
-        request,
-        warrant,
-        actions.set_warrant_status,
-        warrant=warrant,
-        status=form.cleaned_data["status"],
-    )
+    return _status_change(request, Warrant, uid, actions.set_warrant_status)
 
 
 @login_required
 @require_POST
 def alert_status(request: HttpRequest, uid: UUID) -> HttpResponse:
-    alert = get_record_for_user(request.user, Alert, uid)
-    require(request, Action.CHANGE, alert, object_type="alert")
+    return _status_change(request, Alert, uid, actions.set_alert_status)
+
+
+def _status_change(request: HttpRequest, model: Any, uid: UUID, change: Any) -> HttpResponse:
+    record = get_record_for_user(request.user, model, uid)
+    object_type = model._meta.model_name
+    require(request, Action.CHANGE, record, object_type=object_type)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
-        return redirect("registry:person", uid=alert.person.uid)
-    return _transition(
-        request, alert, actions.set_alert_status, alert=alert, status=form.cleaned_data["status"]
-    )
+        return redirect("registry:person", uid=record.person.uid)
+    values = {object_type: record, "status": form.cleaned_data["status"]}
+    return _transition(request, record, change, **values)
 
 
 @login_required
