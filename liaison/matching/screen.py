@@ -71,6 +71,9 @@ PARALLEL_BUILD = 20_000
 # become a hit, so its full comparison is skipped.
 _MAX_BONUS = FULL_MATCH + NATIONALITY_SHARED
 
+# ``need`` is float32: compared with a float64 score it gets this much benefit of the doubt.
+_NEED_SLACK = 1e-5
+
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
@@ -346,7 +349,8 @@ class Screener:
 
     def _candidates(
         self, query: Identity, names: Sequence[AnalysedName], threshold: float
-    ) -> tuple[IntArray, int]:
+    ) -> tuple[IntArray, int, FloatArray]:
+        """Candidate slots (best estimate first), entries gathered, name score each needs."""
         date, several = _single_date(query.dates_of_birth)
         years: tuple[int, int] | None = None
         # A year of birth more than one apart costs more than any name can make up.
@@ -363,15 +367,15 @@ class Screener:
         slots = self._index.unique(np.concatenate([slots, more]))
         gathered = len(slots)
         if not gathered:
-            return slots, 0
+            return slots, 0, np.empty(0, dtype=np.float32)
         need = threshold - self._bonus_bound(slots, date, several, query.sex)
         ok = need <= 1.0
         slots, need = slots[ok], need[ok]
         est = self._estimate(names, slots)
         keep = est >= need - MARGIN
-        slots, est = slots[keep], est[keep]
+        slots, est, need = slots[keep], est[keep], need[keep]
         order = np.argsort(-est, kind="stable")[:MAX_EXACT]
-        return slots[order], gathered
+        return slots[order], gathered, need[order]
 
     def _bonus_bound(
         self, slots: IntArray, date: PartialDate | None, several: bool, sex: str | None
@@ -506,15 +510,15 @@ class Screener:
     ) -> tuple[list[Hit], int, int]:
         names = [analyse(n) for n in query.names]
         hits: list[Hit] = []
-        slots, gathered = self._candidates(query, names, threshold)
-        for slot in slots.tolist():
+        slots, gathered, needs = self._candidates(query, names, threshold)
+        for slot, need in zip(slots.tolist(), needs.tolist(), strict=True):
             entry = self._entries[slot]
             entry_names = self._names[slot]
             if entry is None or entry_names is None:
                 continue
             best, i, j = _best_pair(names, entry_names)
-            if best + _MAX_BONUS < threshold:
-                continue  # no date, sex or nationality could lift it to the threshold
+            if best + _MAX_BONUS < threshold or best < need - _NEED_SLACK:
+                continue  # its dates, sex and nationality cannot lift it to the threshold
             factors = identity_factors(query, entry)
             score = combine(best, factors)
             if score < threshold:
