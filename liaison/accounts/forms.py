@@ -13,6 +13,17 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is disabled. Ask your node administrator."),
     }
 
+    def clean(self) -> dict[str, object]:
+        # AuthenticationForm sets the username's max_length after the field is built, so it
+        # is not validated; an over-long username would reach authenticate() and the lockout
+        # table (varchar 255), which PostgreSQL refuses with an error.
+        if len(self.data.get("username", "")) > USERNAME_MAX_LENGTH:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return super().clean()
+
+
+USERNAME_MAX_LENGTH = 150
+
 
 class TokenForm(forms.Form):
     """A six-digit code from the authenticator app; spaces are tolerated."""

@@ -19,7 +19,10 @@ def _free_port() -> int:
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+    """The environment of a shell that never set up Liaison: the demo is SQLite only, even
+    when the suite itself runs on PostgreSQL."""
+    names = ("LIAISON_", "DJANGO_", "DATABASE_URL")
+    return {k: v for k, v in os.environ.items() if not k.startswith(names)}
 
 
 def _demo(tmp_path: Path, ports: str, *extra: str) -> subprocess.Popen[str]:
