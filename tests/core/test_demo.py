@@ -70,6 +70,28 @@ def _user_count(data_dir: Path) -> str:
 def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     ports = (_free_port(), _free_port())
     demo = _demo(tmp_path, f"{ports[0]},{ports[1]}")
+    try:
+        _check_running_demo(demo, ports, tmp_path / "demo")
+        demo.send_signal(signal.SIGINT)
+        rest, _ = demo.communicate(timeout=60)
+    finally:
+        _stop(demo)  # a failed check must not leave two nodes running
+    assert demo.returncode == 0, rest
+    assert "Both nodes stopped" in rest
+    for port in ports:  # nothing is left listening
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+    users = _user_count(tmp_path / "demo" / "ma")
+    again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
+    out, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, out
+    assert _user_count(tmp_path / "demo" / "ma") == users
+    user_count, person_count = map(int, users.split())
+    assert user_count == 6 and person_count > 0
+
+
+def _check_running_demo(demo: subprocess.Popen[str], ports: tuple[int, int], base: Path) -> None:
     lines = []
     assert demo.stdout is not None
     for line in demo.stdout:
@@ -84,22 +106,16 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         ) as response:
             page = response.read().decode()
         assert response.status == 200 and f">{node}</span>" in page and 'id="demo-banner"' in page
-    _a_share_on_ma_reaches_fr(tmp_path / "demo")
-    demo.send_signal(signal.SIGINT)
-    rest, _ = demo.communicate(timeout=60)
-    assert demo.returncode == 0, rest
-    assert "Both nodes stopped" in rest
-    for port in ports:  # nothing is left listening
-        with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", port)) != 0
+    _a_share_on_ma_reaches_fr(base)
 
-    users = _user_count(tmp_path / "demo" / "ma")
-    again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
-    out, _ = again.communicate(timeout=120)
-    assert again.returncode == 0, out
-    assert _user_count(tmp_path / "demo" / "ma") == users
-    user_count, person_count = map(int, users.split())
-    assert user_count == 6 and person_count > 0
+
+def _stop(demo: subprocess.Popen[str]) -> None:
+    if demo.poll() is None:
+        demo.send_signal(signal.SIGINT)  # the launcher stops its two nodes on Ctrl-C
+        try:
+            demo.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
 
 
 SHARE = """
