@@ -201,6 +201,24 @@ def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
     return instance
 
 
+def _collect[M: SharedRecord](
+    record: M, actor: Any, request: HttpRequest | None, origin: str | None, **detail: str
+) -> M:
+    """Validate and save a new record, and log its collection."""
+    _clean(record)
+    record.save()
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type=record._meta.model_name or "",
+        object_id=str(record.uid),
+        detail=detail,
+        origin=origin,
+    )
+    return record
+
+
 def _validate_person(data: PersonData) -> None:
     if not [n for n in data.names if n.full_name.strip()]:
         raise RegistryError(_("A person needs at least one name."))
@@ -452,18 +470,7 @@ def create_warrant(
     values = {**data.__dict__, "issuing_country": data.issuing_country.upper()}
     values["review_date"] = data.review_date or default_review_date()
     warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
-    _clean(warrant)
-    warrant.save()
-    log_event(
-        action="collect",
-        request=request,
-        actor=actor,
-        object_type="warrant",
-        object_id=str(warrant.uid),
-        detail={"person": str(person.uid)},
-        origin=origin,
-    )
-    return warrant
+    return _collect(warrant, actor, request, origin, person=str(person.uid))
 
 
 @atomic_action
@@ -576,18 +583,7 @@ def create_alert(
     alert = Alert(
         person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
     )
-    _clean(alert)
-    alert.save()
-    log_event(
-        action="collect",
-        request=request,
-        actor=actor,
-        object_type="alert",
-        object_id=str(alert.uid),
-        detail={"person": str(person.uid), "type": data.alert_type},
-        origin=origin,
-    )
-    return alert
+    return _collect(alert, actor, request, origin, person=str(person.uid), type=data.alert_type)
 
 
 @atomic_action
@@ -697,17 +693,7 @@ def record_hit(
         handling_code=data.handling_code,
         created_by=actor,
     )
-    _clean(hit)
-    hit.save()
-    log_event(
-        action="collect",
-        request=request,
-        actor=actor,
-        object_type="hit",
-        object_id=str(hit.uid),
-        detail={"person": str(person.uid)},
-    )
-    return hit
+    return _collect(hit, actor, request, None, person=str(person.uid))
 
 
 @atomic_action
