@@ -124,7 +124,11 @@ def score_names(a: AnalysedName, b: AnalysedName) -> tuple[float, str]:
 
 def match_names(a: str, b: str) -> NameMatch:
     """Compare two names and keep the evidence: aligned parts, leftovers, rule."""
-    na, nb = analyse(a), analyse(b)
+    return match_analysed(a, b, analyse(a), analyse(b))
+
+
+def match_analysed(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMatch:
+    """``match_names`` from analyses already made (the screener keeps its own)."""
     score, rule = score_names(na, nb)
     pairs: list[tuple[int, int, float]] = []
     rest_a: list[int] = []

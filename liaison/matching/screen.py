@@ -36,10 +36,15 @@ from liaison.matching.index import (
     query_keys,
     year_code,
 )
-from liaison.matching.names import JOINED_FACTOR, MISSING_MIDDLE_WEIGHT, _align, score_names
+from liaison.matching.names import (
+    JOINED_FACTOR,
+    MISSING_MIDDLE_WEIGHT,
+    match_analysed,
+    score_names,
+)
 from liaison.matching.registry import ALGORITHM
 from liaison.matching.skeleton import coarse
-from liaison.matching.types import Identity, Match, NameMatch, TokenPair
+from liaison.matching.types import Identity, Match
 
 # Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
 # every candidate; search favours precision.
@@ -525,7 +530,7 @@ class Screener:
                 continue
             # Evidence is built for hits only, from the analyses already at hand: the same
             # Match as compare(query, entry), without analysing the entry's names again.
-            evidence = _name_match(query.names[i], entry.names[j], names[i], entry_names[j])
+            evidence = match_analysed(query.names[i], entry.names[j], names[i], entry_names[j])
             match = Match(score, best, ALGORITHM, evidence, factors)
             hits.append(Hit(index, query.id, entry.id or "", match.score, match))
         return sorted(hits, key=lambda h: -h.score), len(slots), gathered
@@ -616,30 +621,6 @@ def _best_pair(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> tuple[fl
             if score > best:
                 best, bi, bj = score, i, j
     return (best, bi, bj) if best >= 0.0 else (0.0, 0, 0)
-
-
-def _name_match(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMatch:
-    """``names.match_names(a, b)`` from analyses already made."""
-    score, rule = score_names(na, nb)
-    pairs: list[tuple[int, int, float]] = []
-    rest_a: list[int] = []
-    rest_b: list[int] = []
-    if na.names and nb.names:
-        _, pairs, rest_a, rest_b = _align(na.names, nb.names)
-    return NameMatch(
-        name_a=a,
-        name_b=b,
-        score=score,
-        rule=rule,
-        pairs=tuple(
-            TokenPair(
-                na.names[i].text, nb.names[j].text, na.names[i].keys[0], nb.names[j].keys[0], s
-            )
-            for i, j, s in sorted(pairs)
-        ),
-        unmatched_a=tuple(na.names[i].text for i in rest_a),
-        unmatched_b=tuple(nb.names[j].text for j in rest_b),
-    )
 
 
 def best_name_score(a: Sequence[AnalysedName], b: Sequence[AnalysedName]) -> float:
