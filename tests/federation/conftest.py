@@ -230,8 +230,7 @@ def peer(a: Node, b: Node) -> None:
             other.url,
             "--fingerprint",
             fingerprint,
-            "--public-key",
-            key,
+            f"--public-key={key}",  # a base64url key may start with "-"
         )
 
 

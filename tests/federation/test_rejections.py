@@ -32,7 +32,13 @@ def fr(make_nodes: Callable[..., list[Node]]) -> tuple[Node, OKPKey, OKPKey]:
     ma, fr = make_nodes("ma", "fr")
     fingerprint, x = ma.fingerprint()
     fr.cli(
-        "peers", "add", "ma", "http://127.0.0.1:9", "--fingerprint", fingerprint, "--public-key", x
+        "peers",
+        "add",
+        "ma",
+        "http://127.0.0.1:9",
+        "--fingerprint",
+        fingerprint,
+        f"--public-key={x}",
     )
     fr.start()
     with urllib.request.urlopen(f"{fr.url}/.well-known/liaison-node", timeout=5) as response:  # noqa: S310

@@ -133,7 +133,11 @@ def _peer_all(nodes: list[DemoNode], base: Path) -> None:
             if other is not node:
                 key = identities[other.node_id]
                 command = ["peers", "add", other.node_id, f"http://127.0.0.1:{other.port}"]
-                command += ["--fingerprint", key["fingerprint"], "--public-key", key["public-key"]]
+                command += [
+                    "--fingerprint",
+                    key["fingerprint"],
+                    f"--public-key={key['public-key']}",
+                ]
                 _run(node, base / node.node_id, command)
 
 
