@@ -3,14 +3,14 @@
 Scoring every pair is impossible at screening scale. Each name yields blocking keys: the
 coarse skeleton of each part (s/z/sh, k/kh folded) together with its one-letter deletions,
 so that a typo or a dropped consonant still shares a key (Benrodi / Benodi), each pair of
-parts and the whole-name key. A query gathers the postings of its keys.
+parts and the whole-name key.
 
-Postings are sorted by key and then by the entry's year of birth, packed into one int64
-(48 bits of key hash, 16 bits of year code): a query with a year of birth reads only the
-years that could still reach the threshold (a year more than one apart costs 0.25, more
-than any name can make up) plus the entries whose year is unknown, with one vectorised
-binary search for all its keys. That exact cut is what lets a common part (Mohamed, محمد)
-be used at all.
+Postings are sorted by key and then by the entry's date of birth, packed into one int64
+(45 bits of key hash, 18 bits of date: year, month, day). A query with a year of birth reads
+only the years that could still reach the threshold (a year more than one apart costs
+0.25, more than any name can make up) plus the entries without a date, with one
+vectorised binary search for all its keys; each posting read also carries its entry's
+date, which says what the date can add before the entry is looked at.
 
 The bulk lives in flat numpy arrays (compact, shared by forked workers without copying);
 entries added later go to small per-key lists, removed entries are masked out, so neither
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 
@@ -31,19 +32,44 @@ from liaison.matching.analyse import AnalysedName
 from liaison.matching.skeleton import coarse
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
-YEAR_BITS = 16
-YEAR_MASK = (1 << YEAR_BITS) - 1
-KEY_MASK = (1 << (63 - YEAR_BITS)) - 1  # non-negative packed values
-ANY_YEAR = 0  # year unknown, or several years recorded: always gathered
+# Date code: 9 bits of year (1800..2310, 0 = no single date), 4 of month, 5 of day.
+DAY_BITS = 5
+MONTH_BITS = 4
+YEAR_SHIFT = DAY_BITS + MONTH_BITS
+DATE_BITS = YEAR_SHIFT + 9
+DATE_MASK = (1 << DATE_BITS) - 1
+KEY_MASK = (1 << (63 - DATE_BITS)) - 1  # non-negative packed values
+YEAR_BASE = 1800
+NO_DATE = 0
+# Several different dates recorded: no single year to read by, and any of them may match.
+SEVERAL_DATES = 15 << DAY_BITS
 # Deletion neighbourhoods only for skeletons long enough that a deletion still says
 # something (a two-letter skeleton minus a letter is one letter).
 MIN_DELETE_LEN = 3
+# Tag bits: one per distinct part of the query, so that a key shared by two parts is told
+# from two keys of one part.
+TAG_BITS = 8
 
 
 def year_code(year: int | None) -> int:
-    """The 16-bit year slot of a posting (0 when unknown)."""
-    return ANY_YEAR if year is None else max(1, min(YEAR_MASK, year - 1800 + 1))
+    """The year slot of a posting (0 when unknown); years outside the range are clamped."""
+    return 0 if year is None else max(1, min(511, year - YEAR_BASE + 1))
+
+
+def date_code(year: int | None, month: int | None = None, day: int | None = None) -> int:
+    """Year, month and day packed as the index sorts them (month and day 0 when unknown)."""
+    return (year_code(year) << YEAR_SHIFT) | ((month or 0) << DAY_BITS) | (day or 0)
+
+
+def split_dates(codes: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Year codes, months and days of packed date codes."""
+    return (
+        codes >> YEAR_SHIFT,
+        (codes >> DAY_BITS) & ((1 << MONTH_BITS) - 1),
+        codes & ((1 << DAY_BITS) - 1),
+    )
 
 
 def _deletions(key: str) -> Iterable[str]:
@@ -53,34 +79,98 @@ def _deletions(key: str) -> Iterable[str]:
             yield key[:i] + key[i + 1 :]
 
 
+def _hash(*parts: str) -> int:
+    return hash(parts) & KEY_MASK
+
+
 @lru_cache(maxsize=500_000)
 def _part_keys(nears: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
     # Parts repeat across a watchlist (given names above all): hash their keys once.
-    exact = frozenset(hash(("u", k)) & KEY_MASK for k in nears)
-    tolerant = frozenset(hash(("u", d)) & KEY_MASK for k in nears for d in _deletions(k))
-    return exact, tolerant
+    exact = frozenset(_hash("u", k) for k in nears)
+    tolerant = frozenset(_hash("u", d) for k in nears for d in _deletions(k))
+    return exact, tolerant - exact
 
 
-def query_keys(names: Iterable[AnalysedName]) -> tuple[set[int], set[int]]:
-    """A name's keys in two sets: exact (parts, pairs, joined) and one-deletion ones."""
+@dataclass(frozen=True, slots=True)
+class QueryKeys:
+    """A query's keys, which parts each stands for (bits), and which are one-deletion keys."""
+
+    keys: IntArray
+    tags: npt.NDArray[np.uint8]
+    tolerant: BoolArray
+    parts: int  # distinct parts of the query (by skeleton)
+
+
+def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
+    """A query's keys, each tagged with the bit of every part it stands for.
+
+    Parts are told apart by skeleton, so the same name in two scripts (Mohamed, محمد) is
+    one part. A pair key or the whole-name key stands for two or more parts at once."""
+    bit_of: dict[str, int] = {}
+    tags: defaultdict[int, int] = defaultdict(int)
     exact: set[int] = set()
-    tolerant: set[int] = set()
+    for name in names:
+        parts = [t for t in name.names if t.kind == "name"]
+        bits = []
+        for t in parts:
+            bit = 1 << bit_of.setdefault(t.near, min(len(bit_of), TAG_BITS - 1))
+            bits.append(bit)
+            e, d = _part_keys(t.nears)
+            exact |= e
+            for k in e | d:
+                tags[k] |= bit
+        by_near = dict(zip((t.near for t in parts), bits, strict=True))
+        for a, b in combinations(sorted(by_near), 2):
+            k = _hash("p", a, b)
+            exact.add(k)
+            tags[k] |= by_near[a] | by_near[b]
+        k = _hash("j", coarse(name.joined[0]))
+        exact.add(k)
+        tags[k] |= sum(set(bits)) or 1
+    keys = np.fromiter(tags, dtype=np.int64, count=len(tags))
+    return QueryKeys(
+        keys,
+        np.fromiter(tags.values(), dtype=np.uint8, count=len(tags)),
+        np.fromiter((k not in exact for k in tags), dtype=np.bool_, count=len(tags)),
+        len(bit_of),
+    )
+
+
+def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
+    """Hashed blocking keys of an identity's names (process-local hashes, never stored).
+
+    The same keys as ``query_keys``, without the tags (this runs for every entry)."""
+    keys: set[int] = set()
     for name in names:
         parts = [t for t in name.names if t.kind == "name"]
         for t in parts:
             e, d = _part_keys(t.nears)
-            exact |= e
-            tolerant |= d
+            keys |= e
+            keys |= d
         primaries = sorted({t.near for t in parts})
-        exact.update(hash(("p", a, b)) & KEY_MASK for a, b in combinations(primaries, 2))
-        exact.add(hash(("j", coarse(name.joined[0]))) & KEY_MASK)
-    return exact, tolerant - exact
+        keys.update(_hash("p", a, b) for a, b in combinations(primaries, 2))
+        keys.add(_hash("j", coarse(name.joined[0])))
+    return keys
 
 
-def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
-    """Hashed blocking keys of an identity's names (process-local hashes, never stored)."""
-    exact, tolerant = query_keys(names)
-    return exact | tolerant
+@dataclass(frozen=True, slots=True)
+class Spans:
+    """Where each query key's postings lie in the packed array, within a date window."""
+
+    starts: IntArray  # (keys, blocks)
+    lengths: IntArray
+    df: IntArray  # postings per key in the window, added entries included
+    keys: IntArray
+    window: tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """Postings read for some keys: entry slot, entry date code, index of the query key."""
+
+    slots: IntArray
+    dates: IntArray
+    key_index: IntArray
 
 
 class BlockingIndex:
@@ -90,43 +180,40 @@ class BlockingIndex:
         self,
         keys: IntArray | None = None,
         counts: IntArray | None = None,
-        years: IntArray | None = None,
+        dates: IntArray | None = None,
     ) -> None:
         n = 0 if counts is None else len(counts)
         self._alive = np.zeros(max(16, n), dtype=bool)
         self._size = self._live = n
         self._alive[:n] = True
         self._extra: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._removed_df: defaultdict[int, int] = defaultdict(int)
         self._scratch = np.zeros(0, dtype=np.int32)
-        if keys is None or counts is None or years is None or not len(keys):
+        self._bits = np.zeros(0, dtype=np.uint8)
+        if keys is None or counts is None or dates is None or not len(keys):
             self._packed = np.empty(0, dtype=np.int64)
             self._postings = np.empty(0, dtype=np.int32)
             return
         slots = np.repeat(np.arange(n, dtype=np.int32), counts)
-        packed = (keys << YEAR_BITS) | np.repeat(years, counts)
+        packed = (keys << DATE_BITS) | np.repeat(dates, counts)
         order = np.argsort(packed, kind="stable")
         self._packed = packed[order]
         self._postings = slots[order]
 
     @classmethod
-    def from_sets(cls, entry_keys: Sequence[set[int]], years: Sequence[int] = ()) -> BlockingIndex:
-        """Build from per-entry key sets (years default to unknown)."""
+    def from_sets(cls, entry_keys: Sequence[set[int]], dates: Sequence[int] = ()) -> BlockingIndex:
+        """Build from per-entry key sets (dates default to none)."""
         counts = np.fromiter((len(k) for k in entry_keys), dtype=np.int64, count=len(entry_keys))
         keys = np.fromiter(
             (h for ks in entry_keys for h in ks), dtype=np.int64, count=int(counts.sum())
         )
-        yrs = np.asarray(years or [ANY_YEAR] * len(entry_keys), dtype=np.int64)
-        return cls(keys, counts, yrs)
+        codes = np.asarray(dates or [NO_DATE] * len(entry_keys), dtype=np.int64)
+        return cls(keys, counts, codes)
 
     @property
     def live(self) -> int:
         return self._live
 
-    def alive(self, slots: IntArray) -> npt.NDArray[np.bool_]:
-        return self._alive[slots]
-
-    def add(self, keys: set[int], year: int = ANY_YEAR) -> int:
+    def add(self, keys: set[int], date: int = NO_DATE) -> int:
         """Index a new entry; returns its slot."""
         slot = self._size
         if slot >= len(self._alive):
@@ -135,27 +222,75 @@ class BlockingIndex:
         self._size += 1
         self._live += 1
         for k in keys:
-            self._extra[k].append((slot, year))
+            self._extra[k].append((slot, date))
         return slot
 
-    def remove(self, slot: int, keys: set[int]) -> None:
+    def remove(self, slot: int) -> None:
         """Mask an entry out; its postings stay but are never returned again."""
-        if not self._alive[slot]:
-            return
-        self._alive[slot] = False
-        self._live -= 1
-        for k in keys:
-            self._removed_df[k] += 1
+        if self._alive[slot]:
+            self._alive[slot] = False
+            self._live -= 1
 
-    def df(self, keys: Sequence[int]) -> IntArray:
-        """How many live entries carry each key, all years (removals counted)."""
-        k = np.asarray(keys, dtype=np.int64) << YEAR_BITS
-        lo = np.searchsorted(self._packed, k)
-        hi = np.searchsorted(self._packed, k | YEAR_MASK, side="right")
-        out = hi - lo
-        if self._extra or self._removed_df:
-            for i, key in enumerate(keys):
-                out[i] += len(self._extra.get(key, ())) - self._removed_df.get(key, 0)
+    def _in_window(self, date: int, window: tuple[int, int] | None) -> bool:
+        if window is None:
+            return True
+        year = date >> YEAR_SHIFT
+        return year == 0 or window[0] <= year <= window[1]
+
+    def spans(self, keys: IntArray, window: tuple[int, int] | None) -> Spans:
+        """Each key's postings in the window of year codes (None: all dates).
+
+        Entries without a single date of birth are in every window."""
+        k = keys << DATE_BITS
+        if window is None:
+            lows, highs = k[:, None], (k | DATE_MASK)[:, None]
+        else:
+            lo, hi = window
+            no_date_end = k | ((1 << YEAR_SHIFT) - 1)
+            lows = np.stack([k, k | (lo << YEAR_SHIFT)], axis=1)
+            highs = np.stack([no_date_end, k | (hi << YEAR_SHIFT) | ((1 << YEAR_SHIFT) - 1)], 1)
+        starts = np.searchsorted(self._packed, lows, side="left")
+        lengths = np.searchsorted(self._packed, highs, side="right") - starts
+        df = lengths.sum(axis=1)
+        if self._extra:
+            for i, key in enumerate(keys.tolist()):
+                extra = self._extra.get(key, ())
+                df[i] += sum(self._in_window(d, window) for _, d in extra)
+        return Spans(starts, lengths, df, keys, window)
+
+    def read(self, spans: Spans, selected: BoolArray) -> Postings:
+        """The live postings of the selected keys (a slot may come once per key)."""
+        lengths = np.where(selected[:, None], spans.lengths, 0).ravel()
+        total = int(lengths.sum())
+        # Ranges to positions without a Python loop.
+        shift = np.repeat(spans.starts.ravel() - np.cumsum(lengths) + lengths, lengths)
+        positions = shift + np.arange(total)
+        slots = self._postings[positions].astype(np.int64)
+        dates = self._packed[positions] & DATE_MASK
+        blocks = spans.lengths.shape[1]
+        key_index = np.repeat(np.arange(lengths.size) // blocks, lengths)
+        if self._extra:
+            extra = [
+                (s, d, i)
+                for i in np.flatnonzero(selected).tolist()
+                for s, d in self._extra.get(int(spans.keys[i]), ())
+                if self._in_window(d, spans.window)
+            ]
+            if extra:
+                more = np.asarray(extra, dtype=np.int64)
+                slots = np.concatenate([slots, more[:, 0]])
+                dates = np.concatenate([dates, more[:, 1]])
+                key_index = np.concatenate([key_index, more[:, 2]])
+        alive = self._alive[slots]
+        return Postings(slots[alive], dates[alive], key_index[alive])
+
+    def part_bits(self, slots: IntArray, tags: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """For each posting, the tags of every posting of the same slot, or-ed together."""
+        if len(self._bits) < len(self._alive):
+            self._bits = np.zeros(len(self._alive), dtype=np.uint8)
+        np.bitwise_or.at(self._bits, slots, tags)
+        out = self._bits[slots]
+        self._bits[slots] = 0
         return out
 
     def unique(self, slots: IntArray) -> IntArray:
@@ -165,53 +300,3 @@ class BlockingIndex:
         idx = np.arange(len(slots), dtype=np.int32)
         self._scratch[slots] = idx
         return np.sort(slots[self._scratch[slots] == idx])
-
-    def gather(
-        self,
-        keys: Sequence[int],
-        years: tuple[int, int] | None,
-        max_df: int,
-        *,
-        distinct: bool = True,
-    ) -> IntArray:
-        """Live slots carrying any of the keys, in the year range (and unknown years).
-
-        ``years`` is an inclusive range of year codes, None for all years. Keys with more
-        than ``max_df`` postings in the range are skipped (they would say nothing). With
-        ``distinct=False`` a slot may come several times, in no order."""
-        if not keys:
-            return np.empty(0, dtype=np.int64)
-        k = np.asarray(keys, dtype=np.int64) << YEAR_BITS
-        if years is None:
-            bounds = np.stack([k, k | YEAR_MASK])
-        else:
-            lo_y, hi_y = years
-            bounds = np.stack([k, k | ANY_YEAR, k | lo_y, k | hi_y])
-        found = np.searchsorted(self._packed, bounds[0::2], side="left")
-        ends = np.searchsorted(self._packed, bounds[1::2], side="right")
-        lengths = (ends - found).ravel()
-        starts = found.ravel()
-        if years is not None:
-            per_key = lengths.reshape(2, -1).sum(axis=0)
-            ok = np.tile(per_key <= max_df, 2)
-        else:
-            ok = lengths <= max_df
-        lengths = np.where(ok, lengths, 0)
-        total = int(lengths.sum())
-        if total:
-            # Ranges to indices without a Python loop.
-            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            slots = self._postings[shift + np.arange(total)].astype(np.int64)
-        else:
-            slots = np.empty(0, dtype=np.int64)
-        if self._extra:
-            extra = [
-                s
-                for key in keys
-                for s, y in self._extra.get(key, ())
-                if years is None or y == ANY_YEAR or years[0] <= y <= years[1]
-            ]
-            if extra:
-                slots = np.concatenate([slots, np.asarray(extra, dtype=np.int64)])
-        slots = slots[self._alive[slots]]
-        return self.unique(slots) if distinct else slots

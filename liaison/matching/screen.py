@@ -1,10 +1,12 @@
 """Screening at scale: many queries against a large watchlist, candidates then exact scores.
 
 Per query: blocking keys gather the entries in the years of birth that can still reach the
-threshold (``index.py``); the most that dates of birth and sex can add or take gives, per
-entry, the name score it would need; a vectorised estimate of the name score (rapidfuzz
-``cdist`` over the skeletons of the parts, an optimistic alignment in numpy) drops entries
-that cannot get near it; only the rest get the exact score.
+threshold (``index.py``). A rare key's entries are all taken; a common key's (Mohamed, محمد)
+only when the entry's date of birth agrees with the query's or a second part of the query
+also shares a key with it. The most that dates of birth and sex can add or take gives, per
+entry, the name score it would need; a vectorised upper bound of the name score (rapidfuzz
+``cdist`` over the readings of the parts, the exact part-similarity rule and an optimistic
+alignment in numpy) drops entries that cannot reach it; only the rest get the exact score.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from liaison.matching import dates
-from liaison.matching.analyse import AnalysedName, analyse
+from liaison.matching.analyse import AnalysedName, Token, analyse
 from liaison.matching.compare import (
     NATIONALITY_SHARED,
     SEX_DIFFERS,
@@ -30,20 +32,24 @@ from liaison.matching.compare import (
 )
 from liaison.matching.dates import FULL_MATCH, PartialDate, _safe_parse
 from liaison.matching.index import (
-    ANY_YEAR,
+    DAY_BITS,
+    SEVERAL_DATES,
+    YEAR_SHIFT,
     BlockingIndex,
     blocking_keys,
     query_keys,
+    split_dates,
     year_code,
 )
 from liaison.matching.names import (
+    COARSE_FACTOR,
     JOINED_FACTOR,
+    LOOSE_FACTOR,
     MISSING_MIDDLE_WEIGHT,
     match_analysed,
     score_names,
 )
 from liaison.matching.registry import ALGORITHM
-from liaison.matching.skeleton import coarse
 from liaison.matching.types import Identity, Match
 
 # Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
@@ -53,23 +59,23 @@ SEARCH_THRESHOLD = 0.86
 # Kept for callers of the old API; the estimate, not a fixed count, now decides how many
 # candidates are scored exactly.
 TOP_K = 20
-# Entries whose estimated name score is within MARGIN of what they need are scored exactly
-# (the estimate compares coarse skeletons only, so it can be a little under the score).
-MARGIN = 0.03
+# The estimate is an upper bound of the name score up to float32 rounding.
+MARGIN = 0.001
 # The most entries scored exactly for one query, best estimates first.
 MAX_EXACT = 300
-# A key with more postings than this (in the query's years) is not gathered: a part that
-# common is matched through the query's other keys.
-MAX_DF = 5000
-MAX_DF_SHARE = 0.005
-# Without a year of birth, keys are gathered over all years, so more sparingly.
-MAX_DF_NO_YEAR = 2000
-# A one-deletion key is gathered only when this rare in the query's years.
+# Postings (in the query's window of years) up to which a key's entries are all taken:
+# an exact key, or a one-deletion key (typo-tolerant, so much less telling).
+RARE_DF = 1000
 TOLERANT_DF = 100
+# Up to this many postings a common key's entries are taken when their date of birth
+# agrees with the query's, or when a second part of the query shares a key with them.
+# Beyond it a key says nothing (a one- or two-letter skeleton's deletion).
+COMMON_DF = 50_000
 # Parts per name in the estimate's table; longer names are always scored exactly.
 MAX_PARTS = 6
-# Readings per part in that table (the folded skeleton, then alternates and loose ones).
-VARIANTS = 3
+# Readings per part in that table: two keys, two loose readings, the folded skeleton.
+# A part with more keys or loose readings makes its entry always scored exactly.
+READINGS = 5
 # Watchlists at least this large are analysed by forked workers when built.
 PARALLEL_BUILD = 20_000
 # The most a date, sex or nationality can add: a name below threshold minus this cannot
@@ -104,6 +110,9 @@ class ScreenStats:
     gathered: int = 0
 
 
+_Row = tuple[tuple[tuple[str | None, ...], ...], tuple[str | None, ...], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class _Features:
     """What the index keeps of one entry: keys, date and sex codes, name-part skeletons."""
@@ -113,7 +122,7 @@ class _Features:
     month: int
     day: int
     sex: int
-    rows: list[tuple[tuple[tuple[str, ...], ...], str, bool]]  # parts, joined, exact
+    rows: list[_Row]  # parts, joined keys, exact
     names: tuple[AnalysedName, ...] = ()  # kept for exact scoring
 
 
@@ -125,21 +134,37 @@ def _single_date(texts: Sequence[str]) -> tuple[PartialDate | None, bool]:
     return None, len(parsed) > 1
 
 
+_SEVERAL_MONTH = SEVERAL_DATES >> DAY_BITS
+
+
 def _date_codes(texts: Sequence[str]) -> tuple[int, int, int]:
-    date, _ = _single_date(texts)
-    if date is None:
+    """Year code, month and day of an entry; month 15 when several dates are recorded
+    (year code 0 unless they share a year)."""
+    date, several = _single_date(texts)
+    if several:
         years = {d.year for d in map(_safe_parse, texts) if d is not None}
-        return (year_code(years.pop()) if len(years) == 1 else ANY_YEAR), 0, 0
+        return (year_code(years.pop()) if len(years) == 1 else 0), _SEVERAL_MONTH, 0
+    if date is None:
+        return 0, 0, 0
     return year_code(date.year), date.month or 0, date.day or 0
 
 
 _SEX = {"M": 1, "F": 2}
 
 
-def _name_row(name: AnalysedName) -> tuple[tuple[tuple[str, ...], ...], str, bool]:
-    parts = tuple(t.nears[:VARIANTS] for t in name.names)
-    exact = len(parts) > MAX_PARTS or any(t.kind == "initial" for t in name.names)
-    return parts, coarse(name.joined[0]), exact
+def _readings(t: Token) -> tuple[str | None, ...]:
+    keys = (*t.keys[:2], None)[:2]
+    loose = (*t.loose[:2], None, None)[:2]
+    return (*keys, *loose, t.near)
+
+
+def _name_row(name: AnalysedName) -> _Row:
+    """A name's readings for the estimate: per part, keys, loose readings and skeleton."""
+    exact = len(name.names) > MAX_PARTS or any(
+        t.kind == "initial" or len(t.keys) > 2 or len(t.loose) > 2 for t in name.names
+    )
+    parts = tuple(_readings(t) for t in name.names[:MAX_PARTS])
+    return parts, (*name.joined[:2], None)[:2], exact
 
 
 def features(identity: Identity) -> _Features:
@@ -162,9 +187,9 @@ class _RowTable:
     """The estimate's rows of some entries, with ids into the table's own ``texts``."""
 
     texts: list[str]
-    parts: npt.NDArray[np.int32]  # (rows, MAX_PARTS * VARIANTS), -1 = padding
+    parts: npt.NDArray[np.int32]  # (rows, MAX_PARTS * READINGS), -1 = padding
     nparts: npt.NDArray[np.int8]
-    joined: npt.NDArray[np.int32]
+    joined: npt.NDArray[np.int32]  # (rows, 2)
     exact: npt.NDArray[np.bool_]
     counts: IntArray  # rows per entry
 
@@ -174,13 +199,16 @@ def _row_table(feats: Sequence[_Features]) -> _RowTable:
     texts: dict[str, int] = {}
     rows = [r for f in feats for r in f.rows]
     counts = np.fromiter((len(f.rows) for f in feats), dtype=np.int64, count=len(feats))
-    parts = np.full((len(rows), MAX_PARTS * VARIANTS), -1, dtype=np.int32)
+
+    def tid(text: str | None) -> int:
+        return -1 if text is None else texts.setdefault(text, len(texts))
+
+    parts = np.full((len(rows), MAX_PARTS * READINGS), -1, dtype=np.int32)
     for r, (ps, _, _) in enumerate(rows):
-        for c, variants in enumerate(ps[:MAX_PARTS]):
-            for v, text in enumerate(variants):
-                parts[r, c * VARIANTS + v] = texts.setdefault(text, len(texts))
-    nparts = np.array([min(len(ps), MAX_PARTS) for ps, _, _ in rows], dtype=np.int8)
-    joined = np.array([texts.setdefault(j, len(texts)) for _, j, _ in rows], dtype=np.int32)
+        parts[r, : len(ps) * READINGS] = [tid(text) for readings in ps for text in readings]
+    nparts = np.array([len(ps) for ps, _, _ in rows], dtype=np.int8)
+    joined = np.array([[tid(j) for j in js] for _, js, _ in rows], dtype=np.int32)
+    joined = joined.reshape(len(rows), 2)
     exact = np.array([e for _, _, e in rows], dtype=np.bool_)
     return _RowTable(list(texts), parts, nparts, joined, exact, counts)
 
@@ -257,6 +285,95 @@ class _Column:
         self.size = need
 
 
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _date_bound(
+    year: IntArray, month: IntArray, day: IntArray, date: PartialDate | None, several: bool
+) -> FloatArray:
+    """The most the date-of-birth factor can add to each entry (the rules of
+    ``dates.compare_dates``, vectorised over the entries' date fields)."""
+    none = (year == 0) & (month == 0)
+    if several:  # the query has several dates: any of them may match
+        return np.where(none, 0.0, FULL_MATCH).astype(np.float32)
+    if date is None:
+        return np.zeros(len(year), dtype=np.float32)
+    gap = np.abs(year - year_code(date.year))
+    b = np.where(gap >= 2, dates.YEAR_DIFFERS, dates.YEAR_NEAR).astype(np.float32)
+    multi = month == _SEVERAL_MONTH
+    same = (year != 0) & (gap == 0) & ~multi
+    qm, qd = date.month or 0, date.day or 0
+    b[same & ((month == 0) | (qm == 0))] = dates.YEAR_MATCH
+    full = same & (month != 0) & (qm != 0)
+    swapped = full & (day != 0) & (qd != 0) & (month == qd) & (day == qm) & (qm != qd)
+    b[full & (month != qm) & ~swapped] = dates.MONTH_DIFFERS
+    b[swapped] = dates.SWAPPED
+    agree = full & (month == qm) & ~swapped
+    b[agree & ((day == 0) | (qd == 0))] = dates.MONTH_MATCH
+    b[agree & (day != 0) & (qd != 0)] = np.where(day == qd, FULL_MATCH, dates.DAY_DIFFERS)[
+        agree & (day != 0) & (qd != 0)
+    ]
+    # Several dates in one year: any may match; in several years: any year may.
+    b[multi & ((year == 0) | (gap == 0))] = FULL_MATCH
+    b[none] = 0.0
+    return b
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """The distinct texts of the rows being estimated."""
+
+    texts: list[str]
+    valid: npt.NDArray[np.bool_]  # per distinct id: False for padding
+    long: npt.NDArray[np.bool_]  # three letters or more: the folded-skeleton rule applies
+
+
+def _estimate_name(
+    name: AnalysedName, table: _Texts, pos: IntArray, jpos: IntArray, nparts: IntArray
+) -> FloatArray:
+    """Upper bound of ``score_names(name, row)`` for every row (see ``names.py``)."""
+    if any(t.kind == "initial" for t in name.names) or len(name.names) > MAX_PARTS:
+        return np.ones(len(jpos), dtype=np.float32)
+    readings: dict[str, int] = {}
+
+    def rid(text: str) -> int:
+        return readings.setdefault(text, len(readings))
+
+    tokens = name.names
+    keys = [[rid(k) for k in t.keys] for t in tokens]
+    keys_loose = [[rid(k) for k in t.keys + t.loose] for t in tokens]
+    folded_ids = [rid(t.near) for t in tokens]
+    joined_ids = [rid(j) for j in name.joined]
+    sims = np.zeros((len(readings), len(table.valid)), dtype=np.float32)
+    if table.texts:
+        sims[:, table.valid] = process.cdist(
+            list(readings), table.texts, scorer=Indel.normalized_similarity, dtype=np.float32
+        )
+    joined = JOINED_FACTOR * sims[joined_ids][:, jpos].max(axis=(0, 2))
+    n = len(tokens)
+    if not n:
+        return joined
+    # Per query part and distinct text, the three branches of the part rule: same key,
+    # loose reading (discounted), folded skeleton (discounted, three letters or more).
+    by_key = np.stack([sims[ix].max(axis=0) for ix in keys])
+    by_loose = LOOSE_FACTOR * np.stack([sims[ix].max(axis=0) for ix in keys_loose])
+    by_folded = COARSE_FACTOR * sims[folded_ids] * table.long
+    by_folded[[len(t.near) < 3 for t in tokens]] = 0.0
+    # (query parts, rows, row parts); readings are stored as key, key, loose, loose, folded.
+    s = np.maximum(by_key[:, pos[..., 0]], by_key[:, pos[..., 1]])
+    np.maximum(s, by_loose[:, pos[..., :4]].max(axis=-1), out=s)
+    np.maximum(s, by_folded[:, pos[..., 4]], out=s)
+    rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
+    colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
+    k = np.minimum(n, nparts)
+    kk = np.maximum(k - 1, 0)
+    a = np.cumsum(rowmax, axis=0)[kk, np.arange(len(k))]
+    b = np.cumsum(colmax, axis=1)[np.arange(len(k)), kk]
+    missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
+    aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
+    return np.maximum(aligned, joined).astype(np.float32)
+
+
 class Screener:
     """In-memory screening index over watchlist identities (each with a unique ``id``)."""
 
@@ -281,15 +398,21 @@ class Screener:
         self._sex = _Column([f.sex for f in feats], np.int8)
         self._row_start = _Column([], np.int64)
         self._row_count = _Column([], np.int8)
-        self._parts = _Column([], np.int32, MAX_PARTS * VARIANTS)
+        self._parts = _Column([], np.int32, MAX_PARTS * READINGS)
         self._nparts = _Column([], np.int8)
-        self._joined = _Column([], np.int32)
+        self._joined = _Column([], np.int32, 2)
+        self._long = _Column([], np.bool_)  # per vocabulary text: three letters or more
         self._exact = _Column([], np.bool_)
         self._names: list[tuple[AnalysedName, ...] | None] = [f.names for f in feats]
         for table in tables:
             self._add_rows(table)
         del feats, tables
-        self._index = BlockingIndex(keys, counts, self._year.view.astype(np.int64))
+        self._index = BlockingIndex(keys, counts, self._date_code(slice(None)))
+
+    def _date_code(self, slots: slice | int) -> npt.NDArray[np.int64]:
+        year = self._year.view[slots].astype(np.int64)
+        month = self._month.view[slots].astype(np.int64)
+        return (year << YEAR_SHIFT) | (month << DAY_BITS) | self._day.view[slots]
 
     def _check_id(self, identity: Identity) -> None:
         if identity.id is None:
@@ -309,7 +432,9 @@ class Screener:
         self._row_start.append(self._parts.size + np.cumsum(counts) - counts)
         self._row_count.append(counts)
         # Table-local text ids to vocabulary ids: one dict lookup per distinct text.
+        known = len(self._vocab)
         gid = np.array([self._vid(t) for t in table.texts] + [-1], dtype=np.int32)
+        self._long.append([len(t) >= 3 for t in self._vocab[known:]])
         self._parts.append(gid[table.parts])  # -1 (padding) picks the trailing -1
         self._nparts.append(table.nparts)
         self._joined.append(gid[table.joined])
@@ -333,7 +458,7 @@ class Screener:
             col.append([v])
         self._sex.append([f.sex])
         self._add_rows(_row_table([f]))
-        assert self._index.add(set(f.keys), f.year) == slot
+        assert self._index.add(set(f.keys), int(self._date_code(slot))) == slot
 
     def remove(self, id: str) -> None:
         """Remove a watchlist identity by id; KeyError if it is not there."""
@@ -342,7 +467,7 @@ class Screener:
         assert entry is not None
         names = self._names[slot]
         assert names is not None
-        self._index.remove(slot, blocking_keys(names))
+        self._index.remove(slot)
         self._entries[slot] = None
         self._names[slot] = None
 
@@ -356,23 +481,35 @@ class Screener:
         self, query: Identity, names: Sequence[AnalysedName], threshold: float
     ) -> tuple[IntArray, int, FloatArray]:
         """Candidate slots (best estimate first), entries gathered, name score each needs."""
+        empty = np.empty(0, dtype=np.int64), 0, np.empty(0, dtype=np.float32)
         date, several = _single_date(query.dates_of_birth)
-        years: tuple[int, int] | None = None
+        window: tuple[int, int] | None = None
         # A year of birth more than one apart costs more than any name can make up.
         if date is not None and threshold > 1.0 + dates.YEAR_DIFFERS + NATIONALITY_SHARED:
             code = year_code(date.year)
-            years = (code - 1, code + 1)
-        exact, tolerant = query_keys(names)
-        live = max(self._index.live, 1)
-        max_df = max(MAX_DF, int(live * MAX_DF_SHARE)) if years else MAX_DF_NO_YEAR
-        # Typo-tolerant keys only where they are rare: a deletion from a common part
-        # (Mohamed minus a letter) would gather half the watchlist's year.
-        slots = self._index.gather(list(exact), years, max_df, distinct=False)
-        more = self._index.gather(list(tolerant), years, TOLERANT_DF, distinct=False)
-        slots = self._index.unique(np.concatenate([slots, more]))
+            window = (code - 1, code + 1)
+        qk = query_keys(names)
+        if not len(qk.keys):
+            return empty
+        spans = self._index.spans(qk.keys, window)
+        rare = spans.df <= np.where(qk.tolerant, TOLERANT_DF, RARE_DF)
+        found = [self._index.read(spans, rare).slots]
+        common = ~rare & (spans.df <= COMMON_DF)
+        if common.any():
+            # A common key alone is not enough where the name must carry the match: its
+            # entry needs a date of birth that agrees, or a second part of the query.
+            post = self._index.read(spans, common)
+            if qk.parts > 1:
+                year, month, day = split_dates(post.dates)
+                agrees = _date_bound(year, month, day, date, several) > 0
+                bits = self._index.part_bits(post.slots, qk.tags[post.key_index])
+                found.append(post.slots[agrees | (_POPCOUNT[bits] >= 2)])
+            else:
+                found.append(post.slots)
+        slots = self._index.unique(np.concatenate(found))
         gathered = len(slots)
         if not gathered:
-            return slots, 0, np.empty(0, dtype=np.float32)
+            return empty
         need = threshold - self._bonus_bound(slots, date, several, query.sex)
         ok = need <= 1.0
         slots, need = slots[ok], need[ok]
@@ -386,39 +523,10 @@ class Screener:
         self, slots: IntArray, date: PartialDate | None, several: bool, sex: str | None
     ) -> FloatArray:
         """The most dates of birth, sex and nationality can add to each entry's name score."""
-        year = self._year.view[slots]
-        bound = np.full(len(slots), FULL_MATCH, dtype=np.float32)
-        if date is not None and not several:
-            month = self._month.view[slots]
-            day = self._day.view[slots]
-            known = year != ANY_YEAR
-            gap = np.abs(year - year_code(date.year))
-            b = np.where(gap >= 2, dates.YEAR_DIFFERS, dates.YEAR_NEAR).astype(np.float32)
-            same = known & (gap == 0)
-            qm, qd = date.month or 0, date.day or 0
-            part = same & ((month == 0) | (qm == 0))
-            b[part] = dates.YEAR_MATCH
-            full = same & (month != 0) & (qm != 0)
-            swapped = full & (day != 0) & (qd != 0) & (month == qd) & (day == qm) & (qm != qd)
-            mdiff = full & (month != qm) & ~swapped
-            b[full] = np.where(
-                swapped[full],
-                dates.SWAPPED,
-                np.where(
-                    mdiff[full],
-                    dates.MONTH_DIFFERS,
-                    np.where(
-                        (day[full] == 0) | (qd == 0),
-                        dates.MONTH_MATCH,
-                        np.where(day[full] == qd, FULL_MATCH, dates.DAY_DIFFERS),
-                    ),
-                ),
-            )
-            # Entries with no date, or several, get no date factor or the best one.
-            b[~known] = FULL_MATCH  # no date (no factor) or several (the best of them)
-            bound = b
-        elif date is None and not several:
-            bound[:] = 0.0  # no date on the query: no date factor at all
+        year = self._year.view[slots].astype(np.int64)
+        month = self._month.view[slots].astype(np.int64)
+        day = self._day.view[slots].astype(np.int64)
+        bound = _date_bound(year, month, day, date, several)
         code = _SEX.get(sex or "", 0)
         if code:
             esex = self._sex.view[slots]
@@ -426,7 +534,7 @@ class Screener:
         return (bound + NATIONALITY_SHARED).astype(np.float32)
 
     def _estimate(self, names: Sequence[AnalysedName], slots: IntArray) -> FloatArray:
-        """An optimistic name score for each entry, from coarse skeletons (vectorised)."""
+        """An upper bound of each entry's name score, vectorised over its rows."""
         start = self._row_start.view[slots]
         count = self._row_count.view[slots].astype(np.int64)
         total = int(count.sum())
@@ -434,16 +542,18 @@ class Screener:
         parts = self._parts.view[rows]
         nparts = self._nparts.view[rows].astype(np.int64)
         joined = self._joined.view[rows]
-        ids, inverse = self._dense_unique(np.concatenate([parts.ravel(), joined]))
-        valid_ids = ids >= 0
-        texts = [self._vocab[i] for i in ids[valid_ids]]
-        pos = inverse[: parts.size].reshape(parts.shape)
-        jpos = inverse[parts.size :]
+        ids, inverse = self._dense_unique(np.concatenate([parts.ravel(), joined.ravel()]))
+        valid = ids >= 0
+        table = _Texts(
+            [self._vocab[i] for i in ids[valid]],
+            valid,
+            np.where(valid, self._long.view[np.maximum(ids, 0)], False),
+        )
+        pos = inverse[: parts.size].reshape(total, MAX_PARTS, READINGS)
+        jpos = inverse[parts.size :].reshape(total, 2)
         row_est = np.zeros(total, dtype=np.float32)
         for name in names:
-            row_est = np.maximum(
-                row_est, self._estimate_name(name, texts, valid_ids, pos, jpos, nparts)
-            )
+            row_est = np.maximum(row_est, _estimate_name(name, table, pos, jpos, nparts))
         row_est[self._exact.view[rows]] = 1.0
         # Each entry's rows are contiguous: the best row per entry is one reduceat.
         est = np.zeros(len(slots), dtype=np.float32)
@@ -467,44 +577,6 @@ class Screener:
         uniq = np.sort(first)
         scratch[uniq] = np.arange(len(uniq))
         return uniq - 1, scratch[flat]
-
-    @staticmethod
-    def _estimate_name(
-        name: AnalysedName,
-        texts: list[str],
-        valid_ids: npt.NDArray[np.bool_],
-        pos: IntArray,
-        jpos: IntArray,
-        nparts: IntArray,
-    ) -> FloatArray:
-        if any(t.kind == "initial" for t in name.names) or len(name.names) > MAX_PARTS:
-            return np.ones(len(jpos), dtype=np.float32)
-        variants = [(i, v) for i, t in enumerate(name.names) for v in t.nears]
-        queries = [v for _, v in variants] + [coarse(j) for j in name.joined]
-        sims = np.zeros((len(queries), len(valid_ids)), dtype=np.float32)
-        if texts:
-            sims[:, valid_ids] = process.cdist(
-                queries, texts, scorer=Indel.normalized_similarity, dtype=np.float32
-            )
-        n = len(name.names)
-        joined = JOINED_FACTOR * sims[len(variants) :][:, jpos].max(axis=0)
-        if not n:
-            return joined
-        per_part = np.zeros((n, len(valid_ids)), dtype=np.float32)
-        for r, (i, _) in enumerate(variants):
-            np.maximum(per_part[i], sims[r], out=per_part[i])
-        # (n, rows, parts, readings) -> best reading; padding maps to an id < 0, scored 0.
-        s = per_part[:, pos].reshape(n, len(pos), MAX_PARTS, VARIANTS)
-        s = np.maximum(np.maximum(s[..., 0], s[..., 1]), s[..., 2]) if VARIANTS == 3 else s.max(3)
-        rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
-        colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
-        k = np.minimum(n, nparts)
-        kk = np.maximum(k - 1, 0)
-        a = np.cumsum(rowmax, axis=0)[kk, np.arange(len(k))]
-        b = np.cumsum(colmax, axis=1)[np.arange(len(k)), kk]
-        missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
-        aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
-        return np.maximum(aligned, joined).astype(np.float32)
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""

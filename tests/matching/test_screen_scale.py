@@ -101,3 +101,70 @@ def test_parallel_build_gives_the_same_hits(
     a = sorted((h.query_index, h.watchlist_id, round(h.score, 6)) for h in one.screen(queries))
     b = sorted((h.query_index, h.watchlist_id, round(h.score, 6)) for h in two.screen(queries))
     assert a == b and a
+
+
+TRICKY = [
+    "Yamina Ait Sisha",
+    "يمينة السنشو",
+    "Hayet Benhamouda",
+    "حياة بن حمودة",
+    "Abdellatif El Yousfi",
+    "عبد اللطيف اليوسفي",
+    "Nasreddine Lmalki",
+    "نصر الدين المالكي",
+    "Mohamed Ould Sidi",
+    "محمد ولد سيدي",
+    "Hibat Allah Zerrouki",
+    "هبة الله زروقي",
+    "Kazem Rida",
+    "كاظم رضا",
+    "Bennaceur Hassanali",
+    "Ben Naceur Hassan Ali",
+    "Aya",
+    "Ilyas Ouahbi",
+    "الياس وهبي",
+    "Sisha",
+]
+
+
+def test_the_estimate_never_undercuts_the_exact_name_score() -> None:
+    # Entries are dropped on the estimate alone, so it must be an upper bound.
+    from liaison.matching.analyse import analyse
+    from liaison.matching.names import score_names
+
+    rng = random.Random(11)
+    names = TRICKY + [p.names[0] for p in _people(200, seed=13)]
+    watch = Screener([Identity.of(n, id=str(i)) for i, n in enumerate(names)], workers=1)
+    slots = np.arange(len(names), dtype=np.int64)
+    for query in TRICKY + rng.sample(names, 40):
+        est = watch._estimate([analyse(query)], slots)
+        for slot, name in enumerate(names):
+            exact = score_names(analyse(query), analyse(name))[0]
+            assert est[slot] >= exact - 1e-4, (query, name, est[slot], exact)
+
+
+def test_a_common_part_gathers_only_with_an_agreeing_date_or_a_second_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(screen_module, "RARE_DF", 5)
+    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
+    rng = random.Random(2)
+    fillers = [
+        Identity.of(
+            f"Mohamed {''.join(rng.sample(SYLLABLES, 3))}",
+            dob=f"19{60 + i % 30}-0{1 + i % 9}-1{i % 10}",
+            id=f"f{i}",
+        )
+        for i in range(60)
+    ]
+    same_date = Identity.of("Mohamed Tazi", dob="1975-04-12", id="same-date")
+    near_year = Identity.of("Mohamed Ziani", dob="1976-09-03", id="near-year")
+    second_part = Identity.of("Mohamed Bennani", dob="1974-01-01", id="second-part")
+    watch = Screener([*fillers, same_date, near_year, second_part], workers=1)
+    query = Identity.of("Muhammad Benani", dob="1975-04-12")
+    slot_of = {"same-date": 60, "near-year": 61, "second-part": 62}
+    gathered = set(watch.candidates(query, 0.0))  # threshold 0: every gathered entry
+    assert slot_of["same-date"] in gathered  # common part, same date of birth
+    assert slot_of["second-part"] in gathered  # common part and a similar second part
+    assert slot_of["near-year"] not in gathered  # common part only, the name must carry it
+    assert len(gathered) < 10
