@@ -73,9 +73,11 @@ TOLERANT_DF = 100
 COMMON_DF = 50_000
 # Parts per name in the estimate's table; longer names are always scored exactly.
 MAX_PARTS = 6
-# Readings per part in that table: two keys, two loose readings, the folded skeleton.
-# A part with more keys or loose readings makes its entry always scored exactly.
-READINGS = 5
+# Readings per distinct part in that table: up to four keys, four loose readings, then the
+# folded skeleton. A part with more makes its entry always scored exactly.
+KEY_READINGS = 4
+LOOSE_READINGS = 4
+READINGS = KEY_READINGS + LOOSE_READINGS + 1
 # Watchlists at least this large are analysed by forked workers when built.
 PARALLEL_BUILD = 20_000
 # The most a date, sex or nationality can add: a name below threshold minus this cannot
@@ -153,15 +155,16 @@ _SEX = {"M": 1, "F": 2}
 
 
 def _readings(t: Token) -> tuple[str | None, ...]:
-    keys = (*t.keys[:2], None)[:2]
-    loose = (*t.loose[:2], None, None)[:2]
+    keys = (*t.keys, *[None] * KEY_READINGS)[:KEY_READINGS]
+    loose = (*t.loose, *[None] * LOOSE_READINGS)[:LOOSE_READINGS]
     return (*keys, *loose, t.near)
 
 
 def _name_row(name: AnalysedName) -> _Row:
     """A name's readings for the estimate: per part, keys, loose readings and skeleton."""
     exact = len(name.names) > MAX_PARTS or any(
-        t.kind == "initial" or len(t.keys) > 2 or len(t.loose) > 2 for t in name.names
+        t.kind == "initial" or len(t.keys) > KEY_READINGS or len(t.loose) > LOOSE_READINGS
+        for t in name.names
     )
     parts = tuple(_readings(t) for t in name.names[:MAX_PARTS])
     return parts, (*name.joined[:2], None)[:2], exact
@@ -184,12 +187,14 @@ def features(identity: Identity) -> _Features:
 
 @dataclass(frozen=True, slots=True)
 class _RowTable:
-    """The estimate's rows of some entries, with ids into the table's own ``texts``."""
+    """The estimate's rows of some entries: ids into the table's own ``parts`` (distinct
+    parts, as readings) and ``texts``."""
 
     texts: list[str]
-    parts: npt.NDArray[np.int32]  # (rows, MAX_PARTS * READINGS), -1 = padding
+    parts: list[tuple[int, ...]]  # READINGS text ids per distinct part, -1 = none
+    rows: npt.NDArray[np.int32]  # (rows, MAX_PARTS) part ids, -1 = padding
     nparts: npt.NDArray[np.int8]
-    joined: npt.NDArray[np.int32]  # (rows, 2)
+    joined: npt.NDArray[np.int32]  # (rows, 2) text ids
     exact: npt.NDArray[np.bool_]
     counts: IntArray  # rows per entry
 
@@ -197,20 +202,24 @@ class _RowTable:
 def _row_table(feats: Sequence[_Features]) -> _RowTable:
     """Rows of the entries as compact arrays (made in the build workers, in parallel)."""
     texts: dict[str, int] = {}
+    parts: dict[tuple[int, ...], int] = {}
     rows = [r for f in feats for r in f.rows]
     counts = np.fromiter((len(f.rows) for f in feats), dtype=np.int64, count=len(feats))
 
     def tid(text: str | None) -> int:
         return -1 if text is None else texts.setdefault(text, len(texts))
 
-    parts = np.full((len(rows), MAX_PARTS * READINGS), -1, dtype=np.int32)
+    def pid(readings: tuple[str | None, ...]) -> int:
+        return parts.setdefault(tuple(map(tid, readings)), len(parts))
+
+    table = np.full((len(rows), MAX_PARTS), -1, dtype=np.int32)
     for r, (ps, _, _) in enumerate(rows):
-        parts[r, : len(ps) * READINGS] = [tid(text) for readings in ps for text in readings]
+        table[r, : len(ps)] = [pid(readings) for readings in ps]
     nparts = np.array([len(ps) for ps, _, _ in rows], dtype=np.int8)
     joined = np.array([[tid(j) for j in js] for _, js, _ in rows], dtype=np.int32)
     joined = joined.reshape(len(rows), 2)
     exact = np.array([e for _, _, e in rows], dtype=np.bool_)
-    return _RowTable(list(texts), parts, nparts, joined, exact, counts)
+    return _RowTable(list(texts), list(parts), table, nparts, joined, exact, counts)
 
 
 _BUILD: list[Identity] = []
@@ -319,21 +328,45 @@ def _date_bound(
     return b
 
 
+class _Scratch:
+    """``np.unique(ids, return_inverse=True)`` for dense ids, without sorting the input.
+
+    A scratch array indexed by id (kept per process, only the touched cells written)
+    finds the distinct ids in linear time; the input is long and repetitive."""
+
+    def __init__(self) -> None:
+        self._cells = np.zeros(0, dtype=np.int64)
+
+    def unique(self, ids: npt.NDArray[np.int32], size: int) -> tuple[IntArray, IntArray]:
+        flat = ids.astype(np.int64) + 1  # -1 becomes 0
+        if len(self._cells) < size + 1:
+            self._cells = np.zeros(max(size + 1, 2 * len(self._cells)), dtype=np.int64)
+        cells = self._cells
+        order = np.arange(len(flat))
+        cells[flat] = order
+        uniq = np.sort(flat[cells[flat] == order])
+        cells[uniq] = np.arange(len(uniq))
+        return uniq - 1, cells[flat]
+
+
 @dataclass(frozen=True, slots=True)
 class _Texts:
-    """The distinct texts of the rows being estimated."""
+    """What the estimate compares: distinct texts (index 0 is "none"), distinct parts as
+    indexes of their readings, and rows as indexes of their parts and joined keys."""
 
     texts: list[str]
-    valid: npt.NDArray[np.bool_]  # per distinct id: False for padding
     long: npt.NDArray[np.bool_]  # three letters or more: the folded-skeleton rule applies
+    part_readings: IntArray  # (parts, READINGS); part 0 is padding
+    joined: IntArray  # (rows, 2)
+    rows: IntArray  # (rows, MAX_PARTS)
+    nparts: IntArray
 
 
-def _estimate_name(
-    name: AnalysedName, table: _Texts, pos: IntArray, jpos: IntArray, nparts: IntArray
-) -> FloatArray:
-    """Upper bound of ``score_names(name, row)`` for every row (see ``names.py``)."""
+def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
+    """Upper bound of ``score_names(name, row)`` for every row (the rules of ``names.py``)."""
+    rows = len(table.rows)
     if any(t.kind == "initial" for t in name.names) or len(name.names) > MAX_PARTS:
-        return np.ones(len(jpos), dtype=np.float32)
+        return np.ones(rows, dtype=np.float32)
     readings: dict[str, int] = {}
 
     def rid(text: str) -> int:
@@ -344,25 +377,28 @@ def _estimate_name(
     keys_loose = [[rid(k) for k in t.keys + t.loose] for t in tokens]
     folded_ids = [rid(t.near) for t in tokens]
     joined_ids = [rid(j) for j in name.joined]
-    sims = np.zeros((len(readings), len(table.valid)), dtype=np.float32)
+    sims = np.zeros((len(readings), len(table.texts) + 1), dtype=np.float32)
     if table.texts:
-        sims[:, table.valid] = process.cdist(
+        sims[:, 1:] = process.cdist(
             list(readings), table.texts, scorer=Indel.normalized_similarity, dtype=np.float32
         )
-    joined = JOINED_FACTOR * sims[joined_ids][:, jpos].max(axis=(0, 2))
+    joined = JOINED_FACTOR * sims[joined_ids][:, table.joined].max(axis=(0, 2))
     n = len(tokens)
     if not n:
         return joined
-    # Per query part and distinct text, the three branches of the part rule: same key,
-    # loose reading (discounted), folded skeleton (discounted, three letters or more).
+    # Per query part and distinct text, the branches of the part rule: same key, loose
+    # reading (discounted), folded skeleton (discounted, three letters or more)...
     by_key = np.stack([sims[ix].max(axis=0) for ix in keys])
     by_loose = LOOSE_FACTOR * np.stack([sims[ix].max(axis=0) for ix in keys_loose])
     by_folded = COARSE_FACTOR * sims[folded_ids] * table.long
     by_folded[[len(t.near) < 3 for t in tokens]] = 0.0
-    # (query parts, rows, row parts); readings are stored as key, key, loose, loose, folded.
-    s = np.maximum(by_key[:, pos[..., 0]], by_key[:, pos[..., 1]])
-    np.maximum(s, by_loose[:, pos[..., :4]].max(axis=-1), out=s)
-    np.maximum(s, by_folded[:, pos[..., 4]], out=s)
+    # ... then per distinct part, over its readings (keys, loose ones, folded skeleton).
+    pr = table.part_readings
+    part = by_key[:, pr[:, :KEY_READINGS]].max(axis=-1)
+    np.maximum(part, by_loose[:, pr[:, : KEY_READINGS + LOOSE_READINGS]].max(axis=-1), out=part)
+    np.maximum(part, by_folded[:, pr[:, -1]], out=part)
+    s = part[:, table.rows]  # (query parts, rows, row parts)
+    nparts = table.nparts
     rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
     colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
     k = np.minimum(n, nparts)
@@ -390,7 +426,8 @@ class Screener:
             self._slot_of[identity.id or ""] = slot
         self._vocab: list[str] = []
         self._vocab_id: dict[str, int] = {}
-        self._scratch = np.zeros(0, dtype=np.int64)
+        self._text_scratch = _Scratch()
+        self._part_scratch = _Scratch()
         keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
         self._year = _Column([f.year for f in feats], np.int32)
         self._month = _Column([f.month for f in feats], np.int8)
@@ -398,10 +435,13 @@ class Screener:
         self._sex = _Column([f.sex for f in feats], np.int8)
         self._row_start = _Column([], np.int64)
         self._row_count = _Column([], np.int8)
-        self._parts = _Column([], np.int32, MAX_PARTS * READINGS)
+        self._rows = _Column([], np.int32, MAX_PARTS)
         self._nparts = _Column([], np.int8)
         self._joined = _Column([], np.int32, 2)
         self._long = _Column([], np.bool_)  # per vocabulary text: three letters or more
+        # Distinct parts (given names above all recur): their readings as text ids.
+        self._part_id: dict[tuple[int, ...], int] = {}
+        self._part_texts = _Column([], np.int32, READINGS)
         self._exact = _Column([], np.bool_)
         self._names: list[tuple[AnalysedName, ...] | None] = [f.names for f in feats]
         for table in tables:
@@ -429,13 +469,22 @@ class Screener:
 
     def _add_rows(self, table: _RowTable) -> None:
         counts = table.counts
-        self._row_start.append(self._parts.size + np.cumsum(counts) - counts)
+        self._row_start.append(self._rows.size + np.cumsum(counts) - counts)
         self._row_count.append(counts)
-        # Table-local text ids to vocabulary ids: one dict lookup per distinct text.
+        # Table-local ids to global ones: one dict lookup per distinct text and part.
         known = len(self._vocab)
         gid = np.array([self._vid(t) for t in table.texts] + [-1], dtype=np.int32)
         self._long.append([len(t) >= 3 for t in self._vocab[known:]])
-        self._parts.append(gid[table.parts])  # -1 (padding) picks the trailing -1
+        readings = gid[np.array(table.parts, dtype=np.int32).reshape(-1, READINGS)]
+        part_gid, new = [], []
+        for r in map(tuple, readings.tolist()):
+            g = self._part_id.get(r)
+            if g is None:
+                g = self._part_id[r] = len(self._part_id)
+                new.append(r)
+            part_gid.append(g)
+        self._part_texts.append(np.array(new, dtype=np.int32).reshape(-1, READINGS))
+        self._rows.append(np.array([*part_gid, -1], dtype=np.int32)[table.rows])
         self._nparts.append(table.nparts)
         self._joined.append(gid[table.joined])
         self._exact.append(table.exact)
@@ -539,21 +588,30 @@ class Screener:
         count = self._row_count.view[slots].astype(np.int64)
         total = int(count.sum())
         rows = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
-        parts = self._parts.view[rows]
-        nparts = self._nparts.view[rows].astype(np.int64)
         joined = self._joined.view[rows]
-        ids, inverse = self._dense_unique(np.concatenate([parts.ravel(), joined.ravel()]))
-        valid = ids >= 0
-        table = _Texts(
-            [self._vocab[i] for i in ids[valid]],
-            valid,
-            np.where(valid, self._long.view[np.maximum(ids, 0)], False),
+        # Distinct parts of the rows, then the distinct texts of their readings: given
+        # names recur, so each is compared once. Id -1 (padding) is always first.
+        pad = np.array([-1], dtype=np.int32)
+        pids, pinv = self._part_scratch.unique(
+            np.concatenate([pad, self._rows.view[rows].ravel()]), len(self._part_id)
         )
-        pos = inverse[: parts.size].reshape(total, MAX_PARTS, READINGS)
-        jpos = inverse[parts.size :].reshape(total, 2)
+        readings = self._part_texts.view[pids[1:]]
+        tids, tinv = self._text_scratch.unique(
+            np.concatenate([pad, readings.ravel(), joined.ravel()]), len(self._vocab)
+        )
+        part_readings = np.zeros((len(pids), READINGS), dtype=np.int64)
+        part_readings[1:] = tinv[1 : 1 + readings.size].reshape(-1, READINGS)
+        table = _Texts(
+            [self._vocab[i] for i in tids[1:].tolist()],
+            np.concatenate([[False], self._long.view[tids[1:]]]),
+            part_readings,
+            tinv[1 + readings.size :].reshape(total, 2),
+            pinv[1:].reshape(total, MAX_PARTS),
+            self._nparts.view[rows].astype(np.int64),
+        )
         row_est = np.zeros(total, dtype=np.float32)
         for name in names:
-            row_est = np.maximum(row_est, _estimate_name(name, table, pos, jpos, nparts))
+            row_est = np.maximum(row_est, _estimate_name(name, table))
         row_est[self._exact.view[rows]] = 1.0
         # Each entry's rows are contiguous: the best row per entry is one reduceat.
         est = np.zeros(len(slots), dtype=np.float32)
@@ -561,22 +619,6 @@ class Screener:
         if total:
             est[has] = np.maximum.reduceat(row_est, (np.cumsum(count) - count)[has])
         return est
-
-    def _dense_unique(self, ids: npt.NDArray[np.int32]) -> tuple[IntArray, IntArray]:
-        """``np.unique(ids, return_inverse=True)`` without sorting the (repetitive) input.
-
-        Vocabulary ids are dense, so a scratch array indexed by id (kept per process,
-        only the touched cells are written) finds the distinct ids in linear time."""
-        flat = ids.astype(np.int64) + 1  # padding (-1) becomes 0
-        size = len(self._vocab) + 1
-        if len(self._scratch) < size:
-            self._scratch = np.zeros(max(size, 2 * len(self._scratch)), dtype=np.int64)
-        scratch = self._scratch
-        scratch[flat] = np.arange(len(flat))
-        first = flat[scratch[flat] == np.arange(len(flat))]
-        uniq = np.sort(first)
-        scratch[uniq] = np.arange(len(uniq))
-        return uniq - 1, scratch[flat]
 
     def screen_one(self, query: Identity, threshold: float, index: int = 0) -> list[Hit]:
         """Hits for one query, best first."""
