@@ -28,7 +28,7 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
-from liaison.matching.analyse import AnalysedName
+from liaison.matching.analyse import AnalysedName, Token
 from liaison.matching.skeleton import coarse
 
 IntArray = npt.NDArray[np.int64]
@@ -91,6 +91,37 @@ def _part_keys(nears: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
     return exact, tolerant - exact
 
 
+@lru_cache(maxsize=500_000)
+def _short_keys(readings: tuple[str, ...], query: bool) -> frozenset[int]:
+    """Keys that tie a skeleton of one or two letters to the longer ones it nearly matches.
+
+    Deletion keys need three letters, yet Kaya (k) and Keita (kt), or Hihili (hl) and حه
+    (h), score 0.67. A skeleton of length 1 or 2 is similar enough (Indel 0.67 or more) only
+    to a skeleton of at most 2 or 4 letters with one or two of its letters in order, so
+    entries are indexed under those letters and letter pairs and queries look them up;
+    the namespaces keep a query from matching lengths that cannot be that similar."""
+    found: set[tuple[str, str]] = set()
+    for r in readings:
+        if len(r) == 1:
+            found.add(("1", r))
+            if query:
+                found.add(("2:1", r))
+        elif len(r) == 2:
+            if query:
+                found |= {("1", r[0]), ("1", r[1]), ("2", r), ("4", r)}
+            else:
+                found |= {("2:1", r[0]), ("2:1", r[1]), ("2", r)}
+        elif len(r) <= 4:
+            pairs = {r[i] + r[j] for i in range(len(r)) for j in range(i + 1, len(r))}
+            found |= {("2" if query else "4", p) for p in pairs}
+    return frozenset(_hash("s", *k) for k in found)
+
+
+def _short_readings(t: Token) -> tuple[str, ...]:
+    # Not the loose readings: discounted, a short one cannot reach 0.67 this way.
+    return (*t.keys, t.near) if t.near not in t.keys else t.keys
+
+
 @dataclass(frozen=True, slots=True)
 class QueryKeys:
     """A query's keys, which parts each stands for (bits), and which are one-deletion keys."""
@@ -117,7 +148,7 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
             bits.append(bit)
             e, d = _part_keys(t.nears)
             exact |= e
-            for k in e | d:
+            for k in e | d | _short_keys(_short_readings(t), True):
                 tags[k] |= bit
         by_near = dict(zip((t.near for t in parts), bits, strict=True))
         for a, b in combinations(sorted(by_near), 2):
@@ -139,7 +170,7 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
 def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
     """Hashed blocking keys of an identity's names (process-local hashes, never stored).
 
-    The same keys as ``query_keys``, without the tags (this runs for every entry)."""
+    The keys ``query_keys`` looks up, without the tags (this runs for every entry)."""
     keys: set[int] = set()
     for name in names:
         parts = [t for t in name.names if t.kind == "name"]
@@ -147,6 +178,7 @@ def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
             e, d = _part_keys(t.nears)
             keys |= e
             keys |= d
+            keys |= _short_keys(_short_readings(t), False)
         primaries = sorted({t.near for t in parts})
         keys.update(_hash("p", a, b) for a, b in combinations(primaries, 2))
         keys.add(_hash("j", coarse(name.joined[0])))

@@ -356,10 +356,21 @@ class _Texts:
 
     texts: list[str]
     long: npt.NDArray[np.bool_]  # three letters or more: the folded-skeleton rule applies
-    part_readings: IntArray  # (parts, READINGS); part 0 is padding
-    joined: IntArray  # (rows, 2)
+    part_readings: IntArray  # (parts, READINGS) into texts; part 0 is padding
+    joined_texts: list[str]
+    joined: IntArray  # (rows, 2) into joined_texts
     rows: IntArray  # (rows, MAX_PARTS)
     nparts: IntArray
+
+
+def _sims(queries: Sequence[str], texts: list[str]) -> FloatArray:
+    """Indel similarities, with a first column of zeros for "no text" (index 0)."""
+    sims = np.zeros((len(queries), len(texts) + 1), dtype=np.float32)
+    if texts and queries:
+        sims[:, 1:] = process.cdist(
+            queries, texts, scorer=Indel.normalized_similarity, dtype=np.float32
+        )
+    return sims
 
 
 def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
@@ -376,13 +387,10 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     keys = [[rid(k) for k in t.keys] for t in tokens]
     keys_loose = [[rid(k) for k in t.keys + t.loose] for t in tokens]
     folded_ids = [rid(t.near) for t in tokens]
-    joined_ids = [rid(j) for j in name.joined]
-    sims = np.zeros((len(readings), len(table.texts) + 1), dtype=np.float32)
-    if table.texts:
-        sims[:, 1:] = process.cdist(
-            list(readings), table.texts, scorer=Indel.normalized_similarity, dtype=np.float32
-        )
-    joined = JOINED_FACTOR * sims[joined_ids][:, table.joined].max(axis=(0, 2))
+    joined = JOINED_FACTOR * _sims(name.joined, table.joined_texts)[:, table.joined].max(
+        axis=(0, 2)
+    )
+    sims = _sims(list(readings), table.texts)
     n = len(tokens)
     if not n:
         return joined
@@ -426,6 +434,7 @@ class Screener:
             self._slot_of[identity.id or ""] = slot
         self._vocab: list[str] = []
         self._vocab_id: dict[str, int] = {}
+        self._vocab_np = np.empty(0, dtype=object)
         self._text_scratch = _Scratch()
         self._part_scratch = _Scratch()
         keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
@@ -459,6 +468,12 @@ class Screener:
             raise ValueError("watchlist identities need an id")
         if identity.id in self._slot_of:
             raise ValueError(f"duplicate watchlist id: {identity.id}")
+
+    def _vocab_array(self) -> npt.NDArray[np.object_]:
+        """The vocabulary as a numpy array, to pick many texts at once (kept in step)."""
+        if len(self._vocab_np) != len(self._vocab):
+            self._vocab_np = np.array(self._vocab, dtype=object)
+        return self._vocab_np
 
     def _vid(self, text: str) -> int:
         i = self._vocab_id.get(text)
@@ -597,15 +612,21 @@ class Screener:
         )
         readings = self._part_texts.view[pids[1:]]
         tids, tinv = self._text_scratch.unique(
-            np.concatenate([pad, readings.ravel(), joined.ravel()]), len(self._vocab)
+            np.concatenate([pad, readings.ravel()]), len(self._vocab)
         )
         part_readings = np.zeros((len(pids), READINGS), dtype=np.int64)
-        part_readings[1:] = tinv[1 : 1 + readings.size].reshape(-1, READINGS)
+        part_readings[1:] = tinv[1:].reshape(-1, READINGS)
+        # Whole-name keys are compared with the query's whole-name keys only.
+        jids, jinv = self._text_scratch.unique(
+            np.concatenate([pad, joined.ravel()]), len(self._vocab)
+        )
+        vocab = self._vocab_array()
         table = _Texts(
-            [self._vocab[i] for i in tids[1:].tolist()],
+            vocab[tids[1:]].tolist(),
             np.concatenate([[False], self._long.view[tids[1:]]]),
             part_readings,
-            tinv[1 + readings.size :].reshape(total, 2),
+            vocab[jids[1:]].tolist(),
+            jinv[1:].reshape(total, 2),
             pinv[1:].reshape(total, MAX_PARTS),
             self._nparts.view[rows].astype(np.int64),
         )
