@@ -457,6 +457,7 @@ class Screener:
             self._add_rows(table)
         del feats, tables
         self._index = BlockingIndex(keys, counts, self._date_code(slice(None)))
+        self._vocab_array()  # made once here, shared by forked workers
 
     def _date_code(self, slots: slice | int) -> npt.NDArray[np.int64]:
         year = self._year.view[slots].astype(np.int64)
