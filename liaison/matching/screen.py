@@ -356,11 +356,28 @@ class _Texts:
 
     texts: list[str]
     long: npt.NDArray[np.bool_]  # three letters or more: the folded-skeleton rule applies
-    part_readings: IntArray  # (parts, READINGS) into texts; part 0 is padding
+    reading_text: IntArray  # the readings of the distinct parts, part after part
+    reading_kind: IntArray  # _KEY, _LOOSE or _FOLDED
+    part_start: IntArray  # where each distinct part's readings start
     joined_texts: list[str]
     joined: IntArray  # (rows, 2) into joined_texts
-    rows: IntArray  # (rows, MAX_PARTS)
+    rows: IntArray  # (rows, MAX_PARTS) into the distinct parts, 1-based (0 = padding)
     nparts: IntArray
+
+
+_KEY, _LOOSE, _FOLDED = 0, 1, 2
+_READING_KIND = np.array([_KEY] * KEY_READINGS + [_LOOSE] * LOOSE_READINGS + [_FOLDED])
+
+
+def _top_sum(values: FloatArray, k: IntArray, real: IntArray | int) -> FloatArray:
+    """Per row, the sum of its k largest values, of which ``real`` are not padding (0)."""
+    total = values.sum(axis=1)
+    fewer = k < real
+    if fewer.any():
+        best = -np.sort(-values[fewer], axis=1)
+        top = np.cumsum(best, axis=1)[np.arange(len(best)), np.maximum(k[fewer] - 1, 0)]
+        total[fewer] = np.where(k[fewer] > 0, top, 0.0)
+    return total
 
 
 def _sims(queries: Sequence[str], texts: list[str]) -> FloatArray:
@@ -390,29 +407,27 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     joined = JOINED_FACTOR * _sims(name.joined, table.joined_texts)[:, table.joined].max(
         axis=(0, 2)
     )
-    sims = _sims(list(readings), table.texts)
+    sims = _sims(list(readings), table.texts)[:, 1:]
     n = len(tokens)
     if not n:
         return joined
     # Per query part and distinct text, the branches of the part rule: same key, loose
     # reading (discounted), folded skeleton (discounted, three letters or more)...
-    by_key = np.stack([sims[ix].max(axis=0) for ix in keys])
     by_loose = LOOSE_FACTOR * np.stack([sims[ix].max(axis=0) for ix in keys_loose])
+    by_key = np.maximum(np.stack([sims[ix].max(axis=0) for ix in keys]), by_loose)
     by_folded = COARSE_FACTOR * sims[folded_ids] * table.long
     by_folded[[len(t.near) < 3 for t in tokens]] = 0.0
-    # ... then per distinct part, over its readings (keys, loose ones, folded skeleton).
-    pr = table.part_readings
-    part = by_key[:, pr[:, :KEY_READINGS]].max(axis=-1)
-    np.maximum(part, by_loose[:, pr[:, : KEY_READINGS + LOOSE_READINGS]].max(axis=-1), out=part)
-    np.maximum(part, by_folded[:, pr[:, -1]], out=part)
-    s = part[:, table.rows]  # (query parts, rows, row parts)
+    # ... then the best over each distinct part's readings (a key can be read loosely too).
+    values = np.stack([by_key, by_loose, by_folded])[table.reading_kind, :, table.reading_text]
+    part = np.zeros((len(table.part_start) + 1, n), dtype=np.float32)
+    part[1:] = np.maximum.reduceat(values, table.part_start, axis=0)
+    s = part[table.rows]  # (rows, row parts, query parts)
+    # Greedy alignment pairs k = min(n, row parts) parts: its sum is at most the k best
+    # query parts' best matches, and the k best row parts' best matches.
     nparts = table.nparts
-    rowmax = np.sort(s.max(axis=2), axis=0)[::-1]  # (n, rows), best first
-    colmax = -np.sort(-s.max(axis=0), axis=1)  # (rows, MAX_PARTS), best first
     k = np.minimum(n, nparts)
-    kk = np.maximum(k - 1, 0)
-    a = np.cumsum(rowmax, axis=0)[kk, np.arange(len(k))]
-    b = np.cumsum(colmax, axis=1)[np.arange(len(k)), kk]
+    a = _top_sum(s.max(axis=1), k, n)
+    b = _top_sum(s.max(axis=2), k, nparts)
     missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
     aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
     return np.maximum(aligned, joined).astype(np.float32)
@@ -611,21 +626,23 @@ class Screener:
         pids, pinv = self._part_scratch.unique(
             np.concatenate([pad, self._rows.view[rows].ravel()]), len(self._part_id)
         )
+        # Each part's readings, flat (most parts have two: a key and the folded one).
         readings = self._part_texts.view[pids[1:]]
-        tids, tinv = self._text_scratch.unique(
-            np.concatenate([pad, readings.ravel()]), len(self._vocab)
-        )
-        part_readings = np.zeros((len(pids), READINGS), dtype=np.int64)
-        part_readings[1:] = tinv[1:].reshape(-1, READINGS)
+        present = readings >= 0
+        column = np.nonzero(present)[1]
+        counts = present.sum(axis=1)
+        tids, tinv = self._text_scratch.unique(readings[present], len(self._vocab))
         # Whole-name keys are compared with the query's whole-name keys only.
         jids, jinv = self._text_scratch.unique(
             np.concatenate([pad, joined.ravel()]), len(self._vocab)
         )
         vocab = self._vocab_array()
         table = _Texts(
-            vocab[tids[1:]].tolist(),
-            np.concatenate([[False], self._long.view[tids[1:]]]),
-            part_readings,
+            vocab[tids].tolist(),
+            self._long.view[tids],
+            tinv,
+            _READING_KIND[column],
+            np.cumsum(counts) - counts,
             vocab[jids[1:]].tolist(),
             jinv[1:].reshape(total, 2),
             pinv[1:].reshape(total, MAX_PARTS),

@@ -168,3 +168,22 @@ def test_a_common_part_gathers_only_with_an_agreeing_date_or_a_second_part(
     assert slot_of["second-part"] in gathered  # common part and a similar second part
     assert slot_of["near-year"] not in gathered  # common part only, the name must carry it
     assert len(gathered) < 10
+
+
+def test_a_short_second_part_still_counts_as_a_second_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Kaya (k) and Keita (kt) share no skeleton or deletion key, yet score 0.67: with a
+    # common first part and years one apart, the pair reaches 0.80.
+    monkeypatch.setattr(screen_module, "RARE_DF", 5)
+    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
+    rng = random.Random(4)
+    fillers = [
+        Identity.of(f"Moussa {''.join(rng.sample(SYLLABLES, 3))}", dob="1956-12-12", id=f"f{i}")
+        for i in range(40)
+    ]
+    target = Identity.of("Moussa Keita", dob="1956-12-12", nationality="ML", sex="M", id="target")
+    watch = Screener([*fillers, target], workers=1)
+    query = Identity.of("Moussa Kaya", dob="1955-02-15", nationality="ML", sex="M")
+    assert compare(query, target).score >= 0.8
+    assert [h.watchlist_id for h in watch.screen_one(query, 0.8)] == ["target"]
