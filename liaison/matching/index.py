@@ -158,11 +158,12 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
         k = _hash("j", coarse(name.joined[0]))
         exact.add(k)
         tags[k] |= sum(set(bits)) or 1
-    keys = np.fromiter(tags, dtype=np.int64, count=len(tags))
+    # Ordered by tag: the postings read for them come in a few runs of one tag each.
+    ordered = sorted(tags.items(), key=lambda kv: kv[1])
     return QueryKeys(
-        keys,
-        np.fromiter(tags.values(), dtype=np.uint8, count=len(tags)),
-        np.fromiter((k not in exact for k in tags), dtype=np.bool_, count=len(tags)),
+        np.fromiter((k for k, _ in ordered), dtype=np.int64, count=len(ordered)),
+        np.fromiter((t for _, t in ordered), dtype=np.uint8, count=len(ordered)),
+        np.fromiter((k not in exact for k, _ in ordered), dtype=np.bool_, count=len(ordered)),
         len(bit_of),
     )
 
@@ -320,8 +321,14 @@ class BlockingIndex:
         """For each posting, the tags of every posting of the same slot, or-ed together."""
         if len(self._bits) < len(self._alive):
             self._bits = np.zeros(len(self._alive), dtype=np.uint8)
-        np.bitwise_or.at(self._bits, slots, tags)
-        out = self._bits[slots]
+        bits = self._bits
+        # One vectorised or per run of equal tags (keys come ordered by tag): a slot
+        # repeated within a run gets the same value, so plain assignment is safe.
+        edges = np.flatnonzero(tags[1:] != tags[:-1]) + 1
+        for lo, hi in zip([0, *edges.tolist()], [*edges.tolist(), len(tags)], strict=True):
+            run = slots[lo:hi]
+            bits[run] = bits[run] | tags[lo]
+        out = bits[slots]
         self._bits[slots] = 0
         return out
 

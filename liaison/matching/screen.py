@@ -12,6 +12,7 @@ alignment in numpy) drops entries that cannot reach it; only the rest get the ex
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from liaison.matching.compare import (
 from liaison.matching.dates import FULL_MATCH, PartialDate, _safe_parse
 from liaison.matching.index import (
     DAY_BITS,
+    NO_DATE,
     SEVERAL_DATES,
     YEAR_SHIFT,
     BlockingIndex,
@@ -89,6 +91,7 @@ _NEED_SLACK = 1e-5
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +352,23 @@ class _Scratch:
         return uniq - 1, cells[flat]
 
 
+def _date_agrees(codes: IntArray, date: PartialDate | None, several: bool) -> BoolArray:
+    """``_date_bound(...) > 0`` from packed date codes, testing only the same-year ones."""
+    if several:
+        return codes != NO_DATE
+    agrees = codes == SEVERAL_DATES  # several dates in several years: any may match
+    if date is None:
+        return agrees
+    same = np.flatnonzero((codes >> YEAR_SHIFT) == year_code(date.year))
+    _, month, day = split_dates(codes[same])
+    qm, qd = date.month or 0, date.day or 0
+    same_month = (month == qm) & ((day == 0) | (qd == 0) | (day == qd))
+    swapped = (day != 0) & (qd != 0) & (month == qd) & (day == qm) & (qm != qd)
+    unknown = (month == 0) | (qm == 0) | (month == _SEVERAL_MONTH)
+    agrees[same] = unknown | same_month | swapped
+    return agrees
+
+
 @dataclass(frozen=True, slots=True)
 class _Texts:
     """What the estimate compares: distinct texts (index 0 is "none"), distinct parts as
@@ -452,7 +472,8 @@ class Screener:
         self._vocab_np = np.empty(0, dtype=object)
         self._text_scratch = _Scratch()
         self._part_scratch = _Scratch()
-        keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
+        with _no_gc():
+            keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
         self._year = _Column([f.year for f in feats], np.int32)
         self._month = _Column([f.month for f in feats], np.int8)
         self._day = _Column([f.day for f in feats], np.int8)
@@ -580,8 +601,7 @@ class Screener:
             # entry needs a date of birth that agrees, or a second part of the query.
             post = self._index.read(spans, common)
             if qk.parts > 1:
-                year, month, day = split_dates(post.dates)
-                agrees = _date_bound(year, month, day, date, several) > 0
+                agrees = _date_agrees(post.dates, date, several)
                 bits = self._index.part_bits(post.slots, qk.tags[post.key_index])
                 found.append(post.slots[agrees | (_POPCOUNT[bits] >= 2)])
             else:
@@ -700,13 +720,14 @@ class Screener:
         """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
         hits: list[Hit] = []
         q = c = g = 0
-        for chunk_hits, done, candidates, gathered in self._run(
-            queries, threshold, workers, chunk_size
-        ):
-            hits.extend(chunk_hits)
-            q, c, g = q + done, c + candidates, g + gathered
-            if on_progress is not None:
-                on_progress(done)
+        with _no_gc():
+            for chunk_hits, done, candidates, gathered in self._run(
+                queries, threshold, workers, chunk_size
+            ):
+                hits.extend(chunk_hits)
+                q, c, g = q + done, c + candidates, g + gathered
+                if on_progress is not None:
+                    on_progress(done)
         self.last_stats = ScreenStats(q, c, len(hits), g)
         return hits
 
@@ -734,6 +755,20 @@ class Screener:
 
 
 _FORKED: Screener | None = None
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic collector: building or screening makes millions of objects (none
+    in cycles), and each full collection would walk all of them; forked workers inherit
+    the pause."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(

@@ -8,6 +8,7 @@ import pytest
 from liaison.matching import Identity, Screener, compare
 from liaison.matching import screen as screen_module
 from liaison.matching.compare import identity_factors
+from liaison.matching.index import SEVERAL_DATES as SEVERAL
 from liaison.matching.screen import _single_date
 
 GIVEN = ["Mohamed", "Ahmed", "Youssef", "Karim", "Fatima", "Amina", "Khadija", "Omar"]
@@ -187,3 +188,25 @@ def test_a_short_second_part_still_counts_as_a_second_part(
     query = Identity.of("Moussa Kaya", dob="1955-02-15", nationality="ML", sex="M")
     assert compare(query, target).score >= 0.8
     assert [h.watchlist_id for h in watch.screen_one(query, 0.8)] == ["target"]
+
+
+def test_the_quick_date_test_agrees_with_the_date_bound() -> None:
+    # Common keys are filtered on packed date codes with a shortcut of the full rule.
+    from liaison.matching.index import date_code, split_dates
+    from liaison.matching.screen import _date_agrees, _date_bound
+
+    rng = random.Random(8)
+    days = [0, 0, 3, 4, 12]
+    codes = [date_code(None), SEVERAL]
+    for _ in range(3000):
+        year = rng.choice([None, 1970, 1971, 1972, 1990])
+        month = rng.choice([0, 3, 4, 12, 15]) if year else 0
+        codes.append(date_code(year, month, rng.choice(days) if month not in (0, 15) else 0))
+    packed = np.array(codes, dtype=np.int64)
+    year, month, day = split_dates(packed)
+    for text in ["1971", "1971-03", "1971-03-04", "1971-04-03", "1971-04-04", "1972-12-03"]:
+        date, _ = _single_date((text,))
+        expected = _date_bound(year, month, day, date, False) > 0
+        assert (_date_agrees(packed, date, False) == expected).all(), text
+    assert (_date_agrees(packed, None, True) == (packed != 0)).all()
+    assert not _date_agrees(packed, None, False)[packed != SEVERAL].any()
