@@ -12,9 +12,9 @@ alignment in numpy) drops entries that cannot reach it; only the rest get the ex
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
