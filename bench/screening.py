@@ -111,7 +111,16 @@ def blocking_recall(
         if sources[i] in expected:
             planted_total += 1
             planted_found += sources[i] in got
+        if args.show_misses:
+            for missed in sorted(expected - got):
+                entry = by_id[missed]
+                score = compare(queries[i], entry).score
+                print(f"  missed {_describe(queries[i])} ~ {_describe(entry)}: {score:.3f}")
     return (found / total if total else 1.0), total, len(_POOL), planted_found, planted_total
+
+
+def _describe(identity: Identity) -> str:
+    return f"{' / '.join(identity.names)} ({', '.join(identity.dates_of_birth) or 'no date'})"
 
 
 def main() -> None:
@@ -124,6 +133,9 @@ def main() -> None:
     parser.add_argument("--recall-sample", type=int, default=600)
     parser.add_argument("--recall-pool", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--show-misses", action="store_true", help="print the exhaustive hits screen() missed"
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()

@@ -48,9 +48,11 @@ SEVERAL_DATES = 15 << DAY_BITS
 # Deletion neighbourhoods only for skeletons long enough that a deletion still says
 # something (a two-letter skeleton minus a letter is one letter).
 MIN_DELETE_LEN = 3
-# Tag bits: one per distinct part of the query, so that a key shared by two parts is told
-# from two keys of one part.
-TAG_BITS = 8
+# Tag bits: one per distinct part of the query (seven at most, later parts share the
+# last), so that a key shared by two parts is told from two keys of one part; the high bit
+# marks a skeleton, pair or whole-name key as against a deletion or short-skeleton one.
+PART_BITS = 7
+EXACT_TAG = 1 << PART_BITS
 
 
 def year_code(year: int | None) -> int:
@@ -144,7 +146,7 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
         parts = [t for t in name.names if t.kind == "name"]
         bits = []
         for t in parts:
-            bit = 1 << bit_of.setdefault(t.near, min(len(bit_of), TAG_BITS - 1))
+            bit = 1 << bit_of.setdefault(t.near, min(len(bit_of), PART_BITS - 1))
             bits.append(bit)
             e, d = _part_keys(t.nears)
             exact |= e
@@ -158,6 +160,8 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
         k = _hash("j", coarse(name.joined[0]))
         exact.add(k)
         tags[k] |= sum(set(bits)) or 1
+    for k in exact:
+        tags[k] |= EXACT_TAG
     # Ordered by tag: the postings read for them come in a few runs of one tag each.
     ordered = sorted(tags.items(), key=lambda kv: kv[1])
     return QueryKeys(
@@ -322,6 +326,8 @@ class BlockingIndex:
         if len(self._bits) < len(self._alive):
             self._bits = np.zeros(len(self._alive), dtype=np.uint8)
         bits = self._bits
+        if not len(slots):
+            return np.zeros(0, dtype=np.uint8)
         # One vectorised or per run of equal tags (keys come ordered by tag): a slot
         # repeated within a run gets the same value, so plain assignment is safe.
         edges = np.flatnonzero(tags[1:] != tags[:-1]) + 1

@@ -34,6 +34,7 @@ from liaison.matching.compare import (
 from liaison.matching.dates import FULL_MATCH, PartialDate, _safe_parse
 from liaison.matching.index import (
     DAY_BITS,
+    EXACT_TAG,
     NO_DATE,
     SEVERAL_DATES,
     YEAR_SHIFT,
@@ -45,6 +46,8 @@ from liaison.matching.index import (
 )
 from liaison.matching.names import (
     COARSE_FACTOR,
+    INITIAL_SIMILARITY,
+    INITIAL_WEIGHT,
     JOINED_FACTOR,
     LOOSE_FACTOR,
     MISSING_MIDDLE_WEIGHT,
@@ -63,8 +66,9 @@ SEARCH_THRESHOLD = 0.86
 TOP_K = 20
 # The estimate is an upper bound of the name score up to float32 rounding.
 MARGIN = 0.001
-# The most entries scored exactly for one query, best estimates first.
-MAX_EXACT = 300
+# The most entries scored exactly for one query, best estimates first: a guard against a
+# pathological query, far above what the upper bound lets through (about 20 at 1M).
+MAX_EXACT = 2000
 # Postings (in the query's window of years) up to which a key's entries are all taken:
 # an exact key, or a one-deletion key (typo-tolerant, so much less telling).
 RARE_DF = 1000
@@ -297,7 +301,16 @@ class _Column:
         self.size = need
 
 
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+# Tag bits of an entry's postings -> whether two parts of the query share keys with it, one
+# of them by its skeleton (a part matched only through deletion or short-skeleton keys is at
+# most about 0.86 similar, and two such parts rarely make the 0.83 a name then needs).
+_TWO_PARTS = np.array(
+    [bin(i & (EXACT_TAG - 1)).count("1") >= 2 and bool(i & EXACT_TAG) for i in range(256)]
+)
+
+
+def _two_parts(bits: npt.NDArray[np.uint8]) -> BoolArray:
+    return _TWO_PARTS[bits]
 
 
 def _date_bound(
@@ -413,24 +426,44 @@ def _sims(queries: Sequence[str], texts: list[str]) -> FloatArray:
 def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     """Upper bound of ``score_names(name, row)`` for every row (the rules of ``names.py``)."""
     rows = len(table.rows)
-    if any(t.kind == "initial" for t in name.names) or len(name.names) > MAX_PARTS:
+    tokens = tuple(t for t in name.names if t.kind != "initial")
+    if len(name.names) > MAX_PARTS:
         return np.ones(rows, dtype=np.float32)
+    joined = JOINED_FACTOR * _sims(name.joined, table.joined_texts)[:, table.joined].max(
+        axis=(0, 2)
+    )
+    n, initials = len(tokens), len(name.names) - len(tokens)
+    if not n and not initials:
+        return joined
+    s = _part_similarities(tokens, table)  # (rows, row parts, query parts)
+    nparts = table.nparts
+    if initials:
+        aligned = _bound_with_initials(s.max(axis=1), initials, nparts)
+        return np.maximum(aligned, joined).astype(np.float32)
+    # Greedy alignment pairs k = min(n, row parts) parts: its sum is at most the k best
+    # query parts' best matches, and the k best row parts' best matches.
+    k = np.minimum(n, nparts)
+    a = _top_sum(s.max(axis=1), k, n)
+    b = _top_sum(s.max(axis=2), k, nparts)
+    missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
+    aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
+    return np.maximum(aligned, joined).astype(np.float32)
+
+
+def _part_similarities(tokens: Sequence[Token], table: _Texts) -> FloatArray:
+    """The part rule of ``names.py`` between each query part and each part of each row."""
     readings: dict[str, int] = {}
 
     def rid(text: str) -> int:
         return readings.setdefault(text, len(readings))
 
-    tokens = name.names
     keys = [[rid(k) for k in t.keys] for t in tokens]
     keys_loose = [[rid(k) for k in t.keys + t.loose] for t in tokens]
     folded_ids = [rid(t.near) for t in tokens]
-    joined = JOINED_FACTOR * _sims(name.joined, table.joined_texts)[:, table.joined].max(
-        axis=(0, 2)
-    )
+    part = np.zeros((len(table.part_start) + 1, len(tokens)), dtype=np.float32)
+    if not tokens:
+        return part[table.rows]
     sims = _sims(list(readings), table.texts)[:, 1:]
-    n = len(tokens)
-    if not n:
-        return joined
     # Per query part and distinct text, the branches of the part rule: same key, loose
     # reading (discounted), folded skeleton (discounted, three letters or more)...
     by_loose = LOOSE_FACTOR * np.stack([sims[ix].max(axis=0) for ix in keys_loose])
@@ -439,18 +472,31 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     by_folded[[len(t.near) < 3 for t in tokens]] = 0.0
     # ... then the best over each distinct part's readings (a key can be read loosely too).
     values = np.stack([by_key, by_loose, by_folded])[table.reading_kind, :, table.reading_text]
-    part = np.zeros((len(table.part_start) + 1, n), dtype=np.float32)
     part[1:] = np.maximum.reduceat(values, table.part_start, axis=0)
-    s = part[table.rows]  # (rows, row parts, query parts)
-    # Greedy alignment pairs k = min(n, row parts) parts: its sum is at most the k best
-    # query parts' best matches, and the k best row parts' best matches.
-    nparts = table.nparts
-    k = np.minimum(n, nparts)
-    a = _top_sum(s.max(axis=1), k, n)
-    b = _top_sum(s.max(axis=2), k, nparts)
-    missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
-    aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
-    return np.maximum(aligned, joined).astype(np.float32)
+    return part[table.rows]
+
+
+def _bound_with_initials(best: FloatArray, initials: int, nparts: IntArray) -> FloatArray:
+    """Alignment bound when the query name has initials (weight 0.5, similarity 0.9 at
+    most): the best weighted mean over the ways the pairs can split into k full parts and
+    m initials, with the least each part left unpaired can cost."""
+    n = best.shape[1]
+    top = np.zeros((len(best), n + 1), dtype=np.float32)
+    top[:, 1:] = np.cumsum(-np.sort(-best, axis=1), axis=1)
+    pairs = np.minimum(n + initials, nparts)
+    full, initial = 2.0, INITIAL_WEIGHT + 1.0
+    out = np.zeros(len(best), dtype=np.float32)
+    for k in range(n + 1):
+        for m in range(initials + 1):
+            unpaired = (
+                (n - k) * MISSING_MIDDLE_WEIGHT
+                + (initials - m) * MISSING_MIDDLE_WEIGHT * INITIAL_WEIGHT
+                + np.maximum(nparts - k - m, 0) * MISSING_MIDDLE_WEIGHT
+            )
+            den = full * k + initial * m + unpaired
+            mean = (full * top[:, k] + initial * INITIAL_SIMILARITY * m) / np.maximum(den, 1e-9)
+            out = np.where(pairs == k + m, np.maximum(out, mean), out)
+    return out
 
 
 class Screener:
@@ -603,7 +649,7 @@ class Screener:
             if qk.parts > 1:
                 agrees = _date_agrees(post.dates, date, several)
                 bits = self._index.part_bits(post.slots, qk.tags[post.key_index])
-                found.append(post.slots[agrees | (_POPCOUNT[bits] >= 2)])
+                found.append(post.slots[agrees | _two_parts(bits)])
             else:
                 found.append(post.slots)
         slots = self._index.unique(np.concatenate(found))

@@ -125,6 +125,10 @@ TRICKY = [
     "Ilyas Ouahbi",
     "الياس وهبي",
     "Sisha",
+    "A SHAZAI Hisham",
+    "Hisham Al Shazai",
+    "M. K. Benali",
+    "Mohamed Benali",
 ]
 
 
