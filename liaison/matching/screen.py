@@ -61,9 +61,6 @@ from liaison.matching.types import Identity, Match
 # every candidate; search favours precision.
 SCREENING_THRESHOLD = 0.80
 SEARCH_THRESHOLD = 0.86
-# Kept for callers of the old API; the estimate, not a fixed count, now decides how many
-# candidates are scored exactly.
-TOP_K = 20
 # The estimate is an upper bound of the name score up to float32 rounding.
 MARGIN = 0.001
 # The most entries scored exactly for one query, best estimates first: a guard against a
@@ -502,10 +499,7 @@ def _bound_with_initials(best: FloatArray, initials: int, nparts: IntArray) -> F
 class Screener:
     """In-memory screening index over watchlist identities (each with a unique ``id``)."""
 
-    def __init__(
-        self, watchlist: Iterable[Identity] = (), *, top_k: int = TOP_K, workers: int = 2
-    ) -> None:
-        self.top_k = top_k
+    def __init__(self, watchlist: Iterable[Identity] = (), *, workers: int = 2) -> None:
         self.last_stats = ScreenStats()
         self._entries: list[Identity | None] = list(watchlist)
         self._slot_of: dict[str, int] = {}
