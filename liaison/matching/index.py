@@ -119,6 +119,11 @@ def _short_keys(readings: tuple[str, ...], query: bool) -> frozenset[int]:
     return frozenset(_hash("s", *k) for k in found)
 
 
+@lru_cache(maxsize=100_000)
+def _solo_keys(nears: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(_hash("1", k) for k in nears)
+
+
 def _short_readings(t: Token) -> tuple[str, ...]:
     # Not the loose readings: discounted, a short one cannot reach 0.67 this way.
     return (*t.keys, t.near) if t.near not in t.keys else t.keys
@@ -152,6 +157,12 @@ def query_keys(names: Iterable[AnalysedName]) -> QueryKeys:
             exact |= e
             for k in e | d | _short_keys(_short_readings(t), True):
                 tags[k] |= bit
+            # An entry of one part scores well with one shared part (the query's others are
+            # only missing, at a fifth or two fifths of a part): such entries are indexed
+            # apart, and this key alone is enough.
+            for k in _solo_keys(t.nears):
+                exact.add(k)
+                tags[k] |= (EXACT_TAG - 1) | bit
         by_near = dict(zip((t.near for t in parts), bits, strict=True))
         for a, b in combinations(sorted(by_near), 2):
             k = _hash("p", a, b)
@@ -184,6 +195,8 @@ def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
             keys |= e
             keys |= d
             keys |= _short_keys(_short_readings(t), False)
+        if len(parts) == 1:
+            keys |= _solo_keys(parts[0].nears)
         primaries = sorted({t.near for t in parts})
         keys.update(_hash("p", a, b) for a, b in combinations(primaries, 2))
         keys.add(_hash("j", coarse(name.joined[0])))

@@ -214,3 +214,22 @@ def test_the_quick_date_test_agrees_with_the_date_bound() -> None:
         assert (_date_agrees(packed, date, False) == expected).all(), text
     assert (_date_agrees(packed, None, True) == (packed != 0)).all()
     assert not _date_agrees(packed, None, False)[packed != SEVERAL].any()
+
+
+def test_an_entry_of_one_part_is_found_through_that_part_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ايت and بو are particles: the entry is Zineb alone, and the query's other part only
+    # costs two fifths of a part when missing.
+    monkeypatch.setattr(screen_module, "RARE_DF", 5)
+    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
+    rng = random.Random(6)
+    fillers = [
+        Identity.of(f"Zineb {''.join(rng.sample(SYLLABLES, 3))}", dob="1970-11-25", id=f"f{i}")
+        for i in range(40)
+    ]
+    target = Identity.of("زينب ايت بو", dob="1970-11-25", nationality="MA", sex="F", id="target")
+    watch = Screener([*fillers, target], workers=1)
+    query = Identity.of("OULD FATI Zineb", dob="1971-10-23", nationality="MA", sex="F")
+    assert compare(query, target).score >= 0.8
+    assert "target" in {h.watchlist_id for h in watch.screen_one(query, 0.8)}
