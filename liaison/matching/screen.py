@@ -229,30 +229,33 @@ def _row_table(feats: Sequence[_Features]) -> _RowTable:
 _BUILD: list[Identity] = []
 
 
-def _features_chunk(
-    bounds: tuple[int, int],
-) -> tuple[IntArray, IntArray, list[_Features], _RowTable]:
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """What a build worker returns for a run of entries, in compact form."""
+
+    keys: IntArray  # every entry's blocking keys, one after the other
+    counts: IntArray  # keys per entry
+    attrs: npt.NDArray[np.int32]  # (entries, 4): year code, month, day, sex
+    names: list[tuple[AnalysedName, ...]]
+    table: _RowTable
+
+
+def _features_chunk(bounds: tuple[int, int]) -> _Chunk:
     out = [features(i) for i in _BUILD[bounds[0] : bounds[1]]]
     counts = np.fromiter((len(f.keys) for f in out), dtype=np.int64, count=len(out))
     keys = np.fromiter((k for f in out for k in f.keys), dtype=np.int64, count=int(counts.sum()))
-    # Keys travel back as one compact array, not as Python ints.
+    attrs = np.array([(f.year, f.month, f.day, f.sex) for f in out], dtype=np.int32)
     # The analyses travel too (one pickle per chunk shares the word-level parts), so that
     # scoring never analyses a watchlist name again.
-    return (
-        keys,
-        counts,
-        [_Features([], f.year, f.month, f.day, f.sex, [], f.names) for f in out],
-        _row_table(out),
-    )
+    return _Chunk(keys, counts, attrs.reshape(-1, 4), [f.names for f in out], _row_table(out))
 
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _all_features(
-    watchlist: list[Identity], workers: int
-) -> tuple[IntArray, IntArray, list[_Features], list[_RowTable]]:
+def _feature_chunks(watchlist: list[Identity], workers: int) -> Iterator[_Chunk]:
+    """The watchlist's features chunk by chunk, in order, from forked workers when large."""
     step = 10_000
     bounds = [(i, min(i + step, len(watchlist))) for i in range(0, len(watchlist), step)]
     global _BUILD
@@ -260,16 +263,12 @@ def _all_features(
     try:
         if workers > 1 and len(watchlist) >= PARALLEL_BUILD and _can_fork():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                chunks = pool.map(_features_chunk, bounds, chunksize=1)
+                # The main process files each chunk while the workers make the next ones.
+                yield from pool.imap(_features_chunk, bounds, chunksize=1)
         else:
-            chunks = [_features_chunk(b) for b in bounds]
+            yield from map(_features_chunk, bounds)
     finally:
         _BUILD = []
-    if not chunks:
-        return np.empty(0, np.int64), np.empty(0, np.int64), [], []
-    keys = np.concatenate([c[0] for c in chunks])
-    counts = np.concatenate([c[1] for c in chunks])
-    return keys, counts, [f for c in chunks for f in c[2]], [c[3] for c in chunks]
 
 
 class _Column:
@@ -512,12 +511,10 @@ class Screener:
         self._vocab_np = np.empty(0, dtype=object)
         self._text_scratch = _Scratch()
         self._part_scratch = _Scratch()
-        with _no_gc():
-            keys, counts, feats, tables = _all_features(self._entries, workers)  # type: ignore[arg-type]
-        self._year = _Column([f.year for f in feats], np.int32)
-        self._month = _Column([f.month for f in feats], np.int8)
-        self._day = _Column([f.day for f in feats], np.int8)
-        self._sex = _Column([f.sex for f in feats], np.int8)
+        self._year = _Column([], np.int32)
+        self._month = _Column([], np.int8)
+        self._day = _Column([], np.int8)
+        self._sex = _Column([], np.int8)
         self._row_start = _Column([], np.int64)
         self._row_count = _Column([], np.int8)
         self._rows = _Column([], np.int32, MAX_PARTS)
@@ -528,11 +525,24 @@ class Screener:
         self._part_id: dict[tuple[int, ...], int] = {}
         self._part_texts = _Column([], np.int32, READINGS)
         self._exact = _Column([], np.bool_)
-        self._names: list[tuple[AnalysedName, ...] | None] = [f.names for f in feats]
-        for table in tables:
-            self._add_rows(table)
-        del feats, tables
-        self._index = BlockingIndex(keys, counts, self._date_code(slice(None)))
+        self._names: list[tuple[AnalysedName, ...] | None] = []
+        keys: list[IntArray] = []
+        counts: list[IntArray] = []
+        with _no_gc():
+            for chunk in _feature_chunks(self._entries, workers):  # type: ignore[arg-type]
+                keys.append(chunk.keys)
+                counts.append(chunk.counts)
+                for column, values in zip(
+                    (self._year, self._month, self._day, self._sex), chunk.attrs.T, strict=True
+                ):
+                    column.append(values)
+                self._names.extend(chunk.names)
+                self._add_rows(chunk.table)
+            self._index = BlockingIndex(
+                np.concatenate([np.empty(0, np.int64), *keys]),
+                np.concatenate([np.empty(0, np.int64), *counts]),
+                self._date_code(slice(None)),
+            )
         self._vocab_array()  # made once here, shared by forked workers
 
     def _date_code(self, slots: slice | int) -> npt.NDArray[np.int64]:
