@@ -308,14 +308,18 @@ class BlockingIndex:
                 df[i] += sum(self._in_window(d, window) for _, d in extra)
         return Spans(starts, lengths, df, keys, window)
 
-    def read(self, spans: Spans, selected: BoolArray) -> Postings:
-        """The live postings of the selected keys (a slot may come once per key)."""
+    def read(self, spans: Spans, selected: BoolArray, *, slots_only: bool = False) -> Postings:
+        """The live postings of the selected keys (a slot may come once per key); with
+        ``slots_only``, dates and key indexes are left empty."""
         lengths = np.where(selected[:, None], spans.lengths, 0).ravel()
         total = int(lengths.sum())
         # Ranges to positions without a Python loop.
         shift = np.repeat(spans.starts.ravel() - np.cumsum(lengths) + lengths, lengths)
         positions = shift + np.arange(total)
         slots = self._postings[positions].astype(np.int64)
+        if slots_only and not self._extra:
+            nothing = np.empty(0, dtype=np.int64)
+            return Postings(slots[self._alive[slots]], nothing, nothing)
         dates = self._packed[positions] & DATE_MASK
         blocks = spans.lengths.shape[1]
         key_index = np.repeat(np.arange(lengths.size) // blocks, lengths)

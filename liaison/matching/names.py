@@ -129,12 +129,15 @@ def match_names(a: str, b: str) -> NameMatch:
 
 def match_analysed(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMatch:
     """``match_names`` from analyses already made (the screener keeps its own)."""
-    score, rule = score_names(na, nb)
+    aligned = 0.0
     pairs: list[tuple[int, int, float]] = []
     rest_a: list[int] = []
     rest_b: list[int] = []
     if na.names and nb.names:
-        _, pairs, rest_a, rest_b = _align(na.names, nb.names)
+        aligned, pairs, rest_a, rest_b = _align(na.names, nb.names)
+    joined = _joined_score(na, nb)
+    # The same choice as score_names, from the one alignment.
+    score, rule = (aligned, "aligned-parts") if aligned >= joined else (joined, "joined-keys")
     return NameMatch(
         name_a=a,
         name_b=b,

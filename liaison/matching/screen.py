@@ -644,7 +644,7 @@ class Screener:
             return empty
         spans = self._index.spans(qk.keys, window)
         rare = spans.df <= np.where(qk.tolerant, TOLERANT_DF, RARE_DF)
-        found = [self._index.read(spans, rare).slots]
+        found = [self._index.read(spans, rare, slots_only=True).slots]
         common = ~rare & (spans.df <= COMMON_DF)
         if common.any():
             # A common key alone is not enough where the name must carry the match: its
@@ -688,7 +688,10 @@ class Screener:
         start = self._row_start.view[slots]
         count = self._row_count.view[slots].astype(np.int64)
         total = int(count.sum())
-        rows = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
+        if total == len(slots) and count.all():
+            rows = start  # one name each, the usual case
+        else:
+            rows = np.repeat(start - np.cumsum(count) + count, count) + np.arange(total)
         joined = self._joined.view[rows]
         # Distinct parts of the rows, then the distinct texts of their readings: given
         # names recur, so each is compared once. Id -1 (padding) is always first.
