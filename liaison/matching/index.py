@@ -20,7 +20,7 @@ add nor remove rebuilds anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -234,7 +234,7 @@ class BlockingIndex:
     ) -> None:
         n = 0 if counts is None else len(counts)
         self._alive = np.zeros(max(16, n), dtype=bool)
-        self._size = self._live = n
+        self._size = n
         self._alive[:n] = True
         self._extra: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         self._scratch = np.zeros(0, dtype=np.int32)
@@ -249,20 +249,6 @@ class BlockingIndex:
         self._packed = packed[order]
         self._postings = slots[order]
 
-    @classmethod
-    def from_sets(cls, entry_keys: Sequence[set[int]], dates: Sequence[int] = ()) -> BlockingIndex:
-        """Build from per-entry key sets (dates default to none)."""
-        counts = np.fromiter((len(k) for k in entry_keys), dtype=np.int64, count=len(entry_keys))
-        keys = np.fromiter(
-            (h for ks in entry_keys for h in ks), dtype=np.int64, count=int(counts.sum())
-        )
-        codes = np.asarray(dates or [NO_DATE] * len(entry_keys), dtype=np.int64)
-        return cls(keys, counts, codes)
-
-    @property
-    def live(self) -> int:
-        return self._live
-
     def add(self, keys: set[int], date: int = NO_DATE) -> int:
         """Index a new entry; returns its slot."""
         slot = self._size
@@ -270,16 +256,13 @@ class BlockingIndex:
             self._alive = np.concatenate([self._alive, np.zeros(len(self._alive), dtype=bool)])
         self._alive[slot] = True
         self._size += 1
-        self._live += 1
         for k in keys:
             self._extra[k].append((slot, date))
         return slot
 
     def remove(self, slot: int) -> None:
         """Mask an entry out; its postings stay but are never returned again."""
-        if self._alive[slot]:
-            self._alive[slot] = False
-            self._live -= 1
+        self._alive[slot] = False
 
     def _in_window(self, date: int, window: tuple[int, int] | None) -> bool:
         if window is None:
