@@ -63,9 +63,6 @@ SCREENING_THRESHOLD = 0.80
 SEARCH_THRESHOLD = 0.86
 # The estimate is an upper bound of the name score up to float32 rounding.
 MARGIN = 0.001
-# The most entries scored exactly for one query, best estimates first: a guard against a
-# pathological query, far above what the upper bound lets through (about 20 at 1M).
-MAX_EXACT = 2000
 # Postings (in the query's window of years) up to which a key's entries are all taken:
 # an exact key, or a one-deletion key (typo-tolerant, so much less telling).
 RARE_DF = 1000
@@ -666,7 +663,9 @@ class Screener:
         est = self._estimate(names, slots)
         keep = est >= need - MARGIN
         slots, est, need = slots[keep], est[keep], need[keep]
-        order = np.argsort(-est, kind="stable")[:MAX_EXACT]
+        # Every entry the bound lets through is scored (about 20 per query at 1M, a few
+        # hundred for a year-only query with an initial): none is dropped for time.
+        order = np.argsort(-est, kind="stable")
         return slots[order], gathered, need[order]
 
     def _bonus_bound(
