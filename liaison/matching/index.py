@@ -203,6 +203,31 @@ def blocking_keys(names: Iterable[AnalysedName]) -> set[int]:
     return keys
 
 
+class DenseIds:
+    """``np.unique(ids, return_inverse=True)`` for dense ids below a known size, without
+    sorting the (long, repetitive) input: a scratch array indexed by id, kept per process,
+    of which only the touched cells are written. Ids may be -1 (padding)."""
+
+    def __init__(self) -> None:
+        self._cells = np.zeros(0, dtype=np.int64)
+
+    def unique(
+        self, ids: npt.NDArray[np.integer], size: int, *, inverse: bool = True
+    ) -> tuple[IntArray, IntArray]:
+        """Sorted distinct ids and, with ``inverse``, each id's index among them."""
+        flat = ids.astype(np.int64) + 1  # -1 becomes 0
+        if len(self._cells) < size + 1:
+            self._cells = np.zeros(max(size + 1, 2 * len(self._cells)), dtype=np.int64)
+        cells = self._cells
+        order = np.arange(len(flat))
+        cells[flat] = order
+        uniq = np.sort(flat[cells[flat] == order])
+        if not inverse:
+            return uniq - 1, np.empty(0, dtype=np.int64)
+        cells[uniq] = np.arange(len(uniq))
+        return uniq - 1, cells[flat]
+
+
 @dataclass(frozen=True, slots=True)
 class Spans:
     """Where each query key's postings lie in the packed array, within a date window."""
@@ -237,7 +262,7 @@ class BlockingIndex:
         self._size = n
         self._alive[:n] = True
         self._extra: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._scratch = np.zeros(0, dtype=np.int32)
+        self._distinct = DenseIds()
         self._bits = np.zeros(0, dtype=np.uint8)
         if keys is None or counts is None or dates is None or not len(keys):
             self._packed = np.empty(0, dtype=np.int64)
@@ -339,9 +364,5 @@ class BlockingIndex:
         return out
 
     def unique(self, slots: IntArray) -> IntArray:
-        """``np.unique`` of slots in linear time (a per-process scratch array by slot)."""
-        if len(self._scratch) < len(self._alive):
-            self._scratch = np.zeros(len(self._alive), dtype=np.int32)
-        idx = np.arange(len(slots), dtype=np.int32)
-        self._scratch[slots] = idx
-        return np.sort(slots[self._scratch[slots] == idx])
+        """``np.unique`` of slots in linear time."""
+        return self._distinct.unique(slots, len(self._alive), inverse=False)[0]

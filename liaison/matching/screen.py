@@ -39,6 +39,7 @@ from liaison.matching.index import (
     SEVERAL_DATES,
     YEAR_SHIFT,
     BlockingIndex,
+    DenseIds,
     blocking_keys,
     query_keys,
     split_dates,
@@ -337,27 +338,6 @@ def _date_bound(
     return b
 
 
-class _Scratch:
-    """``np.unique(ids, return_inverse=True)`` for dense ids, without sorting the input.
-
-    A scratch array indexed by id (kept per process, only the touched cells written)
-    finds the distinct ids in linear time; the input is long and repetitive."""
-
-    def __init__(self) -> None:
-        self._cells = np.zeros(0, dtype=np.int64)
-
-    def unique(self, ids: npt.NDArray[np.int32], size: int) -> tuple[IntArray, IntArray]:
-        flat = ids.astype(np.int64) + 1  # -1 becomes 0
-        if len(self._cells) < size + 1:
-            self._cells = np.zeros(max(size + 1, 2 * len(self._cells)), dtype=np.int64)
-        cells = self._cells
-        order = np.arange(len(flat))
-        cells[flat] = order
-        uniq = np.sort(flat[cells[flat] == order])
-        cells[uniq] = np.arange(len(uniq))
-        return uniq - 1, cells[flat]
-
-
 def _date_agrees(codes: IntArray, date: PartialDate | None, several: bool) -> BoolArray:
     """``_date_bound(...) > 0`` from packed date codes, testing only the same-year ones."""
     if several:
@@ -377,8 +357,8 @@ def _date_agrees(codes: IntArray, date: PartialDate | None, several: bool) -> Bo
 
 @dataclass(frozen=True, slots=True)
 class _Texts:
-    """What the estimate compares: distinct texts (index 0 is "none"), distinct parts as
-    indexes of their readings, and rows as indexes of their parts and joined keys."""
+    """What the estimate compares: the distinct texts of the parts' readings, distinct parts
+    as indexes of their readings, and rows as indexes of their parts and joined keys."""
 
     texts: list[str]
     long: npt.NDArray[np.bool_]  # three letters or more: the folded-skeleton rule applies
@@ -506,8 +486,8 @@ class Screener:
         self._vocab: list[str] = []
         self._vocab_id: dict[str, int] = {}
         self._vocab_np = np.empty(0, dtype=object)
-        self._text_scratch = _Scratch()
-        self._part_scratch = _Scratch()
+        self._text_scratch = DenseIds()
+        self._part_scratch = DenseIds()
         self._year = _Column([], np.int32)
         self._month = _Column([], np.int8)
         self._day = _Column([], np.int8)
@@ -611,10 +591,6 @@ class Screener:
     def remove(self, id: str) -> None:
         """Remove a watchlist identity by id; KeyError if it is not there."""
         slot = self._slot_of.pop(id)
-        entry = self._entries[slot]
-        assert entry is not None
-        names = self._names[slot]
-        assert names is not None
         self._index.remove(slot)
         self._entries[slot] = None
         self._names[slot] = None

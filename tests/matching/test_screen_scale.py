@@ -1,6 +1,7 @@
 """Screener at a scale where blocking matters: typos, years, bounds, parallel build."""
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -148,20 +149,25 @@ def test_the_estimate_never_undercuts_the_exact_name_score() -> None:
             assert est[slot] >= exact - 1e-4, (query, name, est[slot], exact)
 
 
-def test_a_common_part_gathers_only_with_an_agreeing_date_or_a_second_part(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def rare_below_six(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A key of six postings or more is common: a few fillers make a part common.
     monkeypatch.setattr(screen_module, "RARE_DF", 5)
     monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
-    rng = random.Random(2)
-    fillers = [
-        Identity.of(
-            f"Mohamed {''.join(rng.sample(SYLLABLES, 3))}",
-            dob=f"19{60 + i % 30}-0{1 + i % 9}-1{i % 10}",
-            id=f"f{i}",
-        )
-        for i in range(60)
+
+
+def _fillers(first: str, count: int, seed: int, dob: Callable[[int], str]) -> list[Identity]:
+    """People who share a first name, with made-up family names."""
+    rng = random.Random(seed)
+    return [
+        Identity.of(f"{first} {''.join(rng.sample(SYLLABLES, 3))}", dob=dob(i), id=f"f{i}")
+        for i in range(count)
     ]
+
+
+@pytest.mark.usefixtures("rare_below_six")
+def test_a_common_part_gathers_only_with_an_agreeing_date_or_a_second_part() -> None:
+    fillers = _fillers("Mohamed", 60, 2, lambda i: f"19{60 + i % 30}-0{1 + i % 9}-1{i % 10}")
     same_date = Identity.of("Mohamed Tazi", dob="1975-04-12", id="same-date")
     near_year = Identity.of("Mohamed Ziani", dob="1976-09-03", id="near-year")
     second_part = Identity.of("Mohamed Bennani", dob="1974-01-01", id="second-part")
@@ -175,18 +181,11 @@ def test_a_common_part_gathers_only_with_an_agreeing_date_or_a_second_part(
     assert len(gathered) < 10
 
 
-def test_a_short_second_part_still_counts_as_a_second_part(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("rare_below_six")
+def test_a_short_second_part_still_counts_as_a_second_part() -> None:
     # Kaya (k) and Keita (kt) share no skeleton or deletion key, yet score 0.67: with a
     # common first part and years one apart, the pair reaches 0.80.
-    monkeypatch.setattr(screen_module, "RARE_DF", 5)
-    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
-    rng = random.Random(4)
-    fillers = [
-        Identity.of(f"Moussa {''.join(rng.sample(SYLLABLES, 3))}", dob="1956-12-12", id=f"f{i}")
-        for i in range(40)
-    ]
+    fillers = _fillers("Moussa", 40, 4, lambda _: "1956-12-12")
     target = Identity.of("Moussa Keita", dob="1956-12-12", nationality="ML", sex="M", id="target")
     watch = Screener([*fillers, target], workers=1)
     query = Identity.of("Moussa Kaya", dob="1955-02-15", nationality="ML", sex="M")
@@ -216,18 +215,11 @@ def test_the_quick_date_test_agrees_with_the_date_bound() -> None:
     assert not _date_agrees(packed, None, False)[packed != SEVERAL].any()
 
 
-def test_an_entry_of_one_part_is_found_through_that_part_alone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("rare_below_six")
+def test_an_entry_of_one_part_is_found_through_that_part_alone() -> None:
     # ايت and بو are particles: the entry is Zineb alone, and the query's other part only
     # costs two fifths of a part when missing.
-    monkeypatch.setattr(screen_module, "RARE_DF", 5)
-    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
-    rng = random.Random(6)
-    fillers = [
-        Identity.of(f"Zineb {''.join(rng.sample(SYLLABLES, 3))}", dob="1970-11-25", id=f"f{i}")
-        for i in range(40)
-    ]
+    fillers = _fillers("Zineb", 40, 6, lambda _: "1970-11-25")
     target = Identity.of("زينب ايت بو", dob="1970-11-25", nationality="MA", sex="F", id="target")
     watch = Screener([*fillers, target], workers=1)
     query = Identity.of("OULD FATI Zineb", dob="1971-10-23", nationality="MA", sex="F")
