@@ -160,31 +160,39 @@ def _shared(record: SharedRecord) -> dict[str, Any]:
     }
 
 
+def _name_bodies(person: Person) -> list[NameBody]:
+    return [
+        NameBody(
+            full_name=n.full_name,
+            kind=n.kind,
+            given_names=n.given_names,
+            family_name=n.family_name,
+        )
+        for n in person.names.order_by("id")
+    ]
+
+
+def _document_bodies(person: Person) -> list[DocumentBody]:
+    return [
+        DocumentBody(
+            document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
+        )
+        for d in person.documents.order_by("id")
+    ]
+
+
 def person_object(person: Person) -> dict[str, Any]:
     body = PersonBody(
         **_shared(person),
         category=person.category,
         sex=person.sex,
-        names=[
-            NameBody(
-                full_name=n.full_name,
-                kind=n.kind,
-                given_names=n.given_names,
-                family_name=n.family_name,
-            )
-            for n in person.names.order_by("id")
-        ],
+        names=_name_bodies(person),
         birth_dates=[b.value for b in person.birth_dates.all()],
         place_of_birth=person.place_of_birth,
         country_of_birth=person.country_of_birth,
         nationalities=sorted(n.code for n in person.nationalities.all()),
         distinguishing_marks=person.distinguishing_marks,
-        documents=[
-            DocumentBody(
-                document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
-            )
-            for d in person.documents.order_by("id")
-        ],
+        documents=_document_bodies(person),
         external_ref=person.external_ref,
     )
     return body.model_dump(mode="json")
@@ -399,23 +407,10 @@ def apply_person(sender: str, body: PersonBody) -> Applied:
 
 def _parts(person: Person) -> dict[str, Any]:
     return {
-        "names": [
-            NameBody(
-                full_name=n.full_name,
-                kind=n.kind,
-                given_names=n.given_names,
-                family_name=n.family_name,
-            )
-            for n in person.names.order_by("id")
-        ],
+        "names": _name_bodies(person),
         "birth_dates": [b.value for b in person.birth_dates.order_by("id")],
         "nationalities": sorted(n.code for n in person.nationalities.all()),
-        "documents": [
-            DocumentBody(
-                document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
-            )
-            for d in person.documents.order_by("id")
-        ],
+        "documents": _document_bodies(person),
     }
 
 
