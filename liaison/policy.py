@@ -7,6 +7,7 @@ module and against the real views and API.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +30,14 @@ class HandlingCode(models.TextChoices):
     H1 = "H1", _("H1 · not for use as evidence without the originator's consent")
     H2 = "H2", _("H2 · no further dissemination without the originator's consent")
     H3 = "H3", _("H3 · restricted to named recipients")
+
+
+HANDLING_ORDER = (HandlingCode.H0, HandlingCode.H1, HandlingCode.H2, HandlingCode.H3)
+
+
+def strictest(*codes: str) -> HandlingCode:
+    """The most restrictive of the given handling codes (H0 when none)."""
+    return max((HandlingCode(c) for c in codes), key=HANDLING_ORDER.index, default=HandlingCode.H0)
 
 
 # The TLP 2.0 label closest to each handling code, shown beside it for TLP readers.
@@ -64,16 +73,44 @@ _WRITES = {Action.CHANGE, Action.DELETE}
 
 
 class Record(Protocol):
-    """What the policy reads from a record; registry models (and later ones) provide it."""
+    """What the policy reads from a record; registry models (and later ones) provide it.
+
+    A record that belongs to others (a warrant to its person, a hit to its alert) names
+    them: the class lists the foreign keys in `handling_parent_fields` (for `restrict`) and
+    the instance returns the loaded parents from `handling_parents()` (for `decide`).
+    """
 
     pk: Any
     handling_code: str
     owner_node: str
     created_by_id: int | None
+    handling_parent_fields: Sequence[str]
 
     def named_recipient_ids(self) -> set[int]: ...
 
     def neutrality_concern(self) -> bool: ...
+
+    def handling_parents(self) -> Sequence[Record]: ...
+
+
+def lineage(record: Record) -> Iterator[Record]:
+    """The record, then every record it belongs to, nearest first (each once)."""
+    seen: set[tuple[type, Any]] = set()
+    pending = [record]
+    while pending:
+        current = pending.pop(0)
+        key = (type(current), current.pk)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield current
+        pending.extend(current.handling_parents())
+
+
+def effective_handling_code(record: Record) -> HandlingCode:
+    """A record is never more visible than what it belongs to: the strictest code of its
+    lineage (an H0 alert on an H3 person is handled as H3)."""
+    return strictest(*(r.handling_code for r in lineage(record)))
 
 
 @dataclass(frozen=True)
@@ -113,22 +150,23 @@ def _decide_for_user(user: Any, action: Action) -> Decision:
 
 
 def _decide_for_record(user: Any, action: Action, record: Record) -> Decision:
-    if record.handling_code == HandlingCode.H3 and not _is_named(user, record):
+    family = list(lineage(record))
+    if any(r.handling_code == HandlingCode.H3 and not _is_named(user, r) for r in family):
         return Decision(False, _("This record is restricted to named recipients."))
     local = record.owner_node == settings.NODE_ID
     if action in _WRITES and not local:
         return Decision(False, _("Only the originating service may change this record."))
     if action == Action.DISCLOSE:
-        return _decide_disclosure(record, local=local)
+        return _decide_disclosure(family, local=local)
     return ALLOWED
 
 
-def _decide_disclosure(record: Record, *, local: bool) -> Decision:
+def _decide_disclosure(family: list[Record], *, local: bool) -> Decision:
     if not local:
         return Decision(False, _("Only the originating service may share this record."))
-    if record.handling_code == HandlingCode.H3:
+    if any(r.handling_code == HandlingCode.H3 for r in family):
         return Decision(False, _("H3 records stay with their named recipients."))
-    if record.neutrality_concern():
+    if any(r.neutrality_concern() for r in family):
         return Decision(
             False,
             _("Records of a political, military, religious or racial character are never shared."),
@@ -165,11 +203,21 @@ def require(
 
 
 def restrict(queryset: QuerySet[Any], user: Any, action: Action = Action.VIEW) -> QuerySet[Any]:
-    """Only the rows `user` may see: none without the capability, no foreign H3 rows."""
+    """Only the rows `user` may see: none without the capability, no H3 row they are not
+    named on, and no row that belongs to a record they may not see."""
     if not _decide_for_user(user, action):
         return queryset.none()
+    return queryset.filter(_visible(queryset.model, user))
+
+
+def _visible(model: Any, user: Any) -> Q:
     # EXISTS rather than a join, so no row is repeated and no DISTINCT is needed.
-    through = queryset.model.restricted_to.through
-    source = f"{queryset.model._meta.model_name}_id"
+    through = model.restricted_to.through
+    source = f"{model._meta.model_name}_id"
     named = Exists(through.objects.filter(**{source: OuterRef("pk"), "user_id": user.pk}))
-    return queryset.filter(~Q(handling_code=HandlingCode.H3) | Q(created_by=user) | named)
+    visible = ~Q(handling_code=HandlingCode.H3) | Q(created_by=user) | named
+    for field in model.handling_parent_fields:
+        parent = model._meta.get_field(field).related_model
+        parents = parent.objects.filter(_visible(parent, user)).values("pk")
+        visible &= Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": parents})
+    return visible

@@ -14,7 +14,7 @@ from liaison.exchange import keys
 from liaison.exchange.identity import PeerKeyError, fetch_document, pin_peer_key
 from liaison.exchange.models import Peer, Share
 from liaison.exchange.outbox import enqueue, remember_share
-from liaison.policy import Action, decide
+from liaison.policy import Action, HandlingCode, decide
 from liaison.registry.actions import RegistryError, _authorise, atomic_action
 from liaison.registry.choices import AlertStatus, WarrantStatus
 from liaison.registry.models import Person, SharedRecord
@@ -73,10 +73,12 @@ def share_person(
             decision = decide(actor, Action.DISCLOSE, record)
             if decision:
                 _send(result, peer, object_type, record, actor=actor, request=request)
-            else:
+            elif decide(actor, Action.VIEW, record):
                 result.skipped.append(
                     Skipped(object_type, str(record.uid), str(record), str(decision.reason))
                 )
+            # A record the sharer may not see is left out without a word: its existence is
+            # not theirs to know.
     return result
 
 
@@ -105,7 +107,7 @@ def _send(
             "envelope": str(row.envelope_id),
             "type": row.message_type,
             "version": record.version,
-            "handling": record.handling_code,
+            "handling": record.effective_handling_code,
             **(detail or {}),
         },
     )
@@ -180,7 +182,7 @@ def _resend(result: ShareResult, peer: Peer, share: Share) -> None:
 def _refusal(share: Share, record: SharedRecord) -> str:
     """Why the record may no longer go to the partner; empty if it may."""
     if share.object_type == "hit":  # hits go back to the owner without a disclose role
-        if record.handling_code == "H3" or record.neutrality_concern():
+        if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
             return _("The hit is now H3 or flagged.")
         return ""
     decision = decide(share.shared_by, Action.DISCLOSE, record)

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from liaison.accounts.models import User
 from liaison.audit.actions import log_event
-from liaison.policy import Action, decide
+from liaison.policy import Action, decide, effective_handling_code, strictest
 from liaison.registry import replication
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
@@ -153,6 +153,31 @@ def _authorise(
                 "detail": {"attempted": str(action), "reason": str(decision.reason)},
             },
         )
+
+
+def _child_handling(
+    actor: Any,
+    requested: str | None,
+    parents: list[SharedRecord],
+    *,
+    request: HttpRequest | None,
+    object_type: str,
+) -> str:
+    """The handling code of a new record that belongs to `parents`: theirs unless a
+    stricter one is asked for; a laxer one is refused (it would not be the effective code).
+    Inheriting H3 needs no supervisor: one already approved it on the parent."""
+    inherited = strictest(*(effective_handling_code(p) for p in parents))
+    code = strictest(requested or inherited)
+    if strictest(code, inherited) != code:
+        raise RegistryError(
+            _("It cannot be less restricted than the record it belongs to (%(code)s).")
+            % {"code": inherited}
+        )
+    if code != inherited:
+        _authorise(
+            actor, Action.CREATE, handling_code=code, request=request, object_type=object_type
+        )
+    return code
 
 
 def _push_update(record: SharedRecord, object_type: str) -> None:
@@ -439,7 +464,7 @@ class WarrantData:
     extradition_sought: bool = False
     max_penalty_months: int | None = None
     remaining_sentence_months: int | None = None
-    handling_code: str = "H0"
+    handling_code: str | None = None  # None: the person's
     review_date: date | None = None
     neutrality_flag: bool = False
 
@@ -453,13 +478,7 @@ def create_warrant(
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Warrant:
-    _authorise(
-        actor,
-        Action.CREATE,
-        handling_code=data.handling_code,
-        request=request,
-        object_type="warrant",
-    )
+    _authorise(actor, Action.CREATE, request=request, object_type="warrant")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Warrants are added to this node's own persons only."))
@@ -467,7 +486,14 @@ def create_warrant(
         raise RegistryError(_("Name at least one offence."))
     if data.expires_on and data.expires_on < data.issued_on:
         raise RegistryError(_("A warrant cannot expire before it is issued."))
-    values = {**data.__dict__, "issuing_country": data.issuing_country.upper()}
+    code = _child_handling(
+        actor, data.handling_code, [person], request=request, object_type="warrant"
+    )
+    values = {
+        **data.__dict__,
+        "issuing_country": data.issuing_country.upper(),
+        "handling_code": code,
+    }
     values["review_date"] = data.review_date or default_review_date()
     warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
     return _collect(warrant, actor, request, origin, person=str(person.uid))
@@ -528,7 +554,7 @@ class AlertData:
     facts: str = ""
     assessment: str = ""
     not_political_declared: bool = False
-    handling_code: str = "H0"
+    handling_code: str | None = None  # None: the stricter of the person's and the warrant's
     review_date: date | None = None
     neutrality_flag: bool = False
 
@@ -565,20 +591,23 @@ def create_alert(
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Alert:
-    _authorise(
-        actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="alert"
-    )
+    _authorise(actor, Action.CREATE, request=request, object_type="alert")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Alerts are added to this node's own persons only."))
     warrant = person.warrants.filter(pk=data.warrant_id).first() if data.warrant_id else None
     if data.warrant_id and warrant is None:
         raise RegistryError(_("That warrant is not one of this person's."))
+    if warrant is not None:
+        _authorise(actor, Action.VIEW, warrant, request=request, object_type="warrant")
+    parents = [person] if warrant is None else [person, warrant]
+    code = _child_handling(actor, data.handling_code, parents, request=request, object_type="alert")
     if data.alert_type == AlertType.ARREST:
         _check_extradition_safeguards(data, warrant)
     if not data.action_on_hit.strip():
         raise RegistryError(_("Say what a partner should do on a hit."))
     values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
+    values["handling_code"] = code
     values["review_date"] = data.review_date or default_review_date()
     alert = Alert(
         person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
@@ -660,7 +689,7 @@ class HitData:
     context: str
     alert_id: int | None = None
     action_taken: str = ""
-    handling_code: str = "H0"
+    handling_code: str | None = None  # None: the stricter of the person's and the alert's
 
 
 @atomic_action
@@ -670,13 +699,15 @@ def record_hit(
     """Record that someone who may be `person` was met; scored by the matching engine."""
     from liaison.registry.search import explain_hit
 
-    _authorise(
-        actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="hit"
-    )
+    _authorise(actor, Action.CREATE, request=request, object_type="hit")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
     if data.alert_id and alert is None:
         raise RegistryError(_("That alert is not one of this person's."))
+    if alert is not None:
+        _authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
+    parents = [person] if alert is None else [person, alert]
+    code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
     score, explanation = explain_hit(person, data.encountered_name)
     hit = Hit(
         person=person,
@@ -690,7 +721,7 @@ def record_hit(
         explanation=explanation,
         action_taken=data.action_taken,
         owner_node=settings.NODE_ID,
-        handling_code=data.handling_code,
+        handling_code=code,
         created_by=actor,
     )
     return _collect(hit, actor, request, None, person=str(person.uid))

@@ -68,24 +68,35 @@ def person_out(person: Person) -> dict[str, Any]:
 
 
 def warrant_out(warrant: Warrant) -> dict[str, Any]:
-    fields = ["uid", "owner_node", "version", "handling_code", "status", "issuing_country"]
+    fields = ["uid", "owner_node", "version", "status", "issuing_country"]
     fields += ["issuing_authority", "reference", "offences", "issued_on", "expires_on"]
     fields += ["extradition_sought", "review_date"]
-    return {f: getattr(warrant, f) for f in fields} | {"person": warrant.person.uid}
+    return {f: getattr(warrant, f) for f in fields} | {
+        "person": warrant.person.uid,
+        "handling_code": warrant.effective_handling_code,
+    }
 
 
 def alert_out(alert: Alert) -> dict[str, Any]:
-    fields = ["uid", "owner_node", "version", "handling_code", "alert_type", "status"]
+    fields = ["uid", "owner_node", "version", "alert_type", "status"]
     fields += ["action_on_hit", "facts", "assessment", "review_date"]
     warrant = alert.warrant.uid if alert.warrant else None
-    return {f: getattr(alert, f) for f in fields} | {"person": alert.person.uid, "warrant": warrant}
+    return {f: getattr(alert, f) for f in fields} | {
+        "person": alert.person.uid,
+        "warrant": warrant,
+        "handling_code": alert.effective_handling_code,
+    }
 
 
 def hit_out(hit: Hit) -> dict[str, Any]:
     fields = ["uid", "owner_node", "encountered_name", "encountered_on", "place", "context"]
     fields += ["score", "explanation", "disposition", "action_taken"]
     alert = hit.alert.uid if hit.alert else None
-    return {f: getattr(hit, f) for f in fields} | {"person": hit.person.uid, "alert": alert}
+    return {f: getattr(hit, f) for f in fields} | {
+        "person": hit.person.uid,
+        "alert": alert,
+        "handling_code": hit.effective_handling_code,
+    }
 
 
 def _person_data(payload: PersonIn) -> actions.PersonData:
@@ -241,7 +252,7 @@ def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
 
 @router.get("/hits", response=list[HitOut], summary="List hits")
 def list_hits(request: HttpRequest) -> Any:
-    return [hit_out(h) for h in _visible(request, Hit).select_related("alert")]
+    return [hit_out(h) for h in _visible(request, Hit).select_related("alert__warrant")]
 
 
 @router.post("/persons/{uid}/hits", response={201: HitOut, **ERRORS})

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.forms import BootstrapForm
-from liaison.policy import HandlingCode
+from liaison.policy import HANDLING_ORDER, HandlingCode
 from liaison.registry.actions import (
     AlertData,
     DocumentData,
@@ -104,6 +104,14 @@ class DocumentForm(BootstrapForm):
 
 NameFormSet = forms.formset_factory(NameForm, extra=0, min_num=1, validate_min=True, max_num=20)
 DocumentFormSet = forms.formset_factory(DocumentForm, extra=0, max_num=20)
+
+
+def inherit_handling(form: forms.Form, code: HandlingCode) -> None:
+    """A record that belongs to another starts with its code and may only be stricter."""
+    field = form.fields["handling_code"]
+    stricter = HANDLING_ORDER[HANDLING_ORDER.index(code) :]
+    field.choices = [(c.value, c.label) for c in stricter]  # type: ignore[attr-defined]
+    field.initial = code
 
 
 class RecordForm(BootstrapForm):

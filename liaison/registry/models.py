@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -10,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import country_code
-from liaison.policy import TLP_LABELS, HandlingCode
+from liaison.policy import TLP_LABELS, HandlingCode, effective_handling_code
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
     HIT_TRANSITIONS,
@@ -69,6 +71,9 @@ class SharedRecord(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
 
+    # The records this one belongs to (foreign keys): it is never more visible than they are.
+    handling_parent_fields: ClassVar[Sequence[str]] = ()
+
     class Meta:
         abstract = True
 
@@ -77,8 +82,17 @@ class SharedRecord(models.Model):
         return self.owner_node == settings.NODE_ID
 
     @property
+    def effective_handling_code(self) -> HandlingCode:
+        """The code this record is handled under: its own or a stricter one inherited."""
+        return effective_handling_code(self)
+
+    @property
     def tlp_label(self) -> str:
-        return TLP_LABELS[HandlingCode(self.handling_code)]
+        return TLP_LABELS[self.effective_handling_code]
+
+    def handling_parents(self) -> Sequence[SharedRecord]:
+        parents = (getattr(self, field) for field in self.handling_parent_fields)
+        return [parent for parent in parents if parent is not None]
 
     def named_recipient_ids(self) -> set[int]:
         return set(self.restricted_to.values_list("pk", flat=True))
@@ -211,6 +225,7 @@ class IdentityDocument(models.Model):
 class Warrant(SharedRecord):
     """An arrest warrant for a person, national or international."""
 
+    handling_parent_fields = ("person",)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="warrants")
     issuing_country = models.CharField(
         _("issuing country"), max_length=2, validators=[country_code]
@@ -253,6 +268,7 @@ class Warrant(SharedRecord):
 class Alert(SharedRecord):
     """What partners should do when they meet the person."""
 
+    handling_parent_fields = ("person", "warrant")
     alert_type = models.CharField(_("type"), max_length=16, choices=AlertType.choices)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alerts")
     warrant = models.ForeignKey(
@@ -291,6 +307,7 @@ class Alert(SharedRecord):
 class Hit(SharedRecord):
     """A person encountered who may be the subject of an alert."""
 
+    handling_parent_fields = ("person", "alert")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hits")
     alert = models.ForeignKey(
         Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="hits"

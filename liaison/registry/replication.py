@@ -155,7 +155,7 @@ def _shared(record: SharedRecord) -> dict[str, Any]:
         "uid": record.uid,
         "owner": record.owner_node,
         "version": record.version,
-        "handling_code": record.handling_code,
+        "handling_code": record.effective_handling_code,
         "review_date": record.review_date,
     }
 
@@ -274,7 +274,8 @@ def upsert_type(object_type: str) -> str:
 def envelope_handling(record: SharedRecord) -> str:
     # H3 records are never disclosed; a withdrawal of a record made H3 after it was shared
     # carries no content, and goes as H2.
-    return record.handling_code if record.handling_code != HandlingCode.H3 else HandlingCode.H2
+    code = record.effective_handling_code
+    return code if code != HandlingCode.H3 else HandlingCode.H2
 
 
 # Withdrawals (called by registry actions, inside their transaction)
@@ -317,12 +318,12 @@ def notify_owner_of_hit(sender: type[Hit], instance: Hit, raw: bool = False, **k
     hit = instance
     if raw or not hit.is_local or hit.person.is_local or hit.person.received_at is None:
         return
-    if hit.handling_code == HandlingCode.H3 or hit.neutrality_concern():
+    if hit.effective_handling_code == HandlingCode.H3 or hit.neutrality_concern():
         return  # stays here: the policy never discloses these
     peer = Peer.objects.filter(node_id=hit.person.owner_node).first()
     if peer is None:
         return
-    row = enqueue(peer, "hit.notify", hit_object(hit), handling=hit.handling_code)
+    row = enqueue(peer, "hit.notify", hit_object(hit), handling=envelope_handling(hit))
     remember_share(peer, "hit", hit.uid, hit.created_by)
     log_event(
         action="disclose",

@@ -112,7 +112,9 @@ class WarrantIn(Strict):
     extradition_sought: bool = False
     max_penalty_months: int | None = Field(None, ge=0, le=1200)
     remaining_sentence_months: int | None = Field(None, ge=0, le=1200)
-    handling_code: HandlingCode = HandlingCode.H0
+    handling_code: HandlingCode | None = Field(
+        None, description="Default: the code of the record it belongs to; never laxer."
+    )
     review_date: date | None = None
     neutrality_flag: bool = False
 
@@ -141,7 +143,9 @@ class AlertIn(Strict):
     facts: str = Field("", max_length=8000)
     assessment: str = Field("", max_length=8000)
     not_political_declared: bool = False
-    handling_code: HandlingCode = HandlingCode.H0
+    handling_code: HandlingCode | None = Field(
+        None, description="Default: the code of the record it belongs to; never laxer."
+    )
     review_date: date | None = None
     neutrality_flag: bool = False
 
@@ -168,7 +172,9 @@ class HitIn(Strict):
     context: HitContext
     alert: UUID | None = None
     action_taken: str = Field("", max_length=4000)
-    handling_code: HandlingCode = HandlingCode.H0
+    handling_code: HandlingCode | None = Field(
+        None, description="Default: the code of the record it belongs to; never laxer."
+    )
 
 
 class HitOut(Schema):
@@ -176,6 +182,7 @@ class HitOut(Schema):
     person: UUID
     alert: UUID | None
     owner_node: str
+    handling_code: str
     encountered_name: str
     encountered_on: datetime
     place: str

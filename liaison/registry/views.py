@@ -33,6 +33,7 @@ from liaison.registry.forms import (
     SearchForm,
     StatusForm,
     WarrantForm,
+    inherit_handling,
 )
 from liaison.registry.models import Alert, Hit, Warrant
 from liaison.registry.queries import (
@@ -295,6 +296,7 @@ def _child_form_view(
     require(request, Action.CREATE, object_type="person")
     extra = {} if form_class is WarrantForm else {"person": person}
     form = form_class(request.POST or None, **extra)
+    inherit_handling(form, person.effective_handling_code)
     if request.method == "POST" and form.is_valid():
         try:
             create(actor=request.user, person=person, data=form.to_data(), request=request)
