@@ -57,6 +57,7 @@ class Action(StrEnum):
     CHANGE = "change"
     DELETE = "delete"
     DISCLOSE = "disclose"
+    EXTEND = "extend"  # keep a record past its review date
 
 
 CAPABILITY = {
@@ -67,9 +68,12 @@ CAPABILITY = {
     Action.CHANGE: "change_records",
     Action.DELETE: "delete_records",
     Action.DISCLOSE: "disclose_records",
+    Action.EXTEND: "approve_handling",
 }
 
-_WRITES = {Action.CHANGE, Action.DELETE}
+_WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
+
+_ROLE_REFUSALS = {Action.EXTEND: _("Only a supervisor may extend a review date.")}
 
 
 class Record(Protocol):
@@ -145,7 +149,7 @@ def _decide_for_user(user: Any, action: Action) -> Decision:
     if agency is None or agency.node_id != settings.NODE_ID:
         return Decision(False, _("Your account belongs to no agency of this node."))
     if not user.has_perm(f"accounts.{CAPABILITY[action]}"):
-        return Decision(False, _("Your role does not allow this."))
+        return Decision(False, _ROLE_REFUSALS.get(action, _("Your role does not allow this.")))
     return ALLOWED
 
 

@@ -4,6 +4,8 @@ checked against the table in docs/permissions.md."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liaison.accounts.models import Agency, User
 from liaison.accounts.tokens import create_api_token
+from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.policy import Action, decide
 from liaison.registry import actions
-from liaison.registry.models import Person, Warrant
+from liaison.registry.models import Alert, Hit, Person, Warrant
 from tests.registry.conftest import person_data, warrant_data
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "permissions.md"
@@ -189,3 +192,170 @@ def test_each_channel_enforces_the_matrix(
     user = _user(role, agency)
     client = _web(user) if channel == "web" else _api(user)
     assert _perform(channel, action, client, person, warrant) is expected
+
+
+# Records that belong to a person: the second table of docs/permissions.md
+
+CHILD_ACTIONS = ["list", "status", "dispose", "extend", "share", "partners"]
+
+
+def _child_matrix() -> list[tuple[str, str, str, bool]]:
+    rows = re.findall(r"^\| (\w+) \| (H\d) \|((?: (?:yes|no) \|){6})$", DOC.read_text(), re.M)
+    cells = []
+    for role, code, answers in rows:
+        for action, answer in zip(CHILD_ACTIONS, answers.split("|")[:-1], strict=True):
+            cells.append((role, code, action, answer.strip() == "yes"))
+    return cells
+
+
+CHILD_MATRIX = _child_matrix()
+
+
+def test_the_second_matrix_covers_every_role_code_and_action() -> None:
+    assert len(CHILD_MATRIX) == 6 * 4 * len(CHILD_ACTIONS)
+
+
+@dataclass
+class Family:
+    person: Person
+    warrant: Warrant
+    alert: Alert
+    hit: Hit
+
+
+@pytest.fixture
+def family(db: None, agency: Agency) -> Callable[[str], Family]:
+    """A person with an H0 warrant, alert and hit, then raised to `code` by a supervisor:
+    the children keep their own H0 and must follow the person."""
+    owner = User.objects.create(username="owner", agency=agency)
+    owner.groups.set([Group.objects.get(name="supervisor")])
+    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+
+    def make(code: str) -> Family:
+        data = person_data(NAME, "عبد القادر ولد المختار")
+        person = actions.create_person(actor=owner, data=data)
+        review = timezone.localdate() + timedelta(days=30)
+        warrant = actions.create_warrant(
+            actor=owner, person=person, data=warrant_data(review_date=review)
+        )
+        alert_data = actions.AlertData(
+            alert_type="locate", action_on_hit="Inform the liaison desk.", review_date=review
+        )
+        alert = actions.create_alert(actor=owner, person=person, data=alert_data)
+        hit_data = actions.HitData(
+            encountered_name=NAME,
+            encountered_on=timezone.now(),
+            place="Tanger",
+            context="border_check",
+        )
+        hit = actions.record_hit(actor=owner, person=person, data=hit_data)
+        actions.update_person(actor=owner, person=person, data=replace(data, handling_code=code))
+        return Family(Person.objects.get(pk=person.pk), warrant, alert, hit)
+
+    return make
+
+
+def _do_child(channel: str, action: str, client: Client, family: Family) -> list[bool]:
+    """Do `action` to each record of the family through `channel`; whether each took effect."""
+    warrant, alert, hit = family.warrant, family.alert, family.hit
+    later = (timezone.localdate() + timedelta(days=400)).isoformat()
+    why = {"review_date": later, "justification": "Still wanted: the case is open in Rabat."}
+    web = channel == "web"
+    if action == "list":
+        if web:
+            page = client.get("/registry/reviews/").content.decode()
+            return [warrant.reference in page, str(alert) in page]
+        return [
+            str(record.uid) in client.get(f"/api/v1/{kind}").content.decode()
+            for kind, record in (("warrants", warrant), ("alerts", alert), ("hits", hit))
+        ]
+    if action == "status":
+        for kind, record, status in (("warrant", warrant, "executed"), ("alert", alert, "located")):
+            url = f"/registry/{kind}s/{record.uid}/status/" if web else None
+            url = url or f"/api/v1/{kind}s/{record.uid}/status"
+            client.post(url, {"status": status}, **({} if web else {"content_type": JSON}))
+        return [
+            Warrant.objects.get(pk=warrant.pk).status == "executed",
+            Alert.objects.get(pk=alert.pk).status == "located",
+        ]
+    if action == "dispose":
+        url = (
+            f"/registry/hits/{hit.uid}/disposition/"
+            if web
+            else f"/api/v1/hits/{hit.uid}/disposition"
+        )
+        body = {"disposition": "confirmed", "action_taken": "Arrested at the border."}
+        client.post(url, body, **({} if web else {"content_type": JSON}))
+        return [Hit.objects.get(pk=hit.pk).disposition == "confirmed"]
+    if action == "extend":
+        for kind, record in (("warrant", warrant), ("alert", alert)):
+            url = f"/registry/{kind}s/{record.uid}/extend/" if web else None
+            url = url or f"/api/v1/{kind}s/{record.uid}/review"
+            client.post(url, why, **({} if web else {"content_type": JSON}))
+        return [
+            Warrant.objects.get(pk=warrant.pk).review_date.isoformat() == later,
+            Alert.objects.get(pk=alert.pk).review_date.isoformat() == later,
+        ]
+    if action == "share":
+        uid = family.person.uid
+        if web:
+            client.post(f"/federation/share/persons/{uid}/", {"partner": "fr"})
+        else:
+            client.post(f"/api/v1/persons/{uid}/shares", {"partner": "fr"}, content_type=JSON)
+        sent = set(OutboxEnvelope.objects.values_list("object_uid", flat=True))
+        return [str(warrant.uid) in sent, str(alert.uid) in sent]
+    if action == "partners":
+        return [client.get("/federation/peers/").status_code == 200]
+    raise AssertionError(action)
+
+
+JSON = "application/json"
+CHILD_POLICY = {"list": Action.LIST, "status": Action.CHANGE, "dispose": Action.CHANGE}
+CHILD_POLICY |= {"extend": Action.EXTEND, "share": Action.DISCLOSE}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "code", "action", "expected"), [m for m in CHILD_MATRIX if m[2] in CHILD_POLICY]
+)
+def test_the_policy_answers_the_second_matrix(
+    family: Callable[[str], Family],
+    agency: Agency,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    user = _user(role, agency)
+    children = {"dispose": [records.hit], "extend": [records.warrant, records.alert]}
+    for record in children.get(action, [records.warrant, records.alert, records.hit]):
+        fresh = type(record).objects.get(pk=record.pk)  # parents as stored, not as cached
+        decision = decide(user, CHILD_POLICY[action], fresh)
+        assert decision.allowed is expected, (type(record).__name__, decision.reason)
+
+
+# The partners page has no API counterpart.
+CHILD_CELLS = [
+    (channel, *cell)
+    for channel in ("web", "api")
+    for cell in CHILD_MATRIX
+    if not (channel == "api" and cell[2] == "partners")
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("channel", "role", "code", "action", "expected"), CHILD_CELLS)
+def test_each_channel_enforces_the_second_matrix(
+    family: Callable[[str], Family],
+    agency: Agency,
+    channel: str,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    user = _user(role, agency)
+    client = _web(user) if channel == "web" else _api(user)
+    assert set(_do_child(channel, action, client, records)) == {expected}

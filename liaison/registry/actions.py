@@ -642,10 +642,7 @@ def extend_review(
     """A supervisor keeps a record past its review date, with a written justification."""
     object_type = record._meta.model_name or ""
     record = type(record).objects.select_for_update().get(pk=record.pk)
-    _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
-    if not actor.has_perm("accounts.approve_handling"):
-        reason = _("Only a supervisor may extend a review date.")
-        raise _denial(actor, record, object_type, reason, request)
+    _authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
             ngettext(

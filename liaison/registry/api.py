@@ -19,6 +19,7 @@ from liaison.registry.schemas import (
     AlertOut,
     DispositionIn,
     ErrorOut,
+    ExtensionIn,
     HitIn,
     HitOut,
     PersonIn,
@@ -221,6 +222,37 @@ def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
         actor=request.user, warrant=warrant, status=payload.status, request=request
     )
     return warrant_out(changed)
+
+
+@router.post(
+    "/warrants/{uid}/review",
+    response={200: WarrantOut, **ERRORS},
+    summary="Keep a warrant past its review date (supervisors, with a justification)",
+)
+def warrant_review(request: HttpRequest, uid: UUID, payload: ExtensionIn) -> Any:
+    return warrant_out(_extend(request, Warrant, uid, payload))
+
+
+@router.post(
+    "/alerts/{uid}/review",
+    response={200: AlertOut, **ERRORS},
+    summary="Keep an alert past its review date (supervisors, with a justification)",
+)
+def alert_review(request: HttpRequest, uid: UUID, payload: ExtensionIn) -> Any:
+    return alert_out(_extend(request, Alert, uid, payload))
+
+
+def _extend(
+    request: HttpRequest, model: type[Warrant | Alert], uid: UUID, payload: ExtensionIn
+) -> Any:
+    record = get_record_for_user(request.user, model, uid)
+    return actions.extend_review(
+        actor=request.user,
+        record=record,
+        new_date=payload.review_date,
+        justification=payload.justification,
+        request=request,
+    )
 
 
 @router.get("/alerts", response=list[AlertOut], summary="List alerts")

@@ -204,3 +204,8 @@ class DispositionIn(Strict):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class ExtensionIn(Strict):
+    review_date: date = Field(description="The new review date, in the future.")
+    justification: str = Field(min_length=1, max_length=2000, description="Why it is kept.")
