@@ -17,7 +17,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
-from liaison.registry.actions import RegistryError
+from liaison.refusals import Refused
 from liaison.registry.api import router as registry_router
 
 
@@ -72,8 +72,8 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     )
 
 
-@api.exception_handler(RegistryError)
-def _refused(request: HttpRequest, exc: RegistryError) -> HttpResponse:
+@api.exception_handler(Refused)
+def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
 

@@ -7,17 +7,20 @@ module and against the real views and API.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from liaison.audit.actions import log_event
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -194,8 +197,6 @@ def require(
     decision = decide(request.user, action, record, handling_code=handling_code)
     if decision:
         return
-    from liaison.audit.actions import log_event
-
     log_event(
         action="permission_denied",
         request=request,
@@ -225,3 +226,63 @@ def _visible(model: Any, user: Any) -> Q:
         parents = parent.objects.filter(_visible(parent, user)).values("pk")
         visible &= Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": parents})
     return visible
+
+
+# Enforcing decisions inside actions (every app's actions.py)
+
+
+class Denied(PermissionDenied):
+    """A refusal by the policy inside an action, carrying what its audit entry needs."""
+
+    def __init__(self, reason: str, entry: dict[str, Any]) -> None:
+        super().__init__(reason)
+        self.entry = entry
+
+
+def denial(
+    actor: Any, record: Any, object_type: str, reason: Any, request: HttpRequest | None = None
+) -> Denied:
+    """A refusal decided by the action itself (not by `decide`), audited like the others."""
+    object_id = str(record.uid) if record is not None else ""
+    entry = {"request": request, "actor": actor, "object_type": object_type}
+    return Denied(str(reason), entry | {"object_id": object_id, "detail": {"reason": str(reason)}})
+
+
+def authorise(
+    actor: Any,
+    action: Action,
+    record: Record | None = None,
+    *,
+    handling_code: str | None = None,
+    request: HttpRequest | None = None,
+    object_type: str = "",
+) -> None:
+    """Raise Denied unless `decide` allows; `atomic_action` audits it after the rollback."""
+    decision = decide(actor, action, record, handling_code=handling_code)
+    if decision:
+        return
+    raise Denied(
+        str(decision.reason),
+        {
+            "request": request,
+            "actor": actor,
+            "object_type": object_type,
+            "object_id": str(getattr(record, "uid", "")) if record is not None else "",
+            "detail": {"attempted": str(action), "reason": str(decision.reason)},
+        },
+    )
+
+
+def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Run the action in one transaction; audit a refusal after the rollback, so it stays."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except Denied as refusal:
+            log_event(action="permission_denied", **refusal.entry)
+            raise PermissionDenied(*refusal.args) from None
+
+    return wrapper

@@ -299,7 +299,7 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
     if action == "share":
         uid = family.person.uid
         if web:
-            client.post(f"/federation/share/persons/{uid}/", {"partner": "fr"})
+            client.post(f"/registry/persons/{uid}/share/", {"partner": "fr"})
         else:
             client.post(f"/api/v1/persons/{uid}/shares", {"partner": "fr"}, content_type=JSON)
         sent = set(OutboxEnvelope.objects.values_list("object_uid", flat=True))

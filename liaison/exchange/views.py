@@ -1,29 +1,23 @@
-"""The node's public identity, the envelope endpoint, the partners page, the share form."""
+"""The node's public identity, the envelope endpoint, the partners page."""
 
 from __future__ import annotations
 
 import logging
-from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.audit.decorators import capability_required
 from liaison.config import ConfigError
-from liaison.exchange.actions import ExchangeError, share_person
 from liaison.exchange.identity import node_document
 from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason
 from liaison.exchange.queries import peer_states
 from liaison.exchange.receive import Answer, receive, refuse
-from liaison.registry.queries import get_person_for_user
 
 logger = logging.getLogger("liaison.exchange")
 
@@ -69,19 +63,3 @@ def _receive(request: HttpRequest) -> Answer:
 def peers(request: HttpRequest) -> HttpResponse:
     """For node administrators: each partner's state and the envelopes it rejected."""
     return render(request, "exchange/peers.html", {"peers": peer_states(rejections=20)})
-
-
-@require_POST
-@login_required
-def share(request: HttpRequest, uid: UUID) -> HttpResponse:
-    person = get_person_for_user(request.user, uid)
-    partner = request.POST.get("partner", "")
-    try:
-        result = share_person(actor=request.user, person=person, partner=partner, request=request)
-    except (ExchangeError, PermissionDenied) as error:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
-    else:
-        messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
-        for skipped in result.skipped:
-            messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
-    return redirect("registry:person", uid=person.uid)

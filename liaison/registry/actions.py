@@ -6,15 +6,12 @@ else writes registry models. Lifecycles are explicit state machines (TRANSITIONS
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,8 +20,15 @@ from django.utils.translation import ngettext
 
 from liaison.accounts.models import User
 from liaison.audit.actions import log_event
-from liaison.policy import Action, decide, effective_handling_code, strictest
-from liaison.registry import replication
+from liaison.policy import (
+    Action,
+    atomic_action,
+    authorise,
+    denial,
+    effective_handling_code,
+    strictest,
+)
+from liaison.refusals import Refused
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
     HIT_TRANSITIONS,
@@ -46,9 +50,10 @@ from liaison.registry.models import (
     Warrant,
 )
 from liaison.registry.search import index_person_names, script_of
+from liaison.registry.sharing import share
 
 
-class RegistryError(Exception):
+class RegistryError(Refused):
     """A change that the rules refuse; the message says why, for the user."""
 
 
@@ -96,65 +101,6 @@ def default_review_date() -> date:
     return timezone.localdate() + timedelta(days=round(365.25 * settings.REVIEW_YEARS))
 
 
-class Denied(PermissionDenied):
-    """A refusal by the policy, carrying what the audit entry needs."""
-
-    def __init__(self, reason: str, entry: dict[str, Any]) -> None:
-        super().__init__(reason)
-        self.entry = entry
-
-
-def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
-    """Run the action in one transaction; audit a refusal after the rollback, so it stays."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            with transaction.atomic():
-                return func(*args, **kwargs)
-        except Denied as denial:
-            log_event(action="permission_denied", **denial.entry)
-            raise PermissionDenied(*denial.args) from None
-
-    return wrapper
-
-
-def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any = None) -> Denied:
-    return Denied(
-        str(reason),
-        {
-            "request": request,
-            "actor": actor,
-            "object_type": object_type,
-            "object_id": str(record.uid) if record is not None else "",
-            "detail": {"reason": str(reason)},
-        },
-    )
-
-
-def _authorise(
-    actor: Any,
-    action: Action,
-    record: SharedRecord | None = None,
-    *,
-    handling_code: str | None = None,
-    request: HttpRequest | None = None,
-    object_type: str = "",
-) -> None:
-    decision = decide(actor, action, record, handling_code=handling_code)
-    if not decision:
-        raise Denied(
-            str(decision.reason),
-            {
-                "request": request,
-                "actor": actor,
-                "object_type": object_type,
-                "object_id": str(record.uid) if record is not None else "",
-                "detail": {"attempted": str(action), "reason": str(decision.reason)},
-            },
-        )
-
-
 def _child_handling(
     actor: Any,
     requested: str | None,
@@ -174,17 +120,10 @@ def _child_handling(
             % {"code": inherited}
         )
     if code != inherited:
-        _authorise(
+        authorise(
             actor, Action.CREATE, handling_code=code, request=request, object_type=object_type
         )
     return code
-
-
-def _push_update(record: SharedRecord, object_type: str) -> None:
-    """Partners holding a copy get the new version, through the outbox, in this transaction."""
-    from liaison.exchange.actions import push_update
-
-    push_update(record, object_type)
 
 
 def _check_transition(
@@ -258,9 +197,9 @@ def _check_sensitive_changes(actor: Any, person: Person, data: PersonData) -> No
         return
     lowered = HANDLING_ORDER.index(data.handling_code) < HANDLING_ORDER.index(person.handling_code)
     if lowered:
-        raise _denial(actor, person, "person", _("Only a supervisor may lower a handling code."))
+        raise denial(actor, person, "person", _("Only a supervisor may lower a handling code."))
     if data.review_date and person.review_date and data.review_date > person.review_date:
-        raise _denial(actor, person, "person", _("Only a supervisor may extend a review date."))
+        raise denial(actor, person, "person", _("Only a supervisor may extend a review date."))
 
 
 def _person_fields(data: PersonData, current: Person | None = None) -> dict[str, Any]:
@@ -349,7 +288,7 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
 def create_person(
     *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
 ) -> Person:
-    _authorise(
+    authorise(
         actor,
         Action.CREATE,
         handling_code=data.handling_code,
@@ -383,7 +322,7 @@ def update_person(
 ) -> Person:
     # Decide on the locked, current row: a concurrent change may have moved it.
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _authorise(
+    authorise(
         actor,
         Action.CHANGE,
         person,
@@ -401,7 +340,7 @@ def update_person(
     _clean(person)
     person.save()
     _write_person_parts(person, data)
-    _push_update(person, "person")
+    share.push_update(person, "person")
     after = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
     log_event(
         action="alter",
@@ -421,10 +360,10 @@ def erase_person(
     *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
 ) -> None:
     """Remove the person and everything attached; the audit entry keeps only the ids."""
-    _authorise(actor, Action.DELETE, person, request=request, object_type="person")
+    authorise(actor, Action.DELETE, person, request=request, object_type="person")
     if not reason.strip():
         raise RegistryError(_("Give the reason for the erasure."))
-    replication.withdraw_shared(person, "person", reason="erased")
+    share.withdraw(person, "person", reason="erased")
     _erase(person, actor=actor, reason=reason, request=request)
 
 
@@ -478,8 +417,8 @@ def create_warrant(
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Warrant:
-    _authorise(actor, Action.CREATE, request=request, object_type="warrant")
-    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
+    authorise(actor, Action.CREATE, request=request, object_type="warrant")
+    authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Warrants are added to this node's own persons only."))
     if not data.offences:
@@ -505,7 +444,7 @@ def set_warrant_status(
 ) -> Warrant:
     warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
     if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
-        replication.withdraw_shared(warrant, "warrant", reason=status)
+        share.withdraw(warrant, "warrant", reason=status)
     return warrant
 
 
@@ -522,7 +461,7 @@ def _move(
     """One step of a record's lifecycle: checked against its state machine on the locked
     row, version bumped, audited with the old and new state. `also` sets other fields."""
     object_type = record._meta.model_name
-    _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
+    authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
     record = type(record).objects.select_for_update().get(pk=record.pk)
     before = getattr(record, field)
     _check_transition(transitions, labels, before, target)
@@ -591,15 +530,15 @@ def create_alert(
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Alert:
-    _authorise(actor, Action.CREATE, request=request, object_type="alert")
-    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
+    authorise(actor, Action.CREATE, request=request, object_type="alert")
+    authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Alerts are added to this node's own persons only."))
     warrant = person.warrants.filter(pk=data.warrant_id).first() if data.warrant_id else None
     if data.warrant_id and warrant is None:
         raise RegistryError(_("That warrant is not one of this person's."))
     if warrant is not None:
-        _authorise(actor, Action.VIEW, warrant, request=request, object_type="warrant")
+        authorise(actor, Action.VIEW, warrant, request=request, object_type="warrant")
     parents = [person] if warrant is None else [person, warrant]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="alert")
     if data.alert_type == AlertType.ARREST:
@@ -621,9 +560,9 @@ def set_alert_status(
 ) -> Alert:
     alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
-        replication.withdraw_shared(alert, "alert", reason=status)
+        share.withdraw(alert, "alert", reason=status)
     else:  # located, or active again: partners get the new status
-        _push_update(alert, "alert")
+        share.push_update(alert, "alert")
     return alert
 
 
@@ -642,7 +581,7 @@ def extend_review(
     """A supervisor keeps a record past its review date, with a written justification."""
     object_type = record._meta.model_name or ""
     record = type(record).objects.select_for_update().get(pk=record.pk)
-    _authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
+    authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
             ngettext(
@@ -662,7 +601,7 @@ def extend_review(
         record.extension_justification = justification.strip()
         fields.append("extension_justification")
     record.save(update_fields=fields)
-    _push_update(record, object_type)
+    share.push_update(record, object_type)
     log_event(
         action="alter",
         request=request,
@@ -696,13 +635,13 @@ def record_hit(
     """Record that someone who may be `person` was met; scored by the matching engine."""
     from liaison.registry.search import explain_hit
 
-    _authorise(actor, Action.CREATE, request=request, object_type="hit")
-    _authorise(actor, Action.VIEW, person, request=request, object_type="person")
+    authorise(actor, Action.CREATE, request=request, object_type="hit")
+    authorise(actor, Action.VIEW, person, request=request, object_type="person")
     alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
     if data.alert_id and alert is None:
         raise RegistryError(_("That alert is not one of this person's."))
     if alert is not None:
-        _authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
+        authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
     parents = [person] if alert is None else [person, alert]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
     score, explanation = explain_hit(person, data.encountered_name)
@@ -721,7 +660,9 @@ def record_hit(
         handling_code=code,
         created_by=actor,
     )
-    return _collect(hit, actor, request, None, person=str(person.uid))
+    hit = _collect(hit, actor, request, None, person=str(person.uid))
+    share.notify_owner_of_hit(hit)
+    return hit
 
 
 @atomic_action
@@ -757,7 +698,7 @@ def erase_expired_records(today: date | None = None) -> list[str]:
     for model, object_type in ((Alert, "alert"), (Warrant, "warrant")):
         for record in model.objects.filter(owner_node=settings.NODE_ID, review_date__lt=today):
             erased.append(f"{object_type}:{record.uid}")
-            replication.withdraw_shared(record, object_type, reason="retention period expired")
+            share.withdraw(record, object_type, reason="retention period expired")
             record.delete()
             log_event(
                 action="erase",

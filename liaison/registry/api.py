@@ -30,6 +30,7 @@ from liaison.registry.schemas import (
     WarrantOut,
 )
 from liaison.registry.search import search_detail, search_persons
+from liaison.registry.sharing.share import share_person as share_person_action
 
 router = Router(tags=["registry"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -192,10 +193,10 @@ class ShareOut(Schema):
 def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     """Refused (403) when the policy forbids disclosing the person; attached warrants and
     alerts that it forbids are left out and listed in `skipped` with the reason."""
-    from liaison.exchange.actions import share_person as share
-
     person = get_person_for_user(request.user, uid)
-    result = share(actor=request.user, person=person, partner=payload.partner, request=request)
+    result = share_person_action(
+        actor=request.user, person=person, partner=payload.partner, request=request
+    )
     skipped = [s.__dict__ for s in result.skipped]
     return Status(
         201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}

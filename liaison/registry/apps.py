@@ -6,3 +6,8 @@ class RegistryConfig(AppConfig):
     name = "liaison.registry"
     label = "registry"
     verbose_name = _("Fugitives and warrants")
+
+    def ready(self) -> None:
+        from liaison.registry import sharing
+
+        sharing.register()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("persons/<uuid:uid>/", views.person_detail, name="person"),
     path("persons/<uuid:uid>/edit/", views.person_edit, name="person_edit"),
     path("persons/<uuid:uid>/erase/", views.person_erase, name="person_erase"),
+    path("persons/<uuid:uid>/share/", views.person_share, name="person_share"),
     path("persons/<uuid:uid>/warrants/new/", views.warrant_create, name="warrant_create"),
     path("persons/<uuid:uid>/alerts/new/", views.alert_create, name="alert_create"),
     path("persons/<uuid:uid>/hits/new/", views.hit_create, name="hit_create"),

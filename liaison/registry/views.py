@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide, require
+from liaison.refusals import Refused
 from liaison.registry import actions
 from liaison.registry.forms import (
     AlertForm,
@@ -43,6 +44,7 @@ from liaison.registry.queries import (
     records_due_for_review,
 )
 from liaison.registry.search import search_detail, search_persons
+from liaison.registry.sharing.share import share_person
 
 PURPOSE_KEY = "registry_purpose"
 
@@ -271,6 +273,22 @@ def name_row(request: HttpRequest, kind: str) -> HttpResponse:
 
         form = DocumentForm(prefix=f"documents-{index}")
     return render(request, "registry/_row.html", {"form": form, "kind": kind})
+
+
+@login_required
+@require_POST
+def person_share(request: HttpRequest, uid: UUID) -> HttpResponse:
+    person = get_person_for_user(request.user, uid)
+    partner = request.POST.get("partner", "")
+    try:
+        result = share_person(actor=request.user, person=person, partner=partner, request=request)
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error) or _("You are not allowed to do this."))
+    else:
+        messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
+        for skipped in result.skipped:
+            messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
+    return redirect("registry:person", uid=person.uid)
 
 
 @login_required

@@ -120,7 +120,7 @@ def _stop(demo: subprocess.Popen[str]) -> None:
 
 SHARE = """
 from liaison.accounts.models import User
-from liaison.exchange.actions import share_person
+from liaison.registry.sharing.share import share_person
 from liaison.registry.actions import NameData, PersonData, create_person
 lo = User.objects.get(username="ma-liaison-officer")
 data = PersonData(category="wanted", names=[NameData("Demo Shared")])

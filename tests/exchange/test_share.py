@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
-from liaison.exchange.actions import ExchangeError, share_person
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
+from liaison.exchange.sharing import ExchangeError
 from liaison.registry.actions import (
     create_alert,
     create_person,
@@ -18,6 +18,7 @@ from liaison.registry.actions import (
     set_warrant_status,
 )
 from liaison.registry.models import Person
+from liaison.registry.sharing.share import share_person
 from tests.registry.conftest import arrest_alert, person_data, warrant_data
 
 pytestmark = pytest.mark.django_db

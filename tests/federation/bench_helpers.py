@@ -12,7 +12,7 @@ from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, Peer
 from liaison.exchange.outbox import enqueue
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Person
-from liaison.registry.replication import person_object
+from liaison.registry.sharing.records import person_object
 
 
 def make_persons(count: int) -> None:

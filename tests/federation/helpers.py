@@ -17,10 +17,10 @@ from django.db.models import F
 from liaison.accounts.models import Agency, User
 from liaison.accounts.tokens import create_api_token
 from liaison.audit.models import AuditEntry
-from liaison.exchange.actions import share_person
 from liaison.exchange.models import InboxEnvelope, OutboxEnvelope
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.sharing.share import share_person
 
 AGENCIES = {"ma": ("Sûreté nationale (test)", "MA"), "fr": ("Police nationale (test)", "FR")}
 

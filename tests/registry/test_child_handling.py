@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.accounts.tokens import create_api_token
-from liaison.exchange.actions import share_person
 from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.policy import Action, decide, restrict
 from liaison.registry import actions
 from liaison.registry.actions import AlertData, HitData, RegistryError
 from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.sharing.share import share_person
 from tests.registry.conftest import person_data, warrant_data
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +160,7 @@ def test_sharing_leaves_out_unseen_children_without_naming_them(
     )
     result = share_person(actor=liaison, person=person, partner="fr")
     assert result.skipped == []
-    page = login(liaison).post(f"/federation/share/persons/{person.uid}/", follow=True)
+    page = login(liaison).post(f"/registry/persons/{person.uid}/share/", follow=True)
     text = page.content.decode()
     assert "locate" not in text.lower() and str(hidden.uid) not in text
     body = _api(liaison).post(

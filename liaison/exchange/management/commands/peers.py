@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liaison.exchange.actions import ExchangeError, add_peer, resync_peer
+from liaison.exchange.actions import add_peer
 from liaison.exchange.queries import PeerState, peer_states
+from liaison.exchange.sharing import ExchangeError, resync_peer
 
 
 class Command(BaseCommand):

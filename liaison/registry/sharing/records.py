@@ -1,4 +1,4 @@
-"""How registry records travel between nodes: envelope bodies, sending, applying.
+"""Registry records in the sharing contract: envelope bodies, serialisers, appliers.
 
 Message types (docs/federation.md): `person.upsert` carries a person with names, dates of
 birth, nationalities and documents; its warrants and alerts follow as separate
@@ -6,13 +6,14 @@ birth, nationalities and documents; its warrants and alerts follow as separate
 and policy decision). `person.withdraw`, `warrant.withdraw`, `alert.withdraw` remove a
 partner's copy; `hit.notify` brings a partner's hit back to the person's owner.
 
-Applying is the one other place, besides registry/actions.py, that writes registry
-models: it writes partners' copies only (owner_node = the sender, received_at set), keeps
+Applying writes partners' copies only (owner_node = the sender, received_at set), keeps
 the highest version per uid, and refuses envelopes about records the sender does not own.
+The types are registered with the exchange in liaison/registry/sharing/__init__.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -21,12 +22,9 @@ from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
-from liaison.audit.actions import log_event
-from liaison.exchange.models import Peer, Share, Tombstone
-from liaison.exchange.outbox import enqueue, remember_share
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
-from liaison.exchange.receive import Applied, register
-from liaison.policy import HandlingCode
+from liaison.exchange.receive import Applied
+from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, shared_with, withdrawn
 from liaison.registry.choices import (
     AlertStatus,
     AlertType,
@@ -128,10 +126,6 @@ class AlertBody(Shared):
     facts: str = Field(max_length=10000)
     assessment: str = Field(max_length=10000)
     not_political_declared: bool
-
-
-class WithdrawBody(Owned):
-    reason: str = Field(max_length=300)
 
 
 class HitBody(Shared):
@@ -253,12 +247,6 @@ def hit_object(hit: Hit) -> dict[str, Any]:
     return body.model_dump(mode="json")
 
 
-SERIALISERS: dict[str, Any] = {
-    "person": person_object,
-    "warrant": warrant_object,
-    "alert": alert_object,
-    "hit": hit_object,
-}
 MODELS: dict[str, type[SharedRecord]] = {
     "person": Person,
     "warrant": Warrant,
@@ -267,82 +255,7 @@ MODELS: dict[str, type[SharedRecord]] = {
 }
 
 
-def upsert_type(object_type: str) -> str:
-    return "hit.notify" if object_type == "hit" else f"{object_type}.upsert"
-
-
-def envelope_handling(record: SharedRecord) -> str:
-    # H3 records are never disclosed; a withdrawal of a record made H3 after it was shared
-    # carries no content, and goes as H2.
-    code = record.effective_handling_code
-    return code if code != HandlingCode.H3 else HandlingCode.H2
-
-
-# Withdrawals (called by registry actions, inside their transaction)
-
-
-def withdraw_shared(record: SharedRecord, object_type: str, *, reason: str) -> int:
-    """Tell every partner holding `record` to delete its copy; returns how many were told."""
-    shares = list(
-        Share.objects.filter(object_type=object_type, object_uid=record.uid).select_related("peer")
-    )
-    body = WithdrawBody(
-        uid=record.uid, owner=record.owner_node, version=record.version, reason=reason[:300]
-    )
-    for share in shares:
-        row = enqueue(
-            share.peer,
-            f"{object_type}.withdraw",
-            body.model_dump(mode="json"),
-            handling=envelope_handling(record),
-        )
-        log_event(
-            action="disclose",
-            peer_node=share.peer.node_id,
-            object_type=object_type,
-            object_id=str(record.uid),
-            detail={"envelope": str(row.envelope_id), "type": row.message_type, "reason": reason},
-        )
-    Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
-    if isinstance(record, Person):
-        attached = [*record.warrants.values_list("uid", flat=True)]
-        attached += [*record.alerts.values_list("uid", flat=True)]
-        Share.objects.filter(object_uid__in=attached).delete()  # the partner cascades them
-    return len(shares)
-
-
-# Hits recorded on a partner's person go back to the owner (post_save of Hit).
-
-
-def notify_owner_of_hit(sender: type[Hit], instance: Hit, raw: bool = False, **kwargs: Any) -> None:
-    hit = instance
-    if raw or not hit.is_local or hit.person.is_local or hit.person.received_at is None:
-        return
-    if hit.effective_handling_code == HandlingCode.H3 or hit.neutrality_concern():
-        return  # stays here: the policy never discloses these
-    peer = Peer.objects.filter(node_id=hit.person.owner_node).first()
-    if peer is None:
-        return
-    row = enqueue(peer, "hit.notify", hit_object(hit), handling=envelope_handling(hit))
-    remember_share(peer, "hit", hit.uid, hit.created_by)
-    log_event(
-        action="disclose",
-        actor=hit.created_by,
-        peer_node=peer.node_id,
-        object_type="hit",
-        object_id=str(hit.uid),
-        detail={"envelope": str(row.envelope_id), "type": "hit.notify", "version": hit.version},
-    )
-
-
 # Applying received envelopes (the receiving side)
-
-
-def _owned_by_sender(sender: str, body: Owned) -> None:
-    if body.owner != sender:
-        raise ProtocolError(Reason.NOT_OWNER, f"{sender} sent a record owned by {body.owner}")
-    if body.owner == settings.NODE_ID:
-        raise ProtocolError(Reason.NOT_OWNER, "a partner cannot change this node's records")
 
 
 def _existing[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
@@ -356,8 +269,7 @@ def _superseded(record: SharedRecord | None, body: Owned) -> bool:
     """The copy is at least as new, or the record was withdrawn at this version or later."""
     if record is not None and record.version >= body.version:
         return True
-    tomb = Tombstone.objects.filter(object_uid=body.uid).values_list("version", flat=True).first()
-    return tomb is not None and tomb >= body.version
+    return withdrawn(body.owner, body.uid, body.version)
 
 
 def _received_fields(sender: str, body: Shared) -> dict[str, Any]:
@@ -387,7 +299,7 @@ def _partner_person(sender: str, uid: UUID) -> Person:
 
 
 def apply_person(sender: str, body: PersonBody) -> Applied:
-    _owned_by_sender(sender, body)
+    owned_by_sender(sender, body.owner)
     person = _existing(Person, sender, body.uid)
     if _superseded(person, body):
         return Applied("unchanged", "person", str(body.uid), body.version)
@@ -448,7 +360,7 @@ def _write_person_parts(person: Person, body: PersonBody, *, created: bool) -> N
 
 
 def apply_warrant(sender: str, body: WarrantBody) -> Applied:
-    _owned_by_sender(sender, body)
+    owned_by_sender(sender, body.owner)
     warrant = _existing(Warrant, sender, body.uid)
     if _superseded(warrant, body):
         return Applied("unchanged", "warrant", str(body.uid), body.version)
@@ -460,7 +372,7 @@ def apply_warrant(sender: str, body: WarrantBody) -> Applied:
 
 
 def apply_alert(sender: str, body: AlertBody) -> Applied:
-    _owned_by_sender(sender, body)
+    owned_by_sender(sender, body.owner)
     alert = _existing(Alert, sender, body.uid)
     if _superseded(alert, body):
         return Applied("unchanged", "alert", str(body.uid), body.version)
@@ -474,19 +386,13 @@ def apply_alert(sender: str, body: AlertBody) -> Applied:
     return Applied(effect, "alert", str(body.uid), body.version)
 
 
-def _withdraw(object_type: str) -> Any:
+def withdraw_applier(object_type: str) -> Any:
     model = MODELS[object_type]
 
     def apply_withdraw(sender: str, body: WithdrawBody) -> Applied:
-        _owned_by_sender(sender, body)
+        owned_by_sender(sender, body.owner)
         record = _existing(model, sender, body.uid)
-        tomb, _created = Tombstone.objects.get_or_create(
-            object_uid=body.uid,
-            defaults={"owner_node": sender, "object_type": object_type, "version": body.version},
-        )
-        if tomb.version < body.version:
-            tomb.version = body.version
-            tomb.save(update_fields=["version", "withdrawn_at"])
+        bury(sender, object_type, body.uid, body.version)
         if record is None:
             return Applied("absent", object_type, str(body.uid), body.version)
         if record.version > body.version:
@@ -502,8 +408,8 @@ def apply_hit(sender: str, body: HitBody) -> Applied:
     if body.owner != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{sender} sent a hit owned by {body.owner}")
     person = Person.objects.filter(uid=body.person, owner_node=settings.NODE_ID).first()
-    if person is None:
-        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} is not ours")
+    if person is None or not shared_with(sender, "person", person.uid):
+        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} was not shared")
     hit = _existing(Hit, sender, body.uid)
     if _superseded(hit, body):
         return Applied("unchanged", "hit", str(body.uid), body.version)
@@ -515,10 +421,18 @@ def apply_hit(sender: str, body: HitBody) -> Applied:
     return Applied(effect, "hit", str(body.uid), body.version)
 
 
-def register_types() -> None:
-    register("person.upsert", PersonBody, apply_person)
-    register("warrant.upsert", WarrantBody, apply_warrant)
-    register("alert.upsert", AlertBody, apply_alert)
-    register("hit.notify", HitBody, apply_hit)
-    for object_type in ("person", "warrant", "alert"):
-        register(f"{object_type}.withdraw", WithdrawBody, _withdraw(object_type))
+BODIES: dict[str, type[Shared]] = {
+    "person": PersonBody,
+    "warrant": WarrantBody,
+    "alert": AlertBody,
+}
+SERIALISERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "person": person_object,
+    "warrant": warrant_object,
+    "alert": alert_object,
+}
+APPLIERS: dict[str, Callable[[str, Any], Applied]] = {
+    "person": apply_person,
+    "warrant": apply_warrant,
+    "alert": apply_alert,
+}
