@@ -13,7 +13,9 @@ OLD_OUTPUT = "query_line\nfrom an earlier run\n"
 WATCHLIST = b"id,name\nw1,Ali Ben Ali\n"
 
 
-def _screen(folder: Path, source: bytes, watchlist: bytes = WATCHLIST) -> list[str]:
+def _screen(
+    folder: Path, source: bytes, watchlist: bytes = WATCHLIST, output: str = "hits.csv"
+) -> list[str]:
     """Run the command; its stderr lines (it must fail). hits.csv holds an older output."""
     (folder / "in.csv").write_bytes(source)
     (folder / "watch.csv").write_bytes(watchlist)
@@ -23,7 +25,7 @@ def _screen(folder: Path, source: bytes, watchlist: bytes = WATCHLIST) -> list[s
         for k, v in os.environ.items()
         if not k.startswith(("LIAISON_", "DJANGO_", "DATABASE_URL"))
     }
-    command = ["screen", "in.csv", "-o", "hits.csv", "--watchlist", "watch.csv"]
+    command = ["screen", "in.csv", "-o", output, "--watchlist", "watch.csv"]
     result = subprocess.run(
         [sys.executable, "-m", "liaison.cli", *command],
         cwd=folder,
@@ -67,3 +69,8 @@ def test_it_refuses_a_binary_watchlist_in_one_line(tmp_path: Path) -> None:
         "not a UTF-8 or Windows-1256 CSV file"
     ]
     assert (tmp_path / "hits.csv").read_text(encoding="utf-8") == OLD_OUTPUT
+
+
+def test_it_refuses_an_output_folder_that_does_not_exist_in_one_line(tmp_path: Path) -> None:
+    lines = _screen(tmp_path, b"name\nAli Ben Ali\n", output="nowhere/hits.csv")
+    assert lines == ["CommandError: cannot write nowhere/hits.csv: No such file or directory"]
