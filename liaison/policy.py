@@ -48,6 +48,7 @@ class Action(StrEnum):
     CHANGE = "change"
     DELETE = "delete"
     DISCLOSE = "disclose"
+    SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
 
 
 CAPABILITY = {
@@ -58,6 +59,7 @@ CAPABILITY = {
     Action.CHANGE: "change_records",
     Action.DELETE: "delete_records",
     Action.DISCLOSE: "disclose_records",
+    Action.SUBJECT_ACCESS: "subject_access",
 }
 
 _WRITES = {Action.CHANGE, Action.DELETE}
