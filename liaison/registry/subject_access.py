@@ -249,6 +249,21 @@ def partner_copies_of(uids: list[str]) -> list[PartnerCopy]:
     ]
 
 
+def as_json(report: SubjectAccessReport) -> dict[str, Any]:
+    """The report as the API returns it (schemas.SubjectAccessOut)."""
+    entry = report.production
+    produced = {"seq": entry.seq, "at": entry.at, "user": entry.actor_username}
+    produced |= {"agency": entry.actor_agency, "purpose": entry.purpose}
+    return {
+        "person": report.person.uid,
+        "produced": produced | {"reference": entry.purpose_reference},
+        "held": [{"record": r, "field": f, "value": v} for r, f, v in held_facts(report)],
+        "consultations": [{**c.__dict__, "kind": c.kind.value} for c in report.consultations],
+        "disclosures": [{**d.__dict__, "delivery": d.delivery.value} for d in report.disclosures],
+        "partner_copies": [c.__dict__ for c in report.partner_copies],
+    }
+
+
 # CSV: one long table, a row per fact, so it reads in a spreadsheet and in a script alike.
 
 CSV_HEADER = [
@@ -302,16 +317,21 @@ def _report_rows(report: SubjectAccessReport) -> list[dict[str, str]]:
 
 
 def _held_rows(report: SubjectAccessReport) -> list[dict[str, str]]:
-    facts = [
+    facts = held_facts(report)
+    return [{"section": "held", "record": r, "field": f, "value": v} for r, f, v in facts]
+
+
+Fact = tuple[str, str, str]  # (record as "type:uid", field, value)
+
+
+def held_facts(report: SubjectAccessReport) -> list[Fact]:
+    """What the node holds, one fact per field value (empty fields left out)."""
+    return [
         *_person_facts(report.person),
         *(fact for w in report.warrants for fact in _warrant_facts(w)),
         *(fact for a in report.alerts for fact in _alert_facts(a)),
         *(fact for h in report.hits for fact in _hit_facts(h)),
     ]
-    return [{"section": "held", "record": r, "field": f, "value": v} for r, f, v in facts]
-
-
-Fact = tuple[str, str, str]
 
 
 def _shared_facts(record: Any, key: str) -> list[Fact]:

@@ -379,3 +379,55 @@ def test_the_page_reads_right_to_left_in_arabic(
     client.post("/i18n/setlang/", {"language": "ar"})
     page = client.get(page_url(karim), REQUEST).content.decode()
     assert 'dir="rtl"' in page and "كريم التازي" in page and "data-print" in page
+
+
+# The API
+
+
+def api_client(user: User) -> Client:
+    from liaison.accounts.tokens import create_api_token
+
+    _row, raw = create_api_token(user=user, name="sar")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_supervisor_gets_the_report_from_the_api(
+    role: str, cast: dict[str, User], karim: Person
+) -> None:
+    response = api_client(cast[role]).get(f"/api/v1/persons/{karim.uid}/access", REQUEST)
+    if role != "supervisor":
+        assert response.status_code == 403 and "detail" in response.json()
+        assert reports() == []
+        return
+    assert response.status_code == 200
+    body = response.json()
+    assert body["person"] == str(karim.uid)
+    assert {"record": f"person:{karim.uid}", "field": "date_of_birth", "value": "1984-03-12"} in (
+        body["held"]
+    )
+    assert body["produced"]["reference"] == REQUEST["reference"]
+    [entry] = reports()
+    assert entry.detail == {"subject_access": "json"} and entry.object_id == str(karim.uid)
+
+
+def test_the_api_answers_anonymous_clients_401_and_hides_h3_persons(
+    cast: dict[str, User], make_user: Callable[..., User]
+) -> None:
+    other = make_user("other_supervisor", "supervisor")
+    hidden = create_person(actor=other, data=person_data("Nour Haddad", handling_code="H3"))
+    url = f"/api/v1/persons/{hidden.uid}/access"
+    assert Client().get(url, REQUEST).status_code == 401
+    assert api_client(cast["supervisor"]).get(url, REQUEST).status_code == 404
+    assert reports() == []
+
+
+@pytest.mark.parametrize(
+    "query", [{"purpose": "Data subject access request"}, {"purpose": "SAR", "reference": "1"}]
+)
+def test_the_api_refuses_a_report_without_purpose_and_reference(
+    query: dict[str, str], cast: dict[str, User], karim: Person
+) -> None:
+    response = api_client(cast["supervisor"]).get(f"/api/v1/persons/{karim.uid}/access", query)
+    assert response.status_code in (400, 422) and "detail" in response.json()
+    assert reports() == []
