@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 REQUEST = {"purpose": "Data subject access request", "reference": "SAR-2026-017"}
 LOOKUP = {"purpose": "Identity check at Tanger Med", "reference": "CASE-7"}
+QUERIES = 29  # session, user, roles; person and parts; its audit entry; records; log
 ROLES = ["officer", "analyst", "liaison_officer", "supervisor", "auditor", "node_admin"]
 
 
@@ -431,3 +432,26 @@ def test_the_api_refuses_a_report_without_purpose_and_reference(
     response = api_client(cast["supervisor"]).get(f"/api/v1/persons/{karim.uid}/access", query)
     assert response.status_code in (400, 422) and "detail" in response.json()
     assert reports() == []
+
+
+def test_the_report_page_reads_a_fixed_number_of_queries(
+    cast: dict[str, User],
+    karim: Person,
+    fr: Peer,
+    login: Callable[[User], Client],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    create_warrant(actor=cast["officer"], person=karim, data=warrant_data())
+    share_person(actor=cast["liaison_officer"], person=karim, partner="fr")
+    client = login(cast["supervisor"])
+    client.get(page_url(karim), REQUEST)  # the session settles (last activity, language)
+    with django_assert_num_queries(QUERIES):
+        assert client.get(page_url(karim), REQUEST).status_code == 200
+    # More consultations, disclosures and partner copies: not one query more.
+    share_person(actor=cast["liaison_officer"], person=karim, partner="fr")
+    analyst = login(cast["analyst"])
+    analyst.post("/registry/purpose/", LOOKUP)
+    analyst.get(f"/registry/persons/{karim.uid}/")
+    with django_assert_num_queries(QUERIES):
+        response = client.get(page_url(karim), REQUEST)
+    assert len(response.context["report"].disclosures) == 4
