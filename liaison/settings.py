@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "liaison.audit",
     "liaison.registry",
     "liaison.exchange",
+    "liaison.witness",
 ]
 
 MIDDLEWARE = [
