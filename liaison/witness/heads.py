@@ -18,6 +18,7 @@ from typing import Literal
 from joserfc.jwk import OKPKey
 from pydantic import Field, ValidationError
 
+from liaison.audit.chain import GENESIS
 from liaison.exchange.protocol import (
     NODE_ID,
     PROTOCOL_VERSION,
@@ -38,7 +39,7 @@ class Head(Strict):
 
     v: Literal[1]
     node: str = Field(pattern=NODE_ID)
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=0)  # 0: the chain was empty (hash GENESIS)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     signed_at: datetime
 
@@ -103,4 +104,6 @@ def first_divergence(
 
 
 def _in_chain(head: Head, chain: Mapping[int, str], chain_end: int) -> bool:
+    if head.seq == 0:
+        return head.hash == GENESIS
     return head.seq <= chain_end and chain.get(head.seq) == head.hash
