@@ -11,6 +11,8 @@ from liaison.exchange.models import Peer
 from liaison.exchange.protocol import QueryAnswer, open_answer
 from liaison.exchange.receive import receive
 from liaison.witness.actions import HEADS_PER_ANSWER, HeadsQueryBody, answer_heads
+from liaison.witness.check import own_heads
+from liaison.witness.heads import sign_head
 from liaison.witness.models import PartnerHead
 from tests.witness.conftest import STRANGER, fr_head, head_envelope, heads_query, pin
 
@@ -73,3 +75,11 @@ def test_heads_come_in_pages_that_end(fr: Peer) -> None:
     second = answer_heads("fr", HeadsQueryBody(after=first["next"]))
     assert second["heads"] == [str(n) for n in range(HEADS_PER_ANSWER + 1, HEADS_PER_ANSWER + 11)]
     assert second["next"] is None
+
+
+def test_the_asker_counts_only_heads_it_signed_of_its_own_chain(fr: Peer) -> None:
+    mine = sign_head(node="ma", seq=4, digest="ab" * 32, key=node_key())
+    forged = sign_head(node="ma", seq=5, digest="cd" * 32, key=STRANGER)
+    other_chain = sign_head(node="xx", seq=6, digest="ef" * 32, key=node_key())
+    heads, ignored = own_heads("fr", [mine, forged, other_chain, "not a jws"], node_key())
+    assert [(w.partner, w.head.seq) for w in heads] == [("fr", 4)] and ignored == 3
