@@ -3,9 +3,11 @@ and the head moved; queued for every partner in the signing transaction."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -94,3 +96,17 @@ def test_an_audit_write_does_not_touch_witnessing(partners: list[Peer]) -> None:
 def _age_signed_heads() -> None:
     for row in SignedHead.objects.all():
         SignedHead.objects.filter(pk=row.pk).update(signed_at=row.signed_at - timedelta(hours=1))
+
+
+def test_witnessed_verify_without_partners_says_it_could_not_check(db: None) -> None:
+    log_event(action="admin", object_type="test")
+    with pytest.raises(CommandError, match="no partner to ask") as caught:
+        call_command("audit", "verify", "--witnessed", stdout=io.StringIO())
+    assert caught.value.returncode == 2
+
+
+def test_the_witness_command_signs_and_says_for_whom(partners: list[Peer]) -> None:
+    out = io.StringIO()
+    call_command("audit", "witness", stdout=out)
+    row = SignedHead.objects.get()
+    assert out.getvalue().strip() == f"signed head seq {row.seq} hash {row.hash}; queued for fr, xx"

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from liaison.audit.models import AuditEntry
 from liaison.audit.verify import Outcome, verify_chain
 from liaison.audit.witnessing import NoWitnessing, Witnessing, WitnessStatus, installed
+from liaison.config import ConfigError
 
 # Exit codes: 1 the chain is broken or diverged from a witnessed head; 2 the witnessed
 # check could not be completed (a partner could not be asked).
@@ -47,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "witness":
-            self.stdout.write(self._witnessing().sign())
+            self.stdout.write(self._signed())
             return
         outcome = self._verify(options["batch_size"], options["verbosity"])
         self.stdout.write(
@@ -76,8 +77,17 @@ class Command(BaseCommand):
             )
         return outcome
 
+    def _signed(self) -> str:
+        try:
+            return self._witnessing().sign()
+        except ConfigError as error:  # no signing key on this node
+            raise CommandError(str(error)) from error
+
     def _check_witnessed(self) -> None:
-        check = self._witnessing().check()
+        try:
+            check = self._witnessing().check()
+        except ConfigError as error:
+            raise CommandError(str(error), returncode=INCOMPLETE) from error
         if check.status == WitnessStatus.OK:
             self.stdout.write("\n".join(check.lines))
             return
