@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "liaison.audit",
     "liaison.registry",
     "liaison.exchange",
+    "liaison.witness",
 ]
 
 MIDDLEWARE = [
