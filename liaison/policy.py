@@ -57,11 +57,8 @@ class Action(StrEnum):
     CHANGE = "change"
     DELETE = "delete"
     DISCLOSE = "disclose"
-<<<<<<< HEAD
     EXTEND = "extend"  # keep a record past its review date
-=======
     SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
->>>>>>> i10-sar
 
 
 CAPABILITY = {
@@ -72,11 +69,8 @@ CAPABILITY = {
     Action.CHANGE: "change_records",
     Action.DELETE: "delete_records",
     Action.DISCLOSE: "disclose_records",
-<<<<<<< HEAD
     Action.EXTEND: "approve_handling",
-=======
     Action.SUBJECT_ACCESS: "subject_access",
->>>>>>> i10-sar
 }
 
 _WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}

@@ -32,11 +32,8 @@ from liaison.audit.choices import Action as AuditAction
 from liaison.audit.models import AuditEntry
 from liaison.exchange.models import OutboxEnvelope, Share
 from liaison.policy import restrict
-
-# The CSV cell neutraliser (= + - @ and control characters); one import to swap when the
-# CSV writers move to a shared module.
-from liaison.registry.exports import neutralise
 from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.safecsv import neutralise
 
 DETAIL_KEY = "subject_access"  # marks the report's own audit entry: {"subject_access": fmt}
 
