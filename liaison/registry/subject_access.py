@@ -33,7 +33,6 @@ from liaison.audit.models import AuditEntry
 from liaison.exchange.models import OutboxEnvelope, Share
 from liaison.policy import restrict
 from liaison.registry.models import Alert, Hit, Person, Warrant
-from liaison.safecsv import neutralise
 
 DETAIL_KEY = "subject_access"  # marks the report's own audit entry: {"subject_access": fmt}
 
@@ -125,9 +124,9 @@ def record_production(
 
 def subject_access_report(user: Any, person: Person, production: AuditEntry) -> SubjectAccessReport:
     """The report on `person` (already visible to `user`), up to its own audit entry."""
-    warrants = list(restrict(Warrant.objects.filter(person=person), user))
-    alerts = list(restrict(Alert.objects.filter(person=person).select_related("warrant"), user))
-    hits = list(restrict(Hit.objects.filter(person=person).select_related("alert"), user))
+    warrants = list(restrict(person.warrants.all(), user))
+    alerts = list(restrict(person.alerts.select_related("warrant"), user))
+    hits = list(restrict(person.hits.select_related("alert__warrant"), user))
     uids = [str(person.uid), *(str(r.uid) for r in (*warrants, *alerts, *hits))]
     return SubjectAccessReport(
         person=person,
@@ -301,7 +300,7 @@ def csv_rows(report: SubjectAccessReport) -> Iterator[list[str]]:
         *(_copy_row(p) for p in report.partner_copies),
     )
     for row in rows:
-        yield [neutralise(row.get(column, "")) for column in CSV_HEADER]
+        yield [row.get(column, "") for column in CSV_HEADER]
 
 
 def _at(value: datetime | None) -> str:
@@ -348,7 +347,7 @@ def _shared_facts(record: Any, key: str) -> list[Fact]:
     return [
         (key, "owner_node", record.owner_node),
         (key, "version", str(record.version)),
-        (key, "handling_code", f"{record.handling_code} ({record.tlp_label})"),
+        (key, "handling_code", f"{record.effective_handling_code} ({record.tlp_label})"),
         (key, "review_date", _date(record.review_date)),
         (key, "created_at", _at(record.created_at)),
         (key, "received_at", _at(record.received_at)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from liaison.registry.subject_access import (
     record_production,
     subject_access_report,
 )
+from liaison.safecsv import SafeWriter
 
 
 @require_GET
@@ -60,5 +60,5 @@ def _csv_response(report: SubjectAccessReport) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"subject-access-{report.person.uid}-{report.production.seq}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    csv.writer(response).writerows(csv_rows(report))
+    SafeWriter(response).writerows(csv_rows(report))
     return response
