@@ -6,6 +6,7 @@ No Django import here: settings.py and the `liaison demo` launcher both use it.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -74,6 +75,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def trusted_proxy(*, behind_proxy: bool) -> str | None:
+    """LIAISON_TRUSTED_PROXY: the reverse proxy's IP address, required behind a proxy.
+
+    `liaison serve` believes X-Forwarded-Proto and X-Forwarded-For only from this one
+    address; any other client's forwarding headers are dropped. One exact address, not a
+    range or "*": a header anyone could send must not decide whether a request is HTTPS.
+    """
+    raw = os.environ.get("LIAISON_TRUSTED_PROXY", "").strip()
+    if not behind_proxy:
+        if raw:
+            raise _improperly(
+                "LIAISON_TRUSTED_PROXY is set but LIAISON_BEHIND_PROXY is off; "
+                "set LIAISON_BEHIND_PROXY=1 as well, or unset LIAISON_TRUSTED_PROXY."
+            )
+        return None
+    if not raw:
+        raise _improperly(
+            "LIAISON_BEHIND_PROXY=1 needs LIAISON_TRUSTED_PROXY: the IP address the reverse "
+            "proxy connects from (e.g. 127.0.0.1 when it runs on this host)."
+        )
+    try:
+        # Normalised (e.g. "::1" for "0:0:0:0:0:0:0:1"): waitress compares it as a string
+        # with the address of the connection.
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise _improperly(
+            f"LIAISON_TRUSTED_PROXY={raw!r} is not an IP address; give the one address the "
+            "reverse proxy connects from (no host name, range or '*')."
+        ) from None
 
 
 def ensure_data_dir(data_dir: Path) -> Path:

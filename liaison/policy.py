@@ -61,6 +61,7 @@ class Action(StrEnum):
     DELETE = "delete"
     DISCLOSE = "disclose"
     EXTEND = "extend"  # keep a record past its review date
+    SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
 
 
 CAPABILITY = {
@@ -72,6 +73,7 @@ CAPABILITY = {
     Action.DELETE: "delete_records",
     Action.DISCLOSE: "disclose_records",
     Action.EXTEND: "approve_handling",
+    Action.SUBJECT_ACCESS: "subject_access",
 }
 
 _WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
@@ -83,8 +85,8 @@ class Record(Protocol):
     """What the policy reads from a record; registry models (and later ones) provide it.
 
     A record that belongs to others (a warrant to its person, a hit to its alert) names
-    them: the class lists the foreign keys in `handling_parent_fields` (for `restrict`) and
-    the instance returns the loaded parents from `handling_parents()` (for `decide`).
+    the foreign keys to them in `handling_parent_fields`: `restrict` filters by the
+    parents' visibility and `decide` walks the lineage.
     """
 
     pk: Any
@@ -97,21 +99,38 @@ class Record(Protocol):
 
     def neutrality_concern(self) -> bool: ...
 
-    def handling_parents(self) -> Sequence[Record]: ...
-
 
 def lineage(record: Record) -> Iterator[Record]:
-    """The record, then every record it belongs to, nearest first (each once)."""
-    seen: set[tuple[type, Any]] = set()
+    """The record, then every record it belongs to, nearest first (each once).
+
+    A parent already met on another path (a hit's person, again as its alert's person) is
+    reused rather than read again, so a page of children costs no query per child.
+    """
+    known: dict[tuple[type, Any], Record] = {}
     pending = [record]
     while pending:
         current = pending.pop(0)
         key = (type(current), current.pk)
-        if key in seen:
+        if key in known:
             continue
-        seen.add(key)
+        known[key] = current
         yield current
-        pending.extend(current.handling_parents())
+        pending.extend(_parents(current, known))
+
+
+def _parents(record: Any, known: dict[tuple[type, Any], Record]) -> Iterator[Record]:
+    for name in record.handling_parent_fields:
+        field = record._meta.get_field(name)
+        if not field.is_cached(record):
+            parent_id = getattr(record, field.attname)
+            if parent_id is None:
+                continue
+            seen = known.get((field.related_model, parent_id))
+            if seen is not None:
+                field.set_cached_value(record, seen)
+        parent = getattr(record, name)
+        if parent is not None:
+            yield parent
 
 
 def effective_handling_code(record: Record) -> HandlingCode:

@@ -14,7 +14,15 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from liaison.config import env_bool, env_int, env_list, env_str, load_node_identity, secret_key
+from liaison.config import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    load_node_identity,
+    secret_key,
+    trusted_proxy,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("LIAISON_DATA_DIR", "data")).resolve()
@@ -49,6 +57,7 @@ INSTALLED_APPS = [
     "liaison.audit",
     "liaison.registry",
     "liaison.exchange",
+    "liaison.witness",
 ]
 
 MIDDLEWARE = [
@@ -176,7 +185,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("LIAISON_BEHIND_PROXY", default=False):
+# Behind a TLS-terminating proxy: `liaison serve` (waitress) takes X-Forwarded-Proto and
+# X-Forwarded-For from TRUSTED_PROXY only and drops them from anyone else; Django's header
+# setting is for other WSGI servers, which must do the same filtering.
+BEHIND_PROXY = env_bool("LIAISON_BEHIND_PROXY", default=False)
+TRUSTED_PROXY = trusted_proxy(behind_proxy=BEHIND_PROXY)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SECURE_CSP = {

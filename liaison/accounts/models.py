@@ -69,6 +69,7 @@ class Capability(models.Model):
             ("delete_records", _("Delete operational records")),
             ("disclose_records", _("Disclose records to partner services")),
             ("approve_handling", _("Approve higher handling codes and extensions")),
+            ("subject_access", _("Produce subject access reports (LED art. 14)")),
             ("view_audit", _("Read the audit log")),
             ("manage_users", _("Manage users of this node")),
             ("manage_peers", _("Manage partner nodes")),

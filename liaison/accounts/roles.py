@@ -28,7 +28,7 @@ ROLE_CAPABILITIES: dict[str, list[str]] = {
     OFFICER: _OPERATIONAL,
     ANALYST: ["view_records", "search_records"],
     LIAISON_OFFICER: [*_OPERATIONAL, "disclose_records"],
-    SUPERVISOR: [*_OPERATIONAL, "delete_records", "approve_handling"],
+    SUPERVISOR: [*_OPERATIONAL, "delete_records", "approve_handling", "subject_access"],
     AUDITOR: ["view_audit"],
     NODE_ADMIN: ["manage_users", "manage_peers"],
 }

@@ -95,6 +95,18 @@ def _locked_head() -> AuditChainHead:
     return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
 
 
+def chain_head() -> tuple[int, str]:
+    """The committed head of the chain: (seq, hash) of the last entry; (0, GENESIS) if none.
+
+    The one reader of the head outside `log_event`: witnessing signs what it returns.
+    """
+    head = AuditChainHead.objects.filter(pk=HEAD_ID).values_list("seq", "hash").first()
+    if head is not None:
+        return head
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return last or (0, GENESIS)
+
+
 def _request_user(request: HttpRequest | None) -> User | None:
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 
 from liaison.audit.chain import timestamp
 from liaison.audit.models import AuditEntry
+from liaison.safecsv import SafeWriter
 
 HEADER = [
     "seq",
@@ -29,7 +29,6 @@ HEADER = [
     "detail",
     "hash",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -39,10 +38,10 @@ class _Echo:
 
 def csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     """One CSV line at a time, reading the database in chunks (bounded memory)."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     yield writer.writerow(HEADER)
     for entry in entries.iterator(chunk_size=2000):
-        yield writer.writerow(_safe(row(entry)))
+        yield writer.writerow(row(entry))
 
 
 def row(entry: AuditEntry) -> list[Any]:
@@ -63,8 +62,3 @@ def row(entry: AuditEntry) -> list[Any]:
         json.dumps(entry.detail, sort_keys=True, ensure_ascii=False) if entry.detail else "",
         entry.hash,
     ]
-
-
-def _safe(values: Iterable[Any]) -> list[Any]:
-    """Neutralise cells a spreadsheet would run as formulas (CSV injection)."""
-    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in values]

@@ -44,7 +44,10 @@ def node_document() -> dict[str, Any]:
         "algorithm": ALGORITHM,
         "public_key": keys.public_jwk(key),
         "fingerprint": keys.fingerprint(key),
-        "endpoints": {"envelopes": "/federation/v1/envelopes"},
+        "endpoints": {
+            "envelopes": "/federation/v1/envelopes",
+            "queries": "/federation/v1/queries",
+        },
     }
 
 

@@ -126,9 +126,15 @@ class Tombstone(models.Model):
 
     owner_node = models.CharField(max_length=32)
     object_type = models.CharField(max_length=32)
-    object_uid = models.UUIDField(unique=True)
+    object_uid = models.UUIDField()
     version = models.PositiveIntegerField()
     withdrawn_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Keyed by owner too: a partner can only bury its own records, never another's uid.
+        constraints = [
+            models.UniqueConstraint(fields=["owner_node", "object_uid"], name="one_tombstone")
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_type}:{self.object_uid}@{self.version}"

@@ -32,9 +32,14 @@ PROTOCOL_VERSION = 1
 ALGORITHM = "Ed25519"
 ENVELOPE_TYP = "liaison-envelope+jws"
 RECEIPT_TYP = "liaison-receipt+jws"
+QUERY_TYP = "liaison-query+jws"
+ANSWER_TYP = "liaison-answer+jws"
 MAX_ENVELOPE_BYTES = 256 * 1024
+MAX_QUERY_BYTES = 16 * 1024
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 NODE_ID = r"^[a-z][a-z0-9-]{1,31}$"
+MESSAGE_TYPE = r"^[a-z]+(\.[a-z_]+)+$"
 
 
 class Reason(StrEnum):
@@ -84,7 +89,7 @@ class Envelope(Strict):
     to: str = Field(pattern=NODE_ID)
     seq: int = Field(ge=1)
     sent_at: datetime
-    type: str = Field(pattern=r"^[a-z]+(\.[a-z_]+)+$", max_length=64)
+    type: str = Field(pattern=MESSAGE_TYPE, max_length=64)
     handling: Literal["H0", "H1", "H2"]
     object: dict[str, Any]
 
@@ -103,6 +108,37 @@ class Receipt(Strict):
     reason: str = ""
     detail: str = ""
     received_at: datetime
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Query(Strict):
+    """A signed request for what the receiver keeps for the sender; nothing is applied."""
+
+    v: Literal[1]
+    id: uuid.UUID
+    from_: str = Field(alias="from", pattern=NODE_ID)
+    to: str = Field(pattern=NODE_ID)
+    sent_at: datetime
+    type: str = Field(pattern=MESSAGE_TYPE, max_length=64)
+    object: dict[str, Any]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class QueryAnswer(Strict):
+    """The receiver's signed answer to one query: `object` when answered, else a reason."""
+
+    v: Literal[1]
+    id: uuid.UUID
+    query: uuid.UUID | None
+    from_: str = Field(alias="from", pattern=NODE_ID)
+    to: str | None
+    status: Literal["answered", "rejected"]
+    reason: str = ""
+    detail: str = ""
+    answered_at: datetime
+    object: dict[str, Any]
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -248,6 +284,70 @@ def check_clock(sent_at: datetime, now: datetime) -> None:
         raise ProtocolError(Reason.BAD_SCHEMA, "sent_at: needs a time zone")
     if abs(now - sent_at) > MAX_CLOCK_SKEW:
         raise ProtocolError(Reason.CLOCK_SKEW, f"sent_at {sent_at.isoformat()}, now {now}")
+
+
+def query_claims(
+    *, sender: str, recipient: str, query_type: str, obj: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "v": PROTOCOL_VERSION,
+        "id": str(uuid7()),
+        "from": sender,
+        "to": recipient,
+        "sent_at": utcnow().isoformat(),
+        "type": query_type,
+        "object": obj,
+    }
+
+
+def open_query(token: str | bytes, key_for: Callable[[str], OKPKey | None], *, me: str) -> Query:
+    """Verify a query as an envelope is verified: the claimed sender's pinned key, version,
+    recipient, clock skew and header schema. The body is the query type's to check."""
+    sender = unverified_claims(token).get("from")
+    key = key_for(sender) if isinstance(sender, str) else None
+    if key is None:
+        raise ProtocolError(Reason.UNKNOWN_SENDER, str(sender)[:64])
+    claims = verify(token, key, typ=QUERY_TYP)
+    if claims.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError(Reason.UNSUPPORTED_VERSION, str(claims.get("v"))[:16])
+    try:
+        query = Query.model_validate(claims)
+    except ValidationError as error:
+        raise ProtocolError(Reason.BAD_SCHEMA, first_error(error)) from None
+    if query.to != me:
+        raise ProtocolError(Reason.WRONG_RECIPIENT, f"addressed to {query.to}")
+    check_clock(query.sent_at, utcnow())
+    return query
+
+
+def answer_claims(
+    *,
+    query_id: uuid.UUID | None,
+    me: str,
+    sender: str | None,
+    obj: dict[str, Any] | None = None,
+    refusal: ProtocolError | None = None,
+) -> dict[str, Any]:
+    return {
+        "v": PROTOCOL_VERSION,
+        "id": str(uuid7()),
+        "query": str(query_id) if query_id else None,
+        "from": me,
+        "to": sender,
+        "status": "rejected" if refusal is not None else "answered",
+        "reason": str(refusal.reason) if refusal is not None else "",
+        "detail": refusal.detail if refusal is not None else "",
+        "answered_at": utcnow().isoformat(),
+        "object": obj or {},
+    }
+
+
+def open_answer(token: str | bytes, key: OKPKey) -> QueryAnswer:
+    claims = verify(token, key, typ=ANSWER_TYP)
+    try:
+        return QueryAnswer.model_validate(claims)
+    except ValidationError as error:
+        raise ProtocolError(Reason.BAD_SCHEMA, first_error(error)) from None
 
 
 @dataclass(frozen=True)

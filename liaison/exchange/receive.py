@@ -80,7 +80,7 @@ _HTTP_STATUS = {
 def receive(raw: bytes) -> Answer:
     """The whole pipeline for one request body. Raises DatabaseError only (answer 503)."""
     try:
-        envelope = open_envelope(raw, _key_for, me=settings.NODE_ID)
+        envelope = open_envelope(raw, key_for, me=settings.NODE_ID)
     except ProtocolError as error:
         return refuse(error, claimed=_claimed(raw))
     previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
@@ -104,7 +104,8 @@ def receive(raw: bytes) -> Answer:
     return _answer(envelope, ReceiptData(Status.APPLIED, detail=detail))
 
 
-def _key_for(sender: str) -> OKPKey | None:
+def key_for(sender: str) -> OKPKey | None:
+    """The pinned key of partner `sender`, or None when it is not a usable partner."""
     peer = Peer.objects.filter(node_id=sender).first()
     if peer is None:
         return None

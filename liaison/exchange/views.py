@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.audit.decorators import capability_required
 from liaison.config import ConfigError
+from liaison.exchange.ask import Reply, answer_query
 from liaison.exchange.identity import node_document
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason
+from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, MAX_QUERY_BYTES, ProtocolError, Reason
 from liaison.exchange.queries import peer_states
 from liaison.exchange.receive import Answer, receive, refuse
 
@@ -54,6 +55,29 @@ def _receive(request: HttpRequest) -> Answer:
     if length > MAX_ENVELOPE_BYTES:
         return refuse(ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_ENVELOPE_BYTES} bytes"))
     return receive(request.read(MAX_ENVELOPE_BYTES))
+
+
+@csrf_exempt  # authenticated by the query's signature, not by a session
+@require_POST
+@never_cache
+def queries(request: HttpRequest) -> HttpResponse:
+    """Answer one signed query from a partner with a signed answer (exchange/ask.py)."""
+    try:
+        reply = _answer(request)
+    except (DatabaseError, ConfigError):
+        logger.exception("cannot answer queries now")
+        return JsonResponse({"detail": "Temporarily unavailable; retry later."}, status=503)
+    return HttpResponse(reply.answer, status=reply.status_code, content_type="application/jose")
+
+
+def _answer(request: HttpRequest) -> Reply:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        length = MAX_QUERY_BYTES + 1
+    if length > MAX_QUERY_BYTES:
+        return Reply(413, "")
+    return answer_query(request.read(MAX_QUERY_BYTES))
 
 
 @require_GET

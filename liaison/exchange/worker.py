@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -108,16 +109,39 @@ class Connection:
         return {"Content-Type": "application/jose", "Content-Length": str(length)}
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A job the worker runs every `every()` seconds (read again after each run).
+
+    Several workers may run the same job: it must find out itself, from the database,
+    whether there is anything to do.
+    """
+
+    name: str
+    run: Callable[[], object]
+    every: Callable[[], float]
+
+
+_PERIODIC: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, run: Callable[[], object], every: Callable[[], float]) -> None:
+    """Let an app have the worker run `run` periodically (e.g. signing the audit head)."""
+    _PERIODIC[name] = Periodic(name, run, every)
+
+
 class Worker:
     """Delivers due envelopes until `stop` is set. Several may run at once, anywhere."""
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.connections: dict[int, Connection] = {}
+        self.next_run: dict[str, float] = {}
 
     def run(self, stop: threading.Event) -> None:
         logger.info("exchange worker %s started", self.name)
         while not stop.is_set():
+            self.run_periodic()
             try:
                 busy = self.run_once()
             except Exception:
@@ -130,6 +154,19 @@ class Worker:
         for conn in self.connections.values():
             conn.close()
         connection.close()
+
+    def run_periodic(self) -> None:
+        """Run the registered jobs that are due; a failing job is logged, not fatal."""
+        for job in list(_PERIODIC.values()):
+            now = time.monotonic()
+            if self.next_run.get(job.name, now) > now:
+                continue
+            try:
+                self.next_run[job.name] = now + job.every()
+                job.run()
+            except Exception:
+                logger.exception("exchange worker %s: periodic job %s failed", self.name, job.name)
+                close_old_connections()
 
     def run_once(self) -> bool:
         """Deliver one partner's due batch; False when no partner had anything due."""

@@ -11,7 +11,10 @@ CSV input (queries and watchlist), one person per row, header row required:
 | sex           | no                  | M or F                                              |
 | id            | watchlist: yes      | unique identifier of the person                     |
 
-Files may be UTF-8 (with or without BOM) or Windows-1256 (Arabic Windows exports).
+Files may be UTF-8 (with or without BOM) or Windows-1256 (Arabic Windows exports). A bad
+row is reported and skipped; a file that is not CSV text at all (a NUL byte, no `name`
+column, a field over the csv module's limit of 131,072 characters) is refused whole with
+InputError. The output goes through `liaison.safecsv`, so no cell acts as a formula.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from liaison.matching.compare import compare
 from liaison.matching.dates import parse_date
 from liaison.matching.screen import SCREENING_THRESHOLD, Hit, Screener
 from liaison.matching.types import Identity, Sex
+from liaison.safecsv import SafeWriter
 
 _NATIONALITY = re.compile(r"^[A-Z]{2}$")
 _LIST_SEPARATORS = re.compile(r"[|;]")
@@ -45,6 +49,10 @@ OUTPUT_COLUMNS = [
     "rule",
     "evidence",
 ]
+
+
+class InputError(Exception):
+    """The file cannot be read as CSV at all; the message says which line and what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +87,18 @@ def match_json(a: str, b: str, dob_a: str | None = None, dob_b: str | None = Non
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of a CSV file and the encoding used: UTF-8 (BOM optional) strictly, else cp1256."""
+    """Text of a CSV file and the encoding used: UTF-8 (BOM optional) strictly, else cp1256.
+
+    Windows-1256 decodes any byte, so a binary file would pass as garbage text: a NUL byte,
+    which no CSV text holds (but every binary and UTF-16 file does), refuses it.
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(
+            f"line {line}: a NUL byte; this is a binary or UTF-16 file, "
+            "not a UTF-8 or Windows-1256 CSV file"
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -114,12 +133,24 @@ def _identity(row: dict[str, str], need_id: bool) -> Identity:
 def read_identities(
     text: str, *, need_id: bool = False
 ) -> Iterator[tuple[int, Identity | RowError]]:
-    """Parse CSV text into (line, identity) or (line, error); bad rows never stop the rest."""
+    """Parse CSV text into (line, identity) or (line, error); bad rows never stop the rest.
+
+    InputError if the text is not CSV with a `name` column (nothing is usable then).
+    """
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        yield from _identities(reader, need_id)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+        # The inner reader: DictReader counts lines only once a row has parsed.
+        raise InputError(f"line {reader.reader.line_num}: {exc}") from None
+
+
+def _identities(
+    reader: csv.DictReader[str], need_id: bool
+) -> Iterator[tuple[int, Identity | RowError]]:
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "name" not in fields:
-        yield 1, RowError(1, "header has no 'name' column")
-        return
+        raise InputError("line 1: the header has no 'name' column")
     reader.fieldnames = fields
     seen: set[str] = set()
     for row in reader:
@@ -140,7 +171,10 @@ def read_identities(
 
 
 def load_watchlist(path: Path, report: Callable[[RowError], None]) -> list[Identity]:
-    """Watchlist identities from a CSV file (id and name required); bad rows reported."""
+    """Watchlist identities from a CSV file (id and name required); bad rows reported.
+
+    InputError if the file is not CSV text with a `name` column.
+    """
     text, _ = decode(path.read_bytes())
     out: list[Identity] = []
     for _, item in read_identities(text, need_id=True):
@@ -151,19 +185,20 @@ def load_watchlist(path: Path, report: Callable[[RowError], None]) -> list[Ident
     return out
 
 
-def _hit_row(line: int, hit: Hit) -> dict[str, str]:
+def _hit_row(line: int, hit: Hit) -> list[str]:
+    """The cells of OUTPUT_COLUMNS, in that order."""
     m = hit.match
-    return {
-        "query_line": str(line),
-        "query_id": hit.query_id or "",
-        "query_name": m.names.name_a,
-        "watchlist_id": hit.watchlist_id,
-        "watchlist_name": m.names.name_b,
-        "score": f"{hit.score:.4f}",
-        "name_score": f"{m.name_score:.4f}",
-        "rule": m.names.rule,
-        "evidence": json.dumps(m.as_dict(), ensure_ascii=False),
-    }
+    return [
+        str(line),
+        hit.query_id or "",
+        m.names.name_a,
+        hit.watchlist_id,
+        m.names.name_b,
+        f"{hit.score:.4f}",
+        f"{m.name_score:.4f}",
+        m.names.rule,
+        json.dumps(m.as_dict(), ensure_ascii=False),
+    ]
 
 
 def screen_csv(
@@ -179,7 +214,8 @@ def screen_csv(
     """`liaison screen`: screen a CSV of people against watchlist identities, write hits.
 
     ``watchlist`` is any iterable of identities with ids: a CSV today, the registry's
-    persons with active alerts once it supplies them.
+    persons with active alerts once it supplies them. InputError, before anything is
+    written, if the input is not CSV text with a `name` column.
     """
     screener = Screener(watchlist)
     text, encoding = decode(input_path.read_bytes())
@@ -193,8 +229,8 @@ def screen_csv(
         else:
             queries.append(item)
             lines.append(line)
-    writer = csv.DictWriter(output, fieldnames=OUTPUT_COLUMNS)
-    writer.writeheader()
+    writer = SafeWriter(output)
+    writer.writerow(OUTPUT_COLUMNS)
     with tqdm(total=len(queries), unit="row", file=errors, disable=not progress) as bar:
         hits = screener.screen(queries, threshold, workers=workers, on_progress=bar.update)
     for hit in sorted(hits, key=lambda h: (h.query_index, -h.score)):

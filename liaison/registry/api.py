@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 from liaison.audit.actions import log_event
 from liaison.policy import Action, require
 from liaison.registry import actions
+from liaison.registry import subject_access as sar
 from liaison.registry.models import Alert, Hit, Person, Warrant
 from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
 from liaison.registry.schemas import (
@@ -26,6 +27,7 @@ from liaison.registry.schemas import (
     PersonOut,
     SearchOut,
     StatusIn,
+    SubjectAccessOut,
     WarrantIn,
     WarrantOut,
 )
@@ -201,6 +203,33 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     return Status(
         201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}
     )
+
+
+class SubjectAccessQuery(Schema):
+    purpose: str = Field(min_length=5, max_length=300, description="Why (logged).")
+    reference: str = Field(
+        min_length=1, max_length=100, description="The request's registration number (logged)."
+    )
+
+
+@router.get(
+    "/persons/{uid}/access",
+    response={200: SubjectAccessOut, **ERRORS},
+    summary="Subject access report (LED art. 14): held data, consultations, disclosures",
+)
+def subject_access(request: HttpRequest, uid: UUID, query: Query[SubjectAccessQuery]) -> Any:
+    """Supervisors only (`subject_access`); producing it is audited as a consultation."""
+    require(request, Action.SUBJECT_ACCESS, object_type="person")
+    person = get_person_for_user(request.user, uid)
+    production = sar.record_production(
+        actor=request.user,
+        person=person,
+        purpose=query.purpose,
+        reference=query.reference,
+        fmt="json",
+        request=request,
+    )
+    return sar.as_json(sar.subject_access_report(request.user, person, production))
 
 
 @router.get("/warrants", response=list[WarrantOut], summary="List warrants")

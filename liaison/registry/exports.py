@@ -11,17 +11,16 @@ audited does not happen), then `write_csv(results, response, user=request.user)`
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.http import HttpRequest
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide
 from liaison.registry.search import SearchResult
+from liaison.safecsv import SafeWriter, neutralise
 
 HEADER = [
     "person uid",
@@ -36,18 +35,6 @@ HEADER = [
     "rule",
 ]
 SEPARATOR = " | "
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """The value, made inert for spreadsheets: a formula-looking cell gets a leading '.
-
-    Control characters go first (they are illegal in XLSX and garbage in CSV), so that
-    removing them cannot uncover a formula trigger behind them.
-    """
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def visible_results(results: Iterable[SearchResult], user: Any) -> list[SearchResult]:
@@ -56,10 +43,10 @@ def visible_results(results: Iterable[SearchResult], user: Any) -> list[SearchRe
 
 
 def export_rows(results: Iterable[SearchResult], *, user: Any) -> Iterator[list[str]]:
-    """The header, then one neutralised row per result that `user` may view."""
+    """The header, then one row per result that `user` may view (the writers neutralise)."""
     yield HEADER
     for result in visible_results(results, user):
-        yield [neutralise(cell) for cell in _cells(result)]
+        yield _cells(result)
 
 
 def _cells(result: SearchResult) -> list[str]:
@@ -85,8 +72,7 @@ def _rule(explanation: dict[str, Any]) -> str:
 
 def write_csv(results: Iterable[SearchResult], stream: IO[str], *, user: Any) -> None:
     """Write the export as CSV to a text stream (an HttpResponse works too)."""
-    writer = csv.writer(stream)
-    writer.writerows(export_rows(results, user=user))
+    SafeWriter(stream).writerows(export_rows(results, user=user))
 
 
 def write_xlsx(results: Iterable[SearchResult], stream: IO[bytes], *, user: Any) -> None:
@@ -94,7 +80,8 @@ def write_xlsx(results: Iterable[SearchResult], stream: IO[bytes], *, user: Any)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("persons")
     for row in export_rows(results, user=user):
-        sheet.append(row)
+        # A cell starting with "=" would be stored as a formula, as in CSV.
+        sheet.append([neutralise(cell) for cell in row])
     workbook.save(stream)
 
 

@@ -320,3 +320,19 @@ class ErasureForm(BootstrapForm):
 
 
 STATUS_CHOICES = {"warrant": WarrantStatus, "alert": AlertStatus}
+
+
+class SubjectAccessForm(BootstrapForm):
+    """Why a subject access report is produced, and the request it answers (both logged)."""
+
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        min_length=5,
+        max_length=300,
+        initial=_("Data subject access request (Directive 2016/680, art. 14)"),
+    )
+    reference = forms.CharField(
+        label=_("Request reference"),
+        max_length=100,
+        help_text=_("The registration number of the person's request, or its legal basis."),
+    )

@@ -90,10 +90,6 @@ class SharedRecord(models.Model):
     def tlp_label(self) -> str:
         return TLP_LABELS[self.effective_handling_code]
 
-    def handling_parents(self) -> Sequence[SharedRecord]:
-        parents = (getattr(self, field) for field in self.handling_parent_fields)
-        return [parent for parent in parents if parent is not None]
-
     def named_recipient_ids(self) -> set[int]:
         return set(self.restricted_to.values_list("pk", flat=True))
 

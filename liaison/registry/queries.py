@@ -29,7 +29,7 @@ def _with_details(persons: QuerySet[Person], user: Any) -> QuerySet[Person]:
         "documents",
         Prefetch("warrants", queryset=restrict(Warrant.objects.all(), user)),
         Prefetch("alerts", queryset=restrict(Alert.objects.select_related("warrant"), user)),
-        Prefetch("hits", queryset=restrict(Hit.objects.select_related("alert"), user)),
+        Prefetch("hits", queryset=restrict(Hit.objects.select_related("alert__warrant"), user)),
     )
 
 

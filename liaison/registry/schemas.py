@@ -209,3 +209,58 @@ class ErrorOut(Schema):
 class ExtensionIn(Strict):
     review_date: date = Field(description="The new review date, in the future.")
     justification: str = Field(min_length=1, max_length=2000, description="Why it is kept.")
+
+
+# The subject access report (GET /persons/{uid}/access; liaison/registry/subject_access.py)
+
+
+class FactOut(Schema):
+    record: str = Field(description='"type:uid", e.g. "warrant:…"')
+    field: str
+    value: str
+
+
+class ProductionOut(Schema):
+    seq: int = Field(description="The report's own audit entry.")
+    at: datetime
+    user: str
+    agency: str
+    purpose: str
+    reference: str
+
+
+class ConsultationOut(Schema):
+    at: datetime
+    user: str
+    agency: str
+    kind: str = Field(description="opened, search, export or report")
+    purpose: str
+    reference: str
+
+
+class DisclosureOut(Schema):
+    at: datetime
+    partner: str
+    object_type: str
+    object_uid: str
+    message_type: str
+    user: str
+    delivery: str = Field(description="pending, delivered, rejected or unknown")
+    delivered_at: datetime | None
+    receipt: str
+
+
+class PartnerCopyOut(Schema):
+    partner: str
+    object_type: str
+    object_uid: str
+    shared_at: datetime
+
+
+class SubjectAccessOut(Schema):
+    person: UUID
+    produced: ProductionOut
+    held: list[FactOut]
+    consultations: list[ConsultationOut]
+    disclosures: list[DisclosureOut]
+    partner_copies: list[PartnerCopyOut]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.registry import views
+from liaison.registry import subject_access_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -16,6 +16,18 @@ urlpatterns = [
     path("persons/<uuid:uid>/edit/", views.person_edit, name="person_edit"),
     path("persons/<uuid:uid>/erase/", views.person_erase, name="person_erase"),
     path("persons/<uuid:uid>/share/", views.person_share, name="person_share"),
+    path(
+        "persons/<uuid:uid>/access/",
+        subject_access_views.subject_access,
+        {"fmt": "html"},
+        name="subject_access",
+    ),
+    path(
+        "persons/<uuid:uid>/access.csv",
+        subject_access_views.subject_access,
+        {"fmt": "csv"},
+        name="subject_access_csv",
+    ),
     path("persons/<uuid:uid>/warrants/new/", views.warrant_create, name="warrant_create"),
     path("persons/<uuid:uid>/alerts/new/", views.alert_create, name="alert_create"),
     path("persons/<uuid:uid>/hits/new/", views.hit_create, name="hit_create"),

@@ -15,6 +15,7 @@ from liaison.config import (
     env_int,
     load_node_identity,
     secret_key,
+    trusted_proxy,
     write_node_identity,
 )
 
@@ -95,6 +96,36 @@ def test_a_malformed_identity_is_refused(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ImproperlyConfigured):
         load_node_identity(tmp_path)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("127.0.0.1", "127.0.0.1"), ("0:0::1", "::1")])
+def test_the_trusted_proxy_is_one_normalised_ip_address(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: str
+) -> None:
+    monkeypatch.setenv("LIAISON_TRUSTED_PROXY", raw)
+    assert trusted_proxy(behind_proxy=True) == expected
+
+
+@pytest.mark.parametrize("raw", ["*", "proxy.local", "10.0.0.0/8", "127.0.0.1,10.0.0.1"])
+def test_it_refuses_a_trusted_proxy_that_is_not_one_address(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv("LIAISON_TRUSTED_PROXY", raw)
+    with pytest.raises(ImproperlyConfigured, match="is not an IP address"):
+        trusted_proxy(behind_proxy=True)
+
+
+def test_it_refuses_a_trusted_proxy_when_not_behind_a_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LIAISON_TRUSTED_PROXY", "127.0.0.1")
+    with pytest.raises(ImproperlyConfigured, match="LIAISON_BEHIND_PROXY is off"):
+        trusted_proxy(behind_proxy=False)
+
+
+def test_no_proxy_is_trusted_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIAISON_TRUSTED_PROXY", raising=False)
+    assert trusted_proxy(behind_proxy=False) is None
 
 
 def _liaison(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

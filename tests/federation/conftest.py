@@ -55,6 +55,7 @@ class Node:
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -77,7 +78,7 @@ class Node:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        return env
+        return env | self.extra_env
 
     def _popen(self, *args: str) -> subprocess.Popen[bytes]:
         log = (self.data_dir / f"{args[0]}.log").open("ab")

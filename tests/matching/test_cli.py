@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from liaison.matching.cli import decode, load_watchlist, match_json, read_identities, screen_csv
+from liaison.matching.cli import (
+    InputError,
+    decode,
+    load_watchlist,
+    match_json,
+    read_identities,
+    screen_csv,
+)
 
 WATCHLIST_CSV = (
     "id,name,date_of_birth,nationality,sex\nw1,يوسف الشريف,1980-05-17,MA,M\nw2,Jean Dupont,,FR,\n"
@@ -83,3 +90,39 @@ def test_watchlist_rows_need_unique_ids(tmp_path: Path) -> None:
     watchlist = load_watchlist(tmp_path / "w.csv", lambda e: errors.append(str(e)))
     assert [w.id for w in watchlist] == ["w1"]
     assert errors == ["line 3: id is empty", "line 4: duplicate id 'w1'"]
+
+
+def test_it_refuses_a_field_over_the_csv_limit_naming_its_line(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("name\nAli\nBob\n" + "x" * 131_073 + "\nZed\n")
+    out = io.StringIO()
+    with pytest.raises(InputError, match=r"^line 4: field larger than field limit \(131072\)$"):
+        screen_csv(tmp_path / "in.csv", out, [], errors=io.StringIO(), progress=False)
+    assert out.getvalue() == ""
+
+
+def test_it_refuses_a_binary_file_naming_the_line_of_its_first_nul_byte(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"name\nAli\n\x89PNG\x00\x01\x02\xff")
+    out = io.StringIO()
+    with pytest.raises(InputError, match=r"^line 3: a NUL byte; this is a binary or UTF-16"):
+        screen_csv(tmp_path / "in.csv", out, [], errors=io.StringIO(), progress=False)
+    assert out.getvalue() == ""
+
+
+def test_it_refuses_a_file_without_a_name_column(tmp_path: Path) -> None:
+    (tmp_path / "w.csv").write_text("id,nom\nw1,Ali Ben Ali\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: the header has no 'name' column"):
+        load_watchlist(tmp_path / "w.csv", lambda e: None)
+
+
+def test_screen_output_cells_never_act_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://evil.example","Jean Dupont")'
+    row = '"' + formula.replace('"', '""') + '"'
+    (tmp_path / "watch.csv").write_text(f"id,name\n@w1,{row}\n", encoding="utf-8")
+    (tmp_path / "in.csv").write_text(f"id,name\n-7,{row}\n", encoding="utf-8")
+    watchlist = load_watchlist(tmp_path / "watch.csv", lambda e: None)
+    out = io.StringIO()
+    screen_csv(tmp_path / "in.csv", out, watchlist, errors=io.StringIO(), progress=False)
+    [hit] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert hit["query_name"] == hit["watchlist_name"] == f"'{formula}"
+    assert (hit["query_id"], hit["watchlist_id"]) == ("'-7", "'@w1")
+    assert json.loads(hit["evidence"])["names"]["a"] == formula  # JSON cells start with {

@@ -15,4 +15,8 @@
     const total = totalForms(event.detail.elt);
     if (total && event.detail.successful) total.value = String(Number(total.value) + 1);
   });
+  // A button with data-print prints the page (the subject access report).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
 })();

@@ -1,4 +1,8 @@
-"""`liaison audit verify`: check the hash chain of this node's audit log."""
+"""`liaison audit verify [--witnessed]` and `liaison audit witness`.
+
+Witnessing (signing the head, asking partners for the heads they hold) is installed by the
+witness app through liaison.audit.witnessing: audit does not import the exchange.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from liaison.audit.models import AuditEntry
-from liaison.audit.verify import verify_chain
+from liaison.audit.verify import Outcome, verify_chain
+from liaison.audit.witnessing import NoWitnessing, Witnessing, WitnessStatus, installed
+from liaison.config import ConfigError
+
+# Exit codes: 1 the chain is broken or diverged from a witnessed head; 2 the witnessed
+# check could not be completed (a partner could not be asked).
+BROKEN, INCOMPLETE = 1, 2
 
 
 class Command(BaseCommand):
@@ -29,11 +39,29 @@ class Command(BaseCommand):
             default=5000,
             help="Entries read per query (memory stays bounded by this). Default 5000.",
         )
+        verify.add_argument(
+            "--witnessed",
+            action="store_true",
+            help="Also compare the chain with the signed heads each partner holds (asked live).",
+        )
+        commands.add_parser("witness", help="Sign the chain head now and send it to every partner.")
 
-    def handle(self, *args: Any, subcommand: str, batch_size: int, **options: Any) -> None:
+    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+        if subcommand == "witness":
+            self.stdout.write(self._signed())
+            return
+        outcome = self._verify(options["batch_size"], options["verbosity"])
+        self.stdout.write(
+            f"OK: {outcome.checked} entries verified; head seq {outcome.head_seq}"
+            f" hash {outcome.head_hash}"
+        )
+        if options["witnessed"]:
+            self._check_witnessed()
+
+    def _verify(self, batch_size: int, verbosity: int) -> Outcome:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        show = sys.stderr.isatty() and options["verbosity"] > 0
+        show = sys.stderr.isatty() and verbosity > 0
         with tqdm(
             total=AuditEntry.objects.count() if show else None,
             disable=not show,
@@ -45,9 +73,30 @@ class Command(BaseCommand):
             raise CommandError(
                 f"BROKEN at entry seq {outcome.broken_seq}: {outcome.problem}"
                 f" ({outcome.checked} entries verified before it)",
-                returncode=1,
+                returncode=BROKEN,
             )
-        self.stdout.write(
-            f"OK: {outcome.checked} entries verified; head seq {outcome.head_seq}"
-            f" hash {outcome.head_hash}"
-        )
+        return outcome
+
+    def _signed(self) -> str:
+        try:
+            return self._witnessing().sign()
+        except ConfigError as error:  # no signing key on this node
+            raise CommandError(str(error)) from error
+
+    def _check_witnessed(self) -> None:
+        try:
+            check = self._witnessing().check()
+        except ConfigError as error:
+            raise CommandError(str(error), returncode=INCOMPLETE) from error
+        if check.status == WitnessStatus.OK:
+            self.stdout.write("\n".join(check.lines))
+            return
+        code = BROKEN if check.status == WitnessStatus.DIVERGED else INCOMPLETE
+        raise CommandError("\n".join(check.lines), returncode=code)
+
+    @staticmethod
+    def _witnessing() -> Witnessing:
+        try:
+            return installed()
+        except NoWitnessing as error:
+            raise CommandError(str(error)) from error

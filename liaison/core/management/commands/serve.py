@@ -32,7 +32,11 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             start_thread(threading.Event())
         logger.info(
-            "node %s serving on http://%s:%s", settings.NODE_ID, options["host"], options["port"]
+            "node %s serving on http://%s:%s%s",
+            settings.NODE_ID,
+            options["host"],
+            options["port"],
+            f" behind the proxy at {settings.TRUSTED_PROXY}" if settings.TRUSTED_PROXY else "",
         )
         serve(
             application,
@@ -41,4 +45,21 @@ class Command(BaseCommand):
             threads=options["threads"],
             ident="liaison",
             clear_untrusted_proxy_headers=True,
+            **_proxy_options(settings.TRUSTED_PROXY),
         )
+
+
+# Only these two: the proxy must set (overwrite) both. X-Forwarded-Host stays untrusted, so
+# the proxy passes the public host name in Host, which ALLOWED_HOSTS checks.
+TRUSTED_PROXY_HEADERS = frozenset({"x-forwarded-proto", "x-forwarded-for"})
+
+
+def _proxy_options(proxy: str | None) -> dict[str, Any]:
+    """Waitress options that believe forwarding headers from `proxy` alone (one hop)."""
+    if proxy is None:
+        return {}
+    return {
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": set(TRUSTED_PROXY_HEADERS),
+    }
