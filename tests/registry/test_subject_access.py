@@ -15,12 +15,12 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.audit.chain import timestamp
 from liaison.audit.models import AuditEntry
-from liaison.exchange.actions import share_person
 from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.exchange.protocol import Receipt, Status, uuid7
 from liaison.exchange.worker import record_receipts
 from liaison.registry.actions import create_person, create_warrant
 from liaison.registry.models import Person
+from liaison.registry.sharing.share import share_person
 from liaison.registry.subject_access import (
     CSV_HEADER,
     ConsultationKind,
