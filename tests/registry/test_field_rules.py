@@ -395,6 +395,29 @@ def test_a_purpose_in_words_is_accepted_and_logged(api: Client) -> None:
     assert AuditEntry.objects.get(action="consult").purpose == "Border check"
 
 
+def test_an_erasure_reason_with_a_nul_byte_is_refused_and_the_person_stays(
+    api: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Karim Benali")
+    response = api.delete(f"/api/v1/persons/{person.uid}?reason=dup%00licate")
+    assert response.status_code in (400, 422) and "reason" in response.content.decode()
+    assert Person.objects.filter(pk=person.pk).exists()
+    assert not AuditEntry.objects.filter(action="erase").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("named_recipients", ["super\x00visor"]), ("justification", "Because\x00 of the ruling")],
+)
+def test_other_person_inputs_that_reach_the_database_meet_the_rules(
+    api: Client, field: str, value: object
+) -> None:
+    body = _person_json("nationality", "MA") | {field: value}
+    response = api.post("/api/v1/persons", body, "application/json")
+    assert response.status_code in (400, 422) and field in response.content.decode()
+    assert not Person.objects.exists()
+
+
 # Nothing half-applies
 
 
