@@ -90,10 +90,37 @@ class PersonData:
     neutrality_flag: bool = False
     external_ref: str = ""
     named_recipients: list[str] = field(default_factory=list)  # usernames, for H3
+    justification: str = ""  # why, when a change needs a supervisor (_check_sensitive_changes)
 
 
 def default_review_date() -> date:
     return timezone.localdate() + timedelta(days=round(365.25 * settings.REVIEW_YEARS))
+
+
+def _check_review_date_ahead(review_date: date) -> None:
+    # The daily review job erases records whose date has passed.
+    if review_date <= timezone.localdate():
+        raise RegistryError(_("The review date must be in the future."))
+
+
+def _initial_review_date(requested: date | None) -> date:
+    """A new record's review date: the default, or an earlier one still in the future.
+
+    A later date would be an extension, which only a supervisor grants, afterwards and
+    with a written justification (extend_review)."""
+    default = default_review_date()
+    if requested is None:
+        return default
+    _check_review_date_ahead(requested)
+    if requested > default:
+        raise RegistryError(
+            _(
+                "A new record's review date is at most %(date)s (the default); a supervisor "
+                "may extend it afterwards."
+            )
+            % {"date": default.isoformat()}
+        )
+    return requested
 
 
 class Denied(PermissionDenied):
@@ -252,15 +279,38 @@ def _validate_person(data: PersonData) -> None:
 HANDLING_ORDER = ["H0", "H1", "H2", "H3"]
 
 
-def _check_sensitive_changes(actor: Any, person: Person, data: PersonData) -> None:
-    """Lowering a handling code or pushing back a review date is a supervisor's call."""
-    if actor.has_perm("accounts.approve_handling"):
-        return
-    lowered = HANDLING_ORDER.index(data.handling_code) < HANDLING_ORDER.index(person.handling_code)
-    if lowered:
-        raise _denial(actor, person, "person", _("Only a supervisor may lower a handling code."))
-    if data.review_date and person.review_date and data.review_date > person.review_date:
-        raise _denial(actor, person, "person", _("Only a supervisor may extend a review date."))
+def _sensitive_changes(person: Person, data: PersonData) -> list[str]:
+    """Why a supervisor is needed for this change, if it makes the record easier to share
+    (a lower handling code, the neutrality flag cleared) or keeps it longer."""
+    order = HANDLING_ORDER.index
+    new_date, old_date = data.review_date, person.review_date
+    lowered = order(data.handling_code) < order(person.handling_code)
+    cleared = person.neutrality_flag and not data.neutrality_flag
+    extended = bool(new_date and old_date and new_date > old_date)
+    reasons = [
+        (lowered, _("Only a supervisor may lower a handling code.")),
+        (
+            cleared,
+            _("Only a supervisor may clear the political, military, religious or racial flag."),
+        ),
+        (extended, _("Only a supervisor may extend a review date.")),
+    ]
+    return [reason for made, reason in reasons if made]
+
+
+def _check_sensitive_changes(
+    actor: Any, person: Person, data: PersonData, request: HttpRequest | None
+) -> bool:
+    """Sensitive changes need a supervisor and a written justification; True if any."""
+    if data.review_date is not None and data.review_date != person.review_date:
+        _check_review_date_ahead(data.review_date)
+    reasons = _sensitive_changes(person, data)
+    if not reasons:
+        return False
+    if not actor.has_perm("accounts.approve_handling"):
+        raise _denial(actor, person, "person", reasons[0], request)
+    _check_justification(data.justification)
+    return True
 
 
 def _person_fields(data: PersonData, current: Person | None = None) -> dict[str, Any]:
@@ -357,7 +407,8 @@ def create_person(
         object_type="person",
     )
     _validate_person(data)
-    person = Person(owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data))
+    fields = _person_fields(data) | {"review_date": _initial_review_date(data.review_date)}
+    person = Person(owner_node=settings.NODE_ID, created_by=actor, **fields)
     _clean(person)
     person.save()
     _write_person_parts(person, data)
@@ -391,7 +442,7 @@ def update_person(
         request=request,
         object_type="person",
     )
-    _check_sensitive_changes(actor, person, data)
+    sensitive = _check_sensitive_changes(actor, person, data, request)
     _validate_person(data)
     fields = _person_fields(data, current=person)
     before = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
@@ -410,7 +461,8 @@ def update_person(
         object_type="person",
         object_id=str(person.uid),
         changes=_diff(before, after),
-        detail={"version": person.version},
+        detail={"version": person.version}
+        | ({"justification": data.justification.strip()} if sensitive else {}),
         origin=origin,
     )
     return person
@@ -494,7 +546,7 @@ def create_warrant(
         "issuing_country": data.issuing_country.upper(),
         "handling_code": code,
     }
-    values["review_date"] = data.review_date or default_review_date()
+    values["review_date"] = _initial_review_date(data.review_date)
     warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
     return _collect(warrant, actor, request, origin, person=str(person.uid))
 
@@ -608,7 +660,7 @@ def create_alert(
         raise RegistryError(_("Say what a partner should do on a hit."))
     values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
     values["handling_code"] = code
-    values["review_date"] = data.review_date or default_review_date()
+    values["review_date"] = _initial_review_date(data.review_date)
     alert = Alert(
         person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
     )
@@ -630,6 +682,18 @@ def set_alert_status(
 MIN_JUSTIFICATION_LENGTH = 20
 
 
+def _check_justification(justification: str) -> None:
+    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
+        raise RegistryError(
+            ngettext(
+                "Write a justification of at least %(n)d character.",
+                "Write a justification of at least %(n)d characters.",
+                MIN_JUSTIFICATION_LENGTH,
+            )
+            % {"n": MIN_JUSTIFICATION_LENGTH}
+        )
+
+
 @atomic_action
 def extend_review(
     *,
@@ -643,15 +707,7 @@ def extend_review(
     object_type = record._meta.model_name or ""
     record = type(record).objects.select_for_update().get(pk=record.pk)
     _authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
-    if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
-        raise RegistryError(
-            ngettext(
-                "Write a justification of at least %(n)d character.",
-                "Write a justification of at least %(n)d characters.",
-                MIN_JUSTIFICATION_LENGTH,
-            )
-            % {"n": MIN_JUSTIFICATION_LENGTH}
-        )
+    _check_justification(justification)
     if new_date <= timezone.localdate():
         raise RegistryError(_("The new review date must be in the future."))
     before = record.review_date

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from liaison.audit.actions import log_event
+from liaison.core.field_rules import (
+    Line,
+    Name,
+    OptionalDateOfBirth,
+    Purpose,
+    optional_country,
+)
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
@@ -38,14 +45,17 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class PurposeQuery(Schema):
-    purpose: str = Field(min_length=5, max_length=300, description="Why you consult (logged).")
-    reference: str = Field("", max_length=100, description="Case or legal basis reference.")
+    purpose: Purpose = Field(max_length=300, description="Why you consult (logged).")
+    reference: Line = Field("", max_length=100, description="Case or legal basis reference.")
 
 
 class SearchQuery(PurposeQuery):
-    name: str = Field("", max_length=300)
-    date_of_birth: str = Field("", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")
-    nationality: str = Field("", pattern=r"^([A-Za-z]{2})?$")
+    name: Name = Field("", max_length=300)
+    date_of_birth: OptionalDateOfBirth = ""
+    # Any case in a search; capitals for the rule.
+    nationality: Annotated[str, AfterValidator(str.upper), AfterValidator(optional_country)] = (
+        Field("", pattern=r"^([A-Za-z]{2})?$")
+    )
 
 
 def person_out(person: Person) -> dict[str, Any]:
@@ -163,7 +173,9 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
 
 
 @router.delete("/persons/{uid}", response={204: None, **ERRORS}, summary="Erase a person")
-def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
+def erase_person(
+    request: HttpRequest, uid: UUID, reason: Annotated[Line, Query(min_length=3, max_length=500)]
+) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
     return Status(204, None)

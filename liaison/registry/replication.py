@@ -14,7 +14,7 @@ the highest version per uid, and refuses envelopes about records the sender does
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -22,6 +22,15 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from liaison.audit.actions import log_event
+from liaison.core.field_rules import (
+    Country,
+    DateOfBirth,
+    Identifier,
+    Line,
+    Name,
+    OptionalCountry,
+    Text,
+)
 from liaison.exchange.models import Peer, Share, Tombstone
 from liaison.exchange.outbox import enqueue, remember_share
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
@@ -52,11 +61,8 @@ from liaison.registry.models import (
 )
 from liaison.registry.search import index_person_names, script_of
 
-COUNTRY = r"^[A-Z]{2}$"
-PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-
-
-# Bodies: what `object` holds for each type. Unknown fields are refused.
+# Bodies: what `object` holds for each type. Unknown fields are refused; every field meets
+# the same rules as at this node's own doors (liaison/core/field_rules.py).
 
 
 class Body(BaseModel):
@@ -77,41 +83,41 @@ class Shared(Owned):
 
 
 class NameBody(Body):
-    full_name: str = Field(min_length=1, max_length=300)
+    full_name: Name = Field(min_length=1, max_length=300)
     kind: NameKind
-    given_names: str = Field("", max_length=200)
-    family_name: str = Field("", max_length=200)
+    given_names: Name = Field("", max_length=200)
+    family_name: Name = Field("", max_length=200)
 
 
 class DocumentBody(Body):
     document_type: DocumentType
-    number: str = Field(min_length=1, max_length=64)
-    issuing_country: str = Field(pattern=COUNTRY)
+    number: Identifier = Field(min_length=1, max_length=64)
+    issuing_country: Country
 
 
 class PersonBody(Shared):
     category: PersonCategory
     sex: Sex
     names: list[NameBody] = Field(min_length=1, max_length=20)
-    birth_dates: list[Annotated[str, Field(pattern=PARTIAL_DATE)]] = Field(max_length=10)
-    place_of_birth: str = Field(max_length=200)
-    country_of_birth: str = Field(pattern=r"^([A-Z]{2})?$")
-    nationalities: list[Annotated[str, Field(pattern=COUNTRY)]] = Field(max_length=10)
-    distinguishing_marks: str = Field(max_length=2000)
+    birth_dates: list[DateOfBirth] = Field(max_length=10)
+    place_of_birth: Line = Field(max_length=200)
+    country_of_birth: OptionalCountry
+    nationalities: list[Country] = Field(max_length=10)
+    distinguishing_marks: Text = Field(max_length=2000)
     documents: list[DocumentBody] = Field(max_length=20)
-    external_ref: str = Field(max_length=64)
+    external_ref: Identifier = Field(max_length=64)
 
 
 class WarrantBody(Shared):
     person: UUID
     status: WarrantStatus
-    issuing_country: str = Field(pattern=COUNTRY)
-    issuing_authority: str = Field(max_length=200)
-    court: str = Field(max_length=200)
-    reference: str = Field(max_length=100)
+    issuing_country: Country
+    issuing_authority: Line = Field(max_length=200)
+    court: Line = Field(max_length=200)
+    reference: Identifier = Field(max_length=100)
     offences: list[OffenceCategory] = Field(max_length=20)
-    offence_description: str = Field(max_length=5000)
-    legal_basis: str = Field(max_length=300)
+    offence_description: Text = Field(max_length=5000)
+    legal_basis: Line = Field(max_length=300)
     issued_on: date
     expires_on: date | None
     extradition_sought: bool
@@ -124,27 +130,27 @@ class AlertBody(Shared):
     warrant: UUID | None
     alert_type: AlertType
     status: AlertStatus
-    action_on_hit: str = Field(min_length=1, max_length=5000)
-    facts: str = Field(max_length=10000)
-    assessment: str = Field(max_length=10000)
+    action_on_hit: Text = Field(min_length=1, max_length=5000)
+    facts: Text = Field(max_length=10000)
+    assessment: Text = Field(max_length=10000)
     not_political_declared: bool
 
 
 class WithdrawBody(Owned):
-    reason: str = Field(max_length=300)
+    reason: Line = Field(max_length=300)
 
 
 class HitBody(Shared):
     person: UUID
     alert: UUID | None
-    encountered_name: str = Field(min_length=1, max_length=300)
+    encountered_name: Name = Field(min_length=1, max_length=300)
     encountered_on: datetime
-    place: str = Field(max_length=200)
+    place: Line = Field(max_length=200)
     context: HitContext
-    recorded_by_name: str = Field(max_length=200)
+    recorded_by_name: Line = Field(max_length=200)
     score: float | None = Field(ge=0, le=1)
     disposition: HitDisposition
-    action_taken: str = Field(max_length=5000)
+    action_taken: Text = Field(max_length=5000)
 
 
 # Records to bodies (the sending side)

@@ -9,6 +9,15 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from liaison.core.field_rules import (
+    Country,
+    DateOfBirth,
+    Identifier,
+    Line,
+    Name,
+    OptionalCountry,
+    Text,
+)
 from liaison.policy import HandlingCode
 from liaison.registry.choices import (
     AlertStatus,
@@ -23,12 +32,7 @@ from liaison.registry.choices import (
     WarrantStatus,
 )
 
-COUNTRY = r"^[A-Z]{2}$"
-PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-
-
-Country = Annotated[str, Field(pattern=COUNTRY)]
-PartialDate = Annotated[str, Field(pattern=PARTIAL_DATE)]
+# Field types come from liaison/core/field_rules.py: the same rules as the models and forms.
 
 
 class Strict(Schema):
@@ -36,32 +40,40 @@ class Strict(Schema):
 
 
 class NameIn(Strict):
-    full_name: str = Field(min_length=1, max_length=300)
+    full_name: Name = Field(min_length=1, max_length=300)
     kind: NameKind = NameKind.PRIMARY
-    given_names: str = Field("", max_length=200)
-    family_name: str = Field("", max_length=200)
+    given_names: Name = Field("", max_length=200)
+    family_name: Name = Field("", max_length=200)
 
 
 class DocumentIn(Strict):
     document_type: DocumentType
-    number: str = Field(min_length=1, max_length=64)
-    issuing_country: str = Field(pattern=COUNTRY)
+    number: Identifier = Field(min_length=1, max_length=64)
+    issuing_country: Country
 
 
 class PersonIn(Strict):
     category: PersonCategory
     names: list[NameIn] = Field(min_length=1, max_length=20)
     sex: Sex = Sex.UNKNOWN
-    birth_dates: list[PartialDate] = Field(default_factory=list, max_length=10)
-    place_of_birth: str = Field("", max_length=200)
-    country_of_birth: str = Field("", pattern=r"^([A-Z]{2})?$")
+    birth_dates: list[DateOfBirth] = Field(default_factory=list, max_length=10)
+    place_of_birth: Line = Field("", max_length=200)
+    country_of_birth: OptionalCountry = ""
     nationalities: list[Country] = Field(default_factory=list, max_length=10)
-    distinguishing_marks: str = Field("", max_length=2000)
+    distinguishing_marks: Text = Field("", max_length=2000)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
     handling_code: HandlingCode = HandlingCode.H0
     review_date: date | None = None
     neutrality_flag: bool = False
-    named_recipients: list[str] = Field(default_factory=list, max_length=50)
+    named_recipients: list[Annotated[Identifier, Field(max_length=150)]] = Field(
+        default_factory=list, max_length=50
+    )
+    justification: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: needed (from a supervisor) to lower the handling code, clear the "
+        "neutrality flag or push back the review date.",
+    )
 
 
 class NameOut(Schema):
@@ -100,14 +112,14 @@ class SearchOut(Schema):
 
 
 class WarrantIn(Strict):
-    issuing_country: str = Field(pattern=COUNTRY)
-    issuing_authority: str = Field(min_length=1, max_length=200)
-    reference: str = Field(min_length=1, max_length=100)
+    issuing_country: Country
+    issuing_authority: Line = Field(min_length=1, max_length=200)
+    reference: Identifier = Field(min_length=1, max_length=100)
     issued_on: date
     offences: list[OffenceCategory] = Field(min_length=1)
-    court: str = Field("", max_length=200)
-    offence_description: str = Field("", max_length=4000)
-    legal_basis: str = Field("", max_length=300)
+    court: Line = Field("", max_length=200)
+    offence_description: Text = Field("", max_length=4000)
+    legal_basis: Line = Field("", max_length=300)
     expires_on: date | None = None
     extradition_sought: bool = False
     max_penalty_months: int | None = Field(None, ge=0, le=1200)
@@ -138,10 +150,10 @@ class WarrantOut(Schema):
 
 class AlertIn(Strict):
     alert_type: AlertType
-    action_on_hit: str = Field(min_length=1, max_length=4000)
+    action_on_hit: Text = Field(min_length=1, max_length=4000)
     warrant: UUID | None = None
-    facts: str = Field("", max_length=8000)
-    assessment: str = Field("", max_length=8000)
+    facts: Text = Field("", max_length=8000)
+    assessment: Text = Field("", max_length=8000)
     not_political_declared: bool = False
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
@@ -166,12 +178,12 @@ class AlertOut(Schema):
 
 
 class HitIn(Strict):
-    encountered_name: str = Field(min_length=1, max_length=300)
+    encountered_name: Name = Field(min_length=1, max_length=300)
     encountered_on: datetime
-    place: str = Field(min_length=1, max_length=200)
+    place: Line = Field(min_length=1, max_length=200)
     context: HitContext
     alert: UUID | None = None
-    action_taken: str = Field("", max_length=4000)
+    action_taken: Text = Field("", max_length=4000)
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
     )
@@ -199,7 +211,7 @@ class StatusIn(Strict):
 
 class DispositionIn(Strict):
     disposition: HitDisposition
-    action_taken: str = Field("", max_length=4000)
+    action_taken: Text = Field("", max_length=4000)
 
 
 class ErrorOut(Schema):
