@@ -6,10 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from liaison.audit.actions import log_event
+from liaison.core.api_errors import error_body, error_responses
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry.models import Alert, Hit, Person, Warrant
@@ -18,7 +20,6 @@ from liaison.registry.schemas import (
     AlertIn,
     AlertOut,
     DispositionIn,
-    ErrorOut,
     HitIn,
     HitOut,
     PersonIn,
@@ -31,7 +32,12 @@ from liaison.registry.schemas import (
 from liaison.registry.search import search_detail, search_persons
 
 router = Router(tags=["registry"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+# What each kind of operation may answer besides success (liaison/core/api_errors.py).
+LIST_ERRORS = error_responses(401, 403)
+QUERY_ERRORS = error_responses(400, 401, 403)
+CREATE_ERRORS = error_responses(400, 401, 403, 413)
+RECORD_ERRORS = error_responses(400, 401, 403, 404)
+CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 
 
 class PurposeQuery(Schema):
@@ -88,6 +94,10 @@ def hit_out(hit: Hit) -> dict[str, Any]:
     return {f: getattr(hit, f) for f in fields} | {"person": hit.person.uid, "alert": alert}
 
 
+def _field_error(field: str, message: str) -> dict[str, Any]:
+    return error_body(message, [{"loc": ["body", field], "msg": message, "type": "not_found"}])
+
+
 def _person_data(payload: PersonIn) -> actions.PersonData:
     values = payload.model_dump()
     values["names"] = [actions.NameData(**n) for n in values["names"]]
@@ -95,12 +105,12 @@ def _person_data(payload: PersonIn) -> actions.PersonData:
     return actions.PersonData(**values)
 
 
-@router.get("/persons", response={200: SearchOut, **ERRORS}, summary="Search persons")
+@router.get("/persons", response={200: SearchOut, **QUERY_ERRORS}, summary="Search persons")
 def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     """Search by name in any script, date of birth, nationality. `purpose` is required."""
     require(request, Action.SEARCH, object_type="person")
     if not (query.name.strip() or query.date_of_birth or query.nationality):
-        return Status(400, {"detail": "Give a name, a date of birth or a nationality."})
+        return Status(400, error_body(_("Give a name, a date of birth or a nationality.")))
     criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
     criteria["nationality"] = query.nationality.upper()
     outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
@@ -119,13 +129,13 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     return {"results": results, "candidates": outcome.candidates, "broad": outcome.broad}
 
 
-@router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Record a person")
+@router.post("/persons", response={201: PersonOut, **CREATE_ERRORS}, summary="Record a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     person = actions.create_person(actor=request.user, data=_person_data(payload), request=request)
     return Status(201, person_out(get_person_for_user(request.user, person.uid)))
 
 
-@router.get("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Open a person")
+@router.get("/persons/{uid}", response={200: PersonOut, **RECORD_ERRORS}, summary="Open a person")
 def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> Any:
     person = get_person_for_user(request.user, uid)
     log_event(
@@ -139,7 +149,7 @@ def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> A
     return person_out(person)
 
 
-@router.put("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Change a person")
+@router.put("/persons/{uid}", response={200: PersonOut, **CHANGE_ERRORS}, summary="Change a person")
 def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.update_person(
@@ -148,7 +158,7 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
     return person_out(get_person_for_user(request.user, uid))
 
 
-@router.delete("/persons/{uid}", response={204: None, **ERRORS}, summary="Erase a person")
+@router.delete("/persons/{uid}", response={204: None, **RECORD_ERRORS}, summary="Erase a person")
 def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
@@ -174,7 +184,7 @@ class ShareOut(Schema):
 
 @router.post(
     "/persons/{uid}/shares",
-    response={201: ShareOut, **ERRORS},
+    response={201: ShareOut, **CHANGE_ERRORS},
     summary="Share a person, with its warrants and alerts, with a partner node",
 )
 def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
@@ -190,12 +200,12 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     )
 
 
-@router.get("/warrants", response=list[WarrantOut], summary="List warrants")
+@router.get("/warrants", response={200: list[WarrantOut], **LIST_ERRORS}, summary="List warrants")
 def list_warrants(request: HttpRequest) -> Any:
     return [warrant_out(w) for w in _visible(request, Warrant)]
 
 
-@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **ERRORS})
+@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **CHANGE_ERRORS})
 def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     person = get_person_for_user(request.user, uid)
     data = actions.WarrantData(**payload.model_dump())
@@ -203,7 +213,7 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     return Status(201, warrant_out(warrant))
 
 
-@router.post("/warrants/{uid}/status", response={200: WarrantOut, **ERRORS})
+@router.post("/warrants/{uid}/status", response={200: WarrantOut, **CHANGE_ERRORS})
 def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
     warrant = get_record_for_user(request.user, Warrant, uid)
     changed = actions.set_warrant_status(
@@ -212,25 +222,25 @@ def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
     return warrant_out(changed)
 
 
-@router.get("/alerts", response=list[AlertOut], summary="List alerts")
+@router.get("/alerts", response={200: list[AlertOut], **LIST_ERRORS}, summary="List alerts")
 def list_alerts(request: HttpRequest) -> Any:
     return [alert_out(a) for a in _visible(request, Alert).select_related("warrant")]
 
 
-@router.post("/persons/{uid}/alerts", response={201: AlertOut, **ERRORS})
+@router.post("/persons/{uid}/alerts", response={201: AlertOut, **CHANGE_ERRORS})
 def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
     warrant_uid = values.pop("warrant")
     warrant = person.warrants.filter(uid=warrant_uid).first() if warrant_uid else None
     if warrant_uid and warrant is None:
-        return Status(400, {"detail": "That warrant is not one of this person's."})
+        return Status(400, _field_error("warrant", _("That warrant is not one of this person's.")))
     data = actions.AlertData(warrant_id=warrant.pk if warrant else None, **values)
     alert = actions.create_alert(actor=request.user, person=person, data=data, request=request)
     return Status(201, alert_out(alert))
 
 
-@router.post("/alerts/{uid}/status", response={200: AlertOut, **ERRORS})
+@router.post("/alerts/{uid}/status", response={200: AlertOut, **CHANGE_ERRORS})
 def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
     alert = get_record_for_user(request.user, Alert, uid)
     changed = actions.set_alert_status(
@@ -239,25 +249,25 @@ def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
     return alert_out(changed)
 
 
-@router.get("/hits", response=list[HitOut], summary="List hits")
+@router.get("/hits", response={200: list[HitOut], **LIST_ERRORS}, summary="List hits")
 def list_hits(request: HttpRequest) -> Any:
     return [hit_out(h) for h in _visible(request, Hit).select_related("alert")]
 
 
-@router.post("/persons/{uid}/hits", response={201: HitOut, **ERRORS})
+@router.post("/persons/{uid}/hits", response={201: HitOut, **CHANGE_ERRORS})
 def create_hit(request: HttpRequest, uid: UUID, payload: HitIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
     alert_uid = values.pop("alert")
     alert = person.alerts.filter(uid=alert_uid).first() if alert_uid else None
     if alert_uid and alert is None:
-        return Status(400, {"detail": "That alert is not one of this person's."})
+        return Status(400, _field_error("alert", _("That alert is not one of this person's.")))
     data = actions.HitData(alert_id=alert.pk if alert else None, **values)
     hit = actions.record_hit(actor=request.user, person=person, data=data, request=request)
     return Status(201, hit_out(hit))
 
 
-@router.post("/hits/{uid}/disposition", response={200: HitOut, **ERRORS})
+@router.post("/hits/{uid}/disposition", response={200: HitOut, **CHANGE_ERRORS})
 def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> Any:
     hit = get_record_for_user(request.user, Hit, uid)
     changed = actions.dispose_hit(

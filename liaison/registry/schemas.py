@@ -193,7 +193,3 @@ class StatusIn(Strict):
 class DispositionIn(Strict):
     disposition: HitDisposition
     action_taken: str = Field("", max_length=4000)
-
-
-class ErrorOut(Schema):
-    detail: str
