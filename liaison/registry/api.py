@@ -19,15 +19,16 @@ from liaison.registry.queries import get_person_for_user, get_record_for_user, p
 from liaison.registry.schemas import (
     AlertIn,
     AlertOut,
+    AlertStatusIn,
     DispositionIn,
     HitIn,
     HitOut,
     PersonIn,
     PersonOut,
     SearchOut,
-    StatusIn,
     WarrantIn,
     WarrantOut,
+    WarrantStatusIn,
 )
 from liaison.registry.search import search_detail, search_persons
 
@@ -214,7 +215,7 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
 
 
 @router.post("/warrants/{uid}/status", response={200: WarrantOut, **CHANGE_ERRORS})
-def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+def warrant_status(request: HttpRequest, uid: UUID, payload: WarrantStatusIn) -> Any:
     warrant = get_record_for_user(request.user, Warrant, uid)
     changed = actions.set_warrant_status(
         actor=request.user, warrant=warrant, status=payload.status, request=request
@@ -241,7 +242,7 @@ def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
 
 
 @router.post("/alerts/{uid}/status", response={200: AlertOut, **CHANGE_ERRORS})
-def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+def alert_status(request: HttpRequest, uid: UUID, payload: AlertStatusIn) -> Any:
     alert = get_record_for_user(request.user, Alert, uid)
     changed = actions.set_alert_status(
         actor=request.user, alert=alert, status=payload.status, request=request

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from liaison.policy import HandlingCode
 from liaison.registry.choices import (
@@ -31,7 +32,30 @@ Country = Annotated[str, Field(pattern=COUNTRY)]
 PartialDate = Annotated[str, Field(pattern=PARTIAL_DATE)]
 
 
+def _date_text(value: object) -> object:
+    # Pydantic's lax mode reads a number as seconds since 1970 (`"review_date": 0` would be
+    # 1970-01-01) and takes a datetime at midnight for a date. The document says an ISO 8601
+    # date, `YYYY-MM-DD`, so that is all that is accepted.
+    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _datetime_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time with its offset")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+# With its offset: a naive time at a border post is ambiguous by hours.
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]
+
+
 class Strict(Schema):
+    """Unknown fields refused. Flags and counts are StrictBool/StrictInt: JSON `0` or `"yes"`
+    is not a boolean, nor `"12"` a number, whatever pydantic's lax mode would make of them."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -59,8 +83,8 @@ class PersonIn(Strict):
     distinguishing_marks: str = Field("", max_length=2000)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
     handling_code: HandlingCode = HandlingCode.H0
-    review_date: date | None = None
-    neutrality_flag: bool = False
+    review_date: IsoDate | None = None
+    neutrality_flag: StrictBool = False
     named_recipients: list[str] = Field(default_factory=list, max_length=50)
 
 
@@ -103,18 +127,18 @@ class WarrantIn(Strict):
     issuing_country: str = Field(pattern=COUNTRY)
     issuing_authority: str = Field(min_length=1, max_length=200)
     reference: str = Field(min_length=1, max_length=100)
-    issued_on: date
+    issued_on: IsoDate
     offences: list[OffenceCategory] = Field(min_length=1)
     court: str = Field("", max_length=200)
     offence_description: str = Field("", max_length=4000)
     legal_basis: str = Field("", max_length=300)
-    expires_on: date | None = None
-    extradition_sought: bool = False
-    max_penalty_months: int | None = Field(None, ge=0, le=1200)
-    remaining_sentence_months: int | None = Field(None, ge=0, le=1200)
+    expires_on: IsoDate | None = None
+    extradition_sought: StrictBool = False
+    max_penalty_months: StrictInt | None = Field(None, ge=0, le=1200)
+    remaining_sentence_months: StrictInt | None = Field(None, ge=0, le=1200)
     handling_code: HandlingCode = HandlingCode.H0
-    review_date: date | None = None
-    neutrality_flag: bool = False
+    review_date: IsoDate | None = None
+    neutrality_flag: StrictBool = False
 
 
 class WarrantOut(Schema):
@@ -140,10 +164,10 @@ class AlertIn(Strict):
     warrant: UUID | None = None
     facts: str = Field("", max_length=8000)
     assessment: str = Field("", max_length=8000)
-    not_political_declared: bool = False
+    not_political_declared: StrictBool = False
     handling_code: HandlingCode = HandlingCode.H0
-    review_date: date | None = None
-    neutrality_flag: bool = False
+    review_date: IsoDate | None = None
+    neutrality_flag: StrictBool = False
 
 
 class AlertOut(Schema):
@@ -163,7 +187,7 @@ class AlertOut(Schema):
 
 class HitIn(Strict):
     encountered_name: str = Field(min_length=1, max_length=300)
-    encountered_on: datetime
+    encountered_on: IsoDateTime
     place: str = Field(min_length=1, max_length=200)
     context: HitContext
     alert: UUID | None = None
@@ -186,8 +210,12 @@ class HitOut(Schema):
     action_taken: str
 
 
-class StatusIn(Strict):
-    status: str = Field(min_length=1, max_length=16)
+class WarrantStatusIn(Strict):
+    status: WarrantStatus
+
+
+class AlertStatusIn(Strict):
+    status: AlertStatus
 
 
 class DispositionIn(Strict):

@@ -11,7 +11,9 @@ from django.test import Client
 
 from liaison.accounts.models import User
 from liaison.accounts.tokens import create_api_token
+from liaison.registry.actions import create_person, create_warrant
 from liaison.registry.models import Person
+from tests.registry.conftest import person_data, warrant_data
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +184,47 @@ def test_every_operation_documents_its_errors_with_the_error_schema(api: Client)
                     assert schema == error_ref, (method, path, status)
     fields = document["components"]["schemas"]["ErrorOut"]
     assert set(fields["required"]) == {"detail", "errors"}
+
+
+@pytest.mark.parametrize("flag", [0, 1, "yes", "false", None])
+def test_a_flag_that_is_not_a_json_boolean_is_refused(api: Client, flag: object) -> None:
+    body = {**PERSON, "neutrality_flag": flag}
+    error = error_of(api.post("/api/v1/persons", body, content_type="application/json"), 400)
+    assert [e["loc"] for e in error["errors"]] == [["body", "neutrality_flag"]]
+    assert not Person.objects.exists()
+
+
+def test_a_status_the_document_does_not_list_is_refused_with_the_field_named(
+    api: Client, officer: User
+) -> None:
+    person = create_person(actor=officer, data=person_data("Nour Haddad"))
+    warrant = create_warrant(actor=officer, person=person, data=warrant_data())
+    route = f"/api/v1/warrants/{warrant.uid}/status"
+    response = api.post(route, {"status": "gone"}, content_type="application/json")
+    assert [e["loc"] for e in error_of(response, 400)["errors"]] == [["body", "status"]]
+    document = api.get("/api/v1/openapi.json").json()
+    statuses = document["components"]["schemas"]["WarrantStatus"]["enum"]
+    assert statuses == ["active", "executed", "withdrawn", "expired"]
+
+
+@pytest.mark.parametrize("value", [0, 1700000000, "2000-01-01T00:00:00", "01/02/2030"])
+def test_a_date_that_is_not_written_yyyy_mm_dd_is_refused(api: Client, value: object) -> None:
+    body = {**PERSON, "review_date": value}
+    error = error_of(api.post("/api/v1/persons", body, content_type="application/json"), 400)
+    assert [e["loc"] for e in error["errors"]] == [["body", "review_date"]]
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("value", [0, "2026-03-01T10:00:00", "2026-03-01"])
+def test_a_hit_time_without_its_offset_is_refused(
+    api: Client, officer: User, value: object
+) -> None:
+    person = create_person(actor=officer, data=person_data("Nour Haddad"))
+    body = {"encountered_name": "N. Haddad", "encountered_on": value, "place": "Tanger Med"}
+    body["context"] = "border_check"
+    response = api.post(f"/api/v1/persons/{person.uid}/hits", body, content_type="application/json")
+    assert [e["loc"] for e in error_of(response, 400)["errors"]] == [["body", "encountered_on"]]
+    assert not person.hits.exists()
+    body["encountered_on"] = "2026-03-01T10:00:00+01:00"
+    response = api.post(f"/api/v1/persons/{person.uid}/hits", body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
