@@ -87,6 +87,8 @@ def as_json_error(response: HttpResponse) -> HttpResponse:
     replacement = json_error(response.status_code, detail)
     response.content = replacement.content
     response["Content-Type"] = replacement["Content-Type"]
+    if response.has_header("Content-Length"):  # set by CommonMiddleware for the old body
+        response["Content-Length"] = str(len(response.content))
     return response
 
 

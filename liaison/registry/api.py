@@ -8,10 +8,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from liaison.audit.actions import log_event
 from liaison.core.api_errors import error_body, error_responses
+from liaison.core.api_input import ApiInput
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry.models import Alert, Hit, Person, Warrant
@@ -26,6 +27,7 @@ from liaison.registry.schemas import (
     PersonIn,
     PersonOut,
     SearchOut,
+    Strict,
     WarrantIn,
     WarrantOut,
     WarrantStatusIn,
@@ -41,7 +43,7 @@ RECORD_ERRORS = error_responses(400, 401, 403, 404)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 
 
-class PurposeQuery(Schema):
+class PurposeQuery(ApiInput):
     purpose: str = Field(min_length=5, max_length=300, description="Why you consult (logged).")
     reference: str = Field("", max_length=100, description="Case or legal basis reference.")
 
@@ -159,15 +161,19 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
     return person_out(get_person_for_user(request.user, uid))
 
 
+class ReasonQuery(ApiInput):
+    reason: str = Field(min_length=3, description="Why the person is erased (logged).")
+
+
 @router.delete("/persons/{uid}", response={204: None, **RECORD_ERRORS}, summary="Erase a person")
-def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
+def erase_person(request: HttpRequest, uid: UUID, query: Query[ReasonQuery]) -> Any:
     person = get_person_for_user(request.user, uid)
+    reason = query.reason
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
     return Status(204, None)
 
 
-class ShareIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ShareIn(Strict):
     partner: str = Field(pattern=r"^[a-z][a-z0-9-]{1,31}$", description="The partner's node id.")
 
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
 
+from liaison.core.api_input import ApiInput
 from liaison.policy import HandlingCode
 from liaison.registry.choices import (
     AlertStatus,
@@ -47,14 +56,30 @@ def _datetime_text(value: object) -> object:
     return value
 
 
+def _representable_in_utc(value: datetime) -> datetime:
+    # Stored in UTC and shown in local time: 0001-01-01T00:00+05:00 falls before year 1,
+    # which PostgreSQL stores but Python cannot read back (a 500 on every later read). The
+    # first and last days are kept clear so that any time zone can still show the value.
+    try:
+        day = value.astimezone(UTC).date()
+    except OverflowError:
+        day = date.min
+    if day in (date.min, date.max):
+        raise ValueError("is out of range")
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
 # With its offset: a naive time at a border post is ambiguous by hours.
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text)]
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_representable_in_utc)
+]
 
 
-class Strict(Schema):
-    """Unknown fields refused. Flags and counts are StrictBool/StrictInt: JSON `0` or `"yes"`
-    is not a boolean, nor `"12"` a number, whatever pydantic's lax mode would make of them."""
+class Strict(ApiInput):
+    """Unknown fields refused; no NUL in any text (ApiInput). Flags and counts are
+    StrictBool/StrictInt: JSON `0` or `"yes"` is not a boolean, nor `"12"` a number,
+    whatever pydantic's lax mode would make of them."""
 
     model_config = ConfigDict(extra="forbid")
 
