@@ -56,24 +56,23 @@ def _datetime_text(value: object) -> object:
     return value
 
 
-def _representable_in_utc(value: datetime) -> datetime:
-    # Stored in UTC and shown in local time: 0001-01-01T00:00+05:00 falls before year 1,
-    # which PostgreSQL stores but Python cannot read back (a 500 on every later read). The
-    # first and last days are kept clear so that any time zone can still show the value.
+def _in_utc(value: datetime) -> datetime:
+    """The same instant in UTC, as it is stored: PostgreSQL refuses offsets beyond ±15:59
+    that ISO 8601 allows, and 0001-01-01T00:00+05:00 falls before year 1, which PostgreSQL
+    stores but Python cannot read back (a 500 on every later read). The first and last days
+    are kept clear so that any time zone can still show the value."""
     try:
-        day = value.astimezone(UTC).date()
+        utc = value.astimezone(UTC)
     except OverflowError:
-        day = date.min
-    if day in (date.min, date.max):
+        raise ValueError("is out of range") from None
+    if utc.date() in (date.min, date.max):
         raise ValueError("is out of range")
-    return value
+    return utc
 
 
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
 # With its offset: a naive time at a border post is ambiguous by hours.
-IsoDateTime = Annotated[
-    AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_representable_in_utc)
-]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_in_utc)]
 
 
 class Strict(ApiInput):

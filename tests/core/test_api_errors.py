@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -273,3 +274,16 @@ def test_a_hit_time_that_utc_cannot_hold_is_refused(api: Client, officer: User, 
     response = api.post(f"/api/v1/persons/{person.uid}/hits", body, content_type="application/json")
     assert [e["loc"] for e in error_of(response, 400)["errors"]] == [["body", "encountered_on"]]
     assert not person.hits.exists()
+
+
+def test_a_hit_time_with_an_offset_postgresql_does_not_take_is_stored_as_the_same_instant(
+    api: Client, officer: User
+) -> None:
+    # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows: it used to fail (500).
+    person = create_person(actor=officer, data=person_data("Nour Haddad"))
+    body = {"encountered_name": "N. Haddad", "place": "Tanger Med", "context": "border_check"}
+    body["encountered_on"] = "2026-03-01T05:35:26-18:22"
+    response = api.post(f"/api/v1/persons/{person.uid}/hits", body, content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    stored = person.hits.get().encountered_on
+    assert stored == datetime(2026, 3, 1, 23, 57, 26, tzinfo=UTC)
