@@ -41,6 +41,7 @@ _FORMATTING = frozenset(
     chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
 ) | {"\u200b", "\u2060", "\ufeff"}
 _NAME_REFUSED = _CONTROLS | _FORMATTING
+_NUL = frozenset("\x00")
 
 MIN_PURPOSE_LETTERS = 8
 MIN_BIRTH_YEAR = 1900
@@ -54,6 +55,12 @@ def _refuse(value: str, refused: frozenset[str]) -> None:
         raise FieldRuleError(
             _("Remove the invisible character U+%(code)04X.") % {"code": ord(found)}
         )
+
+
+def no_nul(value: str) -> str:
+    """Any text at any door: PostgreSQL cannot store a NUL character (an error 500)."""
+    _refuse(value, _NUL)
+    return value
 
 
 def _visible(value: str) -> None:
