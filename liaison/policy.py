@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+    from liaison.accounts.models import Actor, User
 
 
 class HandlingCode(models.TextChoices):
@@ -89,9 +91,15 @@ ALLOWED = Decision(True)
 
 
 def decide(
-    user: Any, action: Action, record: Record | None = None, *, handling_code: str | None = None
+    user: Actor | None,
+    action: Action,
+    record: Record | None = None,
+    *,
+    handling_code: str | None = None,
 ) -> Decision:
     """May `user` do `action` (to `record`, or setting `handling_code`)? With the reason if not."""
+    if not _signed_in(user):
+        return Decision(False, _("Sign in first."))
     decision = _decide_for_user(user, action)
     if decision and record is not None:
         decision = _decide_for_record(user, action, record)
@@ -101,8 +109,13 @@ def decide(
     return decision
 
 
-def _decide_for_user(user: Any, action: Action) -> Decision:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _signed_in(user: Actor | None) -> TypeGuard[User]:
+    """A user who signed in: not the anonymous one, not nobody (a record's deleted author)."""
+    return user is not None and user.is_authenticated
+
+
+def _decide_for_user(user: User, action: Action) -> Decision:
+    if not user.is_active:
         return Decision(False, _("Sign in first."))
     agency = user.agency
     if agency is None or agency.node_id != settings.NODE_ID:
@@ -112,7 +125,7 @@ def _decide_for_user(user: Any, action: Action) -> Decision:
     return ALLOWED
 
 
-def _decide_for_record(user: Any, action: Action, record: Record) -> Decision:
+def _decide_for_record(user: User, action: Action, record: Record) -> Decision:
     if record.handling_code == HandlingCode.H3 and not _is_named(user, record):
         return Decision(False, _("This record is restricted to named recipients."))
     local = record.owner_node == settings.NODE_ID
@@ -136,7 +149,7 @@ def _decide_disclosure(record: Record, *, local: bool) -> Decision:
     return ALLOWED
 
 
-def _is_named(user: Any, record: Record) -> bool:
+def _is_named(user: User, record: Record) -> bool:
     return user.pk == record.created_by_id or user.pk in record.named_recipient_ids()
 
 
@@ -164,9 +177,11 @@ def require(
     raise PermissionDenied(decision.reason)
 
 
-def restrict(queryset: QuerySet[Any], user: Any, action: Action = Action.VIEW) -> QuerySet[Any]:
+def restrict(
+    queryset: QuerySet[Any], user: Actor | None, action: Action = Action.VIEW
+) -> QuerySet[Any]:
     """Only the rows `user` may see: none without the capability, no foreign H3 rows."""
-    if not _decide_for_user(user, action):
+    if not _signed_in(user) or not _decide_for_user(user, action):
         return queryset.none()
     # EXISTS rather than a join, so no row is repeated and no DISTINCT is needed.
     through = queryset.model.restricted_to.through

@@ -743,7 +743,7 @@ class Screener:
         *,
         workers: int = 1,
         chunk_size: int = 500,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], object] | None = None,
     ) -> list[Hit]:
         """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
         hits: list[Hit] = []

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from liaison.accounts.models import User
+from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide
 from liaison.registry import replication
@@ -119,7 +119,9 @@ def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any = None) -> Denied:
+def _denial(
+    actor: Actor, record: Any, object_type: str, reason: Any, request: Any = None
+) -> Denied:
     return Denied(
         str(reason),
         {
@@ -133,16 +135,18 @@ def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any
 
 
 def _authorise(
-    actor: Any,
+    actor: Actor,
     action: Action,
     record: SharedRecord | None = None,
     *,
     handling_code: str | None = None,
     request: HttpRequest | None = None,
     object_type: str = "",
-) -> None:
+) -> User:
+    """The actor, as the signed-in user the policy allows `action`; Denied otherwise."""
     decision = decide(actor, action, record, handling_code=handling_code)
-    if not decision:
+    # decide() refuses anonymous users; the second test only tells the type checker so.
+    if not decision or not actor.is_authenticated:
         raise Denied(
             str(decision.reason),
             {
@@ -153,6 +157,7 @@ def _authorise(
                 "detail": {"attempted": str(action), "reason": str(decision.reason)},
             },
         )
+    return actor
 
 
 def _push_update(record: SharedRecord, object_type: str) -> None:
@@ -202,7 +207,7 @@ def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
 
 
 def _collect[M: SharedRecord](
-    record: M, actor: Any, request: HttpRequest | None, origin: str | None, **detail: str
+    record: M, actor: Actor, request: HttpRequest | None, origin: str | None, **detail: str
 ) -> M:
     """Validate and save a new record, and log its collection."""
     _clean(record)
@@ -227,7 +232,7 @@ def _validate_person(data: PersonData) -> None:
 HANDLING_ORDER = ["H0", "H1", "H2", "H3"]
 
 
-def _check_sensitive_changes(actor: Any, person: Person, data: PersonData) -> None:
+def _check_sensitive_changes(actor: Actor, person: Person, data: PersonData) -> None:
     """Lowering a handling code or pushing back a review date is a supervisor's call."""
     if actor.has_perm("accounts.approve_handling"):
         return
@@ -283,13 +288,10 @@ def _write_person_parts(person: Person, data: PersonData) -> None:
         _clean(part, exclude=("person",))
     for related in (person.names, person.birth_dates, person.nationalities, person.documents):
         related.all().delete()
-    for model, rows in (
-        (PersonName, names),
-        (BirthDate, dates),
-        (Nationality, nationalities),
-        (IdentityDocument, documents),
-    ):
-        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+    PersonName.objects.bulk_create(names)
+    BirthDate.objects.bulk_create(dates)
+    Nationality.objects.bulk_create(nationalities)
+    IdentityDocument.objects.bulk_create(documents)
     index_person_names(person, [n.full_name for n in names])
     person.restricted_to.set(_recipients(data.named_recipients))
 
@@ -322,9 +324,9 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
 
 @atomic_action
 def create_person(
-    *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
+    *, actor: Actor, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
 ) -> Person:
-    _authorise(
+    user = _authorise(
         actor,
         Action.CREATE,
         handling_code=data.handling_code,
@@ -332,7 +334,7 @@ def create_person(
         object_type="person",
     )
     _validate_person(data)
-    person = Person(owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data))
+    person = Person(owner_node=settings.NODE_ID, created_by=user, **_person_fields(data))
     _clean(person)
     person.save()
     _write_person_parts(person, data)
@@ -350,7 +352,7 @@ def create_person(
 @atomic_action
 def update_person(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: PersonData,
     request: HttpRequest | None = None,
@@ -393,7 +395,7 @@ def update_person(
 
 @atomic_action
 def erase_person(
-    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, reason: str, request: HttpRequest | None = None
 ) -> None:
     """Remove the person and everything attached; the audit entry keeps only the ids."""
     _authorise(actor, Action.DELETE, person, request=request, object_type="person")
@@ -403,7 +405,9 @@ def erase_person(
     _erase(person, actor=actor, reason=reason, request=request)
 
 
-def _erase(person: Person, *, actor: Any, reason: str, request: HttpRequest | None = None) -> None:
+def _erase(
+    person: Person, *, actor: Actor | None, reason: str, request: HttpRequest | None = None
+) -> None:
     erased = {
         "warrants": [str(u) for u in person.warrants.values_list("uid", flat=True)],
         "alerts": [str(u) for u in person.alerts.values_list("uid", flat=True)],
@@ -447,13 +451,13 @@ class WarrantData:
 @atomic_action
 def create_warrant(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: WarrantData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Warrant:
-    _authorise(
+    user = _authorise(
         actor,
         Action.CREATE,
         handling_code=data.handling_code,
@@ -469,13 +473,13 @@ def create_warrant(
         raise RegistryError(_("A warrant cannot expire before it is issued."))
     values = {**data.__dict__, "issuing_country": data.issuing_country.upper()}
     values["review_date"] = data.review_date or default_review_date()
-    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
+    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=user, **values)
     return _collect(warrant, actor, request, origin, person=str(person.uid))
 
 
 @atomic_action
 def set_warrant_status(
-    *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
+    *, actor: Actor, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
     warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
     if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
@@ -484,7 +488,7 @@ def set_warrant_status(
 
 
 def _move(
-    actor: Any,
+    actor: Actor,
     record: Any,
     field: str,
     target: str,
@@ -559,13 +563,13 @@ def _check_extradition_safeguards(data: AlertData, warrant: Warrant | None) -> N
 @atomic_action
 def create_alert(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: AlertData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Alert:
-    _authorise(
+    user = _authorise(
         actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="alert"
     )
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
@@ -581,14 +585,14 @@ def create_alert(
     values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
     values["review_date"] = data.review_date or default_review_date()
     alert = Alert(
-        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
+        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=user, **values
     )
     return _collect(alert, actor, request, origin, person=str(person.uid), type=data.alert_type)
 
 
 @atomic_action
 def set_alert_status(
-    *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
+    *, actor: Actor, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
     alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
@@ -604,7 +608,7 @@ MIN_JUSTIFICATION_LENGTH = 20
 @atomic_action
 def extend_review(
     *,
-    actor: Any,
+    actor: Actor,
     record: Alert | Warrant,
     new_date: date,
     justification: str,
@@ -665,12 +669,12 @@ class HitData:
 
 @atomic_action
 def record_hit(
-    *, actor: Any, person: Person, data: HitData, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, data: HitData, request: HttpRequest | None = None
 ) -> Hit:
     """Record that someone who may be `person` was met; scored by the matching engine."""
     from liaison.registry.search import explain_hit
 
-    _authorise(
+    user = _authorise(
         actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type="hit"
     )
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
@@ -691,7 +695,7 @@ def record_hit(
         action_taken=data.action_taken,
         owner_node=settings.NODE_ID,
         handling_code=data.handling_code,
-        created_by=actor,
+        created_by=user,
     )
     return _collect(hit, actor, request, None, person=str(person.uid))
 
@@ -699,7 +703,7 @@ def record_hit(
 @atomic_action
 def dispose_hit(
     *,
-    actor: Any,
+    actor: Actor,
     hit: Hit,
     disposition: str,
     action_taken: str = "",

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import P, Query, QueryEx, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from liaison.audit.actions import log_event
@@ -28,7 +28,7 @@ from liaison.registry.schemas import (
     WarrantIn,
     WarrantOut,
 )
-from liaison.registry.search import search_detail, search_persons
+from liaison.registry.search import Criteria, search_detail, search_persons
 
 router = Router(tags=["registry"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -101,8 +101,11 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     require(request, Action.SEARCH, object_type="person")
     if not (query.name.strip() or query.date_of_birth or query.nationality):
         return Status(400, {"detail": "Give a name, a date of birth or a nationality."})
-    criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
-    criteria["nationality"] = query.nationality.upper()
+    criteria: Criteria = {
+        "name": query.name,
+        "date_of_birth": query.date_of_birth,
+        "nationality": query.nationality.upper(),
+    }
     outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
     log_event(
         action="consult",
@@ -149,7 +152,7 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
 
 
 @router.delete("/persons/{uid}", response={204: None, **ERRORS}, summary="Erase a person")
-def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
+def erase_person(request: HttpRequest, uid: UUID, reason: QueryEx[str, P(min_length=3)]) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
     return Status(204, None)

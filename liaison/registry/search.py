@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Case, Count, FloatField, Prefetch, QuerySet, Sum, Value, When
 
@@ -28,6 +28,14 @@ from liaison.registry.models import BirthDate, NameKey, Nationality, Person, Per
 COMMON_KEY_POSTINGS = 5_000
 # Scored exactly by the matching engine, after ranking by shared keys.
 MAX_CANDIDATES = 100
+
+
+class Criteria(TypedDict):
+    """A search as asked: `search_persons` takes these by keyword, the audit names them."""
+
+    name: str
+    date_of_birth: str
+    nationality: str
 
 
 def script_of(name: str) -> str:
@@ -197,7 +205,7 @@ def _with_parts(persons: QuerySet[Person]) -> dict[int, Person]:
     }
 
 
-def search_detail(query: dict[str, str], outcome: SearchOutcome) -> dict[str, Any]:
+def search_detail(query: Mapping[str, object], outcome: SearchOutcome) -> dict[str, Any]:
     """What the audit log keeps of a search: which criteria were used and which persons came
     back, not the typed values (a name is personal data; auditors see ids and labels only)."""
     return {
@@ -211,7 +219,7 @@ def _score(
 ) -> list[tuple[int, float, dict[str, Any]]]:
     """(person id, score, explanation) of the candidates at or above the threshold, best
     first; without a name to compare, every candidate (already filtered) scores 1."""
-    scored = []
+    scored: list[tuple[int, float, dict[str, Any]]] = []
     for pk, identity in identities.items():
         if not query.names:
             scored.append((pk, 1.0, {}))
