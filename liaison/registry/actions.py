@@ -487,21 +487,21 @@ def set_warrant_status(
     return warrant
 
 
-def _move(
+def _move[M: SharedRecord](
     actor: Actor,
-    record: Any,
+    record: M,
     field: str,
     target: str,
     transitions: dict[str, set[str]],
     labels: type[TextChoices],
     request: HttpRequest | None,
     **also: Any,
-) -> Any:
+) -> M:
     """One step of a record's lifecycle: checked against its state machine on the locked
     row, version bumped, audited with the old and new state. `also` sets other fields."""
-    object_type = record._meta.model_name
+    object_type = record._meta.model_name or ""
     _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     before = getattr(record, field)
     _check_transition(transitions, labels, before, target)
     setattr(record, field, target)
@@ -710,7 +710,7 @@ def dispose_hit(
     request: HttpRequest | None = None,
 ) -> Hit:
     taken = action_taken or hit.action_taken
-    return _move(  # type: ignore[no-any-return]
+    return _move(
         actor,
         hit,
         "disposition",

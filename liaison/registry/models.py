@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import country_code
@@ -242,7 +243,7 @@ class Warrant(SharedRecord):
     def __str__(self) -> str:
         return f"{self.reference} ({self.issuing_country})"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, WarrantStatus(s).label) for s in sorted(WARRANT_TRANSITIONS[self.status])]
 
     def offence_labels(self) -> list[str]:
@@ -284,7 +285,7 @@ class Alert(SharedRecord):
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.person}"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, AlertStatus(s).label) for s in sorted(ALERT_TRANSITIONS[self.status])]
 
 
@@ -318,5 +319,5 @@ class Hit(SharedRecord):
     def __str__(self) -> str:
         return f"{self.encountered_name} · {self.place}"
 
-    def next_dispositions(self) -> list[tuple[str, str]]:
+    def next_dispositions(self) -> list[tuple[str, str | Promise]]:
         return [(s, HitDisposition(s).label) for s in sorted(HIT_TRANSITIONS[self.disposition])]

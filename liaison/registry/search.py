@@ -21,6 +21,7 @@ from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.normalise import is_arabic
 from liaison.matching.screen import SEARCH_THRESHOLD
+from liaison.matching.types import Sex
 from liaison.registry.choices import Script
 from liaison.registry.models import BirthDate, NameKey, Nationality, Person, PersonName
 
@@ -28,6 +29,8 @@ from liaison.registry.models import BirthDate, NameKey, Nationality, Person, Per
 COMMON_KEY_POSTINGS = 5_000
 # Scored exactly by the matching engine, after ranking by shared keys.
 MAX_CANDIDATES = 100
+# The engine compares known sexes only; unknown (U) is left out.
+MATCHING_SEX: dict[str, Sex] = {"M": "M", "F": "F"}
 
 
 class Criteria(TypedDict):
@@ -72,12 +75,11 @@ def index_person_names(person: Person, names: Sequence[str]) -> None:
 
 
 def identity_of(person: Person) -> Identity:
-    sex = person.sex if person.sex in ("M", "F") else None
     return Identity(
         names=tuple(n.full_name for n in person.names.all()),
         dates_of_birth=tuple(b.value for b in person.birth_dates.all()),
         nationalities=tuple(person.nationality_codes),
-        sex=sex,  # type: ignore[arg-type]
+        sex=MATCHING_SEX.get(person.sex),
         id=str(person.pk),
     )
 
@@ -187,7 +189,7 @@ def _identities(ids: list[int]) -> dict[int, Identity]:
             names=tuple(names[pk]),
             dates_of_birth=tuple(dates[pk]),
             nationalities=tuple(sorted(codes[pk])),
-            sex=sex if sex in ("M", "F") else None,  # type: ignore[arg-type]
+            sex=MATCHING_SEX.get(sex),
             id=str(pk),
         )
         for pk, sex in sexes.items()
