@@ -110,7 +110,7 @@ def decide(
 
 
 def _signed_in(user: Actor | None) -> TypeGuard[User]:
-    """A user who signed in: not the anonymous one, not nobody (a record's deleted author)."""
+    """A user who signed in: not the anonymous one, nor nobody (a share whose sharer is gone)."""
     return user is not None and user.is_authenticated
 
 
