@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from liaison.core.api_errors import as_json_error, is_json
 
@@ -17,15 +18,15 @@ class JsonErrorsUnderApi:
     MIDDLEWARE so that it sees the responses of every other middleware too.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if (
             request.path.startswith(API_PREFIX)
             and response.status_code >= 400
-            and not isinstance(response, StreamingHttpResponse)
+            and isinstance(response, HttpResponse)
             and not is_json(response)
         ):
             return as_json_error(response)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
 from liaison.exchange import keys
 from liaison.exchange.identity import PeerKeyError, fetch_document, pin_peer_key
@@ -57,7 +58,7 @@ def _peer(node_id: str) -> Peer:
 
 @atomic_action
 def share_person(
-    *, actor: Any, person: Person, partner: str, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, partner: str, request: HttpRequest | None = None
 ) -> ShareResult:
     """Send the person, and its active warrants and alerts that the policy lets go, to
     `partner`. The envelopes are written in this transaction; the worker delivers them."""
@@ -88,7 +89,7 @@ def _send(
     object_type: str,
     record: SharedRecord,
     *,
-    actor: Any,
+    actor: Actor | None,
     request: HttpRequest | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
@@ -168,7 +169,7 @@ def resync_peer(*, node_id: str) -> ShareResult:
 
 
 def _resend(result: ShareResult, peer: Peer, share: Share) -> None:
-    record = MODELS[share.object_type].objects.filter(uid=share.object_uid).first()
+    record = MODELS[share.object_type]._default_manager.filter(uid=share.object_uid).first()
     if record is None:
         share.delete()
         return

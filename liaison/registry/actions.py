@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from liaison.accounts.models import User
+from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide, effective_handling_code, strictest
 from liaison.registry import replication
@@ -146,7 +146,9 @@ def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any = None) -> Denied:
+def _denial(
+    actor: Actor, record: Any, object_type: str, reason: Any, request: Any = None
+) -> Denied:
     return Denied(
         str(reason),
         {
@@ -160,16 +162,18 @@ def _denial(actor: Any, record: Any, object_type: str, reason: Any, request: Any
 
 
 def _authorise(
-    actor: Any,
+    actor: Actor,
     action: Action,
     record: SharedRecord | None = None,
     *,
     handling_code: str | None = None,
     request: HttpRequest | None = None,
     object_type: str = "",
-) -> None:
+) -> User:
+    """The actor, as the signed-in user the policy allows `action`; Denied otherwise."""
     decision = decide(actor, action, record, handling_code=handling_code)
-    if not decision:
+    # decide() refuses anonymous users; the second test only tells the type checker so.
+    if not decision or not actor.is_authenticated:
         raise Denied(
             str(decision.reason),
             {
@@ -180,6 +184,7 @@ def _authorise(
                 "detail": {"attempted": str(action), "reason": str(decision.reason)},
             },
         )
+    return actor
 
 
 def _child_handling(
@@ -254,7 +259,7 @@ def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
 
 
 def _collect[M: SharedRecord](
-    record: M, actor: Any, request: HttpRequest | None, origin: str | None, **detail: str
+    record: M, actor: Actor, request: HttpRequest | None, origin: str | None, **detail: str
 ) -> M:
     """Validate and save a new record, and log its collection."""
     _clean(record)
@@ -299,7 +304,7 @@ def _sensitive_changes(person: Person, data: PersonData) -> list[str]:
 
 
 def _check_sensitive_changes(
-    actor: Any, person: Person, data: PersonData, request: HttpRequest | None
+    actor: User, person: Person, data: PersonData, request: HttpRequest | None
 ) -> bool:
     """Sensitive changes need a supervisor and a written justification; True if any."""
     if data.review_date is not None and data.review_date != person.review_date:
@@ -358,13 +363,10 @@ def _write_person_parts(person: Person, data: PersonData) -> None:
         _clean(part, exclude=("person",))
     for related in (person.names, person.birth_dates, person.nationalities, person.documents):
         related.all().delete()
-    for model, rows in (
-        (PersonName, names),
-        (BirthDate, dates),
-        (Nationality, nationalities),
-        (IdentityDocument, documents),
-    ):
-        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+    PersonName.objects.bulk_create(names)
+    BirthDate.objects.bulk_create(dates)
+    Nationality.objects.bulk_create(nationalities)
+    IdentityDocument.objects.bulk_create(documents)
     index_person_names(person, [n.full_name for n in names])
     person.restricted_to.set(_recipients(data.named_recipients))
 
@@ -397,9 +399,9 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
 
 @atomic_action
 def create_person(
-    *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
+    *, actor: Actor, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
 ) -> Person:
-    _authorise(
+    user = _authorise(
         actor,
         Action.CREATE,
         handling_code=data.handling_code,
@@ -408,7 +410,7 @@ def create_person(
     )
     _validate_person(data)
     fields = _person_fields(data) | {"review_date": _initial_review_date(data.review_date)}
-    person = Person(owner_node=settings.NODE_ID, created_by=actor, **fields)
+    person = Person(owner_node=settings.NODE_ID, created_by=user, **fields)
     _clean(person)
     person.save()
     _write_person_parts(person, data)
@@ -426,7 +428,7 @@ def create_person(
 @atomic_action
 def update_person(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: PersonData,
     request: HttpRequest | None = None,
@@ -434,7 +436,7 @@ def update_person(
 ) -> Person:
     # Decide on the locked, current row: a concurrent change may have moved it.
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _authorise(
+    user = _authorise(
         actor,
         Action.CHANGE,
         person,
@@ -442,7 +444,7 @@ def update_person(
         request=request,
         object_type="person",
     )
-    sensitive = _check_sensitive_changes(actor, person, data, request)
+    sensitive = _check_sensitive_changes(user, person, data, request)
     _validate_person(data)
     fields = _person_fields(data, current=person)
     before = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
@@ -470,7 +472,7 @@ def update_person(
 
 @atomic_action
 def erase_person(
-    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, reason: str, request: HttpRequest | None = None
 ) -> None:
     """Remove the person and everything attached; the audit entry keeps only the ids."""
     _authorise(actor, Action.DELETE, person, request=request, object_type="person")
@@ -480,7 +482,9 @@ def erase_person(
     _erase(person, actor=actor, reason=reason, request=request)
 
 
-def _erase(person: Person, *, actor: Any, reason: str, request: HttpRequest | None = None) -> None:
+def _erase(
+    person: Person, *, actor: Actor | None, reason: str, request: HttpRequest | None = None
+) -> None:
     erased = {
         "warrants": [str(u) for u in person.warrants.values_list("uid", flat=True)],
         "alerts": [str(u) for u in person.alerts.values_list("uid", flat=True)],
@@ -524,13 +528,13 @@ class WarrantData:
 @atomic_action
 def create_warrant(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: WarrantData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Warrant:
-    _authorise(actor, Action.CREATE, request=request, object_type="warrant")
+    user = _authorise(actor, Action.CREATE, request=request, object_type="warrant")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Warrants are added to this node's own persons only."))
@@ -547,13 +551,13 @@ def create_warrant(
         "handling_code": code,
     }
     values["review_date"] = _initial_review_date(data.review_date)
-    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
+    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=user, **values)
     return _collect(warrant, actor, request, origin, person=str(person.uid))
 
 
 @atomic_action
 def set_warrant_status(
-    *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
+    *, actor: Actor, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
     warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
     if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
@@ -561,21 +565,21 @@ def set_warrant_status(
     return warrant
 
 
-def _move(
-    actor: Any,
-    record: Any,
+def _move[M: SharedRecord](
+    actor: Actor,
+    record: M,
     field: str,
     target: str,
     transitions: dict[str, set[str]],
     labels: type[TextChoices],
     request: HttpRequest | None,
     **also: Any,
-) -> Any:
+) -> M:
     """One step of a record's lifecycle: checked against its state machine on the locked
     row, version bumped, audited with the old and new state. `also` sets other fields."""
-    object_type = record._meta.model_name
+    object_type = record._meta.model_name or ""
     _authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     before = getattr(record, field)
     _check_transition(transitions, labels, before, target)
     setattr(record, field, target)
@@ -637,13 +641,13 @@ def _check_extradition_safeguards(data: AlertData, warrant: Warrant | None) -> N
 @atomic_action
 def create_alert(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: AlertData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Alert:
-    _authorise(actor, Action.CREATE, request=request, object_type="alert")
+    user = _authorise(actor, Action.CREATE, request=request, object_type="alert")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Alerts are added to this node's own persons only."))
@@ -652,7 +656,7 @@ def create_alert(
         raise RegistryError(_("That warrant is not one of this person's."))
     if warrant is not None:
         _authorise(actor, Action.VIEW, warrant, request=request, object_type="warrant")
-    parents = [person] if warrant is None else [person, warrant]
+    parents: list[SharedRecord] = [person] if warrant is None else [person, warrant]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="alert")
     if data.alert_type == AlertType.ARREST:
         _check_extradition_safeguards(data, warrant)
@@ -662,14 +666,14 @@ def create_alert(
     values["handling_code"] = code
     values["review_date"] = _initial_review_date(data.review_date)
     alert = Alert(
-        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
+        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=user, **values
     )
     return _collect(alert, actor, request, origin, person=str(person.uid), type=data.alert_type)
 
 
 @atomic_action
 def set_alert_status(
-    *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
+    *, actor: Actor, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
     alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
@@ -697,7 +701,7 @@ def _check_justification(justification: str) -> None:
 @atomic_action
 def extend_review(
     *,
-    actor: Any,
+    actor: Actor,
     record: Alert | Warrant,
     new_date: date,
     justification: str,
@@ -747,19 +751,19 @@ class HitData:
 
 @atomic_action
 def record_hit(
-    *, actor: Any, person: Person, data: HitData, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, data: HitData, request: HttpRequest | None = None
 ) -> Hit:
     """Record that someone who may be `person` was met; scored by the matching engine."""
     from liaison.registry.search import explain_hit
 
-    _authorise(actor, Action.CREATE, request=request, object_type="hit")
+    user = _authorise(actor, Action.CREATE, request=request, object_type="hit")
     _authorise(actor, Action.VIEW, person, request=request, object_type="person")
     alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
     if data.alert_id and alert is None:
         raise RegistryError(_("That alert is not one of this person's."))
     if alert is not None:
         _authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
-    parents = [person] if alert is None else [person, alert]
+    parents: list[SharedRecord] = [person] if alert is None else [person, alert]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
     score, explanation = explain_hit(person, data.encountered_name)
     hit = Hit(
@@ -775,7 +779,7 @@ def record_hit(
         action_taken=data.action_taken,
         owner_node=settings.NODE_ID,
         handling_code=code,
-        created_by=actor,
+        created_by=user,
     )
     return _collect(hit, actor, request, None, person=str(person.uid))
 
@@ -783,14 +787,14 @@ def record_hit(
 @atomic_action
 def dispose_hit(
     *,
-    actor: Any,
+    actor: Actor,
     hit: Hit,
     disposition: str,
     action_taken: str = "",
     request: HttpRequest | None = None,
 ) -> Hit:
     taken = action_taken or hit.action_taken
-    return _move(  # type: ignore[no-any-return]
+    return _move(
         actor,
         hit,
         "disposition",

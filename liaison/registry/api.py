@@ -42,7 +42,7 @@ from liaison.registry.schemas import (
     WarrantOut,
     WarrantStatusIn,
 )
-from liaison.registry.search import search_detail, search_persons
+from liaison.registry.search import Criteria, search_detail, search_persons
 
 router = Router(tags=["registry"])
 # What each kind of operation may answer besides success (liaison/core/api_errors.py).
@@ -138,8 +138,11 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     require(request, Action.SEARCH, object_type="person")
     if not (query.name.strip() or query.date_of_birth or query.nationality):
         return Status(400, error_body(_("Give a name, a date of birth or a nationality.")))
-    criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
-    criteria["nationality"] = query.nationality.upper()
+    criteria: Criteria = {
+        "name": query.name,
+        "date_of_birth": query.date_of_birth,
+        "nationality": query.nationality.upper(),
+    }
     outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
     log_event(
         action="consult",

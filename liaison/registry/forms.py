@@ -92,7 +92,7 @@ class SearchForm(PurposeForm):
     field_order = ["name", "date_of_birth", "nationality", "purpose", "reference"]
 
     def clean_nationality(self) -> str:
-        value = self.cleaned_data["nationality"].strip().upper()
+        value: str = self.cleaned_data["nationality"].strip().upper()
         if value and not _known(value):
             raise forms.ValidationError(_("Use an ISO 3166 alpha-2 code (e.g. MA, FR)."))
         return value
@@ -207,7 +207,9 @@ class PersonForm(RecordForm):
     def clean_nationalities(self) -> list[str]:
         return _codes(self.cleaned_data["nationalities"], str(_("Nationalities")))
 
-    def to_data(self, names: NameFormSet, documents: DocumentFormSet) -> PersonData:
+    def to_data(
+        self, names: forms.BaseFormSet[NameForm], documents: forms.BaseFormSet[DocumentForm]
+    ) -> PersonData:
         data = self.cleaned_data
         return PersonData(
             category=data["category"],
@@ -315,6 +317,7 @@ class AlertForm(RecordForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(w.pk, str(w)) for w in person.warrants.all()]
+        # The TypedChoiceField declared above; the stubs type self.fields as plain Fields.
         self.fields["warrant"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
 
     def to_data(self) -> AlertData:
@@ -346,6 +349,7 @@ class HitForm(BootstrapForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(a.pk, str(a)) for a in person.alerts.all()]
+        # The TypedChoiceField declared above; the stubs type self.fields as plain Fields.
         self.fields["alert"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
 
     def to_data(self) -> HitData:

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.field_rules import (
@@ -229,7 +230,7 @@ class IdentityDocument(models.Model):
 class Warrant(SharedRecord):
     """An arrest warrant for a person, national or international."""
 
-    handling_parent_fields = ("person",)
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person",)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="warrants")
     issuing_country = models.CharField(_("issuing country"), max_length=2, validators=COUNTRY)
     issuing_authority = models.CharField(_("issuing authority"), max_length=200, validators=LINE)
@@ -259,7 +260,7 @@ class Warrant(SharedRecord):
     def __str__(self) -> str:
         return f"{self.reference} ({self.issuing_country})"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, WarrantStatus(s).label) for s in sorted(WARRANT_TRANSITIONS[self.status])]
 
     def offence_labels(self) -> list[str]:
@@ -270,7 +271,7 @@ class Warrant(SharedRecord):
 class Alert(SharedRecord):
     """What partners should do when they meet the person."""
 
-    handling_parent_fields = ("person", "warrant")
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person", "warrant")
     alert_type = models.CharField(_("type"), max_length=16, choices=AlertType.choices)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alerts")
     warrant = models.ForeignKey(
@@ -309,14 +310,14 @@ class Alert(SharedRecord):
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.person}"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, AlertStatus(s).label) for s in sorted(ALERT_TRANSITIONS[self.status])]
 
 
 class Hit(SharedRecord):
     """A person encountered who may be the subject of an alert."""
 
-    handling_parent_fields = ("person", "alert")
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person", "alert")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hits")
     alert = models.ForeignKey(
         Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="hits"
@@ -344,5 +345,5 @@ class Hit(SharedRecord):
     def __str__(self) -> str:
         return f"{self.encountered_name} · {self.place}"
 
-    def next_dispositions(self) -> list[tuple[str, str]]:
+    def next_dispositions(self) -> list[tuple[str, str | Promise]]:
         return [(s, HitDisposition(s).label) for s in sorted(HIT_TRANSITIONS[self.disposition])]

@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from liaison.accounts.models import Actor
 from liaison.core import field_rules
 from liaison.registry.actions import (
     DocumentData,
@@ -368,7 +369,7 @@ def offence_categories(charge: str) -> list[str]:
 
 
 @transaction.atomic
-def import_notice(notice: Notice, *, actor: Any) -> bool:
+def import_notice(notice: Notice, *, actor: Actor) -> bool:
     """Create or update the notice's person and add its new warrants; True if created."""
     existing = (
         Person.objects.filter(owner_node=settings.NODE_ID, external_ref=notice.entity_id)
@@ -414,7 +415,7 @@ def _keep_local_parts(data: PersonData, person: Person) -> PersonData:
 
 
 def import_file(
-    path: Path, *, actor: Any, on_reject: Callable[[Rejection], None] | None = None
+    path: Path, *, actor: Actor, on_reject: Callable[[Rejection], None] | None = None
 ) -> ImportSummary:
     """Import every notice of the file; NoticeFileError (nothing written) if it is malformed."""
     prefix = scan(path)

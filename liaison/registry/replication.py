@@ -170,7 +170,7 @@ def _name_bodies(person: Person) -> list[NameBody]:
     return [
         NameBody(
             full_name=n.full_name,
-            kind=n.kind,
+            kind=NameKind(n.kind),
             given_names=n.given_names,
             family_name=n.family_name,
         )
@@ -181,7 +181,9 @@ def _name_bodies(person: Person) -> list[NameBody]:
 def _document_bodies(person: Person) -> list[DocumentBody]:
     return [
         DocumentBody(
-            document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
+            document_type=DocumentType(d.document_type),
+            number=d.number,
+            issuing_country=d.issuing_country,
         )
         for d in person.documents.order_by("id")
     ]
@@ -190,8 +192,8 @@ def _document_bodies(person: Person) -> list[DocumentBody]:
 def person_object(person: Person) -> dict[str, Any]:
     body = PersonBody(
         **_shared(person),
-        category=person.category,
-        sex=person.sex,
+        category=PersonCategory(person.category),
+        sex=Sex(person.sex),
         names=_name_bodies(person),
         birth_dates=[b.value for b in person.birth_dates.all()],
         place_of_birth=person.place_of_birth,
@@ -352,7 +354,7 @@ def _owned_by_sender(sender: str, body: Owned) -> None:
 
 
 def _existing[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    record = model.objects.select_for_update().filter(uid=uid).first()
+    record = model._default_manager.select_for_update().filter(uid=uid).first()
     if record is not None and record.owner_node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
     return record
@@ -376,9 +378,11 @@ def _received_fields(sender: str, body: Shared) -> dict[str, Any]:
     }
 
 
-def _save[M: SharedRecord](model: type[M], record: M | None, uid: UUID, values: dict) -> M:
+def _save[M: SharedRecord](
+    model: type[M], record: M | None, uid: UUID, values: dict[str, Any]
+) -> M:
     if record is None:
-        return model.objects.create(uid=uid, **values)
+        return model._default_manager.create(uid=uid, **values)
     for name, value in values.items():
         setattr(record, name, value)
     record.save()
