@@ -1,13 +1,14 @@
 # Liaison: `make run` starts the two-node demo, `make test` runs the tests.
-# Both create .venv and keep it in step with pyproject.toml and requirements.lock.
+# Both create .venv and keep it in step with requirements/dev.lock (hashed; `make lock`).
 
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format check bench clean-demo chromium messages
+.PHONY: run test lint format check bench clean-demo chromium messages lock lock-upgrade
 
 run: $(STAMP)
 	$(BIN)/liaison demo
@@ -19,6 +20,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_lock.py
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -38,12 +41,24 @@ messages: $(STAMP)
 	cd liaison && ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file -i "matching/*"
 	cd liaison && ../$(BIN)/liaison compilemessages
 
-$(STAMP): pyproject.toml requirements.lock
+# Regenerate requirements/*.lock (exact versions, hashes) after changing pyproject.toml.
+lock: $(STAMP)
+	scripts/lock
+
+# The same, also moving unpinned (transitive) packages to their newest releases.
+lock-upgrade: $(STAMP)
+	scripts/lock --upgrade
+
+# Every package, the build backend included, comes from the hashed lock; the project
+# itself is then installed without its dependencies and without build isolation (which
+# would fetch an unhashed setuptools).
+$(STAMP): pyproject.toml requirements/dev.lock
 	@python=$$(scripts/find-python) || exit 1; \
 	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then \
 		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements/dev.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # Browser tests drive Debian's Chromium; install it when missing (Playwright's own

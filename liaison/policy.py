@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,6 +24,8 @@ from liaison.audit.actions import log_event
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+    from liaison.accounts.models import Actor, User
 
 
 class HandlingCode(models.TextChoices):
@@ -93,7 +95,7 @@ class Record(Protocol):
     handling_code: str
     owner_node: str
     created_by_id: int | None
-    handling_parent_fields: Sequence[str]
+    handling_parent_fields: ClassVar[Sequence[str]]
 
     def named_recipient_ids(self) -> set[int]: ...
 
@@ -152,9 +154,15 @@ ALLOWED = Decision(True)
 
 
 def decide(
-    user: Any, action: Action, record: Record | None = None, *, handling_code: str | None = None
+    user: Actor | None,
+    action: Action,
+    record: Record | None = None,
+    *,
+    handling_code: str | None = None,
 ) -> Decision:
     """May `user` do `action` (to `record`, or setting `handling_code`)? With the reason if not."""
+    if not _signed_in(user):
+        return Decision(False, _("Sign in first."))
     decision = _decide_for_user(user, action)
     if decision and record is not None:
         decision = _decide_for_record(user, action, record)
@@ -164,8 +172,13 @@ def decide(
     return decision
 
 
-def _decide_for_user(user: Any, action: Action) -> Decision:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _signed_in(user: Actor | None) -> TypeGuard[User]:
+    """A user who signed in: not the anonymous one, nor nobody (a share whose sharer is gone)."""
+    return user is not None and user.is_authenticated
+
+
+def _decide_for_user(user: User, action: Action) -> Decision:
+    if not user.is_active:
         return Decision(False, _("Sign in first."))
     agency = user.agency
     if agency is None or agency.node_id != settings.NODE_ID:
@@ -175,7 +188,7 @@ def _decide_for_user(user: Any, action: Action) -> Decision:
     return ALLOWED
 
 
-def _decide_for_record(user: Any, action: Action, record: Record) -> Decision:
+def _decide_for_record(user: User, action: Action, record: Record) -> Decision:
     family = list(lineage(record))
     if any(r.handling_code == HandlingCode.H3 and not _is_named(user, r) for r in family):
         return Decision(False, _("This record is restricted to named recipients."))
@@ -200,7 +213,7 @@ def _decide_disclosure(family: list[Record], *, local: bool) -> Decision:
     return ALLOWED
 
 
-def _is_named(user: Any, record: Record) -> bool:
+def _is_named(user: User, record: Record) -> bool:
     return user.pk == record.created_by_id or user.pk in record.named_recipient_ids()
 
 
@@ -226,10 +239,12 @@ def require(
     raise PermissionDenied(decision.reason)
 
 
-def restrict(queryset: QuerySet[Any], user: Any, action: Action = Action.VIEW) -> QuerySet[Any]:
+def restrict(
+    queryset: QuerySet[Any], user: Actor | None, action: Action = Action.VIEW
+) -> QuerySet[Any]:
     """Only the rows `user` may see: none without the capability, no H3 row they are not
     named on, and no row that belongs to a record they may not see."""
-    if not _decide_for_user(user, action):
+    if not _signed_in(user) or not _decide_for_user(user, action):
         return queryset.none()
     return queryset.filter(_visible(queryset.model, user))
 
@@ -239,7 +254,7 @@ def _visible(model: Any, user: Any) -> Q:
     through = model.restricted_to.through
     source = f"{model._meta.model_name}_id"
     named = Exists(through.objects.filter(**{source: OuterRef("pk"), "user_id": user.pk}))
-    visible = ~Q(handling_code=HandlingCode.H3) | Q(created_by=user) | named
+    visible = ~Q(handling_code=HandlingCode.H3) | Q(created_by=user) | Q(named)
     for field in model.handling_parent_fields:
         parent = model._meta.get_field(field).related_model
         parents = parent.objects.filter(_visible(parent, user)).values("pk")
@@ -259,7 +274,7 @@ class Denied(PermissionDenied):
 
 
 def denial(
-    actor: Any, record: Any, object_type: str, reason: Any, request: HttpRequest | None = None
+    actor: Actor, record: Any, object_type: str, reason: Any, request: HttpRequest | None = None
 ) -> Denied:
     """A refusal decided by the action itself (not by `decide`), audited like the others."""
     object_id = str(record.uid) if record is not None else ""
@@ -268,28 +283,30 @@ def denial(
 
 
 def authorise(
-    actor: Any,
+    actor: Actor,
     action: Action,
     record: Record | None = None,
     *,
     handling_code: str | None = None,
     request: HttpRequest | None = None,
     object_type: str = "",
-) -> None:
-    """Raise Denied unless `decide` allows; `atomic_action` audits it after the rollback."""
+) -> User:
+    """The actor, as the signed-in user the policy allows `action`; Denied otherwise
+    (`atomic_action` audits it after the rollback)."""
     decision = decide(actor, action, record, handling_code=handling_code)
-    if decision:
-        return
-    raise Denied(
-        str(decision.reason),
-        {
-            "request": request,
-            "actor": actor,
-            "object_type": object_type,
-            "object_id": str(getattr(record, "uid", "")) if record is not None else "",
-            "detail": {"attempted": str(action), "reason": str(decision.reason)},
-        },
-    )
+    # decide() refuses anonymous users; the second test only tells the type checker so.
+    if not decision or not actor.is_authenticated:
+        raise Denied(
+            str(decision.reason),
+            {
+                "request": request,
+                "actor": actor,
+                "object_type": object_type,
+                "object_id": str(getattr(record, "uid", "")) if record is not None else "",
+                "detail": {"attempted": str(action), "reason": str(decision.reason)},
+            },
+        )
+    return actor
 
 
 def atomic_action[**P, R](func: Callable[P, R]) -> Callable[P, R]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,11 @@ class User(AbstractUser):
     @property
     def roles(self) -> list[str]:
         return sorted(self.groups.values_list("name", flat=True))
+
+
+# Who acts: `request.user` (anonymous until signed in, which the policy refuses) or the
+# account a command, the exchange or the demo data act as.
+type Actor = User | AnonymousUser
 
 
 class Capability(models.Model):

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liaison.accounts.forms import LoginForm, TokenForm
 from liaison.accounts.middleware import two_factor_satisfied
+from liaison.accounts.models import Actor
 
 
 class LoginView(auth_views.LoginView):
@@ -46,7 +47,7 @@ def _safe_next(request: HttpRequest) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
-def _confirmed_device(user: Any) -> TOTPDevice | None:
+def _confirmed_device(user: Actor) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 

@@ -16,7 +16,7 @@ from liaison.audit.choices import Action
 from liaison.audit.models import AuditChainHead, AuditEntry
 
 if TYPE_CHECKING:
-    from liaison.accounts.models import User
+    from liaison.accounts.models import Actor, User
 
 HEAD_ID = 1
 
@@ -25,7 +25,7 @@ def log_event(
     *,
     action: str,
     request: HttpRequest | None = None,
-    actor: User | None = None,
+    actor: Actor | None = None,
     peer_node: str = "",
     object_type: str = "",
     object_id: str = "",
@@ -44,11 +44,11 @@ def log_event(
     """
     if action not in Action.values:
         raise ValueError(f"Unknown audit action: {action!r}")
-    actor = actor if actor is not None else _request_user(request)
-    agency = actor.agency if actor is not None else None
+    user = _acting_user(actor, request)
+    agency = user.agency if user is not None else None
     fields: dict[str, Any] = {
-        "actor_user_id": actor.pk if actor is not None else None,
-        "actor_username": actor.get_username() if actor is not None else "",
+        "actor_user_id": user.pk if user is not None else None,
+        "actor_username": user.get_username() if user is not None else "",
         "actor_agency": agency.name if agency is not None else "",
         "peer_node": peer_node,
         "action": action,
@@ -107,9 +107,10 @@ def chain_head() -> tuple[int, str]:
     return last or (0, GENESIS)
 
 
-def _request_user(request: HttpRequest | None) -> User | None:
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
+def _acting_user(actor: Actor | None, request: HttpRequest | None) -> User | None:
+    """The signed-in user who acts: `actor` if given, else the request's; None if anonymous."""
+    user: Actor | None = actor if actor is not None else getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 def _origin(request: HttpRequest | None, peer_node: str) -> str:

@@ -5,12 +5,13 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from liaison.audit.actions import log_event
 from liaison.audit.choices import Action
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def capability_required(permission: str, *, object_type: str = "") -> Callable[[View], View]:
@@ -21,7 +22,7 @@ def capability_required(permission: str, *, object_type: str = "") -> Callable[[
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.has_perm(permission):
                 detail = {"permission": permission}
                 log_event(

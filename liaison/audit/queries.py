@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from liaison.audit.models import AuditEntry
 
+if TYPE_CHECKING:
+    from liaison.accounts.models import Actor
+
 AUDIT_PERMISSION = "accounts.view_audit"
 
 
-def entries_visible_to(user: Any) -> QuerySet[AuditEntry]:
+def entries_visible_to(user: Actor) -> QuerySet[AuditEntry]:
     """The whole log for auditors, nothing for anyone else; newest first."""
     if not user.has_perm(AUDIT_PERMISSION):
         return AuditEntry.objects.none()

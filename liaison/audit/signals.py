@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
 from liaison.audit.actions import log_event
 from liaison.audit.choices import Action
 
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
-def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+
+def on_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     # The password step; the second factor is checked afterwards by accounts.views.
     log_event(action=Action.LOGIN, request=request, actor=user, detail={"factor": "password"})
 

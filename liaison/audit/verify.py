@@ -53,7 +53,9 @@ def problem_with(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
     return ""
 
 
-def verify_chain(batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> Outcome:
+def verify_chain(
+    batch_size: int = 5000, progress: Callable[[int], object] | None = None
+) -> Outcome:
     checked, prev_hash = 0, GENESIS
     for row in stream_entries(batch_size):
         problem = problem_with(row, checked + 1, prev_hash)

@@ -41,7 +41,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @capability_required(AUDIT_PERMISSION, object_type="audit_log")
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered entries as CSV, up to this export's own (audited) entry."""
     form = AuditFilterForm(request.GET)
     if not form.is_valid():

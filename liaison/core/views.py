@@ -13,6 +13,7 @@ from liaison.registry.queries import records_due_for_review
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # login_required: a User here, which the stubs cannot tell from the anonymous one.
     roles = [ROLE_LABELS.get(role, role) for role in request.user.roles]  # type: ignore[union-attr]
     due = records_due_for_review(request.user)
     reviews_due = due["alerts"].count() + due["warrants"].count()

@@ -7,7 +7,7 @@ A change that rolls back takes its envelopes with it; one that commits cannot lo
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +15,9 @@ from django.db.models import F
 
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
 from liaison.exchange.protocol import envelope_claims, uuid7
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import Actor
 
 # Set on commit of a transaction that wrote envelopes, so a worker thread in the same
 # process starts at once instead of at its next poll.
@@ -57,11 +60,11 @@ def _next_seq(peer: Peer) -> int:
     return Peer.objects.filter(pk=peer.pk).values_list("next_seq", flat=True).get() - 1
 
 
-def remember_share(peer: Peer, object_type: str, uid: Any, actor: Any) -> None:
+def remember_share(peer: Peer, object_type: str, uid: Any, actor: Actor | None) -> None:
     """Note that `peer` holds this record now, for withdrawals and resync."""
     Share.objects.update_or_create(
         peer=peer,
         object_type=object_type,
         object_uid=uid,
-        defaults={"shared_by": actor if getattr(actor, "pk", None) else None},
+        defaults={"shared_by": actor if actor is not None and actor.is_authenticated else None},
     )

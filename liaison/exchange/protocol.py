@@ -250,7 +250,10 @@ def verify(token: str | bytes, key: OKPKey, *, typ: str = ENVELOPE_TYP) -> dict[
         raise ProtocolError(Reason.BAD_SIGNATURE, type(error).__name__) from None
     if compact.headers().get("typ") != typ:
         raise ProtocolError(Reason.MALFORMED, f"typ must be {typ}")
-    return json.loads(compact.payload)
+    claims = json.loads(compact.payload)
+    if not isinstance(claims, dict):
+        raise ProtocolError(Reason.MALFORMED, "the payload is not a JSON object")
+    return claims
 
 
 def open_envelope(

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
@@ -194,7 +195,7 @@ def forget_shares(uids: list[Any]) -> None:
     Share.objects.filter(object_uid__in=uids).delete()
 
 
-def _shares_of(name: str, uid: Any) -> Any:
+def _shares_of(name: str, uid: Any) -> QuerySet[Share]:
     return Share.objects.filter(object_type=name, object_uid=uid)
 
 

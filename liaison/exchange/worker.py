@@ -58,7 +58,7 @@ def backoff_cap_seconds() -> int:
 
 def backoff(failures: int, *, base: float = 1.0) -> float:
     """Exponential backoff with equal jitter: half fixed, half random, capped."""
-    delay = min(float(backoff_cap_seconds()), base * 2 ** max(failures - 1, 0))
+    delay = min(float(backoff_cap_seconds()), base * 2.0 ** max(failures - 1, 0))
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not secrecy
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -269,17 +270,17 @@ def _feature_chunks(watchlist: list[Identity], workers: int) -> Iterator[_Chunk]
         _BUILD = []
 
 
-class _Column:
+class _Column[T: np.generic]:
     """A numpy array that grows by doubling (for entries added after the build)."""
 
-    def __init__(self, values: npt.ArrayLike, dtype: type, width: int = 0) -> None:
-        self.data = np.asarray(values, dtype=dtype)
+    def __init__(self, values: npt.ArrayLike, dtype: type[T], width: int = 0) -> None:
+        self.data: npt.NDArray[T] = np.asarray(values, dtype=dtype)
         if width and self.data.size == 0:
             self.data = self.data.reshape(0, width)
         self.size = len(self.data)
 
     @property
-    def view(self) -> npt.NDArray[np.generic]:
+    def view(self) -> npt.NDArray[T]:
         return self.data[: self.size]
 
     def append(self, values: npt.ArrayLike) -> None:
@@ -340,9 +341,11 @@ def _date_bound(
 
 def _date_agrees(codes: IntArray, date: PartialDate | None, several: bool) -> BoolArray:
     """``_date_bound(...) > 0`` from packed date codes, testing only the same-year ones."""
+    # numpy types == and != on arrays as Any; the annotations say what they return.
     if several:
-        return codes != NO_DATE
-    agrees = codes == SEVERAL_DATES  # several dates in several years: any may match
+        dated: BoolArray = codes != NO_DATE
+        return dated
+    agrees: BoolArray = codes == SEVERAL_DATES  # several dates in several years: any may match
     if date is None:
         return agrees
     same = np.flatnonzero((codes >> YEAR_SHIFT) == year_code(date.year))
@@ -402,9 +405,8 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     tokens = tuple(t for t in name.names if t.kind != "initial")
     if len(name.names) > MAX_PARTS:
         return np.ones(rows, dtype=np.float32)
-    joined = JOINED_FACTOR * _sims(name.joined, table.joined_texts)[:, table.joined].max(
-        axis=(0, 2)
-    )
+    sims = _sims(name.joined, table.joined_texts)[:, table.joined]
+    joined: FloatArray = JOINED_FACTOR * sims.max(axis=(0, 2))  # numpy's max() is typed Any
     n, initials = len(tokens), len(name.names) - len(tokens)
     if not n and not initials:
         return joined
@@ -505,13 +507,13 @@ class Screener:
         self._names: list[tuple[AnalysedName, ...] | None] = []
         keys: list[IntArray] = []
         counts: list[IntArray] = []
+        columns: tuple[_Column[Any], ...] = (self._year, self._month, self._day, self._sex)
         with _no_gc():
-            for chunk in _feature_chunks(self._entries, workers):  # type: ignore[arg-type]
+            # No entry has been removed yet: all are identities.
+            for chunk in _feature_chunks(cast(list[Identity], self._entries), workers):
                 keys.append(chunk.keys)
                 counts.append(chunk.counts)
-                for column, values in zip(
-                    (self._year, self._month, self._day, self._sex), chunk.attrs.T, strict=True
-                ):
+                for column, values in zip(columns, chunk.attrs.T, strict=True):
                     column.append(values)
                 self._names.extend(chunk.names)
                 self._add_rows(chunk.table)
@@ -743,7 +745,7 @@ class Screener:
         *,
         workers: int = 1,
         chunk_size: int = 500,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], object] | None = None,
     ) -> list[Hit]:
         """Screen queries; ``workers`` > 1 forks processes that share the index read-only."""
         hits: list[Hit] = []

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from liaison.accounts.models import User
+from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
 from liaison.policy import (
     Action,
@@ -95,10 +95,37 @@ class PersonData:
     neutrality_flag: bool = False
     external_ref: str = ""
     named_recipients: list[str] = field(default_factory=list)  # usernames, for H3
+    justification: str = ""  # why, when a change needs a supervisor (_check_sensitive_changes)
 
 
 def default_review_date() -> date:
     return timezone.localdate() + timedelta(days=round(365.25 * settings.REVIEW_YEARS))
+
+
+def _check_review_date_ahead(review_date: date) -> None:
+    # The daily review job erases records whose date has passed.
+    if review_date <= timezone.localdate():
+        raise RegistryError(_("The review date must be in the future."))
+
+
+def _initial_review_date(requested: date | None) -> date:
+    """A new record's review date: the default, or an earlier one still in the future.
+
+    A later date would be an extension, which only a supervisor grants, afterwards and
+    with a written justification (extend_review)."""
+    default = default_review_date()
+    if requested is None:
+        return default
+    _check_review_date_ahead(requested)
+    if requested > default:
+        raise RegistryError(
+            _(
+                "A new record's review date is at most %(date)s (the default); a supervisor "
+                "may extend it afterwards."
+            )
+            % {"date": default.isoformat()}
+        )
+    return requested
 
 
 def _child_handling(
@@ -166,7 +193,7 @@ def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
 
 
 def _collect[M: SharedRecord](
-    record: M, actor: Any, request: HttpRequest | None, origin: str | None, **detail: str
+    record: M, actor: Actor, request: HttpRequest | None, origin: str | None, **detail: str
 ) -> M:
     """Validate and save a new record, and log its collection."""
     _clean(record)
@@ -191,15 +218,38 @@ def _validate_person(data: PersonData) -> None:
 HANDLING_ORDER = ["H0", "H1", "H2", "H3"]
 
 
-def _check_sensitive_changes(actor: Any, person: Person, data: PersonData) -> None:
-    """Lowering a handling code or pushing back a review date is a supervisor's call."""
-    if actor.has_perm("accounts.approve_handling"):
-        return
-    lowered = HANDLING_ORDER.index(data.handling_code) < HANDLING_ORDER.index(person.handling_code)
-    if lowered:
-        raise denial(actor, person, "person", _("Only a supervisor may lower a handling code."))
-    if data.review_date and person.review_date and data.review_date > person.review_date:
-        raise denial(actor, person, "person", _("Only a supervisor may extend a review date."))
+def _sensitive_changes(person: Person, data: PersonData) -> list[str]:
+    """Why a supervisor is needed for this change, if it makes the record easier to share
+    (a lower handling code, the neutrality flag cleared) or keeps it longer."""
+    order = HANDLING_ORDER.index
+    new_date, old_date = data.review_date, person.review_date
+    lowered = order(data.handling_code) < order(person.handling_code)
+    cleared = person.neutrality_flag and not data.neutrality_flag
+    extended = bool(new_date and old_date and new_date > old_date)
+    reasons = [
+        (lowered, _("Only a supervisor may lower a handling code.")),
+        (
+            cleared,
+            _("Only a supervisor may clear the political, military, religious or racial flag."),
+        ),
+        (extended, _("Only a supervisor may extend a review date.")),
+    ]
+    return [reason for made, reason in reasons if made]
+
+
+def _check_sensitive_changes(
+    actor: User, person: Person, data: PersonData, request: HttpRequest | None
+) -> bool:
+    """Sensitive changes need a supervisor and a written justification; True if any."""
+    if data.review_date is not None and data.review_date != person.review_date:
+        _check_review_date_ahead(data.review_date)
+    reasons = _sensitive_changes(person, data)
+    if not reasons:
+        return False
+    if not actor.has_perm("accounts.approve_handling"):
+        raise denial(actor, person, "person", reasons[0], request)
+    _check_justification(data.justification)
+    return True
 
 
 def _person_fields(data: PersonData, current: Person | None = None) -> dict[str, Any]:
@@ -247,13 +297,10 @@ def _write_person_parts(person: Person, data: PersonData) -> None:
         _clean(part, exclude=("person",))
     for related in (person.names, person.birth_dates, person.nationalities, person.documents):
         related.all().delete()
-    for model, rows in (
-        (PersonName, names),
-        (BirthDate, dates),
-        (Nationality, nationalities),
-        (IdentityDocument, documents),
-    ):
-        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+    PersonName.objects.bulk_create(names)
+    BirthDate.objects.bulk_create(dates)
+    Nationality.objects.bulk_create(nationalities)
+    IdentityDocument.objects.bulk_create(documents)
     index_person_names(person, [n.full_name for n in names])
     person.restricted_to.set(_recipients(data.named_recipients))
 
@@ -286,9 +333,9 @@ def _parts_snapshot(person: Person) -> dict[str, Any]:
 
 @atomic_action
 def create_person(
-    *, actor: Any, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
+    *, actor: Actor, data: PersonData, request: HttpRequest | None = None, origin: str | None = None
 ) -> Person:
-    authorise(
+    user = authorise(
         actor,
         Action.CREATE,
         handling_code=data.handling_code,
@@ -296,7 +343,8 @@ def create_person(
         object_type="person",
     )
     _validate_person(data)
-    person = Person(owner_node=settings.NODE_ID, created_by=actor, **_person_fields(data))
+    fields = _person_fields(data) | {"review_date": _initial_review_date(data.review_date)}
+    person = Person(owner_node=settings.NODE_ID, created_by=user, **fields)
     _clean(person)
     person.save()
     _write_person_parts(person, data)
@@ -314,7 +362,7 @@ def create_person(
 @atomic_action
 def update_person(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: PersonData,
     request: HttpRequest | None = None,
@@ -322,7 +370,7 @@ def update_person(
 ) -> Person:
     # Decide on the locked, current row: a concurrent change may have moved it.
     person = Person.objects.select_for_update().get(pk=person.pk)
-    authorise(
+    user = authorise(
         actor,
         Action.CHANGE,
         person,
@@ -330,7 +378,7 @@ def update_person(
         request=request,
         object_type="person",
     )
-    _check_sensitive_changes(actor, person, data)
+    sensitive = _check_sensitive_changes(user, person, data, request)
     _validate_person(data)
     fields = _person_fields(data, current=person)
     before = {**_snapshot(person, list(fields)), **_parts_snapshot(person)}
@@ -349,7 +397,8 @@ def update_person(
         object_type="person",
         object_id=str(person.uid),
         changes=_diff(before, after),
-        detail={"version": person.version},
+        detail={"version": person.version}
+        | ({"justification": data.justification.strip()} if sensitive else {}),
         origin=origin,
     )
     return person
@@ -357,7 +406,7 @@ def update_person(
 
 @atomic_action
 def erase_person(
-    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, reason: str, request: HttpRequest | None = None
 ) -> None:
     """Remove the person and everything attached; the audit entry keeps only the ids."""
     authorise(actor, Action.DELETE, person, request=request, object_type="person")
@@ -367,7 +416,9 @@ def erase_person(
     _erase(person, actor=actor, reason=reason, request=request)
 
 
-def _erase(person: Person, *, actor: Any, reason: str, request: HttpRequest | None = None) -> None:
+def _erase(
+    person: Person, *, actor: Actor | None, reason: str, request: HttpRequest | None = None
+) -> None:
     erased = {
         "warrants": [str(u) for u in person.warrants.values_list("uid", flat=True)],
         "alerts": [str(u) for u in person.alerts.values_list("uid", flat=True)],
@@ -411,13 +462,13 @@ class WarrantData:
 @atomic_action
 def create_warrant(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: WarrantData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Warrant:
-    authorise(actor, Action.CREATE, request=request, object_type="warrant")
+    user = authorise(actor, Action.CREATE, request=request, object_type="warrant")
     authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Warrants are added to this node's own persons only."))
@@ -433,14 +484,14 @@ def create_warrant(
         "issuing_country": data.issuing_country.upper(),
         "handling_code": code,
     }
-    values["review_date"] = data.review_date or default_review_date()
-    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=actor, **values)
+    values["review_date"] = _initial_review_date(data.review_date)
+    warrant = Warrant(person=person, owner_node=settings.NODE_ID, created_by=user, **values)
     return _collect(warrant, actor, request, origin, person=str(person.uid))
 
 
 @atomic_action
 def set_warrant_status(
-    *, actor: Any, warrant: Warrant, status: str, request: HttpRequest | None = None
+    *, actor: Actor, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
     warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
     if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
@@ -448,21 +499,21 @@ def set_warrant_status(
     return warrant
 
 
-def _move(
-    actor: Any,
-    record: Any,
+def _move[M: SharedRecord](
+    actor: Actor,
+    record: M,
     field: str,
     target: str,
     transitions: dict[str, set[str]],
     labels: type[TextChoices],
     request: HttpRequest | None,
     **also: Any,
-) -> Any:
+) -> M:
     """One step of a record's lifecycle: checked against its state machine on the locked
     row, version bumped, audited with the old and new state. `also` sets other fields."""
-    object_type = record._meta.model_name
+    object_type = record._meta.model_name or ""
     authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     before = getattr(record, field)
     _check_transition(transitions, labels, before, target)
     setattr(record, field, target)
@@ -524,13 +575,13 @@ def _check_extradition_safeguards(data: AlertData, warrant: Warrant | None) -> N
 @atomic_action
 def create_alert(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     data: AlertData,
     request: HttpRequest | None = None,
     origin: str | None = None,
 ) -> Alert:
-    authorise(actor, Action.CREATE, request=request, object_type="alert")
+    user = authorise(actor, Action.CREATE, request=request, object_type="alert")
     authorise(actor, Action.VIEW, person, request=request, object_type="person")
     if not person.is_local:
         raise RegistryError(_("Alerts are added to this node's own persons only."))
@@ -539,7 +590,7 @@ def create_alert(
         raise RegistryError(_("That warrant is not one of this person's."))
     if warrant is not None:
         authorise(actor, Action.VIEW, warrant, request=request, object_type="warrant")
-    parents = [person] if warrant is None else [person, warrant]
+    parents: list[SharedRecord] = [person] if warrant is None else [person, warrant]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="alert")
     if data.alert_type == AlertType.ARREST:
         _check_extradition_safeguards(data, warrant)
@@ -547,16 +598,16 @@ def create_alert(
         raise RegistryError(_("Say what a partner should do on a hit."))
     values = {k: v for k, v in data.__dict__.items() if k != "warrant_id"}
     values["handling_code"] = code
-    values["review_date"] = data.review_date or default_review_date()
+    values["review_date"] = _initial_review_date(data.review_date)
     alert = Alert(
-        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=actor, **values
+        person=person, warrant=warrant, owner_node=settings.NODE_ID, created_by=user, **values
     )
     return _collect(alert, actor, request, origin, person=str(person.uid), type=data.alert_type)
 
 
 @atomic_action
 def set_alert_status(
-    *, actor: Any, alert: Alert, status: str, request: HttpRequest | None = None
+    *, actor: Actor, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
     alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
     if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
@@ -569,19 +620,7 @@ def set_alert_status(
 MIN_JUSTIFICATION_LENGTH = 20
 
 
-@atomic_action
-def extend_review(
-    *,
-    actor: Any,
-    record: Alert | Warrant,
-    new_date: date,
-    justification: str,
-    request: HttpRequest | None = None,
-) -> Alert | Warrant:
-    """A supervisor keeps a record past its review date, with a written justification."""
-    object_type = record._meta.model_name or ""
-    record = type(record).objects.select_for_update().get(pk=record.pk)
-    authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
+def _check_justification(justification: str) -> None:
     if len(justification.strip()) < MIN_JUSTIFICATION_LENGTH:
         raise RegistryError(
             ngettext(
@@ -591,6 +630,22 @@ def extend_review(
             )
             % {"n": MIN_JUSTIFICATION_LENGTH}
         )
+
+
+@atomic_action
+def extend_review(
+    *,
+    actor: Actor,
+    record: Alert | Warrant,
+    new_date: date,
+    justification: str,
+    request: HttpRequest | None = None,
+) -> Alert | Warrant:
+    """A supervisor keeps a record past its review date, with a written justification."""
+    object_type = record._meta.model_name or ""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
+    _check_justification(justification)
     if new_date <= timezone.localdate():
         raise RegistryError(_("The new review date must be in the future."))
     before = record.review_date
@@ -630,19 +685,19 @@ class HitData:
 
 @atomic_action
 def record_hit(
-    *, actor: Any, person: Person, data: HitData, request: HttpRequest | None = None
+    *, actor: Actor, person: Person, data: HitData, request: HttpRequest | None = None
 ) -> Hit:
     """Record that someone who may be `person` was met; scored by the matching engine."""
     from liaison.registry.search import explain_hit
 
-    authorise(actor, Action.CREATE, request=request, object_type="hit")
+    user = authorise(actor, Action.CREATE, request=request, object_type="hit")
     authorise(actor, Action.VIEW, person, request=request, object_type="person")
     alert = person.alerts.filter(pk=data.alert_id).first() if data.alert_id else None
     if data.alert_id and alert is None:
         raise RegistryError(_("That alert is not one of this person's."))
     if alert is not None:
         authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
-    parents = [person] if alert is None else [person, alert]
+    parents: list[SharedRecord] = [person] if alert is None else [person, alert]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
     score, explanation = explain_hit(person, data.encountered_name)
     hit = Hit(
@@ -658,7 +713,7 @@ def record_hit(
         action_taken=data.action_taken,
         owner_node=settings.NODE_ID,
         handling_code=code,
-        created_by=actor,
+        created_by=user,
     )
     hit = _collect(hit, actor, request, None, person=str(person.uid))
     share.notify_owner_of_hit(hit)
@@ -668,14 +723,14 @@ def record_hit(
 @atomic_action
 def dispose_hit(
     *,
-    actor: Any,
+    actor: Actor,
     hit: Hit,
     disposition: str,
     action_taken: str = "",
     request: HttpRequest | None = None,
 ) -> Hit:
     taken = action_taken or hit.action_taken
-    return _move(  # type: ignore[no-any-return]
+    return _move(
         actor,
         hit,
         "disposition",

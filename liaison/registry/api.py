@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from liaison.audit.actions import log_event
+from liaison.core.api_errors import error_body, error_responses
+from liaison.core.api_input import ApiInput
+from liaison.core.field_rules import (
+    Line,
+    Name,
+    OptionalDateOfBirth,
+    Purpose,
+    optional_country,
+)
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
@@ -18,35 +28,44 @@ from liaison.registry.queries import get_person_for_user, get_record_for_user, p
 from liaison.registry.schemas import (
     AlertIn,
     AlertOut,
+    AlertStatusIn,
     DispositionIn,
-    ErrorOut,
     ExtensionIn,
     HitIn,
     HitOut,
     PersonIn,
     PersonOut,
     SearchOut,
-    StatusIn,
+    Strict,
     SubjectAccessOut,
     WarrantIn,
     WarrantOut,
+    WarrantStatusIn,
 )
-from liaison.registry.search import search_detail, search_persons
+from liaison.registry.search import Criteria, search_detail, search_persons
 from liaison.registry.sharing.share import share_person as share_person_action
 
 router = Router(tags=["registry"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+# What each kind of operation may answer besides success (liaison/core/api_errors.py).
+LIST_ERRORS = error_responses(401, 403)
+QUERY_ERRORS = error_responses(400, 401, 403)
+CREATE_ERRORS = error_responses(400, 401, 403, 413)
+RECORD_ERRORS = error_responses(400, 401, 403, 404)
+CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 
 
-class PurposeQuery(Schema):
-    purpose: str = Field(min_length=5, max_length=300, description="Why you consult (logged).")
-    reference: str = Field("", max_length=100, description="Case or legal basis reference.")
+class PurposeQuery(ApiInput):
+    purpose: Purpose = Field(max_length=300, description="Why you consult (logged).")
+    reference: Line = Field("", max_length=100, description="Case or legal basis reference.")
 
 
 class SearchQuery(PurposeQuery):
-    name: str = Field("", max_length=300)
-    date_of_birth: str = Field("", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")
-    nationality: str = Field("", pattern=r"^([A-Za-z]{2})?$")
+    name: Name = Field("", max_length=300)
+    date_of_birth: OptionalDateOfBirth = ""
+    # Any case in a search; capitals for the rule.
+    nationality: Annotated[str, AfterValidator(str.upper), AfterValidator(optional_country)] = (
+        Field("", pattern=r"^([A-Za-z]{2})?$")
+    )
 
 
 def person_out(person: Person) -> dict[str, Any]:
@@ -103,6 +122,10 @@ def hit_out(hit: Hit) -> dict[str, Any]:
     }
 
 
+def _field_error(field: str, message: str) -> dict[str, Any]:
+    return error_body(message, [{"loc": ["body", field], "msg": message, "type": "not_found"}])
+
+
 def _person_data(payload: PersonIn) -> actions.PersonData:
     values = payload.model_dump()
     values["names"] = [actions.NameData(**n) for n in values["names"]]
@@ -110,14 +133,17 @@ def _person_data(payload: PersonIn) -> actions.PersonData:
     return actions.PersonData(**values)
 
 
-@router.get("/persons", response={200: SearchOut, **ERRORS}, summary="Search persons")
+@router.get("/persons", response={200: SearchOut, **QUERY_ERRORS}, summary="Search persons")
 def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     """Search by name in any script, date of birth, nationality. `purpose` is required."""
     require(request, Action.SEARCH, object_type="person")
     if not (query.name.strip() or query.date_of_birth or query.nationality):
-        return Status(400, {"detail": "Give a name, a date of birth or a nationality."})
-    criteria = {"name": query.name, "date_of_birth": query.date_of_birth}
-    criteria["nationality"] = query.nationality.upper()
+        return Status(400, error_body(_("Give a name, a date of birth or a nationality.")))
+    criteria: Criteria = {
+        "name": query.name,
+        "date_of_birth": query.date_of_birth,
+        "nationality": query.nationality.upper(),
+    }
     outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
     log_event(
         action="consult",
@@ -134,13 +160,13 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
     return {"results": results, "candidates": outcome.candidates, "broad": outcome.broad}
 
 
-@router.post("/persons", response={201: PersonOut, **ERRORS}, summary="Record a person")
+@router.post("/persons", response={201: PersonOut, **CREATE_ERRORS}, summary="Record a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     person = actions.create_person(actor=request.user, data=_person_data(payload), request=request)
     return Status(201, person_out(get_person_for_user(request.user, person.uid)))
 
 
-@router.get("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Open a person")
+@router.get("/persons/{uid}", response={200: PersonOut, **RECORD_ERRORS}, summary="Open a person")
 def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> Any:
     person = get_person_for_user(request.user, uid)
     log_event(
@@ -154,7 +180,7 @@ def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> A
     return person_out(person)
 
 
-@router.put("/persons/{uid}", response={200: PersonOut, **ERRORS}, summary="Change a person")
+@router.put("/persons/{uid}", response={200: PersonOut, **CHANGE_ERRORS}, summary="Change a person")
 def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
     person = get_person_for_user(request.user, uid)
     actions.update_person(
@@ -163,15 +189,21 @@ def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
     return person_out(get_person_for_user(request.user, uid))
 
 
-@router.delete("/persons/{uid}", response={204: None, **ERRORS}, summary="Erase a person")
-def erase_person(request: HttpRequest, uid: UUID, reason: str = Query(..., min_length=3)) -> Any:
+class ReasonQuery(ApiInput):
+    reason: Line = Field(
+        min_length=3, max_length=500, description="Why the person is erased (logged)."
+    )
+
+
+@router.delete("/persons/{uid}", response={204: None, **RECORD_ERRORS}, summary="Erase a person")
+def erase_person(request: HttpRequest, uid: UUID, query: Query[ReasonQuery]) -> Any:
     person = get_person_for_user(request.user, uid)
+    reason = query.reason
     actions.erase_person(actor=request.user, person=person, reason=reason, request=request)
     return Status(204, None)
 
 
-class ShareIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ShareIn(Strict):
     partner: str = Field(pattern=r"^[a-z][a-z0-9-]{1,31}$", description="The partner's node id.")
 
 
@@ -189,7 +221,7 @@ class ShareOut(Schema):
 
 @router.post(
     "/persons/{uid}/shares",
-    response={201: ShareOut, **ERRORS},
+    response={201: ShareOut, **CHANGE_ERRORS},
     summary="Share a person, with its warrants and alerts, with a partner node",
 )
 def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
@@ -205,16 +237,16 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     )
 
 
-class SubjectAccessQuery(Schema):
-    purpose: str = Field(min_length=5, max_length=300, description="Why (logged).")
-    reference: str = Field(
+class SubjectAccessQuery(ApiInput):
+    purpose: Purpose = Field(max_length=300, description="Why (logged).")
+    reference: Line = Field(
         min_length=1, max_length=100, description="The request's registration number (logged)."
     )
 
 
 @router.get(
     "/persons/{uid}/access",
-    response={200: SubjectAccessOut, **ERRORS},
+    response={200: SubjectAccessOut, **RECORD_ERRORS},
     summary="Subject access report (LED art. 14): held data, consultations, disclosures",
 )
 def subject_access(request: HttpRequest, uid: UUID, query: Query[SubjectAccessQuery]) -> Any:
@@ -232,12 +264,12 @@ def subject_access(request: HttpRequest, uid: UUID, query: Query[SubjectAccessQu
     return sar.as_json(sar.subject_access_report(request.user, person, production))
 
 
-@router.get("/warrants", response=list[WarrantOut], summary="List warrants")
+@router.get("/warrants", response={200: list[WarrantOut], **LIST_ERRORS}, summary="List warrants")
 def list_warrants(request: HttpRequest) -> Any:
     return [warrant_out(w) for w in _visible(request, Warrant)]
 
 
-@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **ERRORS})
+@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **CHANGE_ERRORS})
 def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     person = get_person_for_user(request.user, uid)
     data = actions.WarrantData(**payload.model_dump())
@@ -245,8 +277,8 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     return Status(201, warrant_out(warrant))
 
 
-@router.post("/warrants/{uid}/status", response={200: WarrantOut, **ERRORS})
-def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+@router.post("/warrants/{uid}/status", response={200: WarrantOut, **CHANGE_ERRORS})
+def warrant_status(request: HttpRequest, uid: UUID, payload: WarrantStatusIn) -> Any:
     warrant = get_record_for_user(request.user, Warrant, uid)
     changed = actions.set_warrant_status(
         actor=request.user, warrant=warrant, status=payload.status, request=request
@@ -256,7 +288,7 @@ def warrant_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
 
 @router.post(
     "/warrants/{uid}/review",
-    response={200: WarrantOut, **ERRORS},
+    response={200: WarrantOut, **CHANGE_ERRORS},
     summary="Keep a warrant past its review date (supervisors, with a justification)",
 )
 def warrant_review(request: HttpRequest, uid: UUID, payload: ExtensionIn) -> Any:
@@ -265,7 +297,7 @@ def warrant_review(request: HttpRequest, uid: UUID, payload: ExtensionIn) -> Any
 
 @router.post(
     "/alerts/{uid}/review",
-    response={200: AlertOut, **ERRORS},
+    response={200: AlertOut, **CHANGE_ERRORS},
     summary="Keep an alert past its review date (supervisors, with a justification)",
 )
 def alert_review(request: HttpRequest, uid: UUID, payload: ExtensionIn) -> Any:
@@ -285,26 +317,26 @@ def _extend(
     )
 
 
-@router.get("/alerts", response=list[AlertOut], summary="List alerts")
+@router.get("/alerts", response={200: list[AlertOut], **LIST_ERRORS}, summary="List alerts")
 def list_alerts(request: HttpRequest) -> Any:
     return [alert_out(a) for a in _visible(request, Alert).select_related("warrant")]
 
 
-@router.post("/persons/{uid}/alerts", response={201: AlertOut, **ERRORS})
+@router.post("/persons/{uid}/alerts", response={201: AlertOut, **CHANGE_ERRORS})
 def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
     warrant_uid = values.pop("warrant")
     warrant = person.warrants.filter(uid=warrant_uid).first() if warrant_uid else None
     if warrant_uid and warrant is None:
-        return Status(400, {"detail": "That warrant is not one of this person's."})
+        return Status(400, _field_error("warrant", _("That warrant is not one of this person's.")))
     data = actions.AlertData(warrant_id=warrant.pk if warrant else None, **values)
     alert = actions.create_alert(actor=request.user, person=person, data=data, request=request)
     return Status(201, alert_out(alert))
 
 
-@router.post("/alerts/{uid}/status", response={200: AlertOut, **ERRORS})
-def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
+@router.post("/alerts/{uid}/status", response={200: AlertOut, **CHANGE_ERRORS})
+def alert_status(request: HttpRequest, uid: UUID, payload: AlertStatusIn) -> Any:
     alert = get_record_for_user(request.user, Alert, uid)
     changed = actions.set_alert_status(
         actor=request.user, alert=alert, status=payload.status, request=request
@@ -312,25 +344,25 @@ def alert_status(request: HttpRequest, uid: UUID, payload: StatusIn) -> Any:
     return alert_out(changed)
 
 
-@router.get("/hits", response=list[HitOut], summary="List hits")
+@router.get("/hits", response={200: list[HitOut], **LIST_ERRORS}, summary="List hits")
 def list_hits(request: HttpRequest) -> Any:
     return [hit_out(h) for h in _visible(request, Hit).select_related("alert__warrant")]
 
 
-@router.post("/persons/{uid}/hits", response={201: HitOut, **ERRORS})
+@router.post("/persons/{uid}/hits", response={201: HitOut, **CHANGE_ERRORS})
 def create_hit(request: HttpRequest, uid: UUID, payload: HitIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
     alert_uid = values.pop("alert")
     alert = person.alerts.filter(uid=alert_uid).first() if alert_uid else None
     if alert_uid and alert is None:
-        return Status(400, {"detail": "That alert is not one of this person's."})
+        return Status(400, _field_error("alert", _("That alert is not one of this person's.")))
     data = actions.HitData(alert_id=alert.pk if alert else None, **values)
     hit = actions.record_hit(actor=request.user, person=person, data=data, request=request)
     return Status(201, hit_out(hit))
 
 
-@router.post("/hits/{uid}/disposition", response={200: HitOut, **ERRORS})
+@router.post("/hits/{uid}/disposition", response={200: HitOut, **CHANGE_ERRORS})
 def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> Any:
     hit = get_record_for_user(request.user, Hit, uid)
     changed = actions.dispose_hit(

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from liaison.accounts.models import Actor
 from liaison.registry.actions import (
     MIN_PENALTY_MONTHS,
     MIN_REMAINING_SENTENCE_MONTHS,
@@ -449,7 +449,7 @@ def plan_registry(count: int, seed: int) -> Iterator[PersonPlan]:
 
 
 @transaction.atomic
-def seed_registry(*, actor: Any, count: int, seed: int) -> int:
+def seed_registry(*, actor: Actor, count: int, seed: int) -> int:
     """Create `count` synthetic persons with their warrants, alerts and hits, as `actor`."""
     created = 0
     for plan in plan_registry(count, seed):
@@ -458,7 +458,7 @@ def seed_registry(*, actor: Any, count: int, seed: int) -> int:
     return created
 
 
-def _write(plan: PersonPlan, actor: Any) -> None:
+def _write(plan: PersonPlan, actor: Actor) -> None:
     person = create_person(actor=actor, data=plan.person, origin="demo")
     warrants = [
         create_warrant(actor=actor, person=person, data=w, origin="demo") for w in plan.warrants

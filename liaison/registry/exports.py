@@ -11,16 +11,21 @@ audited does not happen), then `write_csv(results, response, user=request.user)`
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from openpyxl import Workbook
 
+from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide
 from liaison.registry.search import SearchResult
 from liaison.safecsv import SafeWriter, neutralise
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 HEADER = [
     "person uid",
@@ -37,12 +42,12 @@ HEADER = [
 SEPARATOR = " | "
 
 
-def visible_results(results: Iterable[SearchResult], user: Any) -> list[SearchResult]:
+def visible_results(results: Iterable[SearchResult], user: Actor) -> list[SearchResult]:
     """Only the results `user` may view, decided again by the policy for each person."""
     return [r for r in results if decide(user, Action.VIEW, r.person)]
 
 
-def export_rows(results: Iterable[SearchResult], *, user: Any) -> Iterator[list[str]]:
+def export_rows(results: Iterable[SearchResult], *, user: Actor) -> Iterator[list[str]]:
     """The header, then one row per result that `user` may view (the writers neutralise)."""
     yield HEADER
     for result in visible_results(results, user):
@@ -70,36 +75,45 @@ def _rule(explanation: dict[str, Any]) -> str:
     return str(names.get("rule", "")) if isinstance(names, dict) else ""
 
 
-def write_csv(results: Iterable[SearchResult], stream: IO[str], *, user: Any) -> None:
+def write_csv(results: Iterable[SearchResult], stream: SupportsWrite[str], *, user: Actor) -> None:
     """Write the export as CSV to a text stream (an HttpResponse works too)."""
     SafeWriter(stream).writerows(export_rows(results, user=user))
 
 
-def write_xlsx(results: Iterable[SearchResult], stream: IO[bytes], *, user: Any) -> None:
+def write_xlsx(
+    results: Iterable[SearchResult], stream: SupportsWrite[bytes], *, user: Actor
+) -> None:
     """Write the export as an XLSX workbook to a binary stream (openpyxl write-only mode)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("persons")
     for row in export_rows(results, user=user):
         # A cell starting with "=" would be stored as a formula, as in CSV.
         sheet.append([neutralise(cell) for cell in row])
-    workbook.save(stream)
+    # openpyxl saves to a file object; a response only takes writes. Exports are small.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    stream.write(buffer.getvalue())
 
 
 def log_export(
-    request_or_actor: HttpRequest | Any, results: Iterable[SearchResult], fmt: str, purpose: str
+    request_or_actor: HttpRequest | Actor,
+    results: Iterable[SearchResult],
+    fmt: str,
+    purpose: str,
 ) -> None:
     """Audit the export: who, the stated purpose, the format and which persons it held.
 
     Pass the same list as to the writer (not a generator: it is read here as well).
     """
-    is_request = isinstance(request_or_actor, HttpRequest)
-    request = request_or_actor if is_request else None
-    actor = request_or_actor.user if is_request else request_or_actor
+    if isinstance(request_or_actor, HttpRequest):
+        request, actor = request_or_actor, request_or_actor.user
+    else:
+        request, actor = None, request_or_actor
     uids = [str(r.person.uid) for r in visible_results(results, actor)]
     log_event(
         action="consult",
         request=request,
-        actor=None if is_request else actor,
+        actor=None if request is not None else actor,
         object_type="person",
         purpose=purpose,
         detail={"export": fmt, "count": len(uids), "persons": uids},

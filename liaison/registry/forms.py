@@ -8,6 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core import field_rules
+from liaison.core.field_rules import (
+    validate_birth_date,
+    validate_line,
+    validate_name,
+    validate_purpose,
+    validate_text,
+)
 from liaison.core.forms import BootstrapForm
 from liaison.policy import HANDLING_ORDER, HandlingCode
 from liaison.registry.actions import (
@@ -30,14 +38,22 @@ from liaison.registry.choices import (
     Sex,
     WarrantStatus,
 )
-from liaison.registry.models import Person, partial_date
+from liaison.registry.models import Person
 
-COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+LINE, TEXT, NAME = [validate_line], [validate_text], [validate_name]
+
+
+def _known(code: str) -> bool:
+    try:
+        field_rules.country(code)
+    except field_rules.FieldRuleError:
+        return False
+    return True
 
 
 def _codes(raw: str, label: str) -> list[str]:
     codes = [c.strip().upper() for c in re.split(r"[,\s]+", raw) if c.strip()]
-    bad = [c for c in codes if not COUNTRY.match(c)]
+    bad = [c for c in codes if not _known(c)]
     if bad:
         raise forms.ValidationError(
             _("%(label)s: %(codes)s is not an ISO 3166 alpha-2 code (e.g. MA, FR).")
@@ -51,22 +67,24 @@ class PurposeForm(BootstrapForm):
 
     purpose = forms.CharField(
         label=_("Purpose"),
-        min_length=5,
         max_length=300,
+        validators=[validate_purpose],
         help_text=_("Why you search, e.g. 'identity check at the port of Tanger Med'."),
     )
     reference = forms.CharField(
-        label=_("Case or legal basis reference"), max_length=100, required=False
+        label=_("Case or legal basis reference"), max_length=100, required=False, validators=LINE
     )
 
 
 class SearchForm(PurposeForm):
-    name = forms.CharField(label=_("Name, in any script"), max_length=300, required=False)
+    name = forms.CharField(
+        label=_("Name, in any script"), max_length=300, required=False, validators=NAME
+    )
     date_of_birth = forms.CharField(
         label=_("Date of birth"),
         max_length=10,
         required=False,
-        validators=[partial_date],
+        validators=[validate_birth_date],
         help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
     )
     nationality = forms.CharField(label=_("Nationality"), max_length=2, required=False)
@@ -74,8 +92,8 @@ class SearchForm(PurposeForm):
     field_order = ["name", "date_of_birth", "nationality", "purpose", "reference"]
 
     def clean_nationality(self) -> str:
-        value = self.cleaned_data["nationality"].strip().upper()
-        if value and not COUNTRY.match(value):
+        value: str = self.cleaned_data["nationality"].strip().upper()
+        if value and not _known(value):
             raise forms.ValidationError(_("Use an ISO 3166 alpha-2 code (e.g. MA, FR)."))
         return value
 
@@ -87,15 +105,19 @@ class SearchForm(PurposeForm):
 
 
 class NameForm(BootstrapForm):
-    full_name = forms.CharField(label=_("Full name"), max_length=300)
+    full_name = forms.CharField(label=_("Full name"), max_length=300, validators=NAME)
     kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.PRIMARY)
-    given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
-    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+    given_names = forms.CharField(
+        label=_("Given names"), max_length=200, required=False, validators=NAME
+    )
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=200, required=False, validators=NAME
+    )
 
 
 class DocumentForm(BootstrapForm):
     document_type = forms.ChoiceField(label=_("Type"), choices=DocumentType.choices)
-    number = forms.CharField(label=_("Number"), max_length=64)
+    number = forms.CharField(label=_("Number"), max_length=64, validators=NAME)
     issuing_country = forms.CharField(label=_("Issuing country"), max_length=2)
 
     def clean_issuing_country(self) -> str:
@@ -135,13 +157,18 @@ class PersonForm(RecordForm):
         max_length=200,
         help_text=_("Comma-separated; each YYYY, YYYY-MM or YYYY-MM-DD."),
     )
-    place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
+    place_of_birth = forms.CharField(
+        label=_("Place of birth"), max_length=200, required=False, validators=LINE
+    )
     country_of_birth = forms.CharField(label=_("Country of birth"), max_length=2, required=False)
     nationalities = forms.CharField(
         label=_("Nationalities"), max_length=100, required=False, help_text=_("e.g. MA, FR")
     )
     distinguishing_marks = forms.CharField(
-        label=_("Distinguishing marks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Distinguishing marks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=TEXT,
     )
     neutrality_flag = forms.BooleanField(
         label=_("Political, military, religious or racial character"), required=False
@@ -150,7 +177,19 @@ class PersonForm(RecordForm):
         label=_("Named recipients (H3)"),
         required=False,
         max_length=500,
+        validators=LINE,
         help_text=_("Usernames, comma-separated: only they (and you) will see an H3 record."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"),
+        required=False,
+        max_length=2000,
+        validators=TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "When editing: why you lower the handling code, clear the political, military, "
+            "religious or racial flag, or push back the review date (supervisors only)."
+        ),
     )
 
     field_order = ["category", "sex", "birth_dates", "place_of_birth", "country_of_birth"]
@@ -158,7 +197,7 @@ class PersonForm(RecordForm):
     def clean_birth_dates(self) -> list[str]:
         values = [v.strip() for v in self.cleaned_data["birth_dates"].split(",") if v.strip()]
         for value in values:
-            partial_date(value)
+            validate_birth_date(value)
         return values
 
     def clean_country_of_birth(self) -> str:
@@ -168,7 +207,9 @@ class PersonForm(RecordForm):
     def clean_nationalities(self) -> list[str]:
         return _codes(self.cleaned_data["nationalities"], str(_("Nationalities")))
 
-    def to_data(self, names: NameFormSet, documents: DocumentFormSet) -> PersonData:
+    def to_data(
+        self, names: forms.BaseFormSet[NameForm], documents: forms.BaseFormSet[DocumentForm]
+    ) -> PersonData:
         data = self.cleaned_data
         return PersonData(
             category=data["category"],
@@ -184,6 +225,7 @@ class PersonForm(RecordForm):
             review_date=data["review_date"],
             neutrality_flag=data["neutrality_flag"],
             named_recipients=[u.strip() for u in data["named_recipients"].split(",")],
+            justification=data["justification"],
         )
 
     @staticmethod
@@ -205,16 +247,23 @@ class PersonForm(RecordForm):
 
 class WarrantForm(RecordForm):
     issuing_country = forms.CharField(label=_("Issuing country"), max_length=2)
-    issuing_authority = forms.CharField(label=_("Issuing authority"), max_length=200)
-    court = forms.CharField(label=_("Court"), max_length=200, required=False)
-    reference = forms.CharField(label=_("Reference number"), max_length=100)
+    issuing_authority = forms.CharField(
+        label=_("Issuing authority"), max_length=200, validators=LINE
+    )
+    court = forms.CharField(label=_("Court"), max_length=200, required=False, validators=LINE)
+    reference = forms.CharField(label=_("Reference number"), max_length=100, validators=NAME)
     offences = forms.MultipleChoiceField(
         label=_("Offences"), choices=OffenceCategory.choices, widget=forms.CheckboxSelectMultiple
     )
     offence_description = forms.CharField(
-        label=_("Offence description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Offence description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=TEXT,
     )
-    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), max_length=300, required=False, validators=LINE
+    )
     issued_on = forms.DateField(
         label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -244,13 +293,18 @@ class AlertForm(RecordForm):
         label=_("Warrant"), required=False, coerce=int, empty_value=None
     )
     action_on_hit = forms.CharField(
-        label=_("Action to take on a hit"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Action to take on a hit"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=TEXT,
     )
     facts = forms.CharField(
-        label=_("Facts"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Facts"), required=False, widget=forms.Textarea(attrs={"rows": 3}), validators=TEXT
     )
     assessment = forms.CharField(
-        label=_("Assessment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Assessment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=TEXT,
     )
     not_political_declared = forms.BooleanField(
         label=_(
@@ -263,6 +317,7 @@ class AlertForm(RecordForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(w.pk, str(w)) for w in person.warrants.all()]
+        # The TypedChoiceField declared above; the stubs type self.fields as plain Fields.
         self.fields["warrant"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
 
     def to_data(self) -> AlertData:
@@ -272,15 +327,20 @@ class AlertForm(RecordForm):
 
 
 class HitForm(BootstrapForm):
-    encountered_name = forms.CharField(label=_("Name as encountered"), max_length=300)
+    encountered_name = forms.CharField(
+        label=_("Name as encountered"), max_length=300, validators=NAME
+    )
     encountered_on = forms.DateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    place = forms.CharField(label=_("Where"), max_length=200)
+    place = forms.CharField(label=_("Where"), max_length=200, validators=LINE)
     context = forms.ChoiceField(label=_("Context"), choices=HitContext.choices)
     alert = forms.TypedChoiceField(label=_("Alert"), required=False, coerce=int, empty_value=None)
     action_taken = forms.CharField(
-        label=_("Action taken"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Action taken"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=TEXT,
     )
     handling_code = forms.ChoiceField(
         label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
@@ -289,6 +349,7 @@ class HitForm(BootstrapForm):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(a.pk, str(a)) for a in person.alerts.all()]
+        # The TypedChoiceField declared above; the stubs type self.fields as plain Fields.
         self.fields["alert"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
 
     def to_data(self) -> HitData:
@@ -303,7 +364,9 @@ class StatusForm(BootstrapForm):
 
 class DispositionForm(BootstrapForm):
     disposition = forms.ChoiceField(label=_("Disposition"), choices=HitDisposition.choices)
-    action_taken = forms.CharField(label=_("Action taken"), required=False, max_length=2000)
+    action_taken = forms.CharField(
+        label=_("Action taken"), required=False, max_length=2000, validators=TEXT
+    )
 
 
 class ExtensionForm(BootstrapForm):
@@ -311,12 +374,15 @@ class ExtensionForm(BootstrapForm):
         label=_("New review date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     justification = forms.CharField(
-        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        validators=TEXT,
     )
 
 
 class ErasureForm(BootstrapForm):
-    reason = forms.CharField(label=_("Reason for the erasure"), max_length=500)
+    reason = forms.CharField(label=_("Reason for the erasure"), max_length=500, validators=LINE)
 
 
 STATUS_CHOICES = {"warrant": WarrantStatus, "alert": AlertStatus}

@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from liaison.accounts.models import country_code
+from liaison.core.field_rules import (
+    validate_birth_date,
+    validate_country,
+    validate_line,
+    validate_name,
+    validate_text,
+)
 from liaison.policy import TLP_LABELS, HandlingCode, effective_handling_code
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
@@ -30,10 +36,12 @@ from liaison.registry.choices import (
     WarrantStatus,
 )
 
-partial_date = RegexValidator(
-    r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
-    _("Use YYYY, YYYY-MM or YYYY-MM-DD."),
-)
+# Field rules (liaison/core/field_rules.py): every text field says what it may hold, so
+# the actions' full_clean gives every door (forms, API, imports) the same checks.
+LINE = [validate_line]
+TEXT = [validate_text]
+NAME = [validate_name]
+COUNTRY = [validate_country]
 
 
 class SharedRecord(models.Model):
@@ -102,16 +110,19 @@ class Person(SharedRecord):
 
     category = models.CharField(_("category"), max_length=12, choices=PersonCategory.choices)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    place_of_birth = models.CharField(_("place of birth"), max_length=200, blank=True)
-    country_of_birth = models.CharField(
-        _("country of birth"), max_length=2, blank=True, validators=[country_code]
+    place_of_birth = models.CharField(
+        _("place of birth"), max_length=200, blank=True, validators=LINE
     )
-    distinguishing_marks = models.TextField(_("distinguishing marks"), blank=True)
+    country_of_birth = models.CharField(
+        _("country of birth"), max_length=2, blank=True, validators=COUNTRY
+    )
+    distinguishing_marks = models.TextField(_("distinguishing marks"), blank=True, validators=TEXT)
     external_ref = models.CharField(
         _("external reference"),
         max_length=64,
         blank=True,
         db_index=True,
+        validators=NAME,
         help_text=_("e.g. the INTERPOL notice entity id"),
     )
 
@@ -146,9 +157,9 @@ class PersonName(models.Model):
     """One way the person's name is written: its script and kind."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
-    full_name = models.CharField(_("full name"), max_length=300)
-    given_names = models.CharField(_("given names"), max_length=200, blank=True)
-    family_name = models.CharField(_("family name"), max_length=200, blank=True)
+    full_name = models.CharField(_("full name"), max_length=300, validators=NAME)
+    given_names = models.CharField(_("given names"), max_length=200, blank=True, validators=NAME)
+    family_name = models.CharField(_("family name"), max_length=200, blank=True, validators=NAME)
     script = models.CharField(_("script"), max_length=5, choices=Script.choices)
     kind = models.CharField(
         _("kind"), max_length=16, choices=NameKind.choices, default=NameKind.PRIMARY
@@ -180,7 +191,7 @@ class BirthDate(models.Model):
     """A date of birth, possibly partial: YYYY, YYYY-MM or YYYY-MM-DD."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="birth_dates")
-    value = models.CharField(_("date of birth"), max_length=10, validators=[partial_date])
+    value = models.CharField(_("date of birth"), max_length=10, validators=[validate_birth_date])
 
     class Meta:
         ordering = ["value"]
@@ -191,7 +202,7 @@ class BirthDate(models.Model):
 
 class Nationality(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nationalities")
-    code = models.CharField(_("nationality"), max_length=2, validators=[country_code])
+    code = models.CharField(_("nationality"), max_length=2, validators=COUNTRY)
 
     class Meta:
         constraints = [
@@ -206,10 +217,8 @@ class Nationality(models.Model):
 class IdentityDocument(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
     document_type = models.CharField(_("type"), max_length=16, choices=DocumentType.choices)
-    number = models.CharField(_("number"), max_length=64)
-    issuing_country = models.CharField(
-        _("issuing country"), max_length=2, validators=[country_code]
-    )
+    number = models.CharField(_("number"), max_length=64, validators=NAME)
+    issuing_country = models.CharField(_("issuing country"), max_length=2, validators=COUNTRY)
 
     class Meta:
         ordering = ["id"]
@@ -221,17 +230,15 @@ class IdentityDocument(models.Model):
 class Warrant(SharedRecord):
     """An arrest warrant for a person, national or international."""
 
-    handling_parent_fields = ("person",)
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person",)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="warrants")
-    issuing_country = models.CharField(
-        _("issuing country"), max_length=2, validators=[country_code]
-    )
-    issuing_authority = models.CharField(_("issuing authority"), max_length=200)
-    court = models.CharField(_("court"), max_length=200, blank=True)
-    reference = models.CharField(_("reference number"), max_length=100)
+    issuing_country = models.CharField(_("issuing country"), max_length=2, validators=COUNTRY)
+    issuing_authority = models.CharField(_("issuing authority"), max_length=200, validators=LINE)
+    court = models.CharField(_("court"), max_length=200, blank=True, validators=LINE)
+    reference = models.CharField(_("reference number"), max_length=100, validators=NAME)
     offences = models.JSONField(_("offences"), default=list)
-    offence_description = models.TextField(_("offence description"), blank=True)
-    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    offence_description = models.TextField(_("offence description"), blank=True, validators=TEXT)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True, validators=LINE)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     extradition_sought = models.BooleanField(_("extradition sought"), default=False)
@@ -253,7 +260,7 @@ class Warrant(SharedRecord):
     def __str__(self) -> str:
         return f"{self.reference} ({self.issuing_country})"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, WarrantStatus(s).label) for s in sorted(WARRANT_TRANSITIONS[self.status])]
 
     def offence_labels(self) -> list[str]:
@@ -264,7 +271,7 @@ class Warrant(SharedRecord):
 class Alert(SharedRecord):
     """What partners should do when they meet the person."""
 
-    handling_parent_fields = ("person", "warrant")
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person", "warrant")
     alert_type = models.CharField(_("type"), max_length=16, choices=AlertType.choices)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alerts")
     warrant = models.ForeignKey(
@@ -275,10 +282,15 @@ class Alert(SharedRecord):
         related_name="alerts",
         verbose_name=_("warrant"),
     )
-    action_on_hit = models.TextField(_("action to take on a hit"))
-    facts = models.TextField(_("facts"), blank=True, help_text=_("What is established."))
+    action_on_hit = models.TextField(_("action to take on a hit"), validators=TEXT)
+    facts = models.TextField(
+        _("facts"), blank=True, help_text=_("What is established."), validators=TEXT
+    )
     assessment = models.TextField(
-        _("assessment"), blank=True, help_text=_("What the officer infers, kept apart from facts.")
+        _("assessment"),
+        blank=True,
+        help_text=_("What the officer infers, kept apart from facts."),
+        validators=TEXT,
     )
     status = models.CharField(
         _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.ACTIVE
@@ -286,7 +298,9 @@ class Alert(SharedRecord):
     not_political_declared = models.BooleanField(
         _("declared not political, military, religious or racial"), default=False
     )
-    extension_justification = models.TextField(_("extension justification"), blank=True)
+    extension_justification = models.TextField(
+        _("extension justification"), blank=True, validators=TEXT
+    )
 
     class Meta:
         verbose_name = _("alert")
@@ -296,23 +310,23 @@ class Alert(SharedRecord):
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.person}"
 
-    def next_statuses(self) -> list[tuple[str, str]]:
+    def next_statuses(self) -> list[tuple[str, str | Promise]]:
         return [(s, AlertStatus(s).label) for s in sorted(ALERT_TRANSITIONS[self.status])]
 
 
 class Hit(SharedRecord):
     """A person encountered who may be the subject of an alert."""
 
-    handling_parent_fields = ("person", "alert")
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person", "alert")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="hits")
     alert = models.ForeignKey(
         Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="hits"
     )
-    encountered_name = models.CharField(_("name as encountered"), max_length=300)
+    encountered_name = models.CharField(_("name as encountered"), max_length=300, validators=NAME)
     encountered_on = models.DateTimeField(_("when"))
-    place = models.CharField(_("where"), max_length=200)
+    place = models.CharField(_("where"), max_length=200, validators=LINE)
     context = models.CharField(_("context"), max_length=16, choices=HitContext.choices)
-    recorded_by_name = models.CharField(_("recorded by"), max_length=200)
+    recorded_by_name = models.CharField(_("recorded by"), max_length=200, validators=LINE)
     score = models.FloatField(_("match score"), null=True, blank=True)
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)
     disposition = models.CharField(
@@ -321,7 +335,7 @@ class Hit(SharedRecord):
         choices=HitDisposition.choices,
         default=HitDisposition.PENDING,
     )
-    action_taken = models.TextField(_("action taken"), blank=True)
+    action_taken = models.TextField(_("action taken"), blank=True, validators=TEXT)
 
     class Meta:
         verbose_name = _("hit")
@@ -331,5 +345,5 @@ class Hit(SharedRecord):
     def __str__(self) -> str:
         return f"{self.encountered_name} · {self.place}"
 
-    def next_dispositions(self) -> list[tuple[str, str]]:
+    def next_dispositions(self) -> list[tuple[str, str | Promise]]:
         return [(s, HitDisposition(s).label) for s in sorted(HIT_TRANSITIONS[self.disposition])]

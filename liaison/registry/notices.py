@@ -28,6 +28,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from liaison.accounts.models import Actor
+from liaison.core import field_rules
 from liaison.registry.actions import (
     DocumentData,
     NameData,
@@ -47,21 +49,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 MAX_DEPTH = 20
 PAGE_PREFIX = "_embedded.notices"
 ISSUING_AUTHORITY = "INTERPOL notice"
-
-# ISO 3166-1 alpha-2, plus XK (Kosovo), which INTERPOL notices use.
-COUNTRY_CODES = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-    VN VU WF WS XK YE YT ZA ZM ZW
-    """.split()  # noqa: SIM905 - a table reads better as text
-)
 
 # Charge text -> offence category. Deliberately small: a charge maps to a category only when
 # one of these stems appears in it (or in its translation); anything else is "other", and an
@@ -318,21 +305,18 @@ def _birth_dates(value: Any, today: date) -> list[str]:
     match = _DATE_OF_BIRTH.match(value) if isinstance(value, str) else None
     if match is None:
         raise NoticeError(f"date_of_birth {value!r}: use YYYY/MM/DD, YYYY/MM or YYYY")
-    year, month, day = match.groups()
+    partial = "-".join(part for part in match.groups() if part)
     try:
-        earliest = date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        raise NoticeError(f"date_of_birth {value!r} is not a real date") from None
-    if earliest > today:
-        raise NoticeError(f"date_of_birth {value!r} is in the future")
-    return ["-".join(part for part in (year, month, day) if part)]
+        return [field_rules.birth_date(partial, today=today)]
+    except field_rules.FieldRuleError as error:
+        raise NoticeError(f"date_of_birth {value!r}: {error}") from None
 
 
 def _country(value: Any, key: str) -> str:
     if value in (None, ""):
         return ""
-    code = value.upper() if isinstance(value, str) else None
-    if code not in COUNTRY_CODES:
+    code = value.upper() if isinstance(value, str) else ""
+    if code not in field_rules.country_codes():
         raise NoticeError(f"{key} {value!r} is not an ISO 3166 alpha-2 country code")
     return code
 
@@ -385,7 +369,7 @@ def offence_categories(charge: str) -> list[str]:
 
 
 @transaction.atomic
-def import_notice(notice: Notice, *, actor: Any) -> bool:
+def import_notice(notice: Notice, *, actor: Actor) -> bool:
     """Create or update the notice's person and add its new warrants; True if created."""
     existing = (
         Person.objects.filter(owner_node=settings.NODE_ID, external_ref=notice.entity_id)
@@ -431,7 +415,7 @@ def _keep_local_parts(data: PersonData, person: Person) -> PersonData:
 
 
 def import_file(
-    path: Path, *, actor: Any, on_reject: Callable[[Rejection], None] | None = None
+    path: Path, *, actor: Actor, on_reject: Callable[[Rejection], None] | None = None
 ) -> ImportSummary:
     """Import every notice of the file; NoticeFileError (nothing written) if it is malformed."""
     prefix = scan(path)

@@ -12,16 +12,17 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from liaison.accounts.models import Actor
 from liaison.matching import Identity
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, BirthDate, Hit, Person, PersonName, Warrant
 
 
-def persons_visible_to(user: Any, action: Action = Action.VIEW) -> QuerySet[Person]:
+def persons_visible_to(user: Actor, action: Action = Action.VIEW) -> QuerySet[Person]:
     return restrict(Person.objects.all(), user, action)
 
 
-def _with_details(persons: QuerySet[Person], user: Any) -> QuerySet[Person]:
+def _with_details(persons: QuerySet[Person], user: Actor) -> QuerySet[Person]:
     return persons.prefetch_related(
         Prefetch("names", queryset=PersonName.objects.order_by("id")),
         Prefetch("birth_dates", queryset=BirthDate.objects.order_by("value")),
@@ -33,7 +34,7 @@ def _with_details(persons: QuerySet[Person], user: Any) -> QuerySet[Person]:
     )
 
 
-def get_person_for_user(user: Any, uid: Any) -> Person:
+def get_person_for_user(user: Actor, uid: Any) -> Person:
     """The person if `user` may see it; 404 otherwise (never reveal that it exists)."""
     try:
         return _with_details(persons_visible_to(user), user).get(uid=uid)
@@ -41,7 +42,7 @@ def get_person_for_user(user: Any, uid: Any) -> Person:
         raise Http404 from None
 
 
-def get_record_for_user(user: Any, model: type[Warrant | Alert | Hit], uid: Any) -> Any:
+def get_record_for_user(user: Actor, model: type[Warrant | Alert | Hit], uid: Any) -> Any:
     try:
         return restrict(model.objects.select_related("person"), user).get(uid=uid)
     except (model.DoesNotExist, ValueError):
@@ -51,7 +52,7 @@ def get_record_for_user(user: Any, model: type[Warrant | Alert | Hit], uid: Any)
 REVIEW_WARNING_DAYS = 122  # about four months
 
 
-def records_due_for_review(user: Any, within_days: int = REVIEW_WARNING_DAYS) -> dict[str, Any]:
+def records_due_for_review(user: Actor, within_days: int = REVIEW_WARNING_DAYS) -> dict[str, Any]:
     """This node's alerts and warrants whose review date is within four months, or past."""
     limit = timezone.localdate() + timedelta(days=within_days)
     due = {"owner_node": settings.NODE_ID, "review_date__lte": limit}
@@ -61,7 +62,7 @@ def records_due_for_review(user: Any, within_days: int = REVIEW_WARNING_DAYS) ->
     }
 
 
-def recent_persons(user: Any, limit: int = 20) -> QuerySet[Person]:
+def recent_persons(user: Actor, limit: int = 20) -> QuerySet[Person]:
     return _with_details(persons_visible_to(user, Action.LIST), user)[:limit]
 
 

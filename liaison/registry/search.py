@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Case, Count, FloatField, Prefetch, QuerySet, Sum, Value, When
 
@@ -21,6 +21,7 @@ from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.normalise import is_arabic
 from liaison.matching.screen import SEARCH_THRESHOLD
+from liaison.matching.types import Sex
 from liaison.registry.choices import Script
 from liaison.registry.models import BirthDate, NameKey, Nationality, Person, PersonName
 
@@ -28,6 +29,16 @@ from liaison.registry.models import BirthDate, NameKey, Nationality, Person, Per
 COMMON_KEY_POSTINGS = 5_000
 # Scored exactly by the matching engine, after ranking by shared keys.
 MAX_CANDIDATES = 100
+# The engine compares known sexes only; unknown (U) is left out.
+MATCHING_SEX: dict[str, Sex] = {"M": "M", "F": "F"}
+
+
+class Criteria(TypedDict):
+    """A search as asked: `search_persons` takes these by keyword, the audit names them."""
+
+    name: str
+    date_of_birth: str
+    nationality: str
 
 
 def script_of(name: str) -> str:
@@ -64,12 +75,11 @@ def index_person_names(person: Person, names: Sequence[str]) -> None:
 
 
 def identity_of(person: Person) -> Identity:
-    sex = person.sex if person.sex in ("M", "F") else None
     return Identity(
         names=tuple(n.full_name for n in person.names.all()),
         dates_of_birth=tuple(b.value for b in person.birth_dates.all()),
         nationalities=tuple(person.nationality_codes),
-        sex=sex,  # type: ignore[arg-type]
+        sex=MATCHING_SEX.get(person.sex),
         id=str(person.pk),
     )
 
@@ -179,7 +189,7 @@ def _identities(ids: list[int]) -> dict[int, Identity]:
             names=tuple(names[pk]),
             dates_of_birth=tuple(dates[pk]),
             nationalities=tuple(sorted(codes[pk])),
-            sex=sex if sex in ("M", "F") else None,  # type: ignore[arg-type]
+            sex=MATCHING_SEX.get(sex),
             id=str(pk),
         )
         for pk, sex in sexes.items()
@@ -197,7 +207,7 @@ def _with_parts(persons: QuerySet[Person]) -> dict[int, Person]:
     }
 
 
-def search_detail(query: dict[str, str], outcome: SearchOutcome) -> dict[str, Any]:
+def search_detail(query: Mapping[str, object], outcome: SearchOutcome) -> dict[str, Any]:
     """What the audit log keeps of a search: which criteria were used and which persons came
     back, not the typed values (a name is personal data; auditors see ids and labels only)."""
     return {
@@ -211,7 +221,7 @@ def _score(
 ) -> list[tuple[int, float, dict[str, Any]]]:
     """(person id, score, explanation) of the candidates at or above the threshold, best
     first; without a name to compare, every candidate (already filtered) scores 1."""
-    scored = []
+    scored: list[tuple[int, float, dict[str, Any]]] = []
     for pk, identity in identities.items():
         if not query.names:
             scored.append((pk, 1.0, {}))

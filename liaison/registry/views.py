@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
@@ -160,13 +161,13 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         "can_change": decide(user, Action.CHANGE, person).allowed,
         "can_delete": decide(user, Action.DELETE, person).allowed,
         "can_create": decide(user, Action.CREATE).allowed,
-        "can_extend": user.has_perm("accounts.approve_handling"),  # type: ignore[union-attr]
+        "can_extend": user.has_perm("accounts.approve_handling"),
         "purpose": _purpose(request),
         **_share_context(user, person),
     }
 
 
-def _share_context(user: Any, person: Any) -> dict[str, Any]:
+def _share_context(user: Actor, person: Any) -> dict[str, Any]:
     """The partners a liaison officer may share this person with, or why not."""
     from liaison.exchange.models import Peer
 

@@ -65,7 +65,7 @@ def own_heads(partner: str, tokens: Iterable[str], key: OKPKey) -> tuple[list[Wi
 
 
 def chain_hashes(seqs: set[int]) -> dict[int, str]:
-    wanted, found = sorted(seqs), {}
+    wanted, found = sorted(seqs), dict[int, str]()
     for start in range(0, len(wanted), CHUNK):
         rows = AuditEntry.objects.filter(seq__in=wanted[start : start + CHUNK])
         found.update(rows.values_list("seq", "hash"))

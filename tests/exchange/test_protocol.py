@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from joserfc import jws
 from joserfc.jwk import OKPKey
 
 from liaison.exchange import keys
@@ -19,6 +20,7 @@ from liaison.exchange.protocol import (
     Reason,
     envelope_claims,
     open_envelope,
+    open_receipt,
     sign,
     utcnow,
     uuid7,
@@ -83,6 +85,14 @@ def test_a_signed_envelope_opens_with_the_senders_pinned_key() -> None:
 )
 def test_it_refuses_bad_envelopes_with_the_reason(make: object, reason: Reason) -> None:
     assert reason_of(make()) == reason  # type: ignore[operator]
+
+
+def test_it_refuses_a_signed_receipt_whose_payload_is_not_a_json_object() -> None:
+    header = {"alg": "Ed25519", "typ": RECEIPT_TYP}
+    raw = jws.serialize_compact(header, b'["accepted"]', MA, algorithms=["Ed25519"])
+    with pytest.raises(ProtocolError) as caught:
+        open_receipt(raw, MA)
+    assert caught.value.reason == Reason.MALFORMED
 
 
 def test_the_key_file_is_private_and_the_fingerprint_is_sha256_hex(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from liaison.registry.sharing.share import hit_refusal, refusal
 
 
 def register() -> None:
-    for order, model in enumerate((Person, Warrant, Alert)):
+    owned: tuple[type[Person | Warrant | Alert], ...] = (Person, Warrant, Alert)
+    for order, model in enumerate(owned):
         register_record_type(_owned_type(model, order))
     register_record_type(
         RecordType(
@@ -50,4 +51,4 @@ def _owned_type(model: type[Person | Warrant | Alert], order: int) -> RecordType
 
 
 def _finder(model: type[SharedRecord]) -> Callable[[UUID], SharedRecord | None]:
-    return lambda uid: model.objects.filter(uid=uid).first()
+    return lambda uid: model._default_manager.filter(uid=uid).first()

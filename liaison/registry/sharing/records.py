@@ -15,13 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
+from liaison.core.field_rules import (
+    Country,
+    DateOfBirth,
+    Identifier,
+    Line,
+    Name,
+    OptionalCountry,
+    Text,
+)
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, shared_with, withdrawn
@@ -50,11 +59,8 @@ from liaison.registry.models import (
 )
 from liaison.registry.search import index_person_names, script_of
 
-COUNTRY = r"^[A-Z]{2}$"
-PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-
-
-# Bodies: what `object` holds for each type. Unknown fields are refused.
+# Bodies: what `object` holds for each type. Unknown fields are refused; every field meets
+# the same rules as at this node's own doors (liaison/core/field_rules.py).
 
 
 class Body(BaseModel):
@@ -75,41 +81,41 @@ class Shared(Owned):
 
 
 class NameBody(Body):
-    full_name: str = Field(min_length=1, max_length=300)
+    full_name: Name = Field(min_length=1, max_length=300)
     kind: NameKind
-    given_names: str = Field("", max_length=200)
-    family_name: str = Field("", max_length=200)
+    given_names: Name = Field("", max_length=200)
+    family_name: Name = Field("", max_length=200)
 
 
 class DocumentBody(Body):
     document_type: DocumentType
-    number: str = Field(min_length=1, max_length=64)
-    issuing_country: str = Field(pattern=COUNTRY)
+    number: Identifier = Field(min_length=1, max_length=64)
+    issuing_country: Country
 
 
 class PersonBody(Shared):
     category: PersonCategory
     sex: Sex
     names: list[NameBody] = Field(min_length=1, max_length=20)
-    birth_dates: list[Annotated[str, Field(pattern=PARTIAL_DATE)]] = Field(max_length=10)
-    place_of_birth: str = Field(max_length=200)
-    country_of_birth: str = Field(pattern=r"^([A-Z]{2})?$")
-    nationalities: list[Annotated[str, Field(pattern=COUNTRY)]] = Field(max_length=10)
-    distinguishing_marks: str = Field(max_length=2000)
+    birth_dates: list[DateOfBirth] = Field(max_length=10)
+    place_of_birth: Line = Field(max_length=200)
+    country_of_birth: OptionalCountry
+    nationalities: list[Country] = Field(max_length=10)
+    distinguishing_marks: Text = Field(max_length=2000)
     documents: list[DocumentBody] = Field(max_length=20)
-    external_ref: str = Field(max_length=64)
+    external_ref: Identifier = Field(max_length=64)
 
 
 class WarrantBody(Shared):
     person: UUID
     status: WarrantStatus
-    issuing_country: str = Field(pattern=COUNTRY)
-    issuing_authority: str = Field(max_length=200)
-    court: str = Field(max_length=200)
-    reference: str = Field(max_length=100)
+    issuing_country: Country
+    issuing_authority: Line = Field(max_length=200)
+    court: Line = Field(max_length=200)
+    reference: Identifier = Field(max_length=100)
     offences: list[OffenceCategory] = Field(max_length=20)
-    offence_description: str = Field(max_length=5000)
-    legal_basis: str = Field(max_length=300)
+    offence_description: Text = Field(max_length=5000)
+    legal_basis: Line = Field(max_length=300)
     issued_on: date
     expires_on: date | None
     extradition_sought: bool
@@ -122,23 +128,23 @@ class AlertBody(Shared):
     warrant: UUID | None
     alert_type: AlertType
     status: AlertStatus
-    action_on_hit: str = Field(min_length=1, max_length=5000)
-    facts: str = Field(max_length=10000)
-    assessment: str = Field(max_length=10000)
+    action_on_hit: Text = Field(min_length=1, max_length=5000)
+    facts: Text = Field(max_length=10000)
+    assessment: Text = Field(max_length=10000)
     not_political_declared: bool
 
 
 class HitBody(Shared):
     person: UUID
     alert: UUID | None
-    encountered_name: str = Field(min_length=1, max_length=300)
+    encountered_name: Name = Field(min_length=1, max_length=300)
     encountered_on: datetime
-    place: str = Field(max_length=200)
+    place: Line = Field(max_length=200)
     context: HitContext
-    recorded_by_name: str = Field(max_length=200)
+    recorded_by_name: Line = Field(max_length=200)
     score: float | None = Field(ge=0, le=1)
     disposition: HitDisposition
-    action_taken: str = Field(max_length=5000)
+    action_taken: Text = Field(max_length=5000)
 
 
 # Records to bodies (the sending side)
@@ -158,7 +164,7 @@ def _name_bodies(person: Person) -> list[NameBody]:
     return [
         NameBody(
             full_name=n.full_name,
-            kind=n.kind,
+            kind=NameKind(n.kind),
             given_names=n.given_names,
             family_name=n.family_name,
         )
@@ -169,7 +175,9 @@ def _name_bodies(person: Person) -> list[NameBody]:
 def _document_bodies(person: Person) -> list[DocumentBody]:
     return [
         DocumentBody(
-            document_type=d.document_type, number=d.number, issuing_country=d.issuing_country
+            document_type=DocumentType(d.document_type),
+            number=d.number,
+            issuing_country=d.issuing_country,
         )
         for d in person.documents.order_by("id")
     ]
@@ -178,8 +186,8 @@ def _document_bodies(person: Person) -> list[DocumentBody]:
 def person_object(person: Person) -> dict[str, Any]:
     body = PersonBody(
         **_shared(person),
-        category=person.category,
-        sex=person.sex,
+        category=PersonCategory(person.category),
+        sex=Sex(person.sex),
         names=_name_bodies(person),
         birth_dates=[b.value for b in person.birth_dates.all()],
         place_of_birth=person.place_of_birth,
@@ -259,7 +267,7 @@ MODELS: dict[str, type[SharedRecord]] = {
 
 
 def _existing[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    record = model.objects.select_for_update().filter(uid=uid).first()
+    record = model._default_manager.select_for_update().filter(uid=uid).first()
     if record is not None and record.owner_node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
     return record
@@ -282,9 +290,11 @@ def _received_fields(sender: str, body: Shared) -> dict[str, Any]:
     }
 
 
-def _save[M: SharedRecord](model: type[M], record: M | None, uid: UUID, values: dict) -> M:
+def _save[M: SharedRecord](
+    model: type[M], record: M | None, uid: UUID, values: dict[str, Any]
+) -> M:
     if record is None:
-        return model.objects.create(uid=uid, **values)
+        return model._default_manager.create(uid=uid, **values)
     for name, value in values.items():
         setattr(record, name, value)
     record.save()
