@@ -28,7 +28,10 @@ class FieldRuleError(ValueError):
 
 # C0 controls, DEL and C1 controls. A NUL byte is refused by PostgreSQL (an error 500
 # where SQLite stores it); the others are invisible and break exports and display.
-_CONTROLS = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
+# Lone surrogates (U+D800-U+DFFF, which a JSON \ud800 escape can carry) cannot be encoded
+# for either database: refused everywhere too.
+_SURROGATES = frozenset(chr(c) for c in range(0xD800, 0xE000))
+_CONTROLS = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))) | _SURROGATES
 # Multi-line text keeps tab, line feed and carriage return (browsers send CR LF).
 _TEXT_CONTROLS = _CONTROLS - set("\t\n\r")
 # Invisible characters that change how the text around them is displayed, or make two
@@ -41,7 +44,7 @@ _FORMATTING = frozenset(
     chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
 ) | {"\u200b", "\u2060", "\ufeff"}
 _NAME_REFUSED = _CONTROLS | _FORMATTING
-_NUL = frozenset("\x00")
+_NUL = frozenset("\x00") | _SURROGATES
 
 MIN_PURPOSE_LETTERS = 8
 MIN_BIRTH_YEAR = 1900

@@ -36,11 +36,13 @@ from liaison.exchange.protocol import (
     first_error,
     open_answer,
     open_query,
+    printable,
     query_claims,
     sign,
     unverified_claims,
 )
 from liaison.exchange.receive import key_for
+from liaison.exchange.tally import UNAUTHENTICATED, count_refusal
 
 logger = logging.getLogger("liaison.exchange.ask")
 
@@ -76,13 +78,14 @@ class Reply:
 # Answering (the node asked)
 
 
-def answer_query(raw: bytes) -> Reply:
-    """Verify one query, answer it for its sender, audit it. Raises DatabaseError only."""
+def answer_query(raw: bytes, *, source: str = "") -> Reply:
+    """Verify one query from client address `source`, answer it for its sender, audit it.
+    Raises DatabaseError only."""
     try:
         query = open_query(raw, key_for, me=settings.NODE_ID)
         obj = _answer(query)
     except ProtocolError as error:
-        return _refuse(raw, error)
+        return _refuse(raw, error, source)
     log_event(
         action="disclose",
         peer_node=query.from_,
@@ -104,23 +107,25 @@ def _answer(query: Query) -> dict[str, Any]:
     return kind.answer(query.from_, body)
 
 
-_UNAUTHENTICATED = {Reason.MALFORMED, Reason.UNKNOWN_SENDER, Reason.BAD_SIGNATURE}
-
-
-def _refuse(raw: bytes, error: ProtocolError) -> Reply:
+def _refuse(raw: bytes, error: ProtocolError, source: str) -> Reply:
     claimed = _claimed(raw)
-    log_event(
-        action="permission_denied",
-        object_type=str(claimed.get("type", "query"))[:64],
-        object_id=str(claimed.get("id", ""))[:64],
-        peer_node="" if error.reason in _UNAUTHENTICATED else str(claimed.get("from", ""))[:64],
-        origin="exchange",
-        detail={"status": "rejected", "reason": error.reason, "why": error.detail, **claimed},
-    )
+    unauthenticated = error.reason in UNAUTHENTICATED
+    if unauthenticated:  # counted per source, not audited one by one (tally.py)
+        if count_refusal(kind="query", address=source, error=error, claimed=claimed).limited:
+            return Reply(429, "")
+    else:
+        log_event(
+            action="permission_denied",
+            object_type=claimed.get("type", "query"),
+            object_id=claimed.get("id", ""),
+            peer_node=claimed.get("from", ""),
+            origin="exchange",
+            detail={"status": "rejected", "reason": error.reason, "why": error.detail, **claimed},
+        )
     claims = answer_claims(
         query_id=None, me=settings.NODE_ID, sender=claimed.get("from"), refusal=error
     )
-    status = 401 if error.reason in _UNAUTHENTICATED else 400
+    status = 401 if unauthenticated else 400
     return Reply(status, sign(claims, node_key(), typ=ANSWER_TYP))
 
 
@@ -129,7 +134,7 @@ def _claimed(raw: bytes) -> dict[str, str]:
         claims = unverified_claims(raw)
     except ProtocolError:
         return {}
-    return {k: str(claims.get(k))[:64] for k in ("id", "from", "to", "type") if k in claims}
+    return {k: printable(claims.get(k), 64) for k in ("id", "from", "to", "type") if k in claims}
 
 
 # Asking (the node that wants its data)

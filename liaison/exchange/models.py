@@ -138,3 +138,31 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type}:{self.object_uid}@{self.version}"
+
+
+class RefusalTally(models.Model):
+    """Unauthenticated refusals from one source, for one reason, in one time window.
+
+    Counted here instead of one audit entry each, so a stranger posting junk cannot fill
+    the audit log; the first refusal of a window and a summary at its close are audited
+    (liaison/exchange/tally.py). Rows are deleted once summarised.
+    """
+
+    kind = models.CharField(max_length=16)  # envelope or query
+    source = models.CharField(max_length=64)
+    reason = models.CharField(max_length=32)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source", "reason", "window_start"], name="one_tally_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="tally_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reason} from {self.source} x{self.count}"

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 PROTOCOL_VERSION = 1
 # RFC 9864's fully specified name for EdDSA over Ed25519; the signature bytes are the same
@@ -40,6 +41,27 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 NODE_ID = r"^[a-z][a-z0-9-]{1,31}$"
 MESSAGE_TYPE = r"^[a-z]+(\.[a-z_]+)+$"
+# The largest integers a receiver can store: a sequence number is a PositiveBigIntegerField
+# (a signed 64-bit integer on both databases); a version or a count of months is a
+# PositiveIntegerField (PostgreSQL's 32-bit integer). Anything larger is refused by the
+# schema (bad_schema), before it reaches the database.
+MAX_SEQ = 2**63 - 1
+MAX_COUNT = 2**31 - 1
+MAX_REASON = 64
+MAX_DETAIL = 500
+
+# Characters that cannot be stored as they are: NUL (PostgreSQL refuses it in text and in
+# jsonb), the other C0 controls and DEL (they garble logs and pages).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: object, limit: int = MAX_DETAIL) -> str:
+    """Text from a partner or a stranger, made safe to store and show: control characters
+    and lone surrogates (which no database encoding takes) are written as escapes, and the
+    result is cut to `limit` characters. For what is kept before (or without) validation:
+    claimed ids, refusal details, receipts."""
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSTORABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)[:limit]
 
 
 class Reason(StrEnum):
@@ -73,7 +95,7 @@ class ProtocolError(Exception):
     def __init__(self, reason: Reason, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
-        self.detail = detail[:500]
+        self.detail = printable(detail)
 
 
 class Strict(BaseModel):
@@ -87,13 +109,19 @@ class Envelope(Strict):
     id: uuid.UUID
     from_: str = Field(alias="from", pattern=NODE_ID)
     to: str = Field(pattern=NODE_ID)
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     sent_at: datetime
     type: str = Field(pattern=MESSAGE_TYPE, max_length=64)
     handling: Literal["H0", "H1", "H2"]
     object: dict[str, Any]
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# What a partner writes in its receipts and answers is stored by the sender: kept printable
+# and within the columns' sizes, whatever the partner sends.
+ReasonText = Annotated[str, AfterValidator(lambda v: printable(v, MAX_REASON))]
+DetailText = Annotated[str, AfterValidator(printable)]
 
 
 class Receipt(Strict):
@@ -105,8 +133,8 @@ class Receipt(Strict):
     from_: str = Field(alias="from", pattern=NODE_ID)
     to: str | None
     status: Status
-    reason: str = ""
-    detail: str = ""
+    reason: ReasonText = ""
+    detail: DetailText = ""
     received_at: datetime
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -135,8 +163,8 @@ class QueryAnswer(Strict):
     from_: str = Field(alias="from", pattern=NODE_ID)
     to: str | None
     status: Literal["answered", "rejected"]
-    reason: str = ""
-    detail: str = ""
+    reason: ReasonText = ""
+    detail: DetailText = ""
     answered_at: datetime
     object: dict[str, Any]
 
@@ -234,8 +262,17 @@ def unverified_claims(token: str | bytes) -> dict[str, Any]:
     """The payload as sent, before any check: only to find out who claims to send it."""
     try:
         compact = jws.extract_compact(token.encode() if isinstance(token, str) else token)
-        claims = json.loads(compact.payload)
-    except (JoseError, ValueError, UnicodeDecodeError) as error:
+    except (JoseError, ValueError, RecursionError) as error:
+        raise ProtocolError(Reason.MALFORMED, type(error).__name__) from None
+    return _json_object(compact.payload)
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    # RecursionError: JSON nested deeper than the interpreter's stack ([[[[...), which
+    # 256 KiB allows many times over.
+    try:
+        claims = json.loads(payload)
+    except (ValueError, RecursionError) as error:
         raise ProtocolError(Reason.MALFORMED, type(error).__name__) from None
     if not isinstance(claims, dict):
         raise ProtocolError(Reason.MALFORMED, "the payload is not a JSON object")
@@ -248,12 +285,11 @@ def verify(token: str | bytes, key: OKPKey, *, typ: str = ENVELOPE_TYP) -> dict[
         compact = jws.deserialize_compact(token, key, algorithms=[ALGORITHM])
     except JoseError as error:
         raise ProtocolError(Reason.BAD_SIGNATURE, type(error).__name__) from None
+    except (ValueError, RecursionError) as error:
+        raise ProtocolError(Reason.MALFORMED, type(error).__name__) from None
     if compact.headers().get("typ") != typ:
         raise ProtocolError(Reason.MALFORMED, f"typ must be {typ}")
-    claims = json.loads(compact.payload)
-    if not isinstance(claims, dict):
-        raise ProtocolError(Reason.MALFORMED, "the payload is not a JSON object")
-    return claims
+    return _json_object(compact.payload)
 
 
 def open_envelope(
@@ -266,9 +302,7 @@ def open_envelope(
     """Verify an envelope: signature by the claimed sender's pinned key, version, recipient,
     clock skew and header schema. The body is checked afterwards with `parse_body`."""
     sender = unverified_claims(token).get("from")
-    key = key_for(sender) if isinstance(sender, str) else None
-    if key is None:
-        raise ProtocolError(Reason.UNKNOWN_SENDER, str(sender)[:64])
+    key = _key_of_claimed(sender, key_for)
     claims = verify(token, key)
     if claims.get("v") != PROTOCOL_VERSION:
         raise ProtocolError(Reason.UNSUPPORTED_VERSION, str(claims.get("v"))[:16])
@@ -280,6 +314,16 @@ def open_envelope(
         raise ProtocolError(Reason.WRONG_RECIPIENT, f"addressed to {envelope.to}")
     check_clock(envelope.sent_at, now or utcnow())
     return envelope
+
+
+def _key_of_claimed(sender: object, key_for: Callable[[str], OKPKey | None]) -> OKPKey:
+    """The pinned key of the claimed sender. Only a well-formed node id is looked up: a
+    NUL in it would be a database error on PostgreSQL, not an unknown sender."""
+    if isinstance(sender, str) and re.fullmatch(NODE_ID, sender):
+        key = key_for(sender)
+        if key is not None:
+            return key
+    raise ProtocolError(Reason.UNKNOWN_SENDER, str(sender)[:64])
 
 
 def check_clock(sent_at: datetime, now: datetime) -> None:
@@ -307,9 +351,7 @@ def open_query(token: str | bytes, key_for: Callable[[str], OKPKey | None], *, m
     """Verify a query as an envelope is verified: the claimed sender's pinned key, version,
     recipient, clock skew and header schema. The body is the query type's to check."""
     sender = unverified_claims(token).get("from")
-    key = key_for(sender) if isinstance(sender, str) else None
-    if key is None:
-        raise ProtocolError(Reason.UNKNOWN_SENDER, str(sender)[:64])
+    key = _key_of_claimed(sender, key_for)
     claims = verify(token, key, typ=QUERY_TYP)
     if claims.get("v") != PROTOCOL_VERSION:
         raise ProtocolError(Reason.UNSUPPORTED_VERSION, str(claims.get("v"))[:16])

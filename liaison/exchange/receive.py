@@ -7,10 +7,11 @@ raises ProtocolError to refuse (nothing it did is kept).
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -30,11 +31,13 @@ from liaison.exchange.protocol import (
     Status,
     open_envelope,
     parse_body,
+    printable,
     receipt_claims,
     register_type,
     sign,
     unverified_claims,
 )
+from liaison.exchange.tally import UNAUTHENTICATED, count_refusal
 
 logger = logging.getLogger("liaison.exchange.receive")
 
@@ -64,6 +67,8 @@ class Answer:
 
     status_code: int
     receipt: str
+    content_type: str = "application/jose"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # Refused before the signature is verified: the request is not authenticated (401).
@@ -77,12 +82,13 @@ _HTTP_STATUS = {
 }
 
 
-def receive(raw: bytes) -> Answer:
-    """The whole pipeline for one request body. Raises DatabaseError only (answer 503)."""
+def receive(raw: bytes, *, source: str = "") -> Answer:
+    """The whole pipeline for one request body from client address `source`. Raises
+    DatabaseError only (answer 503)."""
     try:
         envelope = open_envelope(raw, key_for, me=settings.NODE_ID)
     except ProtocolError as error:
-        return refuse(error, claimed=_claimed(raw))
+        return refuse(error, claimed=_claimed(raw), source=source)
     previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
     if previous is not None:
         return _duplicate(envelope, previous)
@@ -121,7 +127,7 @@ def _claimed(raw: bytes) -> dict[str, Any]:
         claims = unverified_claims(raw)
     except ProtocolError:
         return {}
-    return {k: str(claims.get(k))[:64] for k in ("id", "from", "to", "type") if k in claims}
+    return {k: printable(claims.get(k), 64) for k in ("id", "from", "to", "type") if k in claims}
 
 
 def _apply(envelope: Envelope) -> Applied:
@@ -146,7 +152,7 @@ def _store(envelope: Envelope, status: Status, **values: Any) -> InboxEnvelope:
         sender=envelope.from_,
         seq=envelope.seq,
         message_type=envelope.type,
-        object_uid=str(obj.get("uid", ""))[:64],
+        object_uid=printable(obj.get("uid", ""), 64),
         object_version=values.pop("version", None),
         status=status,
         sent_at=envelope.sent_at,
@@ -182,22 +188,31 @@ def _reject_verified(envelope: Envelope, error: ProtocolError) -> Answer:
             action="permission_denied",
             peer_node=envelope.from_,
             object_type=envelope.type,
-            object_id=str(envelope.object.get("uid", ""))[:128],
+            object_id=printable(envelope.object.get("uid", ""), 128),
             detail=_detail(envelope, status="rejected", reason=error.reason, why=error.detail),
         )
     return _answer(envelope, ReceiptData(Status.REJECTED, error.reason, error.detail), error)
 
 
-def refuse(error: ProtocolError, claimed: dict[str, Any] | None = None) -> Answer:
-    """An envelope refused before its signature or header could be trusted."""
+def refuse(
+    error: ProtocolError, claimed: dict[str, Any] | None = None, *, source: str = ""
+) -> Answer:
+    """An envelope refused before its signature or header could be trusted. Refusals before
+    the signature is checked are counted per source, not audited one by one (tally.py)."""
     claimed = claimed or {}
-    log_event(
-        action="permission_denied",
-        object_type="envelope",
-        object_id=claimed.get("id", ""),
-        origin="exchange",
-        detail={"status": "rejected", "reason": error.reason, "why": error.detail, **claimed},
-    )
+    if error.reason in UNAUTHENTICATED:
+        counted = count_refusal(kind="envelope", address=source, error=error, claimed=claimed)
+        if counted.limited:
+            return _too_many(counted.retry_after)
+    else:  # signed by the partner it claims to be from: its refusal is audited on its own
+        log_event(
+            action="permission_denied",
+            peer_node=claimed.get("from", ""),
+            object_type="envelope",
+            object_id=claimed.get("id", ""),
+            origin="exchange",
+            detail={"status": "rejected", "reason": error.reason, "why": error.detail, **claimed},
+        )
     outcome = ReceiptData(Status.REJECTED, error.reason, error.detail)
     # The claimed id lets the sender match the receipt to its envelope and stop retrying.
     claims = receipt_claims(
@@ -207,6 +222,16 @@ def refuse(error: ProtocolError, claimed: dict[str, Any] | None = None) -> Answe
         sender=claimed.get("from"),
     )
     return Answer(_HTTP_STATUS.get(error.reason, 400), sign(claims, node_key(), typ=RECEIPT_TYP))
+
+
+def _too_many(retry_after: int) -> Answer:
+    detail = {"detail": "Too many refused requests from this address; retry later."}
+    return Answer(
+        429,
+        json.dumps(detail),
+        content_type="application/json",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from liaison.audit.actions import log_event
 from liaison.exchange.models import OutboxEnvelope, Peer, Share, Tombstone
 from liaison.exchange.outbox import enqueue, remember_share
-from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
+from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied, register
 from liaison.policy import HandlingCode, effective_handling_code
 from liaison.refusals import Refused
@@ -82,7 +82,7 @@ class WithdrawBody(BaseModel):
 
     uid: UUID
     owner: str = Field(pattern=NODE_ID)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_COUNT)
     reason: str = Field(max_length=300)
 
 

@@ -43,18 +43,27 @@ def envelopes(request: HttpRequest) -> HttpResponse:
     except (DatabaseError, ConfigError):
         logger.exception("cannot take envelopes now")
         return JsonResponse({"detail": "Temporarily unavailable; retry later."}, status=503)
-    return HttpResponse(answer.receipt, status=answer.status_code, content_type="application/jose")
+    return HttpResponse(
+        answer.receipt,
+        status=answer.status_code,
+        content_type=answer.content_type,
+        headers=answer.headers,
+    )
 
 
 def _receive(request: HttpRequest) -> Answer:
     # Refuse by the declared length before reading anything: the body is never parsed.
+    # (The server itself refuses a larger body before reading it: liaison serve.)
+    source = request.META.get("REMOTE_ADDR", "")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:
-        return refuse(ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required"))
+        error = ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required")
+        return refuse(error, source=source)
     if length > MAX_ENVELOPE_BYTES:
-        return refuse(ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_ENVELOPE_BYTES} bytes"))
-    return receive(request.read(MAX_ENVELOPE_BYTES))
+        error = ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_ENVELOPE_BYTES} bytes")
+        return refuse(error, source=source)
+    return receive(request.read(MAX_ENVELOPE_BYTES), source=source)
 
 
 @csrf_exempt  # authenticated by the query's signature, not by a session
@@ -77,7 +86,7 @@ def _answer(request: HttpRequest) -> Reply:
         length = MAX_QUERY_BYTES + 1
     if length > MAX_QUERY_BYTES:
         return Reply(413, "")
-    return answer_query(request.read(MAX_QUERY_BYTES))
+    return answer_query(request.read(MAX_QUERY_BYTES), source=request.META.get("REMOTE_ADDR", ""))
 
 
 @require_GET

@@ -21,7 +21,7 @@ from liaison.config import env_int
 from liaison.exchange.identity import node_key, peer_key
 from liaison.exchange.models import Peer
 from liaison.exchange.outbox import enqueue
-from liaison.exchange.protocol import ProtocolError, Reason, Strict
+from liaison.exchange.protocol import MAX_SEQ, ProtocolError, Reason, Strict
 from liaison.exchange.receive import Applied
 from liaison.witness.heads import open_head, sign_head
 from liaison.witness.models import PartnerHead, SignedHead
@@ -49,7 +49,7 @@ class HeadBody(Strict):
 class HeadsQueryBody(Strict):
     """`audit.heads`: the sender's heads held here, after the cursor of the previous page."""
 
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=MAX_SEQ)
 
 
 def interval_seconds() -> int:

@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 
 from liaison.audit.chain import GENESIS
 from liaison.exchange.protocol import (
+    MAX_SEQ,
     NODE_ID,
     PROTOCOL_VERSION,
     ProtocolError,
@@ -39,7 +40,7 @@ class Head(Strict):
 
     v: Literal[1]
     node: str = Field(pattern=NODE_ID)
-    seq: int = Field(ge=0)  # 0: the chain was empty (hash GENESIS)
+    seq: int = Field(ge=0, le=MAX_SEQ)  # 0: the chain was empty (hash GENESIS)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     signed_at: datetime
 

@@ -31,7 +31,7 @@ from liaison.core.field_rules import (
     OptionalCountry,
     Text,
 )
-from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
+from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, shared_with, withdrawn
 from liaison.registry.choices import (
@@ -72,7 +72,7 @@ class Owned(Body):
 
     uid: UUID
     owner: str = Field(pattern=NODE_ID)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_COUNT)
 
 
 class Shared(Owned):
@@ -119,8 +119,8 @@ class WarrantBody(Shared):
     issued_on: date
     expires_on: date | None
     extradition_sought: bool
-    max_penalty_months: int | None = Field(ge=0)
-    remaining_sentence_months: int | None = Field(ge=0)
+    max_penalty_months: int | None = Field(ge=0, le=MAX_COUNT)
+    remaining_sentence_months: int | None = Field(ge=0, le=MAX_COUNT)
 
 
 class AlertBody(Shared):
