@@ -93,7 +93,9 @@ class PersonData:
     handling_code: str = "H0"
     review_date: date | None = None
     neutrality_flag: bool = False
-    external_ref: str = ""
+    # None: keep the person's current value (a form or an API body without the field);
+    # "" clears it.
+    external_ref: str | None = None
     named_recipients: list[str] = field(default_factory=list)  # usernames, for H3
     justification: str = ""  # why, when a change needs a supervisor (_check_sensitive_changes)
 
@@ -264,7 +266,9 @@ def _person_fields(data: PersonData, current: Person | None = None) -> dict[str,
         or (current.review_date if current is not None else None)
         or default_review_date(),
         "neutrality_flag": data.neutrality_flag,
-        "external_ref": data.external_ref,
+        "external_ref": data.external_ref
+        if data.external_ref is not None
+        else (current.external_ref if current is not None else ""),
     }
 
 

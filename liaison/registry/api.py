@@ -86,6 +86,7 @@ def person_out(person: Person) -> dict[str, Any]:
         "nationalities": person.nationality_codes,
         "place_of_birth": person.place_of_birth,
         "country_of_birth": person.country_of_birth,
+        "external_ref": person.external_ref,
         "received_at": person.received_at,
     }
 
@@ -126,11 +127,45 @@ def _field_error(field: str, message: str) -> dict[str, Any]:
     return error_body(message, [{"loc": ["body", field], "msg": message, "type": "not_found"}])
 
 
-def _person_data(payload: PersonIn) -> actions.PersonData:
-    values = payload.model_dump()
+def _person_data(values: dict[str, Any]) -> actions.PersonData:
+    values = dict(values)
     values["names"] = [actions.NameData(**n) for n in values["names"]]
     values["documents"] = [actions.DocumentData(**d) for d in values["documents"]]
     return actions.PersonData(**values)
+
+
+def _current_values(person: Person) -> dict[str, Any]:
+    """The person as a PersonIn body: what an update keeps of the fields it is not given."""
+    return {
+        "category": person.category,
+        "names": [
+            {
+                "full_name": n.full_name,
+                "kind": n.kind,
+                "given_names": n.given_names,
+                "family_name": n.family_name,
+            }
+            for n in person.names.all()
+        ],
+        "sex": person.sex,
+        "birth_dates": [b.value for b in person.birth_dates.all()],
+        "place_of_birth": person.place_of_birth,
+        "country_of_birth": person.country_of_birth,
+        "nationalities": person.nationality_codes,
+        "distinguishing_marks": person.distinguishing_marks,
+        "documents": [
+            {
+                "document_type": d.document_type,
+                "number": d.number,
+                "issuing_country": d.issuing_country,
+            }
+            for d in person.documents.all()
+        ],
+        "handling_code": person.handling_code,
+        "review_date": person.review_date,
+        "neutrality_flag": person.neutrality_flag,
+        "named_recipients": list(person.restricted_to.values_list("username", flat=True)),
+    }
 
 
 @router.get("/persons", response={200: SearchOut, **QUERY_ERRORS}, summary="Search persons")
@@ -162,7 +197,9 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
 
 @router.post("/persons", response={201: PersonOut, **CREATE_ERRORS}, summary="Record a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
-    person = actions.create_person(actor=request.user, data=_person_data(payload), request=request)
+    person = actions.create_person(
+        actor=request.user, data=_person_data(payload.model_dump()), request=request
+    )
     return Status(201, person_out(get_person_for_user(request.user, person.uid)))
 
 
@@ -182,9 +219,13 @@ def get_person(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> A
 
 @router.put("/persons/{uid}", response={200: PersonOut, **CHANGE_ERRORS}, summary="Change a person")
 def update_person(request: HttpRequest, uid: UUID, payload: PersonIn) -> Any:
+    """Fields left out of the body keep their current values (send `[]` or `""` to clear
+    one); the external reference, which the body cannot carry, is always kept."""
     person = get_person_for_user(request.user, uid)
+    # The kept values were validated when they were written; only the given ones are new.
+    values = _current_values(person) | payload.model_dump(exclude_unset=True)
     actions.update_person(
-        actor=request.user, person=person, data=_person_data(payload), request=request
+        actor=request.user, person=person, data=_person_data(values), request=request
     )
     return person_out(get_person_for_user(request.user, uid))
 

@@ -144,6 +144,7 @@ class PersonOut(Schema):
     nationalities: list[str]
     place_of_birth: str
     country_of_birth: str
+    external_ref: str = Field(description="e.g. the INTERPOL notice's entity id; set by imports.")
     received_at: datetime | None
 
 
