@@ -24,8 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
+        from liaison.core.server import serve
         from liaison.exchange.worker import start_thread
         from liaison.wsgi import application
 
