@@ -1,14 +1,15 @@
-"""Reads of the exchange state, for `liaison peers list` and the administrators' page."""
+"""Reads of the exchange state: `liaison peers list`, the administrators' page, the API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 
-from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer
+from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer, Share
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,65 @@ def _state(peer: Any, rejections: int) -> PeerState:
         shares=peer.shares.count(),
         rejections=list(rejected.order_by("-seq")[:rejections]),
     )
+
+
+# The share state of records, and the outbox, for the API (liaison/exchange/api.py and
+# the record apps' own endpoints). Only exchange metadata: no payload leaves here.
+
+
+def shares_of(uids: Iterable[Any]) -> QuerySet[Share]:
+    """Who holds these records now: one row per record and partner."""
+    return (
+        Share.objects.filter(object_uid__in=list(uids))
+        .select_related("peer", "shared_by")
+        .order_by("peer__node_id", "object_type", "shared_at")
+    )
+
+
+def envelopes_about(uids: Iterable[Any]) -> QuerySet[OutboxEnvelope]:
+    """Every envelope sent (or waiting) about these records, newest first."""
+    return (
+        OutboxEnvelope.objects.filter(object_uid__in=[str(u) for u in uids])
+        .select_related("peer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def outbox(*, partner: str = "", state: str = "") -> QuerySet[OutboxEnvelope]:
+    """The outbox, filtered by partner and state, in sending order (per partner, by seq)."""
+    rows = OutboxEnvelope.objects.select_related("peer").order_by("peer__node_id", "seq")
+    if partner:
+        rows = rows.filter(peer__node_id=partner)
+    if state:
+        rows = rows.filter(state=state)
+    return rows
+
+
+def envelope_summary(row: OutboxEnvelope) -> dict[str, Any]:
+    """An envelope's delivery state, without its payload."""
+    return {
+        "partner": row.peer.node_id,
+        "envelope": row.envelope_id,
+        "seq": row.seq,
+        "type": row.message_type,
+        "uid": row.object_uid,
+        "version": row.object_version,
+        "handling": row.handling,
+        "state": row.state,
+        "attempts": row.attempts,
+        "created_at": row.created_at,
+        "delivered_at": row.delivered_at,
+        "receipt_status": row.receipt_status,
+        "reason": row.reason,
+        "detail": row.detail,
+    }
+
+
+def share_summary(share: Share) -> dict[str, Any]:
+    return {
+        "partner": share.peer.node_id,
+        "object_type": share.object_type,
+        "uid": share.object_uid,
+        "shared_at": share.shared_at,
+        "shared_by": share.shared_by.get_username() if share.shared_by else None,
+    }

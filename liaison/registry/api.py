@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -20,10 +21,13 @@ from liaison.core.field_rules import (
     Purpose,
     optional_country,
 )
+from liaison.exchange.api import EnvelopeOut, SharedWithOut, page
+from liaison.exchange.protocol import NODE_ID
+from liaison.exchange.queries import envelope_summary, envelopes_about, share_summary, shares_of
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
-from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.models import Alert, Hit, Person, PersonName, Warrant
 from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
 from liaison.registry.schemas import (
     AlertIn,
@@ -33,8 +37,10 @@ from liaison.registry.schemas import (
     ExtensionIn,
     HitIn,
     HitOut,
+    IsoDateTime,
     PersonIn,
     PersonOut,
+    PersonPageOut,
     SearchOut,
     Strict,
     SubjectAccessOut,
@@ -52,6 +58,8 @@ QUERY_ERRORS = error_responses(400, 401, 403)
 CREATE_ERRORS = error_responses(400, 401, 403, 413)
 RECORD_ERRORS = error_responses(400, 401, 403, 404)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
+LIST_DEFAULT = 50
+LIST_MAX = 200
 
 
 class PurposeQuery(ApiInput):
@@ -66,6 +74,22 @@ class SearchQuery(PurposeQuery):
     nationality: Annotated[str, AfterValidator(str.upper), AfterValidator(optional_country)] = (
         Field("", pattern=r"^([A-Za-z]{2})?$")
     )
+    # Without name, date of birth or nationality: a list, filtered and paged.
+    owner: str = Field("", pattern=f"({NODE_ID})|^$", description="List: the owner node.")
+    received: bool | None = Field(
+        None, description="List: true for partners' records, false for this node's."
+    )
+    handling_code: Literal["", "H0", "H1", "H2", "H3"] = Field(
+        "", description="List: the record's own handling code."
+    )
+    updated_since: IsoDateTime | None = Field(
+        None, description="List: changed (or received again) at or after this time."
+    )
+    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description="List: page size.")
+    offset: int = Field(0, ge=0, le=10_000_000, description="List: persons to skip.")
+
+
+_LIST_ONLY = ("owner", "received", "handling_code", "updated_since", "limit", "offset")
 
 
 def person_out(person: Person) -> dict[str, Any]:
@@ -168,12 +192,25 @@ def _current_values(person: Person) -> dict[str, Any]:
     }
 
 
-@router.get("/persons", response={200: SearchOut, **QUERY_ERRORS}, summary="Search persons")
+@router.get(
+    "/persons",
+    response={200: SearchOut | PersonPageOut, **QUERY_ERRORS},
+    summary="Search persons, or list them",
+)
 def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
-    """Search by name in any script, date of birth, nationality. `purpose` is required."""
-    require(request, Action.SEARCH, object_type="person")
+    """With `name`, `date_of_birth` or `nationality`: a search (name in any script), best
+    first (`SearchOut`). Without: a list of the persons the user may see (`PersonPageOut`),
+    filtered by `owner`, `received`, `handling_code`, `updated_since`, oldest change first,
+    paged by `limit` and `offset`; the list filters do not combine with a search.
+    `purpose` is required either way: a list is a consultation too, audited as a search
+    is (`person-search`, with the filters used and the uids of the page returned)."""
     if not (query.name.strip() or query.date_of_birth or query.nationality):
-        return Status(400, error_body(_("Give a name, a date of birth or a nationality.")))
+        return _list_persons(request, query)
+    given = [f for f in _LIST_ONLY if f in query.model_fields_set]
+    if given:
+        message = _("%(fields)s list persons; they do not combine with a search.")
+        return Status(400, error_body(message % {"fields": ", ".join(given)}))
+    require(request, Action.SEARCH, object_type="person")
     criteria: Criteria = {
         "name": query.name,
         "date_of_birth": query.date_of_birth,
@@ -193,6 +230,40 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
         for r in outcome.results
     ]
     return {"results": results, "candidates": outcome.candidates, "broad": outcome.broad}
+
+
+def _list_persons(request: HttpRequest, query: SearchQuery) -> dict[str, Any]:
+    require(request, Action.LIST, object_type="person")
+    persons = persons_visible_to(request.user, Action.LIST).order_by("updated_at", "pk")
+    filters: dict[str, Any] = {}
+    if query.owner:
+        filters["owner_node"] = query.owner
+    if query.received is not None:
+        filters["received_at__isnull"] = not query.received
+    if query.handling_code:
+        filters["handling_code"] = query.handling_code
+    if query.updated_since is not None:
+        filters["updated_at__gte"] = query.updated_since
+    persons = persons.filter(**filters).prefetch_related(
+        Prefetch("names", queryset=PersonName.objects.order_by("id")),
+        "birth_dates",
+        "nationalities",
+    )
+    meta, page_ = page(persons, query.limit, query.offset, person_out)
+    log_event(
+        action="consult",
+        request=request,
+        object_type="person-search",
+        purpose=query.purpose,
+        purpose_reference=query.reference,
+        detail={
+            "list": True,
+            "criteria": sorted(f for f in _LIST_ONLY if f in query.model_fields_set),
+            "offset": query.offset,
+            "results": [str(p["uid"]) for p in page_],
+        },
+    )
+    return meta | {"persons": page_}
 
 
 @router.post("/persons", response={201: PersonOut, **CREATE_ERRORS}, summary="Record a person")
@@ -276,6 +347,53 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     return Status(
         201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}
     )
+
+
+class ShareStateQuery(ApiInput):
+    limit: int = Field(100, ge=1, le=500, description="Envelopes: how many, newest first.")
+
+
+class ShareStateOut(Schema):
+    uid: UUID
+    shares: list[SharedWithOut] = Field(
+        description="Who holds the person, and its warrants, alerts and hits, now."
+    )
+    envelopes: list[EnvelopeOut] = Field(
+        description="What was sent about them, newest first, with the delivery state and the "
+        "partner's receipt status (shares, updates, withdrawals)."
+    )
+
+
+@router.get(
+    "/persons/{uid}/shares",
+    response={200: ShareStateOut, **RECORD_ERRORS},
+    summary="To whom a person (and what belongs to it) is shared, and what was delivered",
+)
+def share_state(request: HttpRequest, uid: UUID, query: Query[ShareStateQuery]) -> Any:
+    """Liaison officers only (`disclose_records`), for a person they may see (404
+    otherwise); records attached to it that they may not see are left out. Audited as a
+    consultation of the person (`detail.read` = `shares`)."""
+    require(request, Action.DISCLOSE, object_type="person-shares")
+    person = get_person_for_user(request.user, uid)
+    uids = [person.uid, *_attached_uids(person)]
+    log_event(
+        action="consult",
+        request=request,
+        object_type="person",
+        object_id=str(person.uid),
+        detail={"read": "shares"},
+    )
+    return {
+        "uid": person.uid,
+        "shares": [share_summary(s) for s in shares_of(uids)],
+        "envelopes": [envelope_summary(e) for e in envelopes_about(uids)[: query.limit]],
+    }
+
+
+def _attached_uids(person: Person) -> list[UUID]:
+    # Prefetched by get_person_for_user, restricted to what the user may see.
+    children = [*person.warrants.all(), *person.alerts.all(), *person.hits.all()]
+    return [child.uid for child in children]
 
 
 class SubjectAccessQuery(ApiInput):

@@ -148,6 +148,16 @@ class PersonOut(Schema):
     received_at: datetime | None
 
 
+class PersonPageOut(Schema):
+    """A page of the persons list (GET /api/v1/persons without search criteria)."""
+
+    persons: list[PersonOut]
+    count: int = Field(description="How many persons match, on all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; None if last.")
+
+
 class SearchResultOut(Schema):
     person: PersonOut
     score: float
