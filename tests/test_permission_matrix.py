@@ -139,7 +139,11 @@ def _perform(channel: str, action: str, client: Client, person: Person, warrant:
     else:
         if action == "list":
             response = client.get("/api/v1/warrants")
-            return response.status_code == 200 and str(warrant.uid) in response.content.decode()
+            warrants = response.status_code == 200 and str(warrant.uid) in response.content.decode()
+            response = client.get(f"/api/v1/persons?{PURPOSE}")  # the persons list
+            persons = response.status_code == 200 and str(uid) in response.content.decode()
+            assert warrants == persons, (warrants, persons)
+            return warrants
         if action == "view":
             response = client.get(f"/api/v1/persons/{uid}?{PURPOSE}")
             return response.status_code == 200 and NAME in response.content.decode()
@@ -359,3 +363,43 @@ def test_each_channel_enforces_the_second_matrix(
     user = _user(role, agency)
     client = _web(user) if channel == "web" else _api(user)
     assert set(_do_child(channel, action, client, records)) == {expected}
+
+
+# Reading the exchange through the API: the third table of docs/permissions.md
+
+EXCHANGE_READS = ["persons list", "shares", "outbox"]
+
+
+def _exchange_matrix() -> list[tuple[str, str, bool]]:
+    rows = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){3})$", DOC.read_text(), re.M)
+    return [
+        (role, read, answer.strip() == "yes")
+        for role, answers in rows
+        for read, answer in zip(EXCHANGE_READS, answers.split("|")[:-1], strict=True)
+    ]
+
+
+EXCHANGE_MATRIX = _exchange_matrix()
+
+
+def test_the_exchange_table_covers_every_role_and_read() -> None:
+    assert len(EXCHANGE_MATRIX) == 6 * len(EXCHANGE_READS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "read", "expected"), EXCHANGE_MATRIX)
+def test_the_api_enforces_the_exchange_table(
+    record: dict[str, Any], agency: Agency, role: str, read: str, expected: bool
+) -> None:
+    person, _warrant = record["make"]("H0")
+    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+    client = _api(_user(role, agency))
+    url = {
+        "persons list": f"/api/v1/persons?{PURPOSE}",
+        "shares": f"/api/v1/persons/{person.uid}/shares",
+        "outbox": "/api/v1/outbox",
+    }[read]
+    response = client.get(url)
+    assert response.status_code == (200 if expected else 403), response.content
+    if read == "persons list" and expected:
+        assert str(person.uid) in response.content.decode()
