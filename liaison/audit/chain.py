@@ -44,7 +44,10 @@ def timestamp(at: datetime) -> str:
     """ISO 8601 in UTC with microseconds, e.g. 2025-01-31T09:15:02.000123Z."""
     if at.tzinfo is None:
         raise ValueError("Audit timestamps must be aware.")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = at.astimezone(UTC)
+    if at.year < 1000:  # strftime's %Y does not pad these; isoformat would
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{at.isoformat(timespec='microseconds')[:-6]}Z"  # isoformat is ~2x faster
 
 
 def changes_digest(changes: Any) -> str:
