@@ -285,7 +285,7 @@ def _table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         )
     lines += [
         "",
-        f"`liaison audit verify` over {args.entries:,} entries (batch 5000)",
+        f"`liaison audit verify` over {args.entries:,} entries (default batch)",
         "",
         f"{'database':<11}{'generate':>11}{'verify':>10}{'entries/s':>12}{'peak RSS':>11}"
         f"{'result':>8}",

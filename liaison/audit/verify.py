@@ -6,11 +6,19 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
 
-from liaison.audit.chain import GENESIS, HASHED_FIELDS, changes_digest, entry_hash
+from liaison.audit.chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    canonical,
+    changes_digest,
+    hash_of,
+    timestamp,
+)
 from liaison.audit.models import AuditChainHead, AuditEntry
 
 _COLUMNS = (*HASHED_FIELDS, "changes", "hash")
@@ -18,9 +26,13 @@ _SEQ, _HASH = _COLUMNS.index("seq"), _COLUMNS.index("hash")
 
 
 def _batch_query() -> str:
-    # SQLite's driver would parse `at` with Django's regex converter; as text, the much
-    # faster datetime.fromisoformat reads it (see _aware).
-    at = "CAST(at AS TEXT)" if connection.vendor == "sqlite" else "at"
+    """One batch of rows, `at` as text: the drivers' datetime parsing (Django's regex
+    converter on SQLite, psycopg's Python loader) cost more than hashing. PostgreSQL writes
+    the canonical form itself; SQLite's stored text is turned into it by _at_text."""
+    if connection.vendor == "postgresql":
+        at = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    else:
+        at = "CAST(at AS TEXT)"
     columns = ", ".join(at if name == "at" else name for name in _COLUMNS)
     return (
         f"SELECT {columns} FROM {AuditEntry._meta.db_table}"  # noqa: S608 (constant names)
@@ -57,40 +69,58 @@ def stream_entries(batch_size: int) -> Iterator[tuple[Any, ...]]:
             last = batch[-1][_SEQ]
 
 
-def problem_with(row: tuple[Any, ...], expected_seq: int, prev_hash: str) -> str:
-    """What is wrong with one entry given its predecessor, or "" when it holds."""
-    if row[_SEQ] != expected_seq:
+def problem_with(
+    row: tuple[Any, ...], expected_seq: int, prev_hash: str, *, utc_text: bool = False
+) -> str:
+    """What is wrong with one entry given its predecessor, or "" when it holds.
+
+    `utc_text`: `at` comes as the text Django writes for UTC (SQLite without a TIME_ZONE).
+    """
+    entry = dict(zip(_COLUMNS, row, strict=True))
+    if entry["seq"] != expected_seq:
         return f"entry seq {expected_seq} is missing (deleted, or seqs were renumbered)"
     try:
-        entry = _entry(row)
-        if (
-            entry["changes"] is not None
-            and changes_digest(entry["changes"]) != entry["changes_digest"]
-        ):
+        changes = _json(entry["changes"])
+        if changes is not None and changes_digest(changes) != entry["changes_digest"]:
             return "the recorded changes were altered"
-        if entry_hash(entry) != entry["hash"]:
+        at, detail = _at_text(entry["at"], utc_text), _detail_text(entry["detail"])
+        if hash_of(entry, at=at, detail=detail) != entry["hash"]:
             return "hash mismatch: the entry's content was altered"
-    except (TypeError, ValueError, AttributeError):  # e.g. a date or JSON edited into garbage
+    except (TypeError, ValueError, AttributeError):  # e.g. a date or JSON edited to garbage
         return "unreadable value: the entry's content was altered"
     if entry["prev_hash"] != prev_hash:
         return "prev_hash does not match the previous entry's hash"
     return ""
 
 
-def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A row as the values the entry was hashed from (what the ORM's converters give)."""
-    entry = dict(zip(_COLUMNS, row, strict=True))
-    entry["at"] = _aware(entry["at"])
-    entry["detail"] = _json(entry["detail"])
-    entry["changes"] = _json(entry["changes"])
-    return entry
+_CANONICAL_AT = "2025-01-31T09:15:02.000123Z"
 
 
-def _aware(at: datetime | str) -> datetime:
-    """SQLite gives the text Django wrote (naive, in the connection's time zone, UTC by
-    default); PostgreSQL an aware datetime."""
-    value = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return value if value.tzinfo is not None else value.replace(tzinfo=connection.timezone)
+def _at_text(value: datetime | str, utc_text: bool) -> str:
+    """`at` in canonical form, from _batch_query's text: already canonical from PostgreSQL;
+    from SQLite, the text Django wrote (naive, in the connection's time zone: UTC unless
+    DATABASES sets TIME_ZONE)."""
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if len(value) == len(_CANONICAL_AT) and value[10] == "T" and value[-1] == "Z":
+        return value  # PostgreSQL's to_char: one text per instant, like timestamp()
+    if utc_text and value[10:11] == " ":
+        # Django writes str(datetime): "2025-01-31 09:15:02.000123" for the canonical
+        # "2025-01-31T09:15:02.000123Z", "2025-01-31 09:15:02" when the microseconds are 0.
+        # Only that text gives that result, so no other instant can pass; any other shape
+        # (an offset, a T) is parsed below.
+        if len(value) == len(_CANONICAL_AT) - 1:
+            return f"{value[:10]}T{value[11:]}Z"
+        if len(value) == len("2025-01-31 09:15:02"):
+            return f"{value[:10]}T{value[11:]}.000000Z"
+    return timestamp(datetime.fromisoformat(value).replace(tzinfo=connection.timezone))
+
+
+@lru_cache(maxsize=4096)
+def _detail_text(stored: str) -> str:
+    """Canonical text of a stored `detail`. Cached: a log repeats a few shapes ({},
+    {"factor": "password"}, {"results": 3}) and the result depends on the text alone."""
+    return canonical(json.loads(stored)).decode("utf-8")
 
 
 def _json(value: Any) -> Any:
@@ -98,10 +128,13 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def verify_chain(batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> Outcome:
+def verify_chain(
+    batch_size: int = 20_000, progress: Callable[[int], None] | None = None
+) -> Outcome:
     checked, prev_hash = 0, GENESIS
+    utc_text = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
     for row in stream_entries(batch_size):
-        problem = problem_with(row, checked + 1, prev_hash)
+        problem = problem_with(row, checked + 1, prev_hash, utc_text=utc_text)
         if problem:
             return Outcome(checked, checked, prev_hash, broken_seq=row[_SEQ], problem=problem)
         checked, prev_hash = checked + 1, row[_HASH]
