@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -80,6 +81,73 @@ def log_event(
     fields["changes_digest"] = changes_digest(fields["changes"])
     with transaction.atomic():
         return _append(fields)
+
+
+class RedactionRefused(ValueError):
+    """The seqs given to redact_changes are not alterations of that record with values."""
+
+
+def redact_changes(
+    *,
+    seqs: Iterable[int],
+    object_type: str,
+    object_id: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    purpose: str = "",
+    purpose_reference: str = "",
+) -> AuditEntry:
+    """Erase the old/new values (record content) of an erased record's past alterations.
+
+    Sets `changes` to NULL on the given entries, which must all be alterations of that
+    record still holding values, and appends an `erase` entry naming them. Their
+    `changes_digest` stays, so the chain still verifies. The one path that the PostgreSQL
+    append-only trigger lets through (docs/audit.md, "Redaction"). All or nothing.
+    """
+    wanted = sorted(set(seqs))
+    with transaction.atomic():
+        _check_redactable(wanted, object_type, str(object_id))
+        with connection.cursor() as cursor:
+            _redact(cursor, wanted)
+        return log_event(
+            action=Action.ERASE,
+            request=request,
+            actor=actor,
+            object_type=object_type,
+            object_id=str(object_id),
+            purpose=purpose,
+            purpose_reference=purpose_reference,
+            detail={"redacted_seqs": wanted},
+        )
+
+
+def _check_redactable(seqs: list[int], object_type: str, object_id: str) -> None:
+    if not seqs:
+        raise RedactionRefused("No audit entries to redact.")
+    found = set(
+        AuditEntry.objects.filter(
+            seq__in=seqs, object_type=object_type, object_id=object_id, changes__isnull=False
+        ).values_list("seq", flat=True)
+    )
+    missing = [seq for seq in seqs if seq not in found]
+    if missing:
+        raise RedactionRefused(
+            f"Not alterations of {object_type} {object_id} with values to redact: {missing}"
+        )
+
+
+def _redact(cursor: CursorWrapper, seqs: list[int]) -> None:
+    """The raw UPDATE (the ORM refuses any), with the trigger's bypass on for it alone."""
+    marks = ", ".join(["%s"] * len(seqs))
+    redact = f"UPDATE {_ENTRY_TABLE} SET changes = NULL WHERE seq IN ({marks})"  # noqa: S608
+    if connection.vendor != "postgresql":
+        cursor.execute(redact, seqs)
+        return
+    # Transaction-local (true), and off again right after for whatever else the caller's
+    # transaction does; if the UPDATE fails, the rollback drops the setting with it.
+    cursor.execute("SELECT set_config('liaison.audit_redaction', 'on', true)")
+    cursor.execute(redact, seqs)
+    cursor.execute("SELECT set_config('liaison.audit_redaction', 'off', true)")
 
 
 def _append(fields: dict[str, Any]) -> AuditEntry:
