@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 
 HEAD_ID = 1
 _ACTIONS = frozenset(Action.values)
-_CHANGES = AuditEntry._meta.get_field("changes")
-_DETAIL = AuditEntry._meta.get_field("detail")
+_MODEL_FIELDS = [field.attname for field in AuditEntry._meta.concrete_fields]
 _COLUMNS = (*HASHED_FIELDS, "changes", "hash")
 _ENTRY_TABLE = AuditEntry._meta.db_table
 _HEAD_TABLE = AuditChainHead._meta.db_table
@@ -124,11 +123,12 @@ def redact_changes(
 def _check_redactable(seqs: list[int], object_type: str, object_id: str) -> None:
     if not seqs:
         raise RedactionRefused("No audit entries to redact.")
-    found = set(
-        AuditEntry.objects.filter(
-            seq__in=seqs, object_type=object_type, object_id=object_id, changes__isnull=False
-        ).values_list("seq", flat=True)
+    # Locked (PostgreSQL), so a concurrent redaction of the same entries waits, then finds
+    # them redacted and is refused, instead of logging a second erasure of them.
+    redactable = AuditEntry.objects.select_for_update().filter(
+        seq__in=seqs, object_type=object_type, object_id=object_id, changes__isnull=False
     )
+    found = set(redactable.values_list("seq", flat=True))
     missing = [seq for seq in seqs if seq not in found]
     if missing:
         raise RedactionRefused(
@@ -193,22 +193,23 @@ def _locked_head(cursor: CursorWrapper) -> tuple[int, str]:
 
 
 def _db_values(fields: dict[str, Any]) -> list[Any]:
-    """The row's values in _COLUMNS order, adapted as the ORM would for this database."""
+    """The row's values in _COLUMNS order, adapted as the ORM's JSONField and DateTimeField
+    would for this database (SQL NULL for no changes)."""
+    ops = connection.ops
     values = {
         **fields,
-        "at": connection.ops.adapt_datetimefield_value(fields["at"]),
-        "changes": _CHANGES.get_db_prep_save(fields["changes"], connection),
-        "detail": _DETAIL.get_db_prep_save(fields["detail"], connection),
+        "at": ops.adapt_datetimefield_value(fields["at"]),
+        "changes": None
+        if fields["changes"] is None
+        else ops.adapt_json_value(fields["changes"], None),
+        "detail": ops.adapt_json_value(fields["detail"], None),
     }
     return [values[name] for name in _COLUMNS]
 
 
 def _saved_entry(fields: dict[str, Any]) -> AuditEntry:
     """The model instance for the row just inserted, marked as saved (not addable again)."""
-    entry = AuditEntry(**fields)
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+    return AuditEntry.from_db(connection.alias, _MODEL_FIELDS, [fields[n] for n in _MODEL_FIELDS])
 
 
 def _request_user(request: HttpRequest | None) -> User | None:
