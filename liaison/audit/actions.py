@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.http import HttpRequest
 from django.utils import timezone
 
-from liaison.audit.chain import GENESIS, changes_digest, entry_hash
+from liaison.audit.chain import GENESIS, HASHED_FIELDS, changes_digest, entry_hash
 from liaison.audit.choices import Action
 from liaison.audit.models import AuditChainHead, AuditEntry
 
@@ -19,6 +21,21 @@ if TYPE_CHECKING:
     from liaison.accounts.models import Actor, User
 
 HEAD_ID = 1
+_ACTIONS = frozenset(Action.values)
+_MODEL_FIELDS = [field.attname for field in AuditEntry._meta.concrete_fields]
+_COLUMNS = (*HASHED_FIELDS, "changes", "hash")
+_ENTRY_TABLE = AuditEntry._meta.db_table
+_HEAD_TABLE = AuditChainHead._meta.db_table
+_INSERT = (
+    f"INSERT INTO {_ENTRY_TABLE} ({', '.join(_COLUMNS)})"  # noqa: S608 (constant names)
+    f" VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+)
+_MOVE_HEAD = f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = %s"  # noqa: S608
+_INSERT_AND_MOVE_HEAD = (
+    f"WITH entry AS ({_INSERT} RETURNING seq, hash)"  # noqa: S608
+    f" UPDATE {_HEAD_TABLE} SET seq = entry.seq, hash = entry.hash FROM entry WHERE id = %s"
+)
+_READ_HEAD = f"SELECT seq, hash FROM {_HEAD_TABLE} WHERE id = %s"  # noqa: S608
 
 
 def log_event(
@@ -42,7 +59,7 @@ def log_event(
     Call it last in an action's transaction: on PostgreSQL it holds the chain-head lock
     until commit.
     """
-    if action not in Action.values:
+    if action not in _ACTIONS:
         raise ValueError(f"Unknown audit action: {action!r}")
     user = _acting_user(actor, request)
     agency = user.agency if user is not None else None
@@ -65,26 +82,104 @@ def log_event(
         return _append(fields)
 
 
+class RedactionRefused(ValueError):
+    """The seqs given to redact_changes are not alterations of that record with values."""
+
+
+def redact_changes(
+    *,
+    seqs: Iterable[int],
+    object_type: str,
+    object_id: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    purpose: str = "",
+    purpose_reference: str = "",
+) -> AuditEntry:
+    """Erase the old/new values (record content) of an erased record's past alterations.
+
+    Sets `changes` to NULL on the given entries, which must all be alterations of that
+    record still holding values, and appends an `erase` entry naming them. Their
+    `changes_digest` stays, so the chain still verifies. The one path that the PostgreSQL
+    append-only trigger lets through (docs/audit.md, "Redaction"). All or nothing.
+    """
+    wanted = sorted(set(seqs))
+    with transaction.atomic():
+        _check_redactable(wanted, object_type, str(object_id))
+        with connection.cursor() as cursor:
+            _redact(cursor, wanted)
+        return log_event(
+            action=Action.ERASE,
+            request=request,
+            actor=actor,
+            object_type=object_type,
+            object_id=str(object_id),
+            purpose=purpose,
+            purpose_reference=purpose_reference,
+            detail={"redacted_seqs": wanted},
+        )
+
+
+def _check_redactable(seqs: list[int], object_type: str, object_id: str) -> None:
+    if not seqs:
+        raise RedactionRefused("No audit entries to redact.")
+    # Locked (PostgreSQL), so a concurrent redaction of the same entries waits, then finds
+    # them redacted and is refused, instead of logging a second erasure of them.
+    redactable = AuditEntry.objects.select_for_update().filter(
+        seq__in=seqs, object_type=object_type, object_id=object_id, changes__isnull=False
+    )
+    found = set(redactable.values_list("seq", flat=True))
+    missing = [seq for seq in seqs if seq not in found]
+    if missing:
+        raise RedactionRefused(
+            f"Not alterations of {object_type} {object_id} with values to redact: {missing}"
+        )
+
+
+def _redact(cursor: CursorWrapper, seqs: list[int]) -> None:
+    """The raw UPDATE (the ORM refuses any), with the trigger's bypass on for it alone."""
+    marks = ", ".join(["%s"] * len(seqs))
+    redact = f"UPDATE {_ENTRY_TABLE} SET changes = NULL WHERE seq IN ({marks})"  # noqa: S608
+    if connection.vendor != "postgresql":
+        cursor.execute(redact, seqs)
+        return
+    # Transaction-local (true), and off again right after for whatever else the caller's
+    # transaction does; if the UPDATE fails, the rollback drops the setting with it.
+    cursor.execute("SELECT set_config('liaison.audit_redaction', 'on', true)")
+    cursor.execute(redact, seqs)
+    cursor.execute("SELECT set_config('liaison.audit_redaction', 'off', true)")
+
+
 def _append(fields: dict[str, Any]) -> AuditEntry:
-    head = _locked_head()
-    fields.update(seq=head.seq + 1, prev_hash=head.hash, at=timezone.now())
-    fields["hash"] = entry_hash(fields)
-    entry = AuditEntry(**fields)
-    entry.save()
-    AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=entry.seq, hash=entry.hash)
-    return entry
+    """Lock the head, hash, insert and move the head: two statements on plain cursors.
+
+    The ORM's save() cost more than the chain itself (docs/audit.md, "Cost"); the model's
+    append-only guards stay for every other caller.
+    """
+    with connection.cursor() as cursor:
+        seq, prev_hash = _locked_head(cursor)
+        fields.update(seq=seq + 1, prev_hash=prev_hash, at=timezone.now())
+        fields["hash"] = entry_hash(fields)
+        values = _db_values(fields)
+        if connection.vendor == "postgresql":  # one round trip for both writes
+            cursor.execute(_INSERT_AND_MOVE_HEAD, [*values, HEAD_ID])
+        else:
+            cursor.execute(_INSERT, values)
+            cursor.execute(_MOVE_HEAD, [fields["seq"], fields["hash"], HEAD_ID])
+    return _saved_entry(fields)
 
 
-def _locked_head() -> AuditChainHead:
-    """The chain head, locked until commit (PostgreSQL: SELECT ... FOR UPDATE).
+def _locked_head(cursor: CursorWrapper) -> tuple[int, str]:
+    """The chain head's (seq, hash), locked until commit (PostgreSQL: SELECT ... FOR UPDATE).
 
-    SQLite ignores FOR UPDATE, but the project's IMMEDIATE transactions already hold the
+    SQLite has no FOR UPDATE, but the project's IMMEDIATE transactions already hold the
     database's single write lock from BEGIN, so the read below is current and exclusive.
     """
-    try:
-        return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
-    except AuditChainHead.DoesNotExist:
-        pass
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    cursor.execute(f"{_READ_HEAD}{lock}", [HEAD_ID])
+    row = cursor.fetchone()
+    if row is not None:
+        return int(row[0]), str(row[1])
     # First append after installation or a flush: derive the head from the last entry. Two
     # writers may race here; the conflict-ignoring insert lets one win, both then lock it.
     last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
@@ -92,7 +187,29 @@ def _locked_head() -> AuditChainHead:
     AuditChainHead.objects.bulk_create(
         [AuditChainHead(pk=HEAD_ID, seq=seed["seq"], hash=seed["hash"])], ignore_conflicts=True
     )
-    return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
+    cursor.execute(f"{_READ_HEAD}{lock}", [HEAD_ID])
+    seq, digest = cursor.fetchone()
+    return int(seq), str(digest)
+
+
+def _db_values(fields: dict[str, Any]) -> list[Any]:
+    """The row's values in _COLUMNS order, adapted as the ORM's JSONField and DateTimeField
+    would for this database (SQL NULL for no changes)."""
+    ops = connection.ops
+    values = {
+        **fields,
+        "at": ops.adapt_datetimefield_value(fields["at"]),
+        "changes": None
+        if fields["changes"] is None
+        else ops.adapt_json_value(fields["changes"], None),
+        "detail": ops.adapt_json_value(fields["detail"], None),
+    }
+    return [values[name] for name in _COLUMNS]
+
+
+def _saved_entry(fields: dict[str, Any]) -> AuditEntry:
+    """The model instance for the row just inserted, marked as saved (not addable again)."""
+    return AuditEntry.from_db(connection.alias, _MODEL_FIELDS, [fields[n] for n in _MODEL_FIELDS])
 
 
 def chain_head() -> tuple[int, str]:

@@ -99,6 +99,20 @@ def test_redacting_recorded_changes_keeps_the_chain(db: None) -> None:
     assert verify().startswith("OK: 1 entries verified")
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL refuses such a date")
+def test_a_date_edited_into_garbage_is_reported_not_crashed_on(chain: list[AuditEntry]) -> None:
+    sql("UPDATE audit_auditentry SET at = 'yesterday' WHERE seq = 2")
+    assert "seq 2: unreadable value" in broken()
+
+
+def test_an_entry_written_on_a_whole_second_verifies(chain: list[AuditEntry]) -> None:
+    """Django stores such a time without its fraction; verify reads that text too."""
+    forge(7, chain[-1].hash, at=timezone.now().replace(microsecond=0))
+    last = AuditEntry.objects.get(seq=7).hash
+    sql("UPDATE audit_auditchainhead SET seq = 7, hash = %s", [last])
+    assert verify().startswith("OK: 7 entries verified")
+
+
 def test_deleting_an_entry_is_caught(chain: list[AuditEntry]) -> None:
     sql("DELETE FROM audit_auditentry WHERE seq = 4")
     assert "seq 5: entry seq 4 is missing" in broken()

@@ -17,6 +17,7 @@ PUBLIC = {
     "/api/v1/",  # the API root has no page (the browsable docs are off): 404 for everyone
     "/.well-known/liaison-node",  # the node's public identity, for partners to pin
     "/federation/v1/envelopes",  # authenticated by signature; tests/exchange covers refusals
+    "/federation/v1/queries",  # authenticated by signature; tests/witness covers refusals
 }
 
 

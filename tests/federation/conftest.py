@@ -103,10 +103,10 @@ class Node:
         assert result.returncode == 0, f"{self.node_id} liaison {args}:\n{result.stderr}"
         return result.stdout
 
-    def call(self, function: str, *args: Any) -> Any:
+    def call(self, function: str, *args: Any, timeout: float = 180) -> Any:
         """Run tests.federation.helpers.FUNCTION(*args) in this node; its JSON output."""
         code = f"from tests.federation.helpers import {function}; {function}(*{args!r})"
-        out = self.cli("shell", "--no-imports", "-c", code)
+        out = self.cli("shell", "--no-imports", "-c", code, timeout=timeout)
         return json.loads(out.strip().splitlines()[-1])
 
     def fingerprint(self) -> tuple[str, str]:

@@ -36,8 +36,8 @@ class Command(BaseCommand):
         verify.add_argument(
             "--batch-size",
             type=int,
-            default=5000,
-            help="Entries read per query (memory stays bounded by this). Default 5000.",
+            default=20_000,
+            help="Entries read per query (memory stays bounded by this). Default 20000.",
         )
         verify.add_argument(
             "--witnessed",
