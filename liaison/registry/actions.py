@@ -28,6 +28,7 @@ from liaison.policy import (
     effective_handling_code,
     strictest,
 )
+from liaison.records import SharedRecord
 from liaison.refusals import Refused
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
@@ -46,7 +47,6 @@ from liaison.registry.models import (
     Nationality,
     Person,
     PersonName,
-    SharedRecord,
     Warrant,
 )
 from liaison.registry.search import index_person_names, script_of
