@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, withdrawn
 from liaison.policy import TLP_LABELS, HandlingCode, effective_handling_code
+from liaison.refusals import Refused
 
 
 class SharedRecord(models.Model):
@@ -90,6 +92,28 @@ class SharedRecord(models.Model):
 
     def neutrality_concern(self) -> bool:
         return self.neutrality_flag
+
+
+def clean_or_refuse[M: models.Model](
+    instance: M, refusal: type[Refused], *, exclude: tuple[str, ...] = ()
+) -> M:
+    """Apply the model's own rules (choices, lengths, validators, constraints) to input
+    that did not come through a form, so the API, importers and the exchange get the same
+    checks and the same clear messages, as `refusal` naming each field."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        problems = [
+            f"{_label(instance, name)}: {message}" if name != NON_FIELD_ERRORS else message
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+        raise refusal("; ".join(problems)) from None
+    return instance
+
+
+def _label(instance: models.Model, name: str) -> str:
+    return str(getattr(instance._meta.get_field(name), "verbose_name", name))
 
 
 # Envelope bodies: what `object` holds. Unknown fields are refused.
