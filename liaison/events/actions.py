@@ -45,7 +45,7 @@ def _checked(rule: Callable[[str], str], value: str, label: str) -> str:
     try:
         return rule(value)
     except FieldRuleError as error:
-        raise EventError(f"{label}: {error}") from None
+        raise EventError(_("%(field)s: %(problem)s") % {"field": label, "problem": error}) from None
 
 
 def _node(value: str) -> str:
