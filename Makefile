@@ -37,9 +37,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/exchange.py
 
+# A throwaway data directory: the commands need settings, not a node (no stray secret key).
 messages: $(STAMP)
-	cd liaison && ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file -i "matching/*"
-	cd liaison && ../$(BIN)/liaison compilemessages
+	cd liaison && LIAISON_DATA_DIR=$$(mktemp -d) ../$(BIN)/liaison makemessages -l fr -l ar --no-obsolete --add-location file -i "matching/*"
+	cd liaison && LIAISON_DATA_DIR=$$(mktemp -d) ../$(BIN)/liaison compilemessages
 
 # Regenerate requirements/*.lock (exact versions, hashes) after changing pyproject.toml.
 lock: $(STAMP)

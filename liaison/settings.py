@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.audit",
     "liaison.registry",
+    "liaison.events",
     "liaison.exchange",
     "liaison.witness",
 ]

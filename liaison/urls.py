@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("registry/", include("liaison.registry.urls")),
+    path("events/", include("liaison.events.urls")),
     path("", include("liaison.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

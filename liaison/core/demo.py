@@ -54,6 +54,7 @@ def seed_demo_accounts() -> list[str]:
             user.groups.set([Group.objects.get(name=role)])
         usernames.append(username)
     _seed_registry()
+    _seed_events()
     return usernames
 
 
@@ -70,3 +71,10 @@ def _seed_registry() -> None:
     officer = User.objects.get(username=demo_username("officer"))
     seed = sum(ord(c) for c in settings.NODE_ID)  # each node gets its own people
     seed_registry(actor=officer, count=DEMO_PERSONS, seed=seed)
+
+
+def _seed_events() -> None:
+    """AFCON 2025 and the World Cup 2030 on ma, Paris 2024 on fr (once)."""
+    from liaison.events.demo_data import seed_events
+
+    seed_events(actor=User.objects.get(username=demo_username("officer")), node_id=settings.NODE_ID)

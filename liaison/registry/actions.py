@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.db.models import TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,6 +28,7 @@ from liaison.policy import (
     effective_handling_code,
     strictest,
 )
+from liaison.records import SharedRecord, clean_or_refuse
 from liaison.refusals import Refused
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
@@ -46,7 +47,6 @@ from liaison.registry.models import (
     Nationality,
     Person,
     PersonName,
-    SharedRecord,
     Warrant,
 )
 from liaison.registry.search import index_person_names, script_of
@@ -178,20 +178,8 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 # Persons
 
 
-def _clean(instance: Any, *, exclude: tuple[str, ...] = ()) -> Any:
-    """Apply the model's own rules (choices, lengths, validators, constraints) to input
-    that did not come through a form, so the API, importers and the exchange get the same
-    checks and the same clear messages; returns the instance."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        problems = [
-            f"{instance._meta.get_field(f).verbose_name if f != NON_FIELD_ERRORS else ''}: {m}"
-            for f, messages in error.message_dict.items()
-            for m in messages
-        ]
-        raise RegistryError("; ".join(p.lstrip(": ") for p in problems)) from None
-    return instance
+def _clean[M: models.Model](instance: M, *, exclude: tuple[str, ...] = ()) -> M:
+    return clean_or_refuse(instance, RegistryError, exclude=exclude)
 
 
 def _collect[M: SharedRecord](

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +16,7 @@ from liaison.core.field_rules import (
     validate_name,
     validate_text,
 )
-from liaison.policy import TLP_LABELS, HandlingCode, effective_handling_code
+from liaison.records import SharedRecord
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
     HIT_TRANSITIONS,
@@ -42,67 +40,6 @@ LINE = [validate_line]
 TEXT = [validate_text]
 NAME = [validate_name]
 COUNTRY = [validate_country]
-
-
-class SharedRecord(models.Model):
-    """What every shareable record carries: owner, version, handling code, review date.
-
-    A record owned by a partner node is a read-only copy (`received_at` is set).
-    """
-
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner_node = models.CharField(_("owner node"), max_length=32, db_index=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    handling_code = models.CharField(
-        _("handling code"), max_length=2, choices=HandlingCode.choices, default=HandlingCode.H0
-    )
-    review_date = models.DateField(_("review date"), null=True, blank=True)
-    neutrality_flag = models.BooleanField(
-        _("political, military, religious or racial character"),
-        default=False,
-        help_text=_("Such records are never shared with partners."),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    restricted_to = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="+",
-        verbose_name=_("named recipients (H3)"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
-
-    # The records this one belongs to (foreign keys): it is never more visible than they are.
-    handling_parent_fields: ClassVar[Sequence[str]] = ()
-
-    class Meta:
-        abstract = True
-
-    @property
-    def is_local(self) -> bool:
-        return self.owner_node == settings.NODE_ID
-
-    @property
-    def effective_handling_code(self) -> HandlingCode:
-        """The code this record is handled under: its own or a stricter one inherited."""
-        return effective_handling_code(self)
-
-    @property
-    def tlp_label(self) -> str:
-        return TLP_LABELS[self.effective_handling_code]
-
-    def named_recipient_ids(self) -> set[int]:
-        return set(self.restricted_to.values_list("pk", flat=True))
-
-    def neutrality_concern(self) -> bool:
-        return self.neutrality_flag
 
 
 class Person(SharedRecord):

@@ -180,6 +180,37 @@ def test_resync_restores_a_partner_that_lost_its_data(nodes: tuple[Node, Node]) 
     assert _on(fr, f"/persons/{uid}?{PURPOSE}")["names"][0]["full_name"] == "Nadia Alaoui"
 
 
+def test_an_event_travels_through_the_same_contract_and_its_changes_follow(
+    nodes: tuple[Node, Node],
+) -> None:
+    """Events plug into the exchange from their own app: nothing in exchange/ knows them."""
+    ma, fr = nodes
+    event = {
+        "name": "FIFA World Cup 2030",
+        "starts_on": "2030-06-13",
+        "ends_on": "2030-07-21",
+        "host_node": "ma",
+        "partner_nodes": ["fr"],
+        "venues": ["Casablanca", "Rabat"],
+        "handling_code": "H1",
+    }
+    status, created = ma.api("POST", "/events", event)
+    assert status == 201, created
+    uid = created["uid"]
+    assert ma.api("POST", f"/events/{uid}/shares", {"partner": "fr"})[0] == 201
+    copy = wait_for(lambda: _on(fr, f"/events/{uid}"))
+    assert (copy["owner_node"], copy["handling_code"], copy["venues"]) == (
+        "ma",
+        "H1",
+        ["Casablanca", "Rabat"],
+    )
+    assert copy["received_at"] is not None
+    changed = {**event, "venues": ["Casablanca", "Rabat", "Tanger"]}
+    assert ma.api("PUT", f"/events/{uid}", changed)[0] == 200
+    wait_for(lambda: (_on(fr, f"/events/{uid}") or {}).get("version") == 2)
+    assert _on(fr, f"/events/{uid}")["venues"] == ["Casablanca", "Rabat", "Tanger"]
+
+
 def test_every_send_and_receipt_is_audited_and_peers_list_shows_state(
     nodes: tuple[Node, Node],
 ) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from uuid import UUID
 
 from liaison.exchange.sharing import RecordType, register_record_type
-from liaison.registry.models import Alert, Hit, Person, SharedRecord, Warrant
+from liaison.records import SharedRecord, withdraw_applier
+from liaison.registry.models import Alert, Hit, Person, Warrant
 from liaison.registry.sharing import records
 from liaison.registry.sharing.share import hit_refusal, refusal
 
@@ -45,7 +46,7 @@ def _owned_type(model: type[Person | Warrant | Alert], order: int) -> RecordType
         apply=records.APPLIERS[name],
         find=_finder(model),
         refusal=refusal,
-        withdraw=records.withdraw_applier(name),
+        withdraw=withdraw_applier(model, name),
         resync_order=order,
     )
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from liaison.core.field_rules import (
     Country,
@@ -31,9 +30,18 @@ from liaison.core.field_rules import (
     OptionalCountry,
     Text,
 )
-from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
+from liaison.exchange.protocol import MAX_COUNT, ProtocolError, Reason
 from liaison.exchange.receive import Applied
-from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, shared_with, withdrawn
+from liaison.exchange.sharing import owned_by_sender, shared_with
+from liaison.records import (
+    Body,
+    Shared,
+    existing_copy,
+    received_fields,
+    save_copy,
+    shared_fields,
+    superseded,
+)
 from liaison.registry.choices import (
     AlertStatus,
     AlertType,
@@ -54,30 +62,12 @@ from liaison.registry.models import (
     Nationality,
     Person,
     PersonName,
-    SharedRecord,
     Warrant,
 )
 from liaison.registry.search import index_person_names, script_of
 
 # Bodies: what `object` holds for each type. Unknown fields are refused; every field meets
 # the same rules as at this node's own doors (liaison/core/field_rules.py).
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Owned(Body):
-    """Every shared record carries its uid, its owner node and its version."""
-
-    uid: UUID
-    owner: str = Field(pattern=NODE_ID)
-    version: int = Field(ge=1, le=MAX_COUNT)
-
-
-class Shared(Owned):
-    handling_code: Literal["H0", "H1", "H2"]
-    review_date: date | None = None
 
 
 class NameBody(Body):
@@ -150,16 +140,6 @@ class HitBody(Shared):
 # Records to bodies (the sending side)
 
 
-def _shared(record: SharedRecord) -> dict[str, Any]:
-    return {
-        "uid": record.uid,
-        "owner": record.owner_node,
-        "version": record.version,
-        "handling_code": record.effective_handling_code,
-        "review_date": record.review_date,
-    }
-
-
 def _name_bodies(person: Person) -> list[NameBody]:
     return [
         NameBody(
@@ -185,7 +165,7 @@ def _document_bodies(person: Person) -> list[DocumentBody]:
 
 def person_object(person: Person) -> dict[str, Any]:
     body = PersonBody(
-        **_shared(person),
+        **shared_fields(person),
         category=PersonCategory(person.category),
         sex=Sex(person.sex),
         names=_name_bodies(person),
@@ -237,68 +217,25 @@ _HIT_FIELDS = [
 
 def warrant_object(warrant: Warrant) -> dict[str, Any]:
     values = {f: getattr(warrant, f) for f in _WARRANT_FIELDS}
-    body = WarrantBody(**_shared(warrant), person=warrant.person.uid, **values)
+    body = WarrantBody(**shared_fields(warrant), person=warrant.person.uid, **values)
     return body.model_dump(mode="json")
 
 
 def alert_object(alert: Alert) -> dict[str, Any]:
     values = {f: getattr(alert, f) for f in _ALERT_FIELDS}
     warrant = alert.warrant.uid if alert.warrant_id and alert.warrant else None
-    body = AlertBody(**_shared(alert), person=alert.person.uid, warrant=warrant, **values)
+    body = AlertBody(**shared_fields(alert), person=alert.person.uid, warrant=warrant, **values)
     return body.model_dump(mode="json")
 
 
 def hit_object(hit: Hit) -> dict[str, Any]:
     values = {f: getattr(hit, f) for f in _HIT_FIELDS}
     alert = hit.alert.uid if hit.alert_id and hit.alert else None
-    body = HitBody(**_shared(hit), person=hit.person.uid, alert=alert, **values)
+    body = HitBody(**shared_fields(hit), person=hit.person.uid, alert=alert, **values)
     return body.model_dump(mode="json")
 
 
-MODELS: dict[str, type[SharedRecord]] = {
-    "person": Person,
-    "warrant": Warrant,
-    "alert": Alert,
-    "hit": Hit,
-}
-
-
 # Applying received envelopes (the receiving side)
-
-
-def _existing[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    record = model._default_manager.select_for_update().filter(uid=uid).first()
-    if record is not None and record.owner_node != sender:
-        raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
-    return record
-
-
-def _superseded(record: SharedRecord | None, body: Owned) -> bool:
-    """The copy is at least as new, or the record was withdrawn at this version or later."""
-    if record is not None and record.version >= body.version:
-        return True
-    return withdrawn(body.owner, body.uid, body.version)
-
-
-def _received_fields(sender: str, body: Shared) -> dict[str, Any]:
-    return {
-        "owner_node": sender,
-        "version": body.version,
-        "handling_code": body.handling_code,
-        "review_date": body.review_date,
-        "received_at": timezone.now(),
-    }
-
-
-def _save[M: SharedRecord](
-    model: type[M], record: M | None, uid: UUID, values: dict[str, Any]
-) -> M:
-    if record is None:
-        return model._default_manager.create(uid=uid, **values)
-    for name, value in values.items():
-        setattr(record, name, value)
-    record.save()
-    return record
 
 
 def _partner_person(sender: str, uid: UUID) -> Person:
@@ -310,10 +247,10 @@ def _partner_person(sender: str, uid: UUID) -> Person:
 
 def apply_person(sender: str, body: PersonBody) -> Applied:
     owned_by_sender(sender, body.owner)
-    person = _existing(Person, sender, body.uid)
-    if _superseded(person, body):
+    person = existing_copy(Person, sender, body.uid)
+    if superseded(person, body):
         return Applied("unchanged", "person", str(body.uid), body.version)
-    values = _received_fields(sender, body) | {
+    values = received_fields(sender, body) | {
         "category": body.category,
         "sex": body.sex,
         "place_of_birth": body.place_of_birth,
@@ -323,7 +260,7 @@ def apply_person(sender: str, body: PersonBody) -> Applied:
         "neutrality_flag": False,
     }
     effect = "created" if person is None else "updated"
-    person = _save(Person, person, body.uid, values)
+    person = save_copy(Person, person, body.uid, values)
     _write_person_parts(person, body, created=effect == "created")
     return Applied(effect, "person", str(body.uid), body.version)
 
@@ -371,46 +308,29 @@ def _write_person_parts(person: Person, body: PersonBody, *, created: bool) -> N
 
 def apply_warrant(sender: str, body: WarrantBody) -> Applied:
     owned_by_sender(sender, body.owner)
-    warrant = _existing(Warrant, sender, body.uid)
-    if _superseded(warrant, body):
+    warrant = existing_copy(Warrant, sender, body.uid)
+    if superseded(warrant, body):
         return Applied("unchanged", "warrant", str(body.uid), body.version)
-    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _WARRANT_FIELDS}
+    values = received_fields(sender, body) | {f: getattr(body, f) for f in _WARRANT_FIELDS}
     values["person"] = _partner_person(sender, body.person)
     effect = "created" if warrant is None else "updated"
-    _save(Warrant, warrant, body.uid, values)
+    save_copy(Warrant, warrant, body.uid, values)
     return Applied(effect, "warrant", str(body.uid), body.version)
 
 
 def apply_alert(sender: str, body: AlertBody) -> Applied:
     owned_by_sender(sender, body.owner)
-    alert = _existing(Alert, sender, body.uid)
-    if _superseded(alert, body):
+    alert = existing_copy(Alert, sender, body.uid)
+    if superseded(alert, body):
         return Applied("unchanged", "alert", str(body.uid), body.version)
     person = _partner_person(sender, body.person)
-    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _ALERT_FIELDS}
+    values = received_fields(sender, body) | {f: getattr(body, f) for f in _ALERT_FIELDS}
     # A warrant the owner did not share with us (or withdrew) is simply not linked.
     values["warrant"] = person.warrants.filter(uid=body.warrant).first() if body.warrant else None
     values["person"] = person
     effect = "created" if alert is None else "updated"
-    _save(Alert, alert, body.uid, values)
+    save_copy(Alert, alert, body.uid, values)
     return Applied(effect, "alert", str(body.uid), body.version)
-
-
-def withdraw_applier(object_type: str) -> Any:
-    model = MODELS[object_type]
-
-    def apply_withdraw(sender: str, body: WithdrawBody) -> Applied:
-        owned_by_sender(sender, body.owner)
-        record = _existing(model, sender, body.uid)
-        bury(sender, object_type, body.uid, body.version)
-        if record is None:
-            return Applied("absent", object_type, str(body.uid), body.version)
-        if record.version > body.version:
-            return Applied("unchanged", object_type, str(body.uid), body.version)
-        record.delete()
-        return Applied("deleted", object_type, str(body.uid), body.version)
-
-    return apply_withdraw
 
 
 def apply_hit(sender: str, body: HitBody) -> Applied:
@@ -420,14 +340,14 @@ def apply_hit(sender: str, body: HitBody) -> Applied:
     person = Person.objects.filter(uid=body.person, owner_node=settings.NODE_ID).first()
     if person is None or not shared_with(sender, "person", person.uid):
         raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} was not shared")
-    hit = _existing(Hit, sender, body.uid)
-    if _superseded(hit, body):
+    hit = existing_copy(Hit, sender, body.uid)
+    if superseded(hit, body):
         return Applied("unchanged", "hit", str(body.uid), body.version)
-    values = _received_fields(sender, body) | {f: getattr(body, f) for f in _HIT_FIELDS}
+    values = received_fields(sender, body) | {f: getattr(body, f) for f in _HIT_FIELDS}
     values["alert"] = person.alerts.filter(uid=body.alert).first() if body.alert else None
     values["person"] = person
     effect = "created" if hit is None else "updated"
-    _save(Hit, hit, body.uid, values)
+    save_copy(Hit, hit, body.uid, values)
     return Applied(effect, "hit", str(body.uid), body.version)
 
 

@@ -16,8 +16,9 @@ from liaison.exchange import sharing
 from liaison.exchange.models import Peer, Share
 from liaison.exchange.sharing import ShareResult, Skipped
 from liaison.policy import Action, HandlingCode, atomic_action, authorise, decide
+from liaison.records import SharedRecord
 from liaison.registry.choices import AlertStatus, WarrantStatus
-from liaison.registry.models import Hit, Person, SharedRecord
+from liaison.registry.models import Hit, Person
 
 SHAREABLE_WARRANTS = [WarrantStatus.ACTIVE]
 SHAREABLE_ALERTS = [AlertStatus.ACTIVE, AlertStatus.LOCATED]

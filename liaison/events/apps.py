@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "liaison.events"
+    label = "events"
+    verbose_name = _("Major events")
+
+    def ready(self) -> None:
+        from liaison.events import sharing
+
+        sharing.register()
