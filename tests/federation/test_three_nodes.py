@@ -42,14 +42,14 @@ ALERT = {
 }
 
 
-def _person(name: str, marks: str = "") -> dict[str, Any]:
+def _person(name: str, place_of_birth: str = "Tanger") -> dict[str, Any]:
     return {
         "category": "wanted",
         "names": [{"full_name": name, "kind": "primary"}],
         "sex": "M",
         "birth_dates": ["1986-07-21"],
         "nationalities": ["MA"],
-        "distinguishing_marks": marks,
+        "place_of_birth": place_of_birth,
         "handling_code": "H1",
     }
 
@@ -179,15 +179,15 @@ def test_a_change_and_a_withdrawal_reach_both_partners(nodes: Trio) -> None:
     for partner in (fr, es):
         _arrives(partner, "alerts", alert_uid)
 
-    status, changed = ma.api("PUT", f"/persons/{uid}", _person("Omar Chraibi", "scar, left hand"))
+    status, changed = ma.api("PUT", f"/persons/{uid}", _person("Omar Chraibi", "Tétouan"))
     assert status == 200 and changed["version"] == 2, changed
     assert ma.api("POST", f"/alerts/{alert_uid}/status", {"status": "located"})[0] == 200
     for partner in (fr, es):
         copy = wait_for(lambda p=partner: _version_on(p, uid, 2))
-        assert copy["distinguishing_marks"] == "scar, left hand"
+        assert copy["place_of_birth"] == "Tétouan"
         wait_for(lambda p=partner: (_find(p, "alerts", alert_uid) or {}).get("status") == "located")
 
-    assert ma.api("POST", f"/alerts/{alert_uid}/status", {"status": "withdrawn"})[0] == 200
+    assert ma.api("POST", f"/alerts/{alert_uid}/status", {"status": "closed"})[0] == 200
     assert ma.api("POST", f"/warrants/{warrant_uid}/status", {"status": "executed"})[0] == 200
     status, _ = ma.api("DELETE", f"/persons/{uid}?reason=arrested+and+extradited", user="sup")
     assert status == 204
