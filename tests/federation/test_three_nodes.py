@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.federation.conftest import Node, wait_for
+from tests.federation.conftest import ROOT, Node, wait_for
 
 pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-three")]
 
@@ -61,21 +62,30 @@ def call(node: Node, function: str, *args: Any) -> Any:
 
 
 def _mesh(nodes: list[Node]) -> None:
-    """Every node pins every other's key by fingerprint (as operators would by phone)."""
+    """Every node pins every other's key by fingerprint (as operators would by phone); the
+    six `peers add` run at once, as they would on three hosts."""
     keys = {node.node_id: node.fingerprint() for node in nodes}
-    for one in nodes:
-        for other in nodes:
-            if other is not one:
-                fingerprint, key = keys[other.node_id]
-                one.cli(
-                    "peers",
-                    "add",
-                    other.node_id,
-                    other.url,
-                    "--fingerprint",
-                    fingerprint,
-                    f"--public-key={key}",  # a base64url key may start with "-"
-                )
+    adding = [
+        (one, _peers_add(one, other, *keys[other.node_id]))
+        for one in nodes
+        for other in nodes
+        if other is not one
+    ]
+    for one, process in adding:
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, f"{one.node_id} peers add: {err.decode()}"
+
+
+def _peers_add(one: Node, other: Node, fingerprint: str, key: str) -> subprocess.Popen[bytes]:
+    args = ["peers", "add", other.node_id, other.url, "--fingerprint", fingerprint]
+    args.append(f"--public-key={key}")  # a base64url key may start with "-"
+    return subprocess.Popen(
+        [sys.executable, "-m", "liaison.cli", *args],
+        cwd=ROOT,
+        env=one.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.fixture(scope="module")
