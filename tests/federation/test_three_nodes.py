@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -100,7 +100,7 @@ def trio(make_nodes: Callable[..., list[Node]]) -> Trio:
 
 
 @pytest.fixture
-def nodes(trio: Trio) -> Iterator[Trio]:
+def nodes(trio: Trio) -> Trio:
     """The trio, each node serving and ma with a live sending worker (a test before may
     have killed one)."""
     ma = trio[0]
@@ -109,7 +109,7 @@ def nodes(trio: Trio) -> Iterator[Trio]:
             node.start(worker=node is not ma)
     if not _live_workers(ma):
         ma.start_worker()
-    yield trio
+    return trio
 
 
 def _live_workers(node: Node) -> list[subprocess.Popen[bytes]]:
