@@ -25,7 +25,14 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-AGENCIES = {"ma": ("Sûreté nationale (test)", "MA"), "fr": ("Police nationale (test)", "FR")}
+AGENCIES = {
+    "ma": ("Sûreté nationale (test)", "MA"),
+    "fr": ("Police nationale (test)", "FR"),
+    "es": (
+        "Policía Nacional (test)",
+        "ES",
+    ),  # the third party (tests/federation/test_three_nodes.py)
+}
 
 
 def free_port() -> int:

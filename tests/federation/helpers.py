@@ -22,7 +22,11 @@ from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Alert, Hit, Person, Warrant
 from liaison.registry.sharing.share import share_person
 
-AGENCIES = {"ma": ("Sûreté nationale (test)", "MA"), "fr": ("Police nationale (test)", "FR")}
+AGENCIES = {
+    "ma": ("Sûreté nationale (test)", "MA"),
+    "fr": ("Police nationale (test)", "FR"),
+    "es": ("Policía Nacional (test)", "ES"),
+}
 
 
 def seed() -> None:
