@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -34,7 +35,9 @@ pytestmark = pytest.mark.django_db
 
 REQUEST = {"purpose": "Data subject access request", "reference": "SAR-2026-017"}
 LOOKUP = {"purpose": "Identity check at Tanger Med", "reference": "CASE-7"}
-QUERIES = 29  # session, user, roles; person and parts; its audit entry; records; log
+# session, user, roles; person and parts; its audit entry (one statement fewer on
+# PostgreSQL, where the append and the head move are one); records; log
+QUERIES = {"postgresql": 28}.get(connection.vendor, 29)
 ROLES = ["officer", "analyst", "liaison_officer", "supervisor", "auditor", "node_admin"]
 
 
