@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, field_validator
 
 from liaison.core.field_rules import no_nul
 
@@ -31,3 +33,40 @@ class ApiInput(Schema):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return _without_nul(value)
+
+
+# Dates and times exactly as the document says (pydantic's lax mode reads more).
+
+
+def _date_text(value: object) -> object:
+    # Pydantic's lax mode reads a number as seconds since 1970 (`"review_date": 0` would be
+    # 1970-01-01) and takes a datetime at midnight for a date. The document says an ISO 8601
+    # date, `YYYY-MM-DD`, so that is all that is accepted.
+    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _datetime_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time with its offset")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The same instant in UTC, as it is stored: PostgreSQL refuses offsets beyond ±15:59
+    that ISO 8601 allows, and 0001-01-01T00:00+05:00 falls before year 1, which PostgreSQL
+    stores but Python cannot read back (a 500 on every later read). The first and last days
+    are kept clear so that any time zone can still show the value."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if utc.date() in (date.min, date.max):
+        raise ValueError("is out of range")
+    return utc
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+# With its offset: a naive time at a border post is ambiguous by hours.
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_in_utc)]

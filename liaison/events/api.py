@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictStr
 
 from liaison.core.api_errors import error_responses
-from liaison.core.api_input import ApiInput
+from liaison.core.api_input import ApiInput, IsoDate
 from liaison.core.field_rules import Line, Text
 from liaison.events import actions
 from liaison.events.models import Event
@@ -32,8 +32,8 @@ class EventIn(ApiInput):
     model_config = {"extra": "forbid"}
 
     name: Line = Field(min_length=1, max_length=200)
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     host_node: NodeId
     venues: list[Annotated[Line, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=MAX_VENUES

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 
 from liaison.audit.actions import log_event
 from liaison.core.api_errors import error_body, error_responses
-from liaison.core.api_input import ApiInput
+from liaison.core.api_input import ApiInput, IsoDateTime
 from liaison.core.field_rules import (
     Line,
     Name,
@@ -37,7 +37,6 @@ from liaison.registry.schemas import (
     ExtensionIn,
     HitIn,
     HitOut,
-    IsoDateTime,
     PersonIn,
     PersonOut,
     PersonPageOut,
