@@ -93,6 +93,10 @@ class TransportError(Exception):
         self.answered = answered
 
 
+def _idle() -> None:
+    pass
+
+
 @dataclass
 class Connection:
     """A kept-alive HTTP(S) connection to one partner."""
@@ -101,11 +105,16 @@ class Connection:
     conn: http.client.HTTPConnection | None = None
     batches: bool = True  # False once the partner answered 404 to a batch (an older node)
 
-    def post(self, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    def post(
+        self, path: str, body: bytes, content_type: str, meanwhile: Callable[[], None] = _idle
+    ) -> tuple[int, bytes]:
+        """POST and read the answer; `meanwhile` runs once, while the partner works."""
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
             try:
                 conn = self.conn or self._open()
                 conn.request("POST", self._path(path), body, self._headers(content_type, body))
+                meanwhile, job = _idle, meanwhile
+                self._run(job)
                 response = conn.getresponse()
                 return response.status, response.read(MAX_BATCH_BYTES)
             except (http.client.HTTPException, OSError) as error:
@@ -113,6 +122,13 @@ class Connection:
                 if attempt == 2 or not isinstance(error, http.client.RemoteDisconnected):
                     raise TransportError(f"{type(error).__name__}: {error}") from error
         raise AssertionError("unreachable")
+
+    def _run(self, job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException:
+            self.close()  # the answer will never be read: the connection is unusable
+            raise
 
     def close(self) -> None:
         if self.conn is not None:
@@ -276,14 +292,44 @@ class Worker:
         except PeerKeyError as error:
             record_failure(peer, TransportError(str(error)))
             return
+        queue = Queue(peer, signed_batches(peer, due_envelopes(peer)))
         renewed = time.monotonic()
-        for batch in signed_batches(peer, due_envelopes(peer)):
-            if time.monotonic() - renewed > LEASE.total_seconds() / 3:
-                if not renew_lease(peer, self.name):
-                    return  # the lease ran out and another worker has the partner now
-                renewed = time.monotonic()
-            if not deliver_batch(conn, batch, peer, key):
-                return
+        try:
+            while (batch := queue.next_batch()) is not None:
+                if time.monotonic() - renewed > LEASE.total_seconds() / 3:
+                    if not renew_lease(peer, self.name):
+                        return  # the lease ran out and another worker has the partner now
+                    renewed = time.monotonic()
+                if not deliver_batch(conn, batch, peer, key, queue):
+                    return
+        finally:
+            queue.record()
+
+
+class Queue:
+    """A partner's batches in flight: while the partner works on one batch, the worker
+    writes the receipts of the one before and signs the one after (the next is only sent
+    once every envelope of this one has its receipt, so order holds). Receipts not yet
+    written when the worker dies are resent and answered "duplicate"."""
+
+    def __init__(self, peer: Peer, batches: Iterator[list[Signed]]) -> None:
+        self.peer = peer
+        self.batches = batches
+        self.unrecorded: list[Delivered] = []
+        self.upcoming: list[list[Signed] | None] = []
+
+    def next_batch(self) -> list[Signed] | None:
+        return self.upcoming.pop() if self.upcoming else next(self.batches, None)
+
+    def meanwhile(self) -> None:
+        self.record()
+        if not self.upcoming:
+            self.upcoming.append(next(self.batches, None))
+
+    def record(self) -> None:
+        if self.unrecorded:
+            record_receipts(self.peer, self.unrecorded)
+        self.unrecorded = []
 
 
 def _due_peers() -> Q:
@@ -359,28 +405,35 @@ def signed_batches(peer: Peer, rows: list[OutboxEnvelope]) -> Iterator[list[Sign
 _BATCH_ROOM = MAX_BATCH_BYTES - 64  # the JSON around the list
 
 
-def deliver_batch(conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey) -> bool:
-    """Post one batch and record its receipts; False (and a failure) at the first envelope
-    without a valid receipt: nothing after it is sent before it, so each partner's order
-    holds."""
-    done, error = post_batch(conn, batch, peer, key)
-    if done:
-        record_receipts(peer, done)
+def deliver_batch(
+    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey, queue: Queue
+) -> bool:
+    """Post one batch; True when every envelope has its receipt (written meanwhile or at
+    the end), False (and a failure) at the first without one: nothing after it is sent
+    before it, so each partner's order holds."""
+    done, error = post_batch(conn, batch, peer, key, queue.meanwhile)
+    queue.record()  # the batch before, if the request failed before `meanwhile` ran
+    queue.unrecorded = done
     if error is None:
         return True
+    queue.record()
     record_failure(peer, error, batch[len(done)][0])
     return False
 
 
 def post_batch(
-    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey
+    conn: Connection,
+    batch: list[Signed],
+    peer: Peer,
+    key: OKPKey,
+    meanwhile: Callable[[], None] = _idle,
 ) -> tuple[list[Delivered], TransportError | None]:
     """The envelopes delivered, in order, and the error that stopped the rest (or None)."""
     if not conn.batches:
         return post_one_by_one(conn, batch, peer, key)
     body = batch_body([token for _, token in batch])
     try:
-        status, answer = conn.post(BATCHES_PATH, body, BATCH_MEDIA_TYPE)
+        status, answer = conn.post(BATCHES_PATH, body, BATCH_MEDIA_TYPE, meanwhile)
     except TransportError as error:
         return [], error
     if status == 404:
