@@ -135,6 +135,18 @@ def test_it_stops_at_the_first_envelope_without_a_receipt_and_resends_from_there
     assert set(states().values()) == {"delivered"}
 
 
+def test_a_failure_in_a_later_batch_keeps_the_batches_before_and_sends_none_after(
+    partner: Partner, fr: Peer
+) -> None:
+    queue(fr, 250)
+    partner.script = fails_on(150)
+    assert delivery.Worker().run_once()
+    assert [len(seqs) for _, seqs in partner.requests] == [100, 100]
+    pending = {seq for seq, state in states().items() if state == "pending"}
+    assert pending == set(range(150, 251))
+    assert OutboxEnvelope.objects.filter(state="delivered").count() == 149
+
+
 def test_a_rejection_receipt_is_final_and_the_rest_flows(partner: Partner, fr: Peer) -> None:
     queue(fr, 3)
 
