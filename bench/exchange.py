@@ -8,7 +8,7 @@ Prints, from one run (SQLite unless DATABASE_URL names PostgreSQL, as the tests)
     receipted); sustained rate = envelopes / (last - first arrival in fr's inbox), and the
     wall time from ma's start to an empty queue;
   - latency: envelopes enqueued at R per second for S seconds by another process (the
-    worker finds them at its next poll, every 0.5 s); p50/p99 of the time from the outbox
+    worker finds them at its next poll, every 0.25 s); p50/p99 of the time from the outbox
     insert on ma to the inbox insert on fr (one machine, one clock);
   - baseline, same run and server: the same body size POSTed unsigned on one kept-alive
     connection to fr's /healthz, which answers 405 (GET only) without touching the
