@@ -342,6 +342,8 @@ def _due_peers() -> Q:
 
 def claim_peer(worker: str) -> Peer | None:
     """Lease one partner with due envelopes to this worker, or None."""
+    if not Peer.objects.filter(_due_peers()).exists():
+        return None  # idle: a plain read, no write lock (SQLite's transactions take one)
     with transaction.atomic():
         candidates = Peer.objects.filter(_due_peers()).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
