@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from liaison.accounts.roles import ROLE_LABELS
@@ -20,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"user_roles": roles, "reviews_due": reviews_due})
 
 
+@csrf_exempt  # GET only: a POST gets its 405 rather than a CSRF page (the exchange bench)
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -5,13 +5,20 @@ Sharing records is in liaison/exchange/sharing.py (the contract record types plu
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from django.db import transaction
+from django.db.models import Q
 
 from liaison.audit.actions import log_event
 from liaison.exchange import keys
 from liaison.exchange.identity import PeerKeyError, fetch_document, pin_peer_key
-from liaison.exchange.models import Peer
+from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer
 from liaison.exchange.sharing import ExchangeError
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import Actor
 
 # Partners (operator commands)
 
@@ -49,3 +56,65 @@ def add_peer(*, node_id: str, url: str, fingerprint: str, public_key: str = "") 
         detail={"pinned": fingerprint, "url": peer.url, "key_known": bool(peer.public_key)},
     )
     return peer
+
+
+# Envelopes set aside by the worker (administrators)
+
+
+@transaction.atomic
+def retry_envelopes(*, node_id: str, envelope: str = "", actor: Actor | None = None) -> int:
+    """Put a set-aside envelope (its id or seq; all of the partner's when empty) back in the
+    queue, in its place (its seq): the worker sends it next. How many were put back."""
+    rows = _set_aside(node_id, envelope)
+    for row in rows:
+        _log_admin(row, node_id, "retried", actor)
+    return OutboxEnvelope.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=OutboxState.PENDING, failures=0, detail=""
+    )
+
+
+@transaction.atomic
+def drop_envelopes(*, node_id: str, envelope: str, actor: Actor | None = None) -> int:
+    """Give up a set-aside envelope: it stays on record (dropped), never sent."""
+    if not envelope:
+        raise ExchangeError("Name the envelope to drop (its id or seq).")
+    rows = _set_aside(node_id, envelope)
+    for row in rows:
+        _log_admin(row, node_id, "dropped", actor)
+    return OutboxEnvelope.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=OutboxState.DROPPED
+    )
+
+
+def _set_aside(node_id: str, envelope: str) -> list[OutboxEnvelope]:
+    if not Peer.objects.filter(node_id=node_id).exists():
+        raise ExchangeError(f"No partner node {node_id!r}.")
+    rows = OutboxEnvelope.objects.select_for_update().filter(
+        peer__node_id=node_id, state=OutboxState.SET_ASIDE
+    )
+    if envelope:
+        rows = rows.filter(_envelope_is(envelope))
+        if not rows.exists():
+            raise ExchangeError(f"No envelope {envelope!r} set aside for {node_id}.")
+    return list(rows.order_by("seq"))
+
+
+def _envelope_is(envelope: str) -> Q:
+    if envelope.isdigit():
+        return Q(seq=int(envelope))
+    try:
+        return Q(envelope_id=uuid.UUID(envelope))
+    except ValueError:
+        raise ExchangeError(f"{envelope!r} is neither an envelope id nor a seq number.") from None
+
+
+def _log_admin(row: OutboxEnvelope, node_id: str, what: str, actor: Actor | None) -> None:
+    log_event(
+        action="admin",
+        actor=actor,
+        peer_node=node_id,
+        object_type="envelope",
+        object_id=str(row.envelope_id),
+        origin="cli" if actor is None else None,
+        detail={"status": what, "seq": row.seq, "type": row.message_type, "object": row.object_uid},
+    )

@@ -46,6 +46,7 @@ def node_document() -> dict[str, Any]:
         "fingerprint": keys.fingerprint(key),
         "endpoints": {
             "envelopes": "/federation/v1/envelopes",
+            "batches": "/federation/v1/batches",
             "queries": "/federation/v1/queries",
         },
     }

@@ -19,7 +19,8 @@ class Peer(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     next_seq = models.PositiveBigIntegerField(default=1)
     # Delivery state, kept on the peer: the worker delivers one peer's queue in order.
-    lease_owner = models.CharField(max_length=64, blank=True)
+    # host:pid:process start:worker number, so a restarted node can tell its dead workers'.
+    lease_owner = models.CharField(max_length=128, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     failures = models.PositiveIntegerField(default=0)
@@ -41,6 +42,9 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("pending")
     DELIVERED = "delivered", _("delivered")
     REJECTED = "rejected", _("rejected by the partner")
+    # Failed too often without a receipt: out of the queue until an administrator retries it.
+    SET_ASIDE = "set_aside", _("set aside")
+    DROPPED = "dropped", _("dropped by an administrator")
 
 
 class OutboxEnvelope(models.Model):
@@ -62,6 +66,8 @@ class OutboxEnvelope(models.Model):
         max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    # Attempts that reached the partner but got no valid receipt for this envelope.
+    failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     receipt_status = models.CharField(max_length=16, blank=True)

@@ -36,6 +36,10 @@ RECEIPT_TYP = "liaison-receipt+jws"
 QUERY_TYP = "liaison-query+jws"
 ANSWER_TYP = "liaison-answer+jws"
 MAX_ENVELOPE_BYTES = 256 * 1024
+# A batch: several signed envelopes in one request, one signed receipt each in the answer.
+BATCH_MEDIA_TYPE = "application/liaison-batch+json"
+MAX_BATCH_ENVELOPES = 100
+MAX_BATCH_BYTES = 2 * 1024 * 1024
 MAX_QUERY_BYTES = 16 * 1024
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -169,6 +173,21 @@ class QueryAnswer(Strict):
     object: dict[str, Any]
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Batch(Strict):
+    """Several signed envelopes in one request (each still a JWS of its own), in seq order."""
+
+    v: Literal[1]
+    envelopes: list[str] = Field(min_length=1, max_length=MAX_BATCH_ENVELOPES)
+
+
+class BatchReceipts(Strict):
+    """The answer to a batch: one signed receipt per envelope, in the batch's order. Shorter
+    than the batch when the receiver stopped (its database failed): the rest is resent."""
+
+    v: Literal[1]
+    receipts: list[str] = Field(max_length=MAX_BATCH_ENVELOPES)
 
 
 # Types of message: the body schema each `type` must satisfy. Apps register theirs.
@@ -416,6 +435,30 @@ def receipt_claims(
         "detail": outcome.detail,
         "received_at": utcnow().isoformat(),
     }
+
+
+def batch_body(tokens: list[str]) -> bytes:
+    return _dumps({"v": PROTOCOL_VERSION, "envelopes": tokens})
+
+
+def open_batch(raw: bytes) -> list[str]:
+    """The envelopes of a batch, not yet verified; MALFORMED if it is not a batch."""
+    try:
+        return Batch.model_validate_json(raw).envelopes
+    except ValidationError as error:
+        raise ProtocolError(Reason.MALFORMED, first_error(error)) from None
+
+
+def receipts_body(receipts: list[str]) -> bytes:
+    return _dumps({"v": PROTOCOL_VERSION, "receipts": receipts})
+
+
+def open_batch_receipts(raw: bytes) -> list[str]:
+    """The signed receipts of a batch answer, not yet verified (`open_receipt` each)."""
+    try:
+        return BatchReceipts.model_validate_json(raw).receipts
+    except ValidationError as error:
+        raise ProtocolError(Reason.MALFORMED, first_error(error)) from None
 
 
 def open_receipt(token: str | bytes, key: OKPKey) -> Receipt:

@@ -20,8 +20,10 @@ class PeerState:
     oldest_undelivered: datetime | None
     delivered: int
     rejected: int
+    set_aside: int
     shares: int
     rejections: list[OutboxEnvelope]
+    set_aside_rows: list[OutboxEnvelope]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class PeerState:
             "oldest_undelivered": _iso(self.oldest_undelivered),
             "delivered": self.delivered,
             "rejected": self.rejected,
+            "set_aside": self.set_aside,
             "shares": self.shares,
             "failures": self.peer.failures,
             "last_error": self.peer.last_error,
@@ -50,6 +53,17 @@ class PeerState:
                 }
                 for r in self.rejections
             ],
+            "set_aside_envelopes": [
+                {
+                    "seq": r.seq,
+                    "envelope": str(r.envelope_id),
+                    "type": r.message_type,
+                    "object": r.object_uid,
+                    "failures": r.failures,
+                    "error": r.detail,
+                }
+                for r in self.set_aside_rows
+            ],
         }
 
 
@@ -64,12 +78,14 @@ def peer_states(*, rejections: int = 10) -> list[PeerState]:
         oldest=Min("outbox__created_at", filter=pending),
         delivered=Count("outbox", filter=Q(outbox__state=OutboxState.DELIVERED)),
         rejected=Count("outbox", filter=Q(outbox__state=OutboxState.REJECTED)),
+        set_aside=Count("outbox", filter=Q(outbox__state=OutboxState.SET_ASIDE)),
     )
     return [_state(peer, rejections) for peer in peers]
 
 
 def _state(peer: Any, rejections: int) -> PeerState:
     rejected = OutboxEnvelope.objects.filter(peer=peer, state=OutboxState.REJECTED)
+    set_aside = OutboxEnvelope.objects.filter(peer=peer, state=OutboxState.SET_ASIDE)
     reachable = None
     if peer.last_success_at or peer.failures:
         reachable = peer.failures == 0
@@ -80,8 +96,11 @@ def _state(peer: Any, rejections: int) -> PeerState:
         oldest_undelivered=peer.oldest,
         delivered=peer.delivered,
         rejected=peer.rejected,
+        set_aside=peer.set_aside,
         shares=peer.shares.count(),
         rejections=list(rejected.order_by("-seq")[:rejections]),
+        # All of them: each waits for an administrator, who needs its id.
+        set_aside_rows=list(set_aside.order_by("seq")),
     )
 
 

@@ -15,8 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 from liaison.audit.decorators import capability_required
 from liaison.config import ConfigError
 from liaison.exchange.ask import Reply, answer_query
+from liaison.exchange.batches import receive_batch
 from liaison.exchange.identity import node_document
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, MAX_QUERY_BYTES, ProtocolError, Reason
+from liaison.exchange.protocol import (
+    BATCH_MEDIA_TYPE,
+    MAX_BATCH_BYTES,
+    MAX_ENVELOPE_BYTES,
+    MAX_QUERY_BYTES,
+    ProtocolError,
+    Reason,
+    open_batch,
+    receipts_body,
+)
 from liaison.exchange.queries import peer_states
 from liaison.exchange.receive import Answer, receive, refuse
 
@@ -64,6 +74,38 @@ def _receive(request: HttpRequest) -> Answer:
         error = ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_ENVELOPE_BYTES} bytes")
         return refuse(error, source=source)
     return receive(request.read(MAX_ENVELOPE_BYTES), source=source)
+
+
+@csrf_exempt  # each envelope is authenticated by its own signature, not by a session
+@require_POST
+def batches(request: HttpRequest) -> HttpResponse:
+    """Receive several envelopes in one request; answer with one signed receipt for each."""
+    try:
+        return _receive_batch(request)
+    except (DatabaseError, ConfigError):
+        logger.exception("cannot take envelopes now")
+        return JsonResponse({"detail": "Temporarily unavailable; retry later."}, status=503)
+
+
+def _receive_batch(request: HttpRequest) -> HttpResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return _refused(ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required"))
+    if length > MAX_BATCH_BYTES:
+        return _refused(ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_BATCH_BYTES} bytes"))
+    try:
+        tokens = open_batch(request.read(MAX_BATCH_BYTES))
+    except ProtocolError as error:
+        return _refused(error)
+    receipts = receive_batch(tokens)
+    return HttpResponse(receipts_body(receipts), content_type=BATCH_MEDIA_TYPE)
+
+
+def _refused(error: ProtocolError) -> HttpResponse:
+    """A request that is not a batch: one rejection receipt for no envelope, as /envelopes."""
+    answer = refuse(error)
+    return HttpResponse(answer.receipt, status=answer.status_code, content_type="application/jose")
 
 
 @csrf_exempt  # authenticated by the query's signature, not by a session

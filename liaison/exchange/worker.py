@@ -1,17 +1,25 @@
-"""The delivery worker: sends each partner's queue in sequence order, with retries.
+"""The delivery worker: sends each partner's queue in sequence order, in batches, with retries.
 
 A worker first takes a lease on one partner (so one worker at a time sends that
-partner's queue, in order), then posts its due envelopes one by one on a kept-alive
+partner's queue, in order), then posts its due envelopes in batches (several signed
+envelopes per request, one signed receipt each in the answer) on a kept-alive
 connection. On PostgreSQL, candidate partners are picked with SELECT ... FOR UPDATE
 SKIP LOCKED; on both databases the lease is taken by a conditional UPDATE (`WHERE
 lease_until < now`), which PostgreSQL's row locks and SQLite's IMMEDIATE transactions
-make atomic. A worker that dies loses its lease when it expires; the next one resends
-what was not acknowledged, and the receiver answers "duplicate" for what it had.
+make atomic. A lease names its worker's host, process id and process start time: a
+worker that dies loses its lease when it expires, or sooner when a worker on the same
+host sees that its process is gone (at start, then every few seconds). The next one
+resends what was not acknowledged, and the receiver answers "duplicate" for what it had.
+
+An envelope that reaches the partner but gets no valid receipt, time after time, is set
+aside (LIAISON_SET_ASIDE_AFTER attempts) so the rest of the queue flows; an
+administrator retries or drops it (`liaison peers retry|drop`).
 """
 
 from __future__ import annotations
 
 import http.client
+import itertools
 import logging
 import os
 import random
@@ -19,24 +27,31 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from joserfc.jwk import OKPKey
 
+from liaison.audit.actions import log_event
 from liaison.config import env_int
 from liaison.exchange.identity import PeerKeyError, node_key, peer_key
 from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer
 from liaison.exchange.outbox import wake
 from liaison.exchange.protocol import (
+    BATCH_MEDIA_TYPE,
+    MAX_BATCH_BYTES,
+    MAX_BATCH_ENVELOPES,
     MAX_ENVELOPE_BYTES,
     ProtocolError,
     Receipt,
     Status,
+    batch_body,
+    open_batch_receipts,
     open_receipt,
     sign,
     utcnow,
@@ -45,15 +60,22 @@ from liaison.exchange.protocol import (
 logger = logging.getLogger("liaison.exchange.worker")
 
 LEASE = timedelta(seconds=30)
-BATCH = 200
-POLL_SECONDS = 0.5
+QUEUE_READ = 500  # envelopes read per lease, sent in batches of MAX_BATCH_ENVELOPES
+POLL_SECONDS = 0.25  # idle: one cheap query; writes in this process wake it at once
 HTTP_TIMEOUT_SECONDS = 15
 ENVELOPES_PATH = "/federation/v1/envelopes"
+BATCHES_PATH = "/federation/v1/batches"
+JOSE = "application/jose"
 
 
 def backoff_cap_seconds() -> int:
     # Read at use, not import: tests and operators shorten it per process.
     return env_int("LIAISON_EXCHANGE_RETRY_CAP", 300)
+
+
+def set_aside_after() -> int:
+    """Failed attempts (partner reached, no valid receipt) before an envelope is set aside."""
+    return max(1, env_int("LIAISON_SET_ASIDE_AFTER", 10))
 
 
 def backoff(failures: int, *, base: float = 1.0) -> float:
@@ -63,7 +85,16 @@ def backoff(failures: int, *, base: float = 1.0) -> float:
 
 
 class TransportError(Exception):
-    """The partner could not be reached or did not answer with a valid receipt: retry."""
+    """No valid receipt for an envelope: retry. `answered` when the partner did answer (an
+    HTTP response, but no valid receipt): such attempts count towards setting it aside."""
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+def _idle() -> None:
+    pass
 
 
 @dataclass
@@ -72,19 +103,32 @@ class Connection:
 
     url: str
     conn: http.client.HTTPConnection | None = None
+    batches: bool = True  # False once the partner answered 404 to a batch (an older node)
 
-    def post(self, body: bytes) -> tuple[int, bytes]:
+    def post(
+        self, path: str, body: bytes, content_type: str, meanwhile: Callable[[], None] = _idle
+    ) -> tuple[int, bytes]:
+        """POST and read the answer; `meanwhile` runs once, while the partner works."""
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
-            conn = self.conn or self._open()
             try:
-                conn.request("POST", self._path(), body, self._headers(len(body)))
+                conn = self.conn or self._open()
+                conn.request("POST", self._path(path), body, self._headers(content_type, body))
+                meanwhile, job = _idle, meanwhile
+                self._run(job)
                 response = conn.getresponse()
-                return response.status, response.read(MAX_ENVELOPE_BYTES)
+                return response.status, response.read(MAX_BATCH_BYTES)
             except (http.client.HTTPException, OSError) as error:
                 self.close()
                 if attempt == 2 or not isinstance(error, http.client.RemoteDisconnected):
                     raise TransportError(f"{type(error).__name__}: {error}") from error
         raise AssertionError("unreachable")
+
+    def _run(self, job: Callable[[], None]) -> None:
+        try:
+            job()
+        except BaseException:
+            self.close()  # the answer will never be read: the connection is unusable
+            raise
 
     def close(self) -> None:
         if self.conn is not None:
@@ -94,19 +138,20 @@ class Connection:
     def _open(self) -> http.client.HTTPConnection:
         parts = urllib.parse.urlsplit(self.url)
         cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        self.conn = cls(parts.netloc, timeout=HTTP_TIMEOUT_SECONDS)
-        self.conn.connect()
+        conn = cls(parts.netloc, timeout=HTTP_TIMEOUT_SECONDS)
+        conn.connect()
         # http.client sends headers and body in two writes: without NODELAY, Nagle's
         # algorithm holds the body until the server's delayed ACK of the headers.
-        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return self.conn
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.conn = conn
+        return conn
 
-    def _path(self) -> str:
-        return urllib.parse.urlsplit(self.url).path.rstrip("/") + ENVELOPES_PATH
+    def _path(self, path: str) -> str:
+        return urllib.parse.urlsplit(self.url).path.rstrip("/") + path
 
     @staticmethod
-    def _headers(length: int) -> dict[str, str]:
-        return {"Content-Type": "application/jose", "Content-Length": str(length)}
+    def _headers(content_type: str, body: bytes) -> dict[str, str]:
+        return {"Content-Type": content_type, "Content-Length": str(len(body))}
 
 
 @dataclass(frozen=True)
@@ -130,18 +175,77 @@ def register_periodic(name: str, run: Callable[[], object], every: Callable[[], 
     _PERIODIC[name] = Periodic(name, run, every)
 
 
+# Lease owners: which process holds a partner's lease, so the dead ones can be told apart.
+
+HOST = socket.gethostname()[:64]
+_WORKERS = itertools.count(1)
+
+
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started (Linux: clock ticks since boot), None if it is gone or a
+    zombie; "" where /proc cannot tell (then the pid alone is checked)."""
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return ""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces and ")"
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def worker_name() -> str:
+    """host:pid:start:n, unique to this worker; a pid reused after a crash has another start."""
+    pid = os.getpid()
+    return f"{HOST}:{pid}:{_process_start(pid) or ''}:{next(_WORKERS)}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the lease owner's process still runs; True when it cannot be told (another
+    host, or a name not of this form): such a lease is left to expire."""
+    try:
+        host, pid, start, _ = owner.rsplit(":", 3)
+        number = int(pid)
+    except ValueError:
+        return True
+    return host != HOST or _process_start(number) == start
+
+
+def reclaim_dead_leases() -> int:
+    """Free the leases held by workers of this host whose process is gone (a kill -9, a
+    crash): their partners are delivered again at once instead of when the lease expires."""
+    held = Peer.objects.filter(lease_owner__startswith=f"{HOST}:", lease_until__gt=timezone.now())
+    freed = 0
+    for pk, owner in held.values_list("pk", "lease_owner"):
+        if owner_alive(owner):
+            continue
+        if Peer.objects.filter(pk=pk, lease_owner=owner).update(lease_owner="", lease_until=None):
+            logger.warning("reclaimed the lease of dead worker %s", owner)
+            freed += 1
+    return freed
+
+
+register_periodic("exchange.reclaim_leases", reclaim_dead_leases, lambda: LEASE.total_seconds() / 3)
+
+
 class Worker:
     """Delivers due envelopes until `stop` is set. Several may run at once, anywhere."""
 
     def __init__(self, name: str | None = None) -> None:
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.name = name or worker_name()
         self.connections: dict[int, Connection] = {}
         self.next_run: dict[str, float] = {}
 
     def run(self, stop: threading.Event) -> None:
         logger.info("exchange worker %s started", self.name)
         while not stop.is_set():
-            self.run_periodic()
+            self.run_periodic()  # first of all, dead workers' leases are reclaimed
             try:
                 busy = self.run_once()
             except Exception:
@@ -169,7 +273,7 @@ class Worker:
                 close_old_connections()
 
     def run_once(self) -> bool:
-        """Deliver one partner's due batch; False when no partner had anything due."""
+        """Deliver one partner's due envelopes; False when no partner had anything due."""
         peer = claim_peer(self.name)
         if peer is None:
             return False
@@ -180,57 +284,52 @@ class Worker:
         return True
 
     def deliver(self, peer: Peer) -> None:
+        """Send the partner's due envelopes batch by batch; stop at the first that fails."""
         conn = self.connections.setdefault(peer.pk, Connection(peer.url))
         conn.url = peer.url
         try:
             key = peer_key(peer)
         except PeerKeyError as error:
-            record_failure(peer, str(error))
+            record_failure(peer, TransportError(str(error)))
             return
-        receipts = Receipts(peer)
+        queue = Queue(peer, signed_batches(peer, due_envelopes(peer)))
         renewed = time.monotonic()
         try:
-            for row in due_envelopes(peer):
+            while (batch := queue.next_batch()) is not None:
                 if time.monotonic() - renewed > LEASE.total_seconds() / 3:
-                    receipts.flush()
                     if not renew_lease(peer, self.name):
                         return  # the lease ran out and another worker has the partner now
                     renewed = time.monotonic()
-                try:
-                    receipt = send(conn, row, peer, key)
-                except TransportError as error:
-                    receipts.flush()
-                    record_failure(peer, str(error), row)
+                if not deliver_batch(conn, batch, peer, key, queue):
                     return
-                receipts.add(row, receipt)
         finally:
-            receipts.flush()
+            queue.record()
 
 
-class Receipts:
-    """Receipts kept in memory and written in one transaction per batch: the sender's own
-    bookkeeping then costs one commit per batch instead of one per envelope. If the worker
-    dies before a flush, those envelopes are sent again and answered "duplicate"."""
+class Queue:
+    """A partner's batches in flight: while the partner works on one batch, the worker
+    writes the receipts of the one before and signs the one after (the next is only sent
+    once every envelope of this one has its receipt, so order holds). Receipts not yet
+    written when the worker dies are resent and answered "duplicate"."""
 
-    FLUSH_EVERY = 50
-    FLUSH_SECONDS = 0.5
-
-    def __init__(self, peer: Peer) -> None:
+    def __init__(self, peer: Peer, batches: Iterator[list[Signed]]) -> None:
         self.peer = peer
-        self.pending: list[tuple[OutboxEnvelope, Receipt, bytes]] = []
-        self.since = time.monotonic()
+        self.batches = batches
+        self.unrecorded: list[Delivered] = []
+        self.upcoming: list[list[Signed] | None] = []
 
-    def add(self, row: OutboxEnvelope, receipt: tuple[Receipt, bytes]) -> None:
-        self.pending.append((row, *receipt))
-        due = time.monotonic() - self.since > self.FLUSH_SECONDS
-        if len(self.pending) >= self.FLUSH_EVERY or due:
-            self.flush()
+    def next_batch(self) -> list[Signed] | None:
+        return self.upcoming.pop() if self.upcoming else next(self.batches, None)
 
-    def flush(self) -> None:
-        if self.pending:
-            record_receipts(self.peer, self.pending)
-        self.pending = []
-        self.since = time.monotonic()
+    def meanwhile(self) -> None:
+        self.record()
+        if not self.upcoming:
+            self.upcoming.append(next(self.batches, None))
+
+    def record(self) -> None:
+        if self.unrecorded:
+            record_receipts(self.peer, self.unrecorded)
+        self.unrecorded = []
 
 
 def _due_peers() -> Q:
@@ -243,6 +342,8 @@ def _due_peers() -> Q:
 
 def claim_peer(worker: str) -> Peer | None:
     """Lease one partner with due envelopes to this worker, or None."""
+    if not Peer.objects.filter(_due_peers()).exists():
+        return None  # idle: a plain read, no write lock (SQLite's transactions take one)
     with transaction.atomic():
         candidates = Peer.objects.filter(_due_peers()).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
@@ -274,24 +375,131 @@ def release_peer(peer: Peer, worker: str) -> None:
 
 def due_envelopes(peer: Peer) -> list[OutboxEnvelope]:
     pending = OutboxEnvelope.objects.filter(peer=peer, state=OutboxState.PENDING)
-    return list(pending.order_by("seq")[:BATCH])
+    return list(pending.order_by("seq")[:QUEUE_READ])
 
 
-def send(conn: Connection, row: OutboxEnvelope, peer: Peer, key: OKPKey) -> tuple[Receipt, bytes]:
-    """Sign the envelope with a fresh sent_at, post it, and verify the partner's receipt."""
-    claims = {**row.payload, "sent_at": utcnow().isoformat()}
-    status, body = conn.post(sign(claims, node_key()).encode("ascii"))
+# Sending
+
+Signed = tuple[OutboxEnvelope, str]
+Delivered = tuple[OutboxEnvelope, Receipt, bytes]
+
+
+def signed_batches(peer: Peer, rows: list[OutboxEnvelope]) -> Iterator[list[Signed]]:
+    """The rows signed (with a fresh sent_at) as they are sent, in batches bounded by count
+    and bytes. An envelope too large to be received ever is set aside at once."""
+    batch: list[Signed] = []
+    size = 0
+    for row in rows:
+        token = sign({**row.payload, "sent_at": utcnow().isoformat()}, node_key())
+        if len(token) > MAX_ENVELOPE_BYTES:
+            error = f"signed, it is {len(token)} bytes; the limit is {MAX_ENVELOPE_BYTES}"
+            set_aside(peer, row, error, failures=0)
+            continue
+        if batch and (len(batch) == MAX_BATCH_ENVELOPES or size + len(token) > _BATCH_ROOM):
+            yield batch
+            batch, size = [], 0
+        batch.append((row, token))
+        size += len(token) + 3  # the quotes and comma around each in the JSON list
+    if batch:
+        yield batch
+
+
+_BATCH_ROOM = MAX_BATCH_BYTES - 64  # the JSON around the list
+
+
+def deliver_batch(
+    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey, queue: Queue
+) -> bool:
+    """Post one batch; True when every envelope has its receipt (written meanwhile or at
+    the end), False (and a failure) at the first without one: nothing after it is sent
+    before it, so each partner's order holds."""
+    done, error = post_batch(conn, batch, peer, key, queue.meanwhile)
+    queue.record()  # the batch before, if the request failed before `meanwhile` ran
+    queue.unrecorded = done
+    if error is None:
+        return True
+    queue.record()
+    record_failure(peer, error, batch[len(done)][0])
+    return False
+
+
+def post_batch(
+    conn: Connection,
+    batch: list[Signed],
+    peer: Peer,
+    key: OKPKey,
+    meanwhile: Callable[[], None] = _idle,
+) -> tuple[list[Delivered], TransportError | None]:
+    """The envelopes delivered, in order, and the error that stopped the rest (or None)."""
+    if not conn.batches:
+        return post_one_by_one(conn, batch, peer, key)
+    body = batch_body([token for _, token in batch])
     try:
-        receipt = open_receipt(body, key)
+        status, answer = conn.post(BATCHES_PATH, body, BATCH_MEDIA_TYPE, meanwhile)
+    except TransportError as error:
+        return [], error
+    if status == 404:
+        logger.warning("%s takes no batches (HTTP 404): one envelope per request", peer)
+        conn.batches = False
+        return post_one_by_one(conn, batch, peer, key)
+    try:
+        receipts = open_batch_receipts(answer)
     except ProtocolError as error:
-        raise TransportError(f"HTTP {status}, no valid receipt ({error.reason})") from None
+        return [], TransportError(f"HTTP {status}, no receipts ({error.reason})", answered=True)
+    return check_receipts(
+        status, batch, [r.encode("ascii", "replace") for r in receipts], peer, key
+    )
+
+
+def post_one_by_one(
+    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey
+) -> tuple[list[Delivered], TransportError | None]:
+    """For a partner without the batch endpoint: each envelope in a request of its own."""
+    done: list[Delivered] = []
+    for row, token in batch:
+        try:
+            status, answer = conn.post(ENVELOPES_PATH, token.encode("ascii"), JOSE)
+            done.append(check_receipt(status, row, answer, peer, key))
+        except TransportError as error:
+            return done, error
+    return done, None
+
+
+def check_receipts(
+    status: int, batch: list[Signed], receipts: list[bytes], peer: Peer, key: OKPKey
+) -> tuple[list[Delivered], TransportError | None]:
+    done: list[Delivered] = []
+    for (row, _), raw in zip(batch, receipts, strict=False):
+        try:
+            done.append(check_receipt(status, row, raw, peer, key))
+        except TransportError as error:
+            return done, error
+    if len(done) < len(batch):
+        missing = batch[len(done)][0].seq
+        return done, TransportError(f"HTTP {status}: no receipt for #{missing}", answered=True)
+    return done, None
+
+
+def check_receipt(
+    status: int, row: OutboxEnvelope, raw: bytes, peer: Peer, key: OKPKey
+) -> Delivered:
+    """The partner's receipt for `row`, verified with its pinned key; else TransportError."""
+    try:
+        receipt = open_receipt(raw, key)
+    except ProtocolError as error:
+        message = f"HTTP {status}, no valid receipt ({error.reason})"
+        raise TransportError(message, answered=True) from None
     if receipt.envelope != row.envelope_id or receipt.from_ != peer.node_id:
-        raise TransportError(f"HTTP {status}: the receipt is for another envelope")
-    return receipt, body
+        raise TransportError(f"HTTP {status}: the receipt is for another envelope", answered=True)
+    return row, receipt, raw
 
 
-def record_receipts(peer: Peer, done: list[tuple[OutboxEnvelope, Receipt, bytes]]) -> None:
-    """Applied and duplicate are delivered; a rejection is final (shown, never retried)."""
+# Bookkeeping
+
+
+def record_receipts(peer: Peer, done: list[Delivered]) -> None:
+    """Applied and duplicate are delivered; a rejection is final (shown, never retried).
+    One transaction per batch: the sender's own bookkeeping costs one commit per batch."""
     now = timezone.now()
     with transaction.atomic():
         for row, receipt, raw in done:
@@ -318,8 +526,6 @@ def record_receipts(peer: Peer, done: list[tuple[OutboxEnvelope, Receipt, bytes]
 
 
 def _audit_rejection(peer: Peer, row: OutboxEnvelope, receipt: Receipt) -> None:
-    from liaison.audit.actions import log_event
-
     log_event(
         action="disclose",
         peer_node=peer.node_id,
@@ -329,19 +535,61 @@ def _audit_rejection(peer: Peer, row: OutboxEnvelope, receipt: Receipt) -> None:
     )
 
 
-def record_failure(peer: Peer, error: str, row: OutboxEnvelope | None = None) -> None:
+def record_failure(peer: Peer, error: TransportError, row: OutboxEnvelope | None = None) -> None:
+    """Back the partner off; count the attempt against `row` (the first envelope without a
+    receipt) and set it aside after too many that reached the partner."""
     failures = peer.failures + 1
     delay = backoff(failures)
     logger.warning("exchange to %s failed (%d, retry in %.1fs): %s", peer, failures, delay, error)
-    Peer.objects.filter(pk=peer.pk).update(
-        failures=failures,
-        last_error=error[:2000],
-        last_attempt_at=timezone.now(),
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        Peer.objects.filter(pk=peer.pk).update(
+            failures=failures,
+            last_error=str(error)[:2000],
+            last_attempt_at=now,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+        if row is not None:
+            _count_attempt(peer, row, error)
     peer.failures = failures
-    if row is not None:
-        OutboxEnvelope.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+
+
+def _count_attempt(peer: Peer, row: OutboxEnvelope, error: TransportError) -> None:
+    counted = int(error.answered)
+    OutboxEnvelope.objects.filter(pk=row.pk).update(
+        attempts=F("attempts") + 1, failures=F("failures") + counted
+    )
+    failed = OutboxEnvelope.objects.filter(pk=row.pk).values_list("failures", flat=True).get()
+    if counted and failed >= set_aside_after():
+        set_aside(peer, row, str(error), failures=failed)
+
+
+def set_aside(peer: Peer, row: OutboxEnvelope, error: str, *, failures: int) -> None:
+    """Take the envelope out of the queue (state set_aside), audited: the rest flows. Order
+    of arrival is harmless (versions and tombstones); `liaison peers retry` puts it back."""
+    with transaction.atomic():
+        taken = OutboxEnvelope.objects.filter(pk=row.pk, state=OutboxState.PENDING).update(
+            state=OutboxState.SET_ASIDE, detail=error[:2000]
+        )
+        if not taken:
+            return
+        log_event(
+            action="admin",
+            peer_node=peer.node_id,
+            object_type="envelope",
+            object_id=str(row.envelope_id),
+            detail={
+                "status": "set_aside",
+                "seq": row.seq,
+                "type": row.message_type,
+                "object": row.object_uid,
+                "failures": failures,
+                "error": error[:500],
+            },
+        )
+    logger.error(
+        "envelope #%d to %s set aside after %d failures: %s", row.seq, peer, failures, error
+    )
 
 
 def start_thread(stop: threading.Event) -> threading.Thread:

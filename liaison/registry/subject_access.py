@@ -50,6 +50,8 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", _("waiting for delivery")
     DELIVERED = "delivered", _("delivered, receipt signed by the partner")
     REJECTED = "rejected", _("rejected by the partner")
+    SET_ASIDE = "set_aside", _("set aside after repeated failures, not delivered")
+    DROPPED = "dropped", _("dropped by an administrator, not delivered")
     UNKNOWN = "unknown", _("no envelope on record")
 
 

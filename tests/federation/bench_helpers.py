@@ -6,6 +6,7 @@ import json
 import time
 
 from django.db import transaction
+from django.db.models import Max, Min
 
 from liaison.accounts.models import User
 from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, Peer
@@ -60,3 +61,33 @@ def received_times() -> None:
 def last_seq() -> None:
     seq = OutboxEnvelope.objects.order_by("-seq").values_list("seq", flat=True).first()
     print(json.dumps(seq or 0))
+
+
+def wait_drained(partner: str, timeout: float) -> None:
+    """Poll (cheaply, in this one process) until nothing is pending for `partner`."""
+    start = time.monotonic()
+    pending = OutboxEnvelope.objects.filter(peer__node_id=partner, state="pending")
+    while pending.exists() and time.monotonic() - start < timeout:
+        time.sleep(0.05)
+    print(json.dumps({"seconds": time.monotonic() - start, "timed_out": pending.exists()}))
+
+
+def last_inbox_pk() -> None:
+    print(
+        json.dumps(InboxEnvelope.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+    )
+
+
+def received_span(since_pk: int) -> None:
+    """How many envelopes arrived after inbox row `since_pk`, and when the first and last did."""
+    rows = InboxEnvelope.objects.filter(pk__gt=since_pk)
+    times = rows.aggregate(first=Min("received_at"), last=Max("received_at"))
+    print(
+        json.dumps(
+            {
+                "count": rows.count(),
+                "first": times["first"].timestamp() if times["first"] else None,
+                "last": times["last"].timestamp() if times["last"] else None,
+            }
+        )
+    )

@@ -149,3 +149,14 @@ def wait_delivered(at_least: int, drained: bool, timeout: float) -> None:
             print(json.dumps(report | {"timed_out": not done}))
             return
         time.sleep(0.1)
+
+
+def lease(partner: str) -> None:
+    """Who holds the lease on `partner`'s queue, and for how many more seconds."""
+    from django.utils import timezone
+
+    from liaison.exchange.models import Peer
+
+    peer = Peer.objects.get(node_id=partner)
+    left = (peer.lease_until - timezone.now()).total_seconds() if peer.lease_until else 0.0
+    print(json.dumps({"owner": peer.lease_owner, "left": left}))

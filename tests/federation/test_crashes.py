@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -88,3 +89,43 @@ def test_killing_a_sending_worker_mid_burst_loses_nothing_and_sends_nothing_twic
     outbox = _wait(ma, before + PERSONS * ROUNDS, drained=True)
     assert outbox["rejected"] == 0
     _check_exactly_once_in_order(fr, "Sender")
+
+
+def _kill_while_it_holds_the_lease(ma: Node, worker: subprocess.Popen[bytes]) -> float:
+    """SIGKILL the worker at a moment it holds fr's lease; the seconds the lease had left."""
+    for _ in range(30):
+        worker.send_signal(signal.SIGSTOP)  # frozen while we look at its lease
+        held = ma.call("lease", "fr")
+        if held["owner"].split(":")[1:2] == [str(worker.pid)]:  # host:pid:…
+            ma.kill(worker)
+            return float(held["left"])
+        worker.send_signal(signal.SIGCONT)
+        time.sleep(0.1)
+    pytest.fail("the worker never held the lease")
+
+
+def test_a_restarted_worker_resumes_delivery_at_once_not_when_the_dead_workers_lease_expires(
+    nodes: tuple[Node, Node],
+) -> None:
+    ma, fr = nodes
+    for running in ma.workers:
+        if running.poll() is None:
+            ma.kill(running)
+    before = _delivered(ma)
+    backlog = "make_persons(100); enqueue_versions(4000, 'fr')"  # long enough to kill mid-way
+    ma.cli(
+        "shell", "--no-imports", "-c", f"from tests.federation.bench_helpers import *; {backlog}"
+    )
+    worker = ma.start_worker()
+    _wait(ma, before + 200, drained=False)
+    left = _kill_while_it_holds_the_lease(ma, worker)
+    killed = time.monotonic()
+    delivered = _delivered(ma)
+    ma.start_worker()  # a node restarted after a kill -9: same host, new process
+    outbox = ma.call("wait_delivered", delivered + 1, False, 60)
+    resumed = time.monotonic() - killed
+    assert not outbox["timed_out"] and resumed < left, (resumed, left)
+    outbox = _wait(ma, before + 4000, drained=True)
+    assert outbox["rejected"] == 0
+    inbox = fr.call("state")["inbox"]
+    assert inbox["rows"] == inbox["distinct_ids"]

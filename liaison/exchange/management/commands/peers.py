@@ -5,13 +5,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liaison.exchange.actions import add_peer
+from liaison.exchange.actions import add_peer, drop_envelopes, retry_envelopes
 from liaison.exchange.queries import PeerState, peer_states
 from liaison.exchange.sharing import ExchangeError, resync_peer
 
 
 class Command(BaseCommand):
-    help = "Partner nodes: add (pin a key by fingerprint), list (state), resync (re-send all)."
+    help = (
+        "Partner nodes: add (pin a key by fingerprint), list (state), resync (re-send all), "
+        "retry or drop an envelope set aside."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,6 +31,14 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true")
         resync = sub.add_parser("resync", help="Re-send everything shared with NODE_ID.")
         resync.add_argument("node_id")
+        retry = sub.add_parser("retry", help="Put envelopes set aside back in NODE_ID's queue.")
+        retry.add_argument("node_id")
+        which = retry.add_mutually_exclusive_group(required=True)
+        which.add_argument("envelope", nargs="?", default="", help="Its id or seq number.")
+        which.add_argument("--all", action="store_true", help="Every envelope set aside.")
+        drop = sub.add_parser("drop", help="Give up an envelope set aside (kept, never sent).")
+        drop.add_argument("node_id")
+        drop.add_argument("envelope", help="Its id or seq number.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -59,6 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{state.peer.node_id}\t{state.peer.url}\t{reachable}\tqueue {state.queue}\t"
             f"oldest {oldest}\tdelivered {state.delivered}\trejected {state.rejected}\t"
+            f"set aside {state.set_aside}\t"
             f"last error: {state.peer.last_error or '-'}"
         )
         for row in state.rejections:
@@ -66,6 +78,19 @@ class Command(BaseCommand):
                 f"  rejected #{row.seq} {row.message_type} {row.object_uid}: "
                 f"{row.reason} {row.detail}"
             )
+        for row in state.set_aside_rows:
+            self.stdout.write(
+                f"  set aside #{row.seq} {row.envelope_id} {row.message_type} {row.object_uid} "
+                f"after {row.failures} failures: {row.detail}"
+            )
+
+    def _retry(self, options: dict[str, Any]) -> None:
+        count = retry_envelopes(node_id=options["node_id"], envelope=options["envelope"])
+        self.stdout.write(f"{count} envelope(s) back in the queue for {options['node_id']}")
+
+    def _drop(self, options: dict[str, Any]) -> None:
+        count = drop_envelopes(node_id=options["node_id"], envelope=options["envelope"])
+        self.stdout.write(f"{count} envelope(s) dropped for {options['node_id']}")
 
     def _resync(self, options: dict[str, Any]) -> None:
         result = resync_peer(node_id=options["node_id"])
