@@ -17,12 +17,13 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, MAX_QUERY_BYTES
+from liaison.exchange.protocol import MAX_BATCH_BYTES, MAX_ENVELOPE_BYTES, MAX_QUERY_BYTES
 
 # The federation endpoints take one signed envelope or query each (docs/federation.md).
 FEDERATION_LIMITS = {
     "/federation/v1/envelopes": MAX_ENVELOPE_BYTES,
     "/federation/v1/queries": MAX_QUERY_BYTES,
+    "/federation/v1/batches": MAX_BATCH_BYTES,
 }
 
 

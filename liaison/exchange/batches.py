@@ -19,14 +19,14 @@ from liaison.exchange.receive import Answer, receive, refuse
 logger = logging.getLogger("liaison.exchange.receive")
 
 
-def receive_batch(tokens: list[str]) -> list[str]:
+def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
     """The signed receipt of each envelope, in order; raises DatabaseError (answer 503) only
     if not even the first envelope could be taken."""
     receipts: list[str] = []
     with transaction.atomic():
         for token in tokens:
             try:
-                answer = _receive_one(token.encode("ascii", "replace"))
+                answer = _receive_one(token.encode("ascii", "replace"), source)
             except DatabaseError:
                 # Applying and auditing run in savepoints of their own, so what failed there
                 # is undone already; the database says whether the rest can still commit.
@@ -49,7 +49,8 @@ def _usable() -> bool:
     return True
 
 
-def _receive_one(raw: bytes) -> Answer:
+def _receive_one(raw: bytes, source: str) -> Answer:
     if len(raw) > MAX_ENVELOPE_BYTES:
-        return refuse(ProtocolError(Reason.TOO_LARGE, f"{len(raw)} > {MAX_ENVELOPE_BYTES} bytes"))
-    return receive(raw)
+        error = ProtocolError(Reason.TOO_LARGE, f"{len(raw)} > {MAX_ENVELOPE_BYTES} bytes")
+        return refuse(error, source=source)
+    return receive(raw, source=source)

@@ -88,24 +88,33 @@ def batches(request: HttpRequest) -> HttpResponse:
 
 
 def _receive_batch(request: HttpRequest) -> HttpResponse:
+    source = request.META.get("REMOTE_ADDR", "")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:
-        return _refused(ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required"))
+        error = ProtocolError(Reason.LENGTH_REQUIRED, "Content-Length is required")
+        return _refused(error, source)
     if length > MAX_BATCH_BYTES:
-        return _refused(ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_BATCH_BYTES} bytes"))
+        error = ProtocolError(Reason.TOO_LARGE, f"{length} > {MAX_BATCH_BYTES} bytes")
+        return _refused(error, source)
     try:
         tokens = open_batch(request.read(MAX_BATCH_BYTES))
     except ProtocolError as error:
-        return _refused(error)
-    receipts = receive_batch(tokens)
+        return _refused(error, source)
+    receipts = receive_batch(tokens, source=source)
     return HttpResponse(receipts_body(receipts), content_type=BATCH_MEDIA_TYPE)
 
 
-def _refused(error: ProtocolError) -> HttpResponse:
-    """A request that is not a batch: one rejection receipt for no envelope, as /envelopes."""
-    answer = refuse(error)
-    return HttpResponse(answer.receipt, status=answer.status_code, content_type="application/jose")
+def _refused(error: ProtocolError, source: str) -> HttpResponse:
+    """A request that is not a batch: one rejection receipt for no envelope, as /envelopes
+    (counted per source like every unauthenticated refusal)."""
+    answer = refuse(error, source=source)
+    return HttpResponse(
+        answer.receipt,
+        status=answer.status_code,
+        content_type="application/jose",
+        headers=answer.headers,
+    )
 
 
 @csrf_exempt  # authenticated by the query's signature, not by a session

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0002_tombstones_by_owner'),
+        ('exchange', '0003_refusal_tally'),
     ]
 
     operations = [
