@@ -18,6 +18,7 @@ PUBLIC = {
     "/.well-known/liaison-node",  # the node's public identity, for partners to pin
     "/federation/v1/envelopes",  # authenticated by signature; tests/exchange covers refusals
     "/federation/v1/queries",  # authenticated by signature; tests/witness covers refusals
+    "/federation/v1/batches",  # authenticated by signature; tests/exchange covers refusals
 }
 
 
