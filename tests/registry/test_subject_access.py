@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -29,15 +28,15 @@ from liaison.registry.subject_access import (
     record_production,
     subject_access_report,
 )
+from tests.conftest import AUDIT_ENTRY_QUERIES
 from tests.registry.conftest import person_data, warrant_data
 
 pytestmark = pytest.mark.django_db
 
 REQUEST = {"purpose": "Data subject access request", "reference": "SAR-2026-017"}
 LOOKUP = {"purpose": "Identity check at Tanger Med", "reference": "CASE-7"}
-# session, user, roles; person and parts; its audit entry (one statement fewer on
-# PostgreSQL, where the append and the head move are one); records; log
-QUERIES = {"postgresql": 28}.get(connection.vendor, 29)
+# session, user, roles; person and parts; its audit entry; records; log
+QUERIES = 24 + AUDIT_ENTRY_QUERIES
 ROLES = ["officer", "analyst", "liaison_officer", "supervisor", "auditor", "node_admin"]
 
 
