@@ -6,6 +6,7 @@ else writes registry models. Lifecycles are explicit state machines (TRANSITIONS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -183,11 +184,21 @@ def _clean[M: models.Model](instance: M, *, exclude: tuple[str, ...] = ()) -> M:
 
 
 def _collect[M: SharedRecord](
-    record: M, actor: Actor, request: HttpRequest | None, origin: str | None, **detail: str
+    record: M,
+    actor: Actor,
+    request: HttpRequest | None,
+    origin: str | None,
+    *,
+    then: Callable[[M], object] | None = None,
+    **detail: str,
 ) -> M:
-    """Validate and save a new record, and log its collection."""
+    """Validate and save a new record, run `then` on it, and log its collection last: the
+    audit entry holds the chain head's lock until commit, and sending (`then`) locks the
+    partner's queue first, in the same order as the exchange worker (no deadlock)."""
     _clean(record)
     record.save()
+    if then is not None:
+        then(record)
     log_event(
         action="collect",
         request=request,
@@ -485,10 +496,20 @@ def create_warrant(
 def set_warrant_status(
     *, actor: Actor, warrant: Warrant, status: str, request: HttpRequest | None = None
 ) -> Warrant:
-    warrant = _move(actor, warrant, "status", status, WARRANT_TRANSITIONS, WarrantStatus, request)
-    if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
-        share.withdraw(warrant, "warrant", reason=status)
-    return warrant
+    def tell_partners(moved: Warrant) -> None:
+        if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
+            share.withdraw(moved, "warrant", reason=status)
+
+    return _move(
+        actor,
+        warrant,
+        "status",
+        status,
+        WARRANT_TRANSITIONS,
+        WarrantStatus,
+        request,
+        then=tell_partners,
+    )
 
 
 def _move[M: SharedRecord](
@@ -499,10 +520,13 @@ def _move[M: SharedRecord](
     transitions: dict[str, set[str]],
     labels: type[TextChoices],
     request: HttpRequest | None,
+    *,
+    then: Callable[[M], object] | None = None,
     **also: Any,
 ) -> M:
     """One step of a record's lifecycle: checked against its state machine on the locked
-    row, version bumped, audited with the old and new state. `also` sets other fields."""
+    row, version bumped, `then` run on it (telling partners), audited last with the old and
+    new state (the order of locks of `_collect`). `also` sets other fields."""
     object_type = record._meta.model_name or ""
     authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
@@ -513,6 +537,8 @@ def _move[M: SharedRecord](
         setattr(record, name, value)
     record.version += 1
     record.save(update_fields=[field, *also, "version", "updated_at"])
+    if then is not None:
+        then(record)
     log_event(
         action="alter",
         request=request,
@@ -601,12 +627,15 @@ def create_alert(
 def set_alert_status(
     *, actor: Actor, alert: Alert, status: str, request: HttpRequest | None = None
 ) -> Alert:
-    alert = _move(actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request)
-    if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
-        share.withdraw(alert, "alert", reason=status)
-    else:  # located, or active again: partners get the new status
-        share.push_update(alert, "alert")
-    return alert
+    def tell_partners(moved: Alert) -> None:
+        if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
+            share.withdraw(moved, "alert", reason=status)
+        else:  # located, or active again: partners get the new status
+            share.push_update(moved, "alert")
+
+    return _move(
+        actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request, then=tell_partners
+    )
 
 
 MIN_JUSTIFICATION_LENGTH = 20
@@ -707,9 +736,9 @@ def record_hit(
         handling_code=code,
         created_by=user,
     )
-    hit = _collect(hit, actor, request, None, person=str(person.uid))
-    share.notify_owner_of_hit(hit)
-    return hit
+    return _collect(
+        hit, actor, request, None, then=share.notify_owner_of_hit, person=str(person.uid)
+    )
 
 
 @atomic_action
@@ -741,17 +770,26 @@ def dispose_hit(
 def erase_expired_records(today: date | None = None) -> list[str]:
     """Erase this node's alerts and warrants whose review date has passed unextended."""
     today = today or timezone.localdate()
-    erased: list[str] = []
-    for model, object_type in ((Alert, "alert"), (Warrant, "warrant")):
-        for record in model.objects.filter(owner_node=settings.NODE_ID, review_date__lt=today):
-            erased.append(f"{object_type}:{record.uid}")
-            share.withdraw(record, object_type, reason="retention period expired")
-            record.delete()
-            log_event(
-                action="erase",
-                object_type=object_type,
-                object_id=str(record.uid),
-                detail={"reason": "review date passed without extension"},
-                origin="task",
-            )
+    expired: list[tuple[str, Alert | Warrant]] = [
+        (object_type, record)
+        for model, object_type in ((Alert, "alert"), (Warrant, "warrant"))
+        for record in model._default_manager.filter(
+            owner_node=settings.NODE_ID, review_date__lt=today
+        )
+    ]
+    # Partners are told first, then everything is audited: queue locks before the audit
+    # chain's, as in every action.
+    for object_type, record in expired:
+        share.withdraw(record, object_type, reason="retention period expired")
+    for object_type, record in expired:
+        uid = str(record.uid)
+        record.delete()
+        log_event(
+            action="erase",
+            object_type=object_type,
+            object_id=uid,
+            detail={"reason": "review date passed without extension"},
+            origin="task",
+        )
+    erased = [f"{object_type}:{record.uid}" for object_type, record in expired]
     return erased

@@ -49,11 +49,18 @@ def burst(persons: int, rounds: int, partner: str, prefix: str, batch: int = 10)
     actor = User.objects.get(username="lo")
     people = []
     for start in range(0, persons, batch):
+        # Recorded, then shared, as two requests would: an action audits last, so one
+        # transaction that audits a creation and then queues a share would take the chain
+        # head's lock before the partner's queue, the reverse of the worker's order.
         with transaction.atomic():
-            for i in range(start, min(start + batch, persons)):
-                person = create_person(actor=actor, data=_data(f"{prefix} Person {i}"))
+            made = [
+                create_person(actor=actor, data=_data(f"{prefix} Person {i}"))
+                for i in range(start, min(start + batch, persons))
+            ]
+        with transaction.atomic():
+            for person in made:
                 share_person(actor=actor, person=person, partner=partner)
-                people.append(person)
+        people += made
     for version in range(1, rounds):
         for start in range(0, persons, batch):
             with transaction.atomic():
