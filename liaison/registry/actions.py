@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
 from liaison.policy import (
+    HANDLING_ORDER,
     Action,
     atomic_action,
     authorise,
@@ -214,9 +215,6 @@ def _collect[M: SharedRecord](
 def _validate_person(data: PersonData) -> None:
     if not [n for n in data.names if n.full_name.strip()]:
         raise RegistryError(_("A person needs at least one name."))
-
-
-HANDLING_ORDER = ["H0", "H1", "H2", "H3"]
 
 
 def _sensitive_changes(person: Person, data: PersonData) -> list[str]:
