@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -110,8 +111,6 @@ def _database() -> dict[str, object]:
             "django.db.backends.postgresql",
             "django.db.backends.sqlite3",
         ):
-            from django.core.exceptions import ImproperlyConfigured
-
             raise ImproperlyConfigured("DATABASE_URL must name PostgreSQL or SQLite.")
         return config
     return {
@@ -151,6 +150,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# /metrics answers only a scraper holding this token (docs/operations.md, "Metrics").
+METRICS_TOKEN = env_str("LIAISON_METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("LIAISON_METRICS_TOKEN must be at least 32 characters long.")
 
 # Lockout: after LIAISON_LOCKOUT_FAILURES failed logins for one username, it is locked
 # for LIAISON_LOCKOUT_MINUTES (or until `liaison axes_reset_username USERNAME`).

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from liaison.api import api
+from liaison.core.metrics import metrics
 
 urlpatterns = [
     path("", include("liaison.core.urls")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("liaison.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("metrics", metrics, name="metrics"),
 ]
 
 handler400 = "liaison.core.views.bad_request"

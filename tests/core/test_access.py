@@ -19,6 +19,7 @@ PUBLIC = {
     "/federation/v1/envelopes",  # authenticated by signature; tests/exchange covers refusals
     "/federation/v1/queries",  # authenticated by signature; tests/witness covers refusals
     "/federation/v1/batches",  # authenticated by signature; tests/exchange covers refusals
+    "/metrics",  # a bearer token (404 until configured); tests/core/test_metrics.py
 }
 
 
