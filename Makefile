@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format check bench clean-demo chromium messages lock lock-upgrade
+.PHONY: run test lint format check bench clean-demo chromium nginx messages lock lock-upgrade
 
 run: $(STAMP)
 	$(BIN)/liaison demo
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium nginx
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -69,6 +69,14 @@ chromium:
 		echo "Installing Debian's chromium package for the browser tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	}
+
+# The reverse-proxy test runs Debian's nginx (deploy/nginx/liaison.conf) in front of a node.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		echo "Installing Debian's nginx package for the reverse-proxy test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; \
 	}
 
 clean-demo:
