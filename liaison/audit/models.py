@@ -88,3 +88,21 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq} {self.hash[:12]}"
+
+
+class Verification(models.Model):
+    """One run of `liaison audit verify`, kept beside the chain (not in it: a broken chain
+    cannot take another entry) for the node-health page."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    ok = models.BooleanField(_("intact"))
+    checked = models.PositiveBigIntegerField(_("entries verified"))
+    broken_seq = models.PositiveBigIntegerField(_("first broken entry"), null=True, blank=True)
+    problem = models.TextField(_("problem"), blank=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'broken'}"

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "liaison.core"
     label = "core"
     verbose_name = _("Node")
+
+    def ready(self) -> None:
+        from liaison.core.health import BEAT_EVERY, beat
+        from liaison.exchange.worker import register_periodic
+
+        register_periodic("core.heartbeat", beat, BEAT_EVERY.total_seconds)

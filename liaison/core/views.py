@@ -9,6 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from liaison.accounts.roles import ROLE_LABELS
+from liaison.audit.decorators import capability_required
+from liaison.core.health import node_health
 from liaison.registry.queries import records_due_for_review
 
 
@@ -53,3 +55,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500)
+
+
+@require_GET
+@never_cache
+@login_required
+@capability_required("accounts.manage_peers", object_type="node")
+def health(request: HttpRequest) -> HttpResponse:
+    """For node administrators: database, workers, partners' clocks, disk, audit."""
+    return render(request, "core/health.html", {"health": node_health()})
