@@ -21,9 +21,15 @@ from liaison.core.field_rules import (
     Purpose,
     optional_country,
 )
-from liaison.exchange.api import EnvelopeOut, SharedWithOut, page
+from liaison.exchange.api import EnvelopeOut, SharedWithOut, ShareStatusOut, page
 from liaison.exchange.protocol import NODE_ID
-from liaison.exchange.queries import envelope_summary, envelopes_about, share_summary, shares_of
+from liaison.exchange.queries import (
+    envelope_summary,
+    envelopes_about,
+    share_status,
+    share_summary,
+    shares_of,
+)
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
@@ -48,6 +54,7 @@ from liaison.registry.schemas import (
     WarrantStatusIn,
 )
 from liaison.registry.search import Criteria, search_detail, search_persons
+from liaison.registry.sharing.panel import person_records
 from liaison.registry.sharing.share import share_person as share_person_action
 
 router = Router(tags=["registry"])
@@ -361,6 +368,11 @@ class ShareStateOut(Schema):
         description="What was sent about them, newest first, with the delivery state and the "
         "partner's receipt status (shares, updates, withdrawals)."
     )
+    status: list[ShareStatusOut] = Field(
+        description="Per record and partner, as the person page's Sharing panel: by whom, "
+        "since when, the state (queued, delivered, refused, set aside, dropped, withdrawn), "
+        "the version the partner holds, updates sent and delivered, the withdrawal."
+    )
 
 
 @router.get(
@@ -374,7 +386,8 @@ def share_state(request: HttpRequest, uid: UUID, query: Query[ShareStateQuery]) 
     consultation of the person (`detail.read` = `shares`)."""
     require(request, Action.DISCLOSE, object_type="person-shares")
     person = get_person_for_user(request.user, uid)
-    uids = [person.uid, *_attached_uids(person)]
+    records = [(kind, record.uid) for kind, _label, record in person_records(person)]
+    uids = [uid for _kind, uid in records]
     log_event(
         action="consult",
         request=request,
@@ -386,13 +399,8 @@ def share_state(request: HttpRequest, uid: UUID, query: Query[ShareStateQuery]) 
         "uid": person.uid,
         "shares": [share_summary(s) for s in shares_of(uids)],
         "envelopes": [envelope_summary(e) for e in envelopes_about(uids)[: query.limit]],
+        "status": [row.as_dict() for row in share_status(records)],
     }
-
-
-def _attached_uids(person: Person) -> list[UUID]:
-    # Prefetched by get_person_for_user, restricted to what the user may see.
-    children = [*person.warrants.all(), *person.alerts.all(), *person.hits.all()]
-    return [child.uid for child in children]
 
 
 class SubjectAccessQuery(ApiInput):
