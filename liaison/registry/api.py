@@ -26,6 +26,8 @@ from liaison.exchange.protocol import NODE_ID
 from liaison.exchange.queries import (
     envelope_summary,
     envelopes_about,
+    service_names_for,
+    share_outcome,
     share_status,
     share_summary,
     shares_of,
@@ -56,6 +58,7 @@ from liaison.registry.schemas import (
 from liaison.registry.search import Criteria, search_detail, search_persons
 from liaison.registry.sharing.panel import person_records
 from liaison.registry.sharing.share import share_person as share_person_action
+from liaison.share_status import shared_before
 
 router = Router(tags=["registry"])
 # What each kind of operation may answer besides success (liaison/core/api_errors.py).
@@ -335,6 +338,8 @@ class ShareOut(Schema):
     partner: str
     envelopes: list[str]
     skipped: list[SkippedOut]
+    already_shared: bool = Field(description="The partner held the person before this share.")
+    message: str = Field(description="What the share did: a first share, or sent again.")
 
 
 @router.post(
@@ -346,12 +351,21 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     """Refused (403) when the policy forbids disclosing the person; attached warrants and
     alerts that it forbids are left out and listed in `skipped` with the reason."""
     person = get_person_for_user(request.user, uid)
+    before = shared_before("person", person.uid, payload.partner)
     result = share_person_action(
         actor=request.user, person=person, partner=payload.partner, request=request
     )
     skipped = [s.__dict__ for s in result.skipped]
+    service = service_names_for(request).get(result.partner, result.partner)
     return Status(
-        201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}
+        201,
+        {
+            "partner": result.partner,
+            "envelopes": result.envelopes,
+            "skipped": skipped,
+            "already_shared": before is not None,
+            "message": share_outcome(before, service, person.version),
+        },
     )
 
 

@@ -339,11 +339,16 @@ def test_the_api_reports_the_same_status_as_the_page(lo: User, fr: Peer) -> None
     from liaison.accounts.tokens import create_api_token
 
     person = _person(lo)
-    share_person(actor=lo, person=person, partner="fr")
+    api = Client(headers={"Authorization": f"Bearer {create_api_token(user=lo, name='t')[1]}"})
+    url = f"/api/v1/persons/{person.uid}/shares"
+    first = api.post(url, {"partner": "fr"}, content_type="application/json").json()
+    assert first["already_shared"] is False and "is queued for delivery" in first["message"]
     OutboxEnvelope.objects.update(
         state=OutboxState.REJECTED, receipt_status="rejected", reason="bad_schema"
     )
-    api = Client(headers={"Authorization": f"Bearer {create_api_token(user=lo, name='t')[1]}"})
+    again = api.post(url, {"partner": "fr"}, content_type="application/json").json()
+    assert again["already_shared"] is True and "nothing was delivered yet" in again["message"]
+    OutboxEnvelope.objects.filter(seq=2).delete()
     body = api.get(f"/api/v1/persons/{person.uid}/shares").json()
     [status] = body["status"]
     assert (status["partner"], status["service"], status["state"]) == ("fr", FR_SERVICE, "refused")
@@ -382,3 +387,44 @@ def test_the_event_page_shows_its_share_status_and_sharing_again(
     assert row["state"] == "queued" and "The partner holds the current version (1)." in row["text"]
     disclosed = AuditEntry.objects.filter(action="disclose", object_id=str(event.uid))
     assert disclosed.count() == 2
+
+
+def test_peers_add_names_the_partners_service_when_its_key_is_pinned_offline(db: None) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from joserfc.jwk import OKPKey
+
+    from liaison.exchange import keys
+
+    key = OKPKey.generate_key("Ed25519")
+    x, print_ = keys.public_jwk(key)["x"], keys.fingerprint(key)
+    add = ["peers", "add", "fr", "http://127.0.0.1:9", "--fingerprint", print_]
+    call_command(
+        *add, f"--public-key={x}", "--agency=Police nationale", "--country=fr", stdout=StringIO()
+    )
+    peer = Peer.objects.get(node_id="fr")
+    assert (peer.agency, peer.country, peer.public_key) == ("Police nationale", "FR", x)
+    # Added again (a new URL) without a name: the name stays.
+    call_command(*add, f"--public-key={x}", stdout=StringIO())
+    assert Peer.objects.get(node_id="fr").agency == "Police nationale"
+    with pytest.raises(CommandError, match="ISO 3166"):
+        call_command(*add, f"--public-key={x}", "--country=France", stdout=StringIO())
+    assert Peer.objects.get(node_id="fr").country == "FR"
+
+
+def test_the_panel_isolates_dates_and_versions_in_arabic(
+    lo: User, fr: Peer, login: Callable[[User], Client]
+) -> None:
+    person = _person(lo)
+    share_person(actor=lo, person=person, partner="fr")
+    _deliver()
+    client = _web(login, lo)
+    client.post("/i18n/setlang/", {"language": "ar"})
+    page = _page(client, person)
+    assert 'dir="rtl"' in page
+    [row] = re.findall(r'<tr class="share-row".*?</tr>', page, re.S)
+    # The sharer's name, the partner's node id, dates and versions each in their own <bdi>.
+    assert "<bdi>lo</bdi>" in row and ">fr</bdi>" in row
+    assert re.search(r"<bdi>\d{4}-\d\d-\d\d \d\d:\d\d</bdi>", row)
+    assert "<bdi>1</bdi>" in row
