@@ -428,3 +428,25 @@ def test_the_panel_isolates_dates_and_versions_in_arabic(
     assert "<bdi>lo</bdi>" in row and ">fr</bdi>" in row
     assert re.search(r"<bdi>\d{4}-\d\d-\d\d \d\d:\d\d</bdi>", row)
     assert "<bdi>1</bdi>" in row
+
+
+def test_a_hit_on_a_partners_person_shows_it_went_back_to_the_owner(
+    officer: User, fr: Peer, login: Callable[[User], Client]
+) -> None:
+    from liaison.registry.actions import HitData, record_hit
+
+    person = Person.objects.create(
+        owner_node="fr", version=1, category="wanted", received_at=timezone.now()
+    )
+    PersonName.objects.create(person=person, full_name="Jean Dupont", kind="primary")
+    when = timezone.now()
+    hit = record_hit(
+        actor=officer,
+        person=person,
+        data=HitData("Jean Dupont", when, "Tanger Med", "border_check"),
+    )
+    rows = {r["uid"]: r for r in _rows(_page(_web(login, officer), person))}
+    sent = rows[str(hit.uid)]
+    assert (sent["partner"], sent["state"]) == ("fr", "queued")
+    assert "Hit of" in sent["text"] and "Tanger Med" in sent["text"]
+    assert "by officer on" in sent["text"] and FR_SERVICE in sent["text"]
