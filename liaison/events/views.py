@@ -16,9 +16,10 @@ from liaison.events import actions
 from liaison.events.forms import EventForm
 from liaison.events.models import Event
 from liaison.events.queries import events_visible_to, get_event_for_user
-from liaison.exchange.models import Peer
+from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
+from liaison.share_status import partner_choices, shared_before, sharing_context
 
 
 @login_required
@@ -44,10 +45,9 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, object]:
     }
     if request.user.has_perm("accounts.disclose_records"):
         decision = decide(request.user, Action.DISCLOSE, event)
-        partners = Peer.objects.values_list("node_id", flat=True)
-        context |= {"share_partners": list(partners)} if decision else {}
+        context |= {"share_partners": partner_choices(request)} if decision else {}
         context |= {} if decision else {"share_refusal": decision.reason}
-    return context
+    return context | sharing_context(request.user, [("event", _("Event"), event)])
 
 
 @login_required
@@ -89,10 +89,12 @@ def event_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
 def event_share(request: HttpRequest, uid: UUID) -> HttpResponse:
     event = get_event_for_user(request.user, uid)
     partner = request.POST.get("partner", "")
+    before = shared_before("event", event.uid, partner)
     try:
         actions.share_event(actor=request.user, event=event, partner=partner, request=request)
     except (Refused, PermissionDenied) as error:
         messages.error(request, str(error) or _("You are not allowed to do this."))
     else:
-        messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
+        service = service_names_for(request).get(partner, partner)
+        messages.success(request, share_outcome(before, service, event.version))
     return redirect("events:detail", uid=event.uid)

@@ -5,6 +5,7 @@ Sharing records is in liaison/exchange/sharing.py (the contract record types plu
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING
 
@@ -24,9 +25,18 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def add_peer(*, node_id: str, url: str, fingerprint: str, public_key: str = "") -> Peer:
+def add_peer(
+    *,
+    node_id: str,
+    url: str,
+    fingerprint: str,
+    public_key: str = "",
+    agency: str = "",
+    country: str = "",
+) -> Peer:
     """Pin a partner's key by its fingerprint, fetched from its well-known document unless
-    given (`public_key`, the JWK x, for partners not reachable from here yet)."""
+    given (`public_key`, the JWK x, for partners not reachable from here yet). `agency` and
+    `country` name its service on the pages (the well-known document's, when fetched)."""
     fingerprint = keys.normalise_fingerprint(fingerprint)
     peer = Peer.objects.filter(node_id=node_id).first() or Peer(node_id=node_id)
     if peer.pk and peer.fingerprint != fingerprint:
@@ -34,7 +44,11 @@ def add_peer(*, node_id: str, url: str, fingerprint: str, public_key: str = "") 
             f"{node_id} is pinned with another fingerprint ({peer.fingerprint}); "
             "remove it first if its key really changed."
         )
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise ExchangeError(f"--country {country!r}: give an ISO 3166 alpha-2 code (e.g. FR).")
     peer.url, peer.fingerprint = url.rstrip("/"), fingerprint
+    peer.agency = agency.strip()[:200] or peer.agency
+    peer.country = country or peer.country
     try:
         document = (
             {"node_id": node_id, "public_key": {"x": public_key}}

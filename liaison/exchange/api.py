@@ -50,6 +50,35 @@ class SharedWithOut(Schema):
     shared_by: str | None = Field(description="Who shared it (None: the account is gone).")
 
 
+class DeliveryOut(Schema):
+    envelope: UUID
+    version: int | None
+    state: str = Field(description="pending, delivered, rejected, set_aside or dropped.")
+    sent_by: str | None = Field(description="Who sent it (None: a withdrawal, or gone).")
+    created_at: datetime
+    delivered_at: datetime | None
+    receipt_status: str
+    reason: str = Field(description="The partner's reason code, when it refused it.")
+    refusal: str = Field(description="That reason in words, in the request's language.")
+
+
+class ShareStatusOut(Schema):
+    partner: str
+    service: str = Field(description="The partner's service (its agency), or its node id.")
+    object_type: str
+    uid: UUID
+    state: Literal["queued", "delivered", "refused", "set_aside", "dropped", "withdrawn"]
+    shared: bool = Field(description="The partner holds it now, as far as this node knows.")
+    shared_by: str | None
+    shared_at: datetime | None = Field(description="When this share began.")
+    sent: int = Field(description="Envelopes sent in this share: the first, then updates.")
+    updates: int
+    updates_delivered: int
+    latest: DeliveryOut | None = Field(description="The latest version sent.")
+    delivered: DeliveryOut | None = Field(description="The latest version the partner holds.")
+    withdrawal: DeliveryOut | None = Field(description="When withdrawn: the withdrawal.")
+
+
 class PageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 

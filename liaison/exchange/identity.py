@@ -93,7 +93,8 @@ def pin_peer_key(peer: Peer, document: dict[str, Any]) -> None:
             f"{peer.fingerprint} is pinned. Check with the partner's operators."
         )
     peer.public_key = x
-    peer.agency = str(document.get("agency", ""))[:200]
-    peer.country = str(document.get("country", ""))[:2]
+    # A key pinned offline comes without the service's name: keep the one the operator gave.
+    peer.agency = str(document.get("agency") or peer.agency)[:200]
+    peer.country = str(document.get("country") or peer.country)[:2]
     if peer.pk:
         peer.save(update_fields=["public_key", "agency", "country"])

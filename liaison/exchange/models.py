@@ -69,6 +69,11 @@ class OutboxEnvelope(models.Model):
     # Attempts that reached the partner but got no valid receipt for this envelope.
     failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who sent it (a share, an update made by them); None for withdrawals, the worker's own
+    # messages, or an account since removed. The share status pages show it.
+    sent_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     receipt_status = models.CharField(max_length=16, blank=True)
     reason = models.CharField(max_length=64, blank=True)
@@ -77,7 +82,11 @@ class OutboxEnvelope(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["peer", "seq"], name="outbox_peer_seq")]
-        indexes = [models.Index(fields=["peer", "state", "seq"], name="outbox_queue_idx")]
+        indexes = [
+            models.Index(fields=["peer", "state", "seq"], name="outbox_queue_idx"),
+            # The share status of a record (its page, GET …/shares) reads its envelopes.
+            models.Index(fields=["object_uid"], name="outbox_uid_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.peer_id}#{self.seq} {self.message_type}"

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 wake = threading.Event()
 
 
-def enqueue(peer: Peer, message_type: str, obj: dict[str, Any], *, handling: str) -> OutboxEnvelope:
+def enqueue(
+    peer: Peer,
+    message_type: str,
+    obj: dict[str, Any],
+    *,
+    handling: str,
+    sent_by: Actor | None = None,
+) -> OutboxEnvelope:
     """Append one envelope to `peer`'s queue with the next sequence number."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("enqueue() belongs in the transaction of the change it reports.")
@@ -49,6 +56,7 @@ def enqueue(peer: Peer, message_type: str, obj: dict[str, Any], *, handling: str
         object_version=obj.get("version"),
         handling=handling,
         payload=claims,
+        sent_by=sent_by if sent_by is not None and sent_by.is_authenticated else None,
     )
     transaction.on_commit(wake.set)
     return row

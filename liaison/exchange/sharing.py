@@ -101,6 +101,13 @@ def record_type(name: str) -> RecordType:
     return _TYPES[name]
 
 
+def message_types() -> dict[str, tuple[str, bool]]:
+    """Each registered message type → (its record type, whether it is a withdrawal)."""
+    kinds = {kind.upsert: (name, False) for name, kind in _TYPES.items()}
+    kinds |= {f"{name}.withdraw": (name, True) for name, kind in _TYPES.items() if kind.withdraw}
+    return kinds
+
+
 class ExchangeError(Refused):
     """A sharing or partner operation the rules refuse; the message says why."""
 
@@ -134,7 +141,8 @@ def send(
     """Queue the record's current version for `peer`, remember the share, log the disclosure."""
     kind = _TYPES[name]
     handling = envelope_handling(record)
-    row = enqueue(peer, kind.upsert, kind.serialise(record), handling=handling)
+    sender = actor if getattr(actor, "pk", None) else None
+    row = enqueue(peer, kind.upsert, kind.serialise(record), handling=handling, sent_by=sender)
     remember_share(peer, name, record.uid, actor)
     log_event(
         action="disclose",

@@ -21,9 +21,17 @@ from liaison.core.field_rules import (
     Purpose,
     optional_country,
 )
-from liaison.exchange.api import EnvelopeOut, SharedWithOut, page
+from liaison.exchange.api import EnvelopeOut, SharedWithOut, ShareStatusOut, page
 from liaison.exchange.protocol import NODE_ID
-from liaison.exchange.queries import envelope_summary, envelopes_about, share_summary, shares_of
+from liaison.exchange.queries import (
+    envelope_summary,
+    envelopes_about,
+    service_names_for,
+    share_outcome,
+    share_status,
+    share_summary,
+    shares_of,
+)
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
@@ -48,7 +56,9 @@ from liaison.registry.schemas import (
     WarrantStatusIn,
 )
 from liaison.registry.search import Criteria, search_detail, search_persons
+from liaison.registry.sharing.panel import person_records
 from liaison.registry.sharing.share import share_person as share_person_action
+from liaison.share_status import shared_before
 
 router = Router(tags=["registry"])
 # What each kind of operation may answer besides success (liaison/core/api_errors.py).
@@ -328,6 +338,8 @@ class ShareOut(Schema):
     partner: str
     envelopes: list[str]
     skipped: list[SkippedOut]
+    already_shared: bool = Field(description="The partner held the person before this share.")
+    message: str = Field(description="What the share did: a first share, or sent again.")
 
 
 @router.post(
@@ -339,12 +351,21 @@ def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     """Refused (403) when the policy forbids disclosing the person; attached warrants and
     alerts that it forbids are left out and listed in `skipped` with the reason."""
     person = get_person_for_user(request.user, uid)
+    before = shared_before("person", person.uid, payload.partner)
     result = share_person_action(
         actor=request.user, person=person, partner=payload.partner, request=request
     )
     skipped = [s.__dict__ for s in result.skipped]
+    service = service_names_for(request).get(result.partner, result.partner)
     return Status(
-        201, {"partner": result.partner, "envelopes": result.envelopes, "skipped": skipped}
+        201,
+        {
+            "partner": result.partner,
+            "envelopes": result.envelopes,
+            "skipped": skipped,
+            "already_shared": before is not None,
+            "message": share_outcome(before, service, person.version),
+        },
     )
 
 
@@ -361,6 +382,11 @@ class ShareStateOut(Schema):
         description="What was sent about them, newest first, with the delivery state and the "
         "partner's receipt status (shares, updates, withdrawals)."
     )
+    status: list[ShareStatusOut] = Field(
+        description="Per record and partner, as the person page's Sharing panel: by whom, "
+        "since when, the state (queued, delivered, refused, set aside, dropped, withdrawn), "
+        "the version the partner holds, updates sent and delivered, the withdrawal."
+    )
 
 
 @router.get(
@@ -374,7 +400,8 @@ def share_state(request: HttpRequest, uid: UUID, query: Query[ShareStateQuery]) 
     consultation of the person (`detail.read` = `shares`)."""
     require(request, Action.DISCLOSE, object_type="person-shares")
     person = get_person_for_user(request.user, uid)
-    uids = [person.uid, *_attached_uids(person)]
+    records = [(kind, record.uid) for kind, _label, record in person_records(person)]
+    uids = [uid for _kind, uid in records]
     log_event(
         action="consult",
         request=request,
@@ -386,13 +413,8 @@ def share_state(request: HttpRequest, uid: UUID, query: Query[ShareStateQuery]) 
         "uid": person.uid,
         "shares": [share_summary(s) for s in shares_of(uids)],
         "envelopes": [envelope_summary(e) for e in envelopes_about(uids)[: query.limit]],
+        "status": [row.as_dict() for row in share_status(records)],
     }
-
-
-def _attached_uids(person: Person) -> list[UUID]:
-    # Prefetched by get_person_for_user, restricted to what the user may see.
-    children = [*person.warrants.all(), *person.alerts.all(), *person.hits.all()]
-    return [child.uid for child in children]
 
 
 class SubjectAccessQuery(ApiInput):

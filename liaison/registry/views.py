@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
+from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.registry import actions
@@ -45,7 +45,9 @@ from liaison.registry.queries import (
     records_due_for_review,
 )
 from liaison.registry.search import search_detail, search_persons
+from liaison.registry.sharing.panel import person_sharing
 from liaison.registry.sharing.share import share_person
+from liaison.share_status import partner_choices, shared_before
 
 PURPOSE_KEY = "registry_purpose"
 
@@ -163,20 +165,20 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         "can_create": decide(user, Action.CREATE).allowed,
         "can_extend": user.has_perm("accounts.approve_handling"),
         "purpose": _purpose(request),
-        **_share_context(user, person),
+        **_share_context(request, person),
+        **person_sharing(user, person),
     }
 
 
-def _share_context(user: Actor, person: Any) -> dict[str, Any]:
+def _share_context(request: HttpRequest, person: Any) -> dict[str, Any]:
     """The partners a liaison officer may share this person with, or why not."""
-    from liaison.exchange.models import Peer
-
+    user = request.user
     if not user.has_perm("accounts.disclose_records"):
         return {}
     decision = decide(user, Action.DISCLOSE, person)
     if not decision:
         return {"share_refusal": decision.reason}
-    return {"share_partners": list(Peer.objects.values_list("node_id", flat=True))}
+    return {"share_partners": partner_choices(request)}
 
 
 def _person_forms(request: HttpRequest, person: Any = None) -> tuple[Any, Any, Any]:
@@ -281,12 +283,14 @@ def name_row(request: HttpRequest, kind: str) -> HttpResponse:
 def person_share(request: HttpRequest, uid: UUID) -> HttpResponse:
     person = get_person_for_user(request.user, uid)
     partner = request.POST.get("partner", "")
+    before = shared_before("person", person.uid, partner)
     try:
         result = share_person(actor=request.user, person=person, partner=partner, request=request)
     except (Refused, PermissionDenied) as error:
         messages.error(request, str(error) or _("You are not allowed to do this."))
     else:
-        messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
+        service = service_names_for(request).get(partner, partner)
+        messages.success(request, share_outcome(before, service, person.version))
         for skipped in result.skipped:
             messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
     return redirect("registry:person", uid=person.uid)

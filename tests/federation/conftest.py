@@ -239,6 +239,8 @@ def peer(a: Node, b: Node) -> None:
             "--fingerprint",
             fingerprint,
             f"--public-key={key}",  # a base64url key may start with "-"
+            f"--agency={AGENCIES[other.node_id][0]}",
+            f"--country={AGENCIES[other.node_id][1]}",
         )
 
 

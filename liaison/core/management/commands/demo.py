@@ -137,6 +137,8 @@ def _peer_all(nodes: list[DemoNode], base: Path) -> None:
                     "--fingerprint",
                     key["fingerprint"],
                     f"--public-key={key['public-key']}",
+                    f"--agency={other.agency}",
+                    f"--country={other.country}",
                 ]
                 _run(node, base / node.node_id, command)
 

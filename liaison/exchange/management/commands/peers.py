@@ -27,6 +27,12 @@ class Command(BaseCommand):
             default="",
             help="Its public key (JWK x), when it cannot be fetched from here yet.",
         )
+        add.add_argument(
+            "--agency",
+            default="",
+            help="Its service's name, shown on the pages (else the one it publishes).",
+        )
+        add.add_argument("--country", default="", help="Its country (ISO 3166 alpha-2).")
         listing = sub.add_parser("list", help="Each partner's state and recent rejections.")
         listing.add_argument("--json", action="store_true")
         resync = sub.add_parser("resync", help="Re-send everything shared with NODE_ID.")
@@ -52,6 +58,8 @@ class Command(BaseCommand):
             url=options["url"],
             fingerprint=options["fingerprint"],
             public_key=options["public_key"],
+            agency=options["agency"],
+            country=options["country"].upper(),
         )
         state = "key pinned" if peer.public_key else "key fetched at first contact"
         self.stdout.write(f"{peer.node_id} {peer.url} ({state})")
