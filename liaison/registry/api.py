@@ -35,6 +35,8 @@ from liaison.registry.schemas import (
     AlertStatusIn,
     DispositionIn,
     ExtensionIn,
+    HitDecisionIn,
+    HitDecisionOut,
     HitIn,
     HitOut,
     PersonIn,
@@ -439,7 +441,11 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
 def warrant_status(request: HttpRequest, uid: UUID, payload: WarrantStatusIn) -> Any:
     warrant = get_record_for_user(request.user, Warrant, uid)
     changed = actions.set_warrant_status(
-        actor=request.user, warrant=warrant, status=payload.status, request=request
+        actor=request.user,
+        warrant=warrant,
+        status=payload.status,
+        reason=payload.reason,
+        request=request,
     )
     return warrant_out(changed)
 
@@ -497,7 +503,11 @@ def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
 def alert_status(request: HttpRequest, uid: UUID, payload: AlertStatusIn) -> Any:
     alert = get_record_for_user(request.user, Alert, uid)
     changed = actions.set_alert_status(
-        actor=request.user, alert=alert, status=payload.status, request=request
+        actor=request.user,
+        alert=alert,
+        status=payload.status,
+        reason=payload.reason,
+        request=request,
     )
     return alert_out(changed)
 
@@ -528,9 +538,42 @@ def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> 
         hit=hit,
         disposition=payload.disposition,
         action_taken=payload.action_taken,
+        reason=payload.reason,
         request=request,
     )
     return hit_out(changed)
+
+
+@router.post(
+    "/hits/{uid}/decision",
+    response={201: HitDecisionOut, **CHANGE_ERRORS},
+    summary="Answer a partner's hit on one of this node's persons (liaison officers)",
+)
+def hit_decision(request: HttpRequest, uid: UUID, payload: HitDecisionIn) -> Any:
+    """The owner's decision (confirmed, false positive, more information needed) and a
+    message, sent back to the service that recorded the hit; a confirmed hit moves its
+    active alert to "located"."""
+    hit = get_record_for_user(request.user, Hit, uid)
+    decision = actions.decide_hit(
+        actor=request.user,
+        hit=hit,
+        decision=payload.decision,
+        message=payload.message,
+        request=request,
+    )
+    return Status(
+        201,
+        {
+            "uid": decision.uid,
+            "hit": hit.uid,
+            "owner_node": decision.owner_node,
+            "decision": decision.decision,
+            "message": decision.message,
+            "decided_by_name": decision.decided_by_name,
+            "decided_by_agency": decision.decided_by_agency,
+            "decided_on": decision.decided_on,
+        },
+    )
 
 
 def _visible(request: HttpRequest, model: type[Warrant | Alert | Hit]) -> Any:

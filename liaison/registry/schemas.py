@@ -30,6 +30,7 @@ from liaison.registry.choices import (
     AlertType,
     DocumentType,
     HitContext,
+    HitDecisionKind,
     HitDisposition,
     NameKind,
     OffenceCategory,
@@ -228,15 +229,51 @@ class HitOut(Schema):
 
 class WarrantStatusIn(Strict):
     status: WarrantStatus
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
 
 
 class AlertStatusIn(Strict):
     status: AlertStatus
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
 
 
 class DispositionIn(Strict):
     disposition: HitDisposition
     action_taken: Text = Field("", max_length=4000)
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
+
+
+class HitDecisionIn(Strict):
+    decision: HitDecisionKind
+    message: Text = Field(
+        min_length=1, max_length=5000, description="Sent to the service that recorded the hit."
+    )
+
+
+class HitDecisionOut(Schema):
+    uid: UUID
+    hit: UUID
+    owner_node: str
+    decision: HitDecisionKind
+    message: str
+    decided_by_name: str
+    decided_by_agency: str
+    decided_on: datetime
 
 
 class ExtensionIn(Strict):

@@ -127,7 +127,10 @@ def test_the_form_adds_name_rows_with_htmx(web: Client) -> None:
 
 
 def test_an_illegal_transition_is_refused_with_its_reason(web: Client, warrant: Warrant) -> None:
-    web.post(f"/registry/warrants/{warrant.uid}/status/", {"status": "executed"})
+    web.post(
+        f"/registry/warrants/{warrant.uid}/status/",
+        {"status": "executed", "reason": "Arrested in Tanger."},
+    )
     response = web.post(
         f"/registry/warrants/{warrant.uid}/status/", {"status": "active"}, follow=True
     )
