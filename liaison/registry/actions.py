@@ -870,7 +870,9 @@ def decide_hit(
     which partners holding the alert are told as its update. Audited here; the partner's
     receipt is audited there."""
     user = authorise(actor, Action.DECIDE, hit, request=request, object_type="hit")
-    hit = Hit.objects.select_for_update().select_related("person", "alert").get(pk=hit.pk)
+    hit = (
+        Hit.objects.select_for_update(of=("self",)).select_related("person", "alert").get(pk=hit.pk)
+    )
     refusal = decision_refusal(hit)
     if refusal:
         raise RegistryError(refusal)

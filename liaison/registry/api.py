@@ -27,7 +27,7 @@ from liaison.exchange.queries import envelope_summary, envelopes_about, share_su
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
-from liaison.registry.models import Alert, Hit, Person, PersonName, Warrant
+from liaison.registry.models import Alert, Hit, HitDecision, Person, PersonName, Warrant
 from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
 from liaison.registry.schemas import (
     AlertIn,
@@ -145,7 +145,15 @@ def hit_out(hit: Hit) -> dict[str, Any]:
         "person": hit.person.uid,
         "alert": alert,
         "handling_code": hit.effective_handling_code,
+        "status_reason": hit.status_reason,
+        "decisions": [decision_out(d) for d in hit.decisions.all()],
     }
+
+
+def decision_out(decision: HitDecision) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "decision", "message", "decided_by_name"]
+    fields += ["decided_by_agency", "decided_on"]
+    return {f: getattr(decision, f) for f in fields} | {"hit": decision.hit.uid}
 
 
 def _field_error(field: str, message: str) -> dict[str, Any]:
@@ -514,7 +522,8 @@ def alert_status(request: HttpRequest, uid: UUID, payload: AlertStatusIn) -> Any
 
 @router.get("/hits", response={200: list[HitOut], **LIST_ERRORS}, summary="List hits")
 def list_hits(request: HttpRequest) -> Any:
-    return [hit_out(h) for h in _visible(request, Hit).select_related("alert__warrant")]
+    hits = _visible(request, Hit).select_related("alert__warrant")
+    return [hit_out(h) for h in hits.prefetch_related("decisions")]
 
 
 @router.post("/persons/{uid}/hits", response={201: HitOut, **CHANGE_ERRORS})
@@ -561,19 +570,7 @@ def hit_decision(request: HttpRequest, uid: UUID, payload: HitDecisionIn) -> Any
         message=payload.message,
         request=request,
     )
-    return Status(
-        201,
-        {
-            "uid": decision.uid,
-            "hit": hit.uid,
-            "owner_node": decision.owner_node,
-            "decision": decision.decision,
-            "message": decision.message,
-            "decided_by_name": decision.decided_by_name,
-            "decided_by_agency": decision.decided_by_agency,
-            "decided_on": decision.decided_on,
-        },
-    )
+    return Status(201, decision_out(decision))
 
 
 def _visible(request: HttpRequest, model: type[Warrant | Alert | Hit]) -> Any:

@@ -211,6 +211,17 @@ class HitIn(Strict):
     )
 
 
+class HitDecisionOut(Schema):
+    uid: UUID
+    hit: UUID
+    owner_node: str
+    decision: HitDecisionKind
+    message: str
+    decided_by_name: str
+    decided_by_agency: str
+    decided_on: datetime
+
+
 class HitOut(Schema):
     uid: UUID
     person: UUID
@@ -225,6 +236,10 @@ class HitOut(Schema):
     explanation: dict[str, Any]
     disposition: HitDisposition
     action_taken: str
+    status_reason: str = Field(description="Why the disposition was given (final: required).")
+    decisions: list[HitDecisionOut] = Field(
+        description="The person's owner's decisions on this hit (SIRENE form G), oldest first."
+    )
 
 
 class WarrantStatusIn(Strict):
@@ -263,17 +278,6 @@ class HitDecisionIn(Strict):
     message: Text = Field(
         min_length=1, max_length=5000, description="Sent to the service that recorded the hit."
     )
-
-
-class HitDecisionOut(Schema):
-    uid: UUID
-    hit: UUID
-    owner_node: str
-    decision: HitDecisionKind
-    message: str
-    decided_by_name: str
-    decided_by_agency: str
-    decided_on: datetime
 
 
 class ExtensionIn(Strict):
