@@ -267,6 +267,9 @@ def test_the_owners_decision_is_applied_to_the_hit_we_sent(
     Share.objects.filter(object_type="hit").delete()
     with pytest.raises(ProtocolError):
         records.apply_hit_decision("fr", body.model_copy(update={"uid": uuid.uuid4()}))
+    # A hit gone here (its person's copy withdrawn, or lost before a resync): absent.
+    gone = body.model_copy(update={"uid": uuid.uuid4(), "hit": uuid.uuid4()})
+    assert records.apply_hit_decision("fr", gone).effect == "absent"
     assert HitDecision.objects.count() == 1
 
 

@@ -384,7 +384,11 @@ def apply_hit_decision(sender: str, body: HitDecisionBody) -> Applied:
         .select_related("person")
         .first()
     )
-    if hit is None or hit.person.owner_node != sender or not shared_with(sender, "hit", hit.uid):
+    if hit is None:
+        # Gone here (erased with its person's copy, or lost before a resync): nothing to
+        # attach the decision to, as a withdrawal of an absent record.
+        return Applied("absent", "hitdecision", str(body.uid), body.version)
+    if hit.person.owner_node != sender or not shared_with(sender, "hit", hit.uid):
         raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"hit {body.hit} was not sent to {sender}")
     decision = existing_copy(HitDecision, sender, body.uid)
     if superseded(decision, body):
