@@ -201,7 +201,7 @@ def test_each_channel_enforces_the_matrix(
 
 # Records that belong to a person: the second table of docs/permissions.md
 
-CHILD_ACTIONS = ["list", "status", "dispose", "extend", "share", "partners", "decide"]
+CHILD_ACTIONS = ["list", "status", "dispose", "extend", "share", "partners"]
 
 
 CHILD_MATRIX = _matrix(CHILD_ACTIONS)
@@ -329,7 +329,7 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
 
 JSON = "application/json"
 CHILD_POLICY = {"list": Action.LIST, "status": Action.CHANGE, "dispose": Action.CHANGE}
-CHILD_POLICY |= {"extend": Action.EXTEND, "share": Action.DISCLOSE, "decide": Action.DECIDE}
+CHILD_POLICY |= {"extend": Action.EXTEND, "share": Action.DISCLOSE}
 
 
 @pytest.mark.django_db
@@ -347,7 +347,6 @@ def test_the_policy_answers_the_second_matrix(
     records = family(code)
     user = _user(role, agency)
     children = {"dispose": [records.hit], "extend": [records.warrant, records.alert]}
-    children["decide"] = [records.partner_hit]
     for record in children.get(action, [records.warrant, records.alert, records.hit]):
         fresh = type(record).objects.get(pk=record.pk)  # parents as stored, not as cached
         decision = decide(user, CHILD_POLICY[action], fresh)
@@ -378,6 +377,51 @@ def test_each_channel_enforces_the_second_matrix(
     user = _user(role, agency)
     client = _web(user) if channel == "web" else _api(user)
     assert set(_do_child(channel, action, client, records)) == {expected}
+
+
+# Deciding on a partner's hit: the fourth table of docs/permissions.md
+
+DECIDE_MATRIX = _matrix(["decide"])
+
+
+def test_the_decide_table_covers_every_role_and_code() -> None:
+    assert len(DECIDE_MATRIX) == 6 * 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "code", "action", "expected"), DECIDE_MATRIX)
+def test_the_policy_answers_the_decide_table(
+    family: Callable[[str], Family],
+    agency: Agency,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    fresh = Hit.objects.get(pk=records.partner_hit.pk)
+    decision = decide(_user(role, agency), Action.DECIDE, fresh)
+    assert decision.allowed is expected, decision.reason
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("channel", ["web", "api"])
+@pytest.mark.parametrize(("role", "code", "action", "expected"), DECIDE_MATRIX)
+def test_each_channel_enforces_the_decide_table(
+    family: Callable[[str], Family],
+    agency: Agency,
+    channel: str,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    user = _user(role, agency)
+    client = _web(user) if channel == "web" else _api(user)
+    assert _do_child(channel, action, client, records) == [expected]
+    if not expected:
+        assert not OutboxEnvelope.objects.filter(message_type="hitdecision.upsert").exists()
 
 
 # Reading the exchange through the API: the third table of docs/permissions.md
