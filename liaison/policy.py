@@ -64,6 +64,7 @@ class Action(StrEnum):
     DISCLOSE = "disclose"
     EXTEND = "extend"  # keep a record past its review date
     SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
+    DECIDE = "decide"  # answer a partner's hit on one of this node's persons (SIRENE form G)
 
 
 CAPABILITY = {
@@ -76,11 +77,16 @@ CAPABILITY = {
     Action.DISCLOSE: "disclose_records",
     Action.EXTEND: "approve_handling",
     Action.SUBJECT_ACCESS: "subject_access",
+    # The decision goes to the partner's service: the liaison officer's work, as sharing is.
+    Action.DECIDE: "disclose_records",
 }
 
 _WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
 
-_ROLE_REFUSALS = {Action.EXTEND: _("Only a supervisor may extend a review date.")}
+_ROLE_REFUSALS = {
+    Action.EXTEND: _("Only a supervisor may extend a review date."),
+    Action.DECIDE: _("Only a liaison officer gives a decision on a partner's hit."),
+}
 
 
 class Record(Protocol):

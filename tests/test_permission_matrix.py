@@ -22,7 +22,7 @@ from liaison.accounts.tokens import create_api_token
 from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.policy import Action, decide
 from liaison.registry import actions
-from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 from tests.registry.conftest import person_data, warrant_data
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "permissions.md"
@@ -217,6 +217,7 @@ class Family:
     warrant: Warrant
     alert: Alert
     hit: Hit
+    partner_hit: Hit  # recorded by fr on this node's person: it gets this node's decision
 
 
 @pytest.fixture
@@ -245,8 +246,18 @@ def family(db: None, agency: Agency) -> Callable[[str], Family]:
             context="border_check",
         )
         hit = actions.record_hit(actor=owner, person=person, data=hit_data)
+        partner_hit = Hit.objects.create(
+            person=person,
+            owner_node="fr",
+            received_at=timezone.now(),
+            encountered_name=NAME,
+            encountered_on=timezone.now(),
+            place="Marseille",
+            context="border_check",
+            recorded_by_name="fr-officer",
+        )
         actions.update_person(actor=owner, person=person, data=replace(data, handling_code=code))
-        return Family(Person.objects.get(pk=person.pk), warrant, alert, hit)
+        return Family(Person.objects.get(pk=person.pk), warrant, alert, hit, partner_hit)
 
     return make
 
@@ -269,7 +280,8 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
         for kind, record, status in (("warrant", warrant, "executed"), ("alert", alert, "located")):
             url = f"/registry/{kind}s/{record.uid}/status/" if web else None
             url = url or f"/api/v1/{kind}s/{record.uid}/status"
-            client.post(url, {"status": status}, **({} if web else {"content_type": JSON}))
+            body = {"status": status, "reason": "Arrested in Tanger on a partner's hit."}
+            client.post(url, body, **({} if web else {"content_type": JSON}))
         return [
             Warrant.objects.get(pk=warrant.pk).status == "executed",
             Alert.objects.get(pk=alert.pk).status == "located",
@@ -280,7 +292,11 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
             if web
             else f"/api/v1/hits/{hit.uid}/disposition"
         )
-        body = {"disposition": "confirmed", "action_taken": "Arrested at the border."}
+        body = {
+            "disposition": "confirmed",
+            "action_taken": "Arrested at the border.",
+            "reason": "Fingerprints match.",
+        }
         client.post(url, body, **({} if web else {"content_type": JSON}))
         return [Hit.objects.get(pk=hit.pk).disposition == "confirmed"]
     if action == "extend":
@@ -302,6 +318,12 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
         return [str(warrant.uid) in sent, str(alert.uid) in sent]
     if action == "partners":
         return [client.get("/federation/peers/").status_code == 200]
+    if action == "decide":
+        uid = family.partner_hit.uid
+        url = f"/registry/hits/{uid}/decision/" if web else f"/api/v1/hits/{uid}/decision"
+        body = {"decision": "confirmed", "message": "It is him: arrest him, we ask extradition."}
+        client.post(url, body, **({} if web else {"content_type": JSON}))
+        return [HitDecision.objects.filter(hit=family.partner_hit).exists()]
     raise AssertionError(action)
 
 
@@ -355,6 +377,51 @@ def test_each_channel_enforces_the_second_matrix(
     user = _user(role, agency)
     client = _web(user) if channel == "web" else _api(user)
     assert set(_do_child(channel, action, client, records)) == {expected}
+
+
+# Deciding on a partner's hit: the fourth table of docs/permissions.md
+
+DECIDE_MATRIX = _matrix(["decide"])
+
+
+def test_the_decide_table_covers_every_role_and_code() -> None:
+    assert len(DECIDE_MATRIX) == 6 * 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "code", "action", "expected"), DECIDE_MATRIX)
+def test_the_policy_answers_the_decide_table(
+    family: Callable[[str], Family],
+    agency: Agency,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    fresh = Hit.objects.get(pk=records.partner_hit.pk)
+    decision = decide(_user(role, agency), Action.DECIDE, fresh)
+    assert decision.allowed is expected, decision.reason
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("channel", ["web", "api"])
+@pytest.mark.parametrize(("role", "code", "action", "expected"), DECIDE_MATRIX)
+def test_each_channel_enforces_the_decide_table(
+    family: Callable[[str], Family],
+    agency: Agency,
+    channel: str,
+    role: str,
+    code: str,
+    action: str,
+    expected: bool,
+) -> None:
+    records = family(code)
+    user = _user(role, agency)
+    client = _web(user) if channel == "web" else _api(user)
+    assert _do_child(channel, action, client, records) == [expected]
+    if not expected:
+        assert not OutboxEnvelope.objects.filter(message_type="hitdecision.upsert").exists()
 
 
 # Reading the exchange through the API: the third table of docs/permissions.md

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import TextChoices
 from django.http import HttpRequest
@@ -21,6 +22,7 @@ from django.utils.translation import ngettext
 
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
+from liaison.core.field_rules import validate_text
 from liaison.policy import (
     HANDLING_ORDER,
     Action,
@@ -38,13 +40,16 @@ from liaison.registry.choices import (
     WARRANT_TRANSITIONS,
     AlertStatus,
     AlertType,
+    HitDecisionKind,
     HitDisposition,
     WarrantStatus,
+    is_final,
 )
 from liaison.registry.models import (
     Alert,
     BirthDate,
     Hit,
+    HitDecision,
     IdentityDocument,
     Nationality,
     Person,
@@ -157,7 +162,7 @@ def _child_handling(
     return code
 
 
-def _check_transition(
+def check_transition(
     table: dict[str, set[str]], labels: type[TextChoices], current: str, target: str
 ) -> None:
     if target not in table:
@@ -492,11 +497,22 @@ def create_warrant(
 
 @atomic_action
 def set_warrant_status(
-    *, actor: Actor, warrant: Warrant, status: str, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    warrant: Warrant,
+    status: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Warrant:
+    """Executed, withdrawn or expired: final, so a reason is required. Partners' copies
+    follow: a withdrawn warrant is withdrawn there, an executed or expired one is updated
+    (the partner sees that it was executed, not that it vanished)."""
+
     def tell_partners(moved: Warrant) -> None:
-        if status != WarrantStatus.ACTIVE:  # executed, withdrawn, expired: partners delete it
+        if status == WarrantStatus.WITHDRAWN:
             share.withdraw(moved, "warrant", reason=status)
+        else:
+            share.push_update(moved, "warrant")
 
     return _move(
         actor,
@@ -506,8 +522,22 @@ def set_warrant_status(
         WARRANT_TRANSITIONS,
         WarrantStatus,
         request,
+        reason=reason,
         then=tell_partners,
     )
+
+
+WARRANT_WITHDRAWN_AT_PARTNERS = {WarrantStatus.WITHDRAWN}
+ALERT_WITHDRAWN_AT_PARTNERS = {AlertStatus.WITHDRAWN, AlertStatus.CLOSED}
+
+
+def _check_reason(table: dict[str, set[str]], target: str, reason: str) -> None:
+    if is_final(table, target) and not reason.strip():
+        raise RegistryError(_("Give the reason for this change: it cannot be undone."))
+    try:
+        validate_text(reason)
+    except ValidationError as error:
+        raise RegistryError(_("Reason: %(error)s") % {"error": " ".join(error.messages)}) from None
 
 
 def _move[M: SharedRecord](
@@ -519,22 +549,25 @@ def _move[M: SharedRecord](
     labels: type[TextChoices],
     request: HttpRequest | None,
     *,
+    reason: str = "",
     then: Callable[[M], object] | None = None,
     **also: Any,
 ) -> M:
     """One step of a record's lifecycle: checked against its state machine on the locked
     row, version bumped, `then` run on it (telling partners), audited last with the old and
-    new state (the order of locks of `_collect`). `also` sets other fields."""
+    new state and the reason (the order of locks of `_collect`). A final state needs a
+    reason, kept on the record as `status_reason`. `also` sets other fields."""
     object_type = record._meta.model_name or ""
     authorise(actor, Action.CHANGE, record, request=request, object_type=object_type)
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     before = getattr(record, field)
-    _check_transition(transitions, labels, before, target)
+    check_transition(transitions, labels, before, target)
+    _check_reason(transitions, target, reason)
     setattr(record, field, target)
-    for name, value in also.items():
+    for name, value in {**also, "status_reason": reason.strip()}.items():
         setattr(record, name, value)
     record.version += 1
-    record.save(update_fields=[field, *also, "version", "updated_at"])
+    record.save(update_fields=[field, *also, "status_reason", "version", "updated_at"])
     if then is not None:
         then(record)
     log_event(
@@ -544,7 +577,7 @@ def _move[M: SharedRecord](
         object_type=object_type,
         object_id=str(record.uid),
         changes={field: [before, target]},
-        detail={"version": record.version},
+        detail={"version": record.version} | ({"reason": reason.strip()} if reason.strip() else {}),
     )
     return record
 
@@ -623,16 +656,32 @@ def create_alert(
 
 @atomic_action
 def set_alert_status(
-    *, actor: Actor, alert: Alert, status: str, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    alert: Alert,
+    status: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Alert:
+    """Closed and withdrawn are final (a reason is required) and withdraw partners' copies;
+    located, or active again, updates them."""
+
     def tell_partners(moved: Alert) -> None:
-        if status in (AlertStatus.WITHDRAWN, AlertStatus.CLOSED):
+        if status in ALERT_WITHDRAWN_AT_PARTNERS:
             share.withdraw(moved, "alert", reason=status)
         else:  # located, or active again: partners get the new status
             share.push_update(moved, "alert")
 
     return _move(
-        actor, alert, "status", status, ALERT_TRANSITIONS, AlertStatus, request, then=tell_partners
+        actor,
+        alert,
+        "status",
+        status,
+        ALERT_TRANSITIONS,
+        AlertStatus,
+        request,
+        reason=reason,
+        then=tell_partners,
     )
 
 
@@ -666,7 +715,10 @@ def extend_review(
     authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
     _check_justification(justification)
     if new_date <= timezone.localdate():
-        raise RegistryError(_("The new review date must be in the future."))
+        raise RegistryError(
+            _("The new review date (%(date)s) must be in the future.")
+            % {"date": new_date.isoformat()}
+        )
     before = record.review_date
     record.review_date = new_date
     record.version += 1
@@ -746,8 +798,11 @@ def dispose_hit(
     hit: Hit,
     disposition: str,
     action_taken: str = "",
+    reason: str = "",
     request: HttpRequest | None = None,
 ) -> Hit:
+    """The recorder's own disposition (final: a reason is required). A hit on a partner's
+    person is updated at that partner, the owner, as any change to it."""
     taken = action_taken or hit.action_taken
     return _move(
         actor,
@@ -757,8 +812,124 @@ def dispose_hit(
         HIT_TRANSITIONS,
         HitDisposition,
         request,
+        reason=reason,
+        then=lambda moved: share.push_update(moved, "hit"),
         action_taken=taken,
     )
+
+
+@atomic_action
+def update_hit(
+    *, actor: Actor, hit: Hit, action_taken: str, request: HttpRequest | None = None
+) -> Hit:
+    """The recorder says what was done or adds details (the answer to "needs more
+    information"): the new version goes to the person's owner as the hit's update."""
+    authorise(actor, Action.CHANGE, hit, request=request, object_type="hit")
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    if not action_taken.strip():
+        raise RegistryError(_("Say what was done or what you add."))
+    before = hit.action_taken
+    hit.action_taken = action_taken.strip()
+    hit.version += 1
+    _clean(hit)
+    hit.save(update_fields=["action_taken", "version", "updated_at"])
+    share.push_update(hit, "hit")
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="hit",
+        object_id=str(hit.uid),
+        changes={"action_taken": [before, hit.action_taken]},
+        detail={"version": hit.version},
+    )
+    return hit
+
+
+def decision_refusal(hit: Hit) -> str:
+    """Why this node may not give `hit` a decision; empty if it may."""
+    if hit.is_local or hit.received_at is None:
+        return _("Only a hit recorded by a partner gets a decision; dispose of your own hits.")
+    if not hit.person.is_local:
+        return _("Only the service that owns the person decides on its hits.")
+    return ""
+
+
+@atomic_action
+def decide_hit(
+    *,
+    actor: Actor,
+    hit: Hit,
+    decision: str,
+    message: str,
+    request: HttpRequest | None = None,
+) -> HitDecision:
+    """The owner of the person answers a partner's hit on it (SIRENE "form G"): confirmed,
+    false positive or more information needed, with a message. The decision goes back to
+    the hit's recorder; a confirmed hit on an active alert moves the alert to "located",
+    which partners holding the alert are told as its update. Audited here; the partner's
+    receipt is audited there."""
+    user = authorise(actor, Action.DECIDE, hit, request=request, object_type="hit")
+    hit = (
+        Hit.objects.select_for_update(of=("self",)).select_related("person", "alert").get(pk=hit.pk)
+    )
+    refusal = decision_refusal(hit)
+    if refusal:
+        raise RegistryError(refusal)
+    if decision not in HitDecisionKind.values:
+        raise RegistryError(_("Unknown decision %(decision)s.") % {"decision": decision})
+    if not message.strip():
+        raise RegistryError(_("Write a message for the partner's service."))
+    peer = share.peer_of(hit.owner_node)
+    if peer is None:
+        raise RegistryError(
+            _("%(node)s is no longer a partner: the decision cannot reach it.")
+            % {"node": hit.owner_node}
+        )
+    if share.hit_refusal_for(hit):
+        raise RegistryError(_("The hit is now H3 or flagged: nothing about it goes to partners."))
+    agency = user.agency.name if user.agency is not None else settings.NODE_ID
+    record = HitDecision(
+        hit=hit,
+        decision=decision,
+        message=message.strip(),
+        decided_by_name=user.get_username(),
+        decided_by_agency=agency,
+        decided_on=timezone.now(),
+        owner_node=settings.NODE_ID,
+        handling_code=hit.effective_handling_code,
+        created_by=user,
+    )
+    _clean(record)
+    record.save()
+    share.send_decision(peer, record, actor=actor, request=request)
+    alert = hit.alert
+    if (
+        decision == HitDecisionKind.CONFIRMED
+        and alert is not None
+        and alert.is_local
+        and alert.status == AlertStatus.ACTIVE
+    ):
+        _move(
+            actor,
+            alert,
+            "status",
+            AlertStatus.LOCATED,
+            ALERT_TRANSITIONS,
+            AlertStatus,
+            request,
+            reason=_("Hit confirmed: %(place)s") % {"place": hit.place},
+            then=lambda moved: share.push_update(moved, "alert"),
+        )
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="hitdecision",
+        object_id=str(record.uid),
+        detail={"hit": str(hit.uid), "decision": decision, "partner": peer.node_id},
+    )
+    return record
 
 
 # Retention (run daily by `liaison review-records`)

@@ -35,7 +35,7 @@ from liaison.exchange.queries import (
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
-from liaison.registry.models import Alert, Hit, Person, PersonName, Warrant
+from liaison.registry.models import Alert, Hit, HitDecision, Person, PersonName, Warrant
 from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
 from liaison.registry.schemas import (
     AlertIn,
@@ -43,6 +43,8 @@ from liaison.registry.schemas import (
     AlertStatusIn,
     DispositionIn,
     ExtensionIn,
+    HitDecisionIn,
+    HitDecisionOut,
     HitIn,
     HitOut,
     PersonIn,
@@ -153,7 +155,15 @@ def hit_out(hit: Hit) -> dict[str, Any]:
         "person": hit.person.uid,
         "alert": alert,
         "handling_code": hit.effective_handling_code,
+        "status_reason": hit.status_reason,
+        "decisions": [decision_out(d) for d in hit.decisions.all()],
     }
+
+
+def decision_out(decision: HitDecision) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "decision", "message", "decided_by_name"]
+    fields += ["decided_by_agency", "decided_on"]
+    return {f: getattr(decision, f) for f in fields} | {"hit": decision.hit.uid}
 
 
 def _field_error(field: str, message: str) -> dict[str, Any]:
@@ -461,7 +471,11 @@ def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
 def warrant_status(request: HttpRequest, uid: UUID, payload: WarrantStatusIn) -> Any:
     warrant = get_record_for_user(request.user, Warrant, uid)
     changed = actions.set_warrant_status(
-        actor=request.user, warrant=warrant, status=payload.status, request=request
+        actor=request.user,
+        warrant=warrant,
+        status=payload.status,
+        reason=payload.reason,
+        request=request,
     )
     return warrant_out(changed)
 
@@ -519,14 +533,19 @@ def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
 def alert_status(request: HttpRequest, uid: UUID, payload: AlertStatusIn) -> Any:
     alert = get_record_for_user(request.user, Alert, uid)
     changed = actions.set_alert_status(
-        actor=request.user, alert=alert, status=payload.status, request=request
+        actor=request.user,
+        alert=alert,
+        status=payload.status,
+        reason=payload.reason,
+        request=request,
     )
     return alert_out(changed)
 
 
 @router.get("/hits", response={200: list[HitOut], **LIST_ERRORS}, summary="List hits")
 def list_hits(request: HttpRequest) -> Any:
-    return [hit_out(h) for h in _visible(request, Hit).select_related("alert__warrant")]
+    hits = _visible(request, Hit).select_related("alert__warrant")
+    return [hit_out(h) for h in hits.prefetch_related("decisions")]
 
 
 @router.post("/persons/{uid}/hits", response={201: HitOut, **CHANGE_ERRORS})
@@ -550,9 +569,30 @@ def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> 
         hit=hit,
         disposition=payload.disposition,
         action_taken=payload.action_taken,
+        reason=payload.reason,
         request=request,
     )
     return hit_out(changed)
+
+
+@router.post(
+    "/hits/{uid}/decision",
+    response={201: HitDecisionOut, **CHANGE_ERRORS},
+    summary="Answer a partner's hit on one of this node's persons (liaison officers)",
+)
+def hit_decision(request: HttpRequest, uid: UUID, payload: HitDecisionIn) -> Any:
+    """The owner's decision (confirmed, false positive, more information needed) and a
+    message, sent back to the service that recorded the hit; a confirmed hit moves its
+    active alert to "located"."""
+    hit = get_record_for_user(request.user, Hit, uid)
+    decision = actions.decide_hit(
+        actor=request.user,
+        hit=hit,
+        decision=payload.decision,
+        message=payload.message,
+        request=request,
+    )
+    return Status(201, decision_out(decision))
 
 
 def _visible(request: HttpRequest, model: type[Warrant | Alert | Hit]) -> Any:

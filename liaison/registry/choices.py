@@ -99,6 +99,14 @@ class HitDisposition(models.TextChoices):
     FALSE_POSITIVE = "false_positive", _("false positive")
 
 
+class HitDecisionKind(models.TextChoices):
+    """The person's owner answers a partner's hit (the SIRENE "form G" pattern)."""
+
+    CONFIRMED = "confirmed", _("confirmed")
+    FALSE_POSITIVE = "false_positive", _("false positive")
+    MORE_INFORMATION = "more_information", _("needs more information")
+
+
 # Lifecycles: from each status, the statuses an action may move a record to.
 WARRANT_TRANSITIONS: dict[str, set[str]] = {
     WarrantStatus.ACTIVE: {WarrantStatus.EXECUTED, WarrantStatus.WITHDRAWN, WarrantStatus.EXPIRED},
@@ -117,3 +125,8 @@ HIT_TRANSITIONS: dict[str, set[str]] = {
     HitDisposition.CONFIRMED: set(),
     HitDisposition.FALSE_POSITIVE: set(),
 }
+
+
+def is_final(table: dict[str, set[str]], status: str) -> bool:
+    """A status nothing leaves: reaching it cannot be undone (a reason is required)."""
+    return status in table and not table[status]

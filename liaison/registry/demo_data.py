@@ -477,7 +477,18 @@ def _write(plan: PersonPlan, actor: Actor) -> None:
                 action = (
                     "Identité vérifiée, originaire avisé." if disposition == "confirmed" else ""
                 )
-                dispose_hit(actor=actor, hit=hit, disposition=disposition, action_taken=action)
+                why = (
+                    "Vérifié par l'officier de liaison."
+                    if disposition == "confirmed"
+                    else "Empreintes différentes : ce n'est pas la personne."
+                )
+                dispose_hit(
+                    actor=actor,
+                    hit=hit,
+                    disposition=disposition,
+                    action_taken=action,
+                    reason=why,
+                )
 
 
 # Benchmarks only

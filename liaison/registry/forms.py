@@ -31,6 +31,7 @@ from liaison.registry.choices import (
     AlertType,
     DocumentType,
     HitContext,
+    HitDecisionKind,
     HitDisposition,
     NameKind,
     OffenceCategory,
@@ -358,14 +359,52 @@ class HitForm(BootstrapForm):
         return HitData(**data)
 
 
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        validators=TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the change cannot be undone; written in the audit log."),
+    )
+
+
 class StatusForm(BootstrapForm):
-    status = forms.CharField(max_length=16)
+    status = forms.CharField(max_length=16, widget=forms.HiddenInput)
+    reason = _reason_field()
 
 
 class DispositionForm(BootstrapForm):
-    disposition = forms.ChoiceField(label=_("Disposition"), choices=HitDisposition.choices)
+    disposition = forms.ChoiceField(
+        label=_("Disposition"), choices=HitDisposition.choices, widget=forms.HiddenInput
+    )
     action_taken = forms.CharField(
-        label=_("Action taken"), required=False, max_length=2000, validators=TEXT
+        label=_("Action taken"),
+        required=False,
+        max_length=2000,
+        validators=TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = _reason_field()
+
+
+class HitDecisionForm(BootstrapForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=HitDecisionKind.choices)
+    message = forms.CharField(
+        label=_("Message to the partner's service"),
+        max_length=5000,
+        validators=TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class HitUpdateForm(BootstrapForm):
+    action_taken = forms.CharField(
+        label=_("Action taken, or the details asked for"),
+        max_length=5000,
+        validators=TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
@@ -374,7 +413,7 @@ class ExtensionForm(BootstrapForm):
         label=_("New review date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     justification = forms.CharField(
-        label=_("Justification"),
+        label=_("Justification for keeping it longer"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         validators=TEXT,

@@ -25,6 +25,7 @@ from liaison.registry.choices import (
     AlertType,
     DocumentType,
     HitContext,
+    HitDecisionKind,
     HitDisposition,
     NameKind,
     OffenceCategory,
@@ -188,6 +189,9 @@ class Warrant(SharedRecord):
     status = models.CharField(
         _("status"), max_length=10, choices=WarrantStatus.choices, default=WarrantStatus.ACTIVE
     )
+    status_reason = models.TextField(
+        _("reason for the last status change"), blank=True, validators=TEXT
+    )
 
     class Meta:
         verbose_name = _("warrant")
@@ -232,6 +236,9 @@ class Alert(SharedRecord):
     status = models.CharField(
         _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.ACTIVE
     )
+    status_reason = models.TextField(
+        _("reason for the last status change"), blank=True, validators=TEXT
+    )
     not_political_declared = models.BooleanField(
         _("declared not political, military, religious or racial"), default=False
     )
@@ -273,6 +280,9 @@ class Hit(SharedRecord):
         default=HitDisposition.PENDING,
     )
     action_taken = models.TextField(_("action taken"), blank=True, validators=TEXT)
+    status_reason = models.TextField(
+        _("reason for the last status change"), blank=True, validators=TEXT
+    )
 
     class Meta:
         verbose_name = _("hit")
@@ -284,3 +294,25 @@ class Hit(SharedRecord):
 
     def next_dispositions(self) -> list[tuple[str, str | Promise]]:
         return [(s, HitDisposition(s).label) for s in sorted(HIT_TRANSITIONS[self.disposition])]
+
+
+class HitDecision(SharedRecord):
+    """The person's owner answers a partner's hit: confirmed, false positive, or more
+    information needed, with a message. Owned by the deciding node; it travels back to the
+    hit's recorder as `hitdecision.upsert` (liaison/registry/sharing)."""
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("hit",)
+    hit = models.ForeignKey(Hit, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(_("decision"), max_length=16, choices=HitDecisionKind.choices)
+    message = models.TextField(_("message"), validators=TEXT)
+    decided_by_name = models.CharField(_("decided by"), max_length=200, validators=LINE)
+    decided_by_agency = models.CharField(_("service"), max_length=200, validators=LINE)
+    decided_on = models.DateTimeField(_("decided on"))
+
+    class Meta:
+        verbose_name = _("decision on a hit")
+        verbose_name_plural = _("decisions on hits")
+        ordering = ["decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} · {self.hit}"

@@ -30,6 +30,7 @@ from liaison.registry.choices import (
     AlertType,
     DocumentType,
     HitContext,
+    HitDecisionKind,
     HitDisposition,
     NameKind,
     OffenceCategory,
@@ -210,6 +211,17 @@ class HitIn(Strict):
     )
 
 
+class HitDecisionOut(Schema):
+    uid: UUID
+    hit: UUID
+    owner_node: str
+    decision: HitDecisionKind
+    message: str
+    decided_by_name: str
+    decided_by_agency: str
+    decided_on: datetime
+
+
 class HitOut(Schema):
     uid: UUID
     person: UUID
@@ -224,19 +236,48 @@ class HitOut(Schema):
     explanation: dict[str, Any]
     disposition: HitDisposition
     action_taken: str
+    status_reason: str = Field(description="Why the disposition was given (final: required).")
+    decisions: list[HitDecisionOut] = Field(
+        description="The person's owner's decisions on this hit (SIRENE form G), oldest first."
+    )
 
 
 class WarrantStatusIn(Strict):
     status: WarrantStatus
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
 
 
 class AlertStatusIn(Strict):
     status: AlertStatus
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
 
 
 class DispositionIn(Strict):
     disposition: HitDisposition
     action_taken: Text = Field("", max_length=4000)
+    reason: Text = Field(
+        "",
+        max_length=2000,
+        description="Why: required when the new status is final (it cannot be undone); "
+        "written in the audit log and kept on the record.",
+    )
+
+
+class HitDecisionIn(Strict):
+    decision: HitDecisionKind
+    message: Text = Field(
+        min_length=1, max_length=5000, description="Sent to the service that recorded the hit."
+    )
 
 
 class ExtensionIn(Strict):

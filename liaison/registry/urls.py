@@ -34,6 +34,8 @@ urlpatterns = [
     path("warrants/<uuid:uid>/status/", views.warrant_status, name="warrant_status"),
     path("alerts/<uuid:uid>/status/", views.alert_status, name="alert_status"),
     path("hits/<uuid:uid>/disposition/", views.hit_dispose, name="hit_dispose"),
+    path("hits/<uuid:uid>/decision/", views.hit_decide, name="hit_decide"),
+    path("hits/<uuid:uid>/update/", views.hit_update, name="hit_update"),
     path("alerts/<uuid:uid>/extend/", views.review_extend, {"kind": "alert"}, name="alert_extend"),
     path(
         "warrants/<uuid:uid>/extend/",

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,13 +21,24 @@ from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.registry import actions
+from liaison.registry.choices import (
+    ALERT_TRANSITIONS,
+    HIT_TRANSITIONS,
+    WARRANT_TRANSITIONS,
+    AlertStatus,
+    HitDisposition,
+    WarrantStatus,
+    is_final,
+)
 from liaison.registry.forms import (
     AlertForm,
     DispositionForm,
     DocumentFormSet,
     ErasureForm,
     ExtensionForm,
+    HitDecisionForm,
     HitForm,
+    HitUpdateForm,
     NameForm,
     NameFormSet,
     PersonForm,
@@ -37,7 +48,7 @@ from liaison.registry.forms import (
     WarrantForm,
     inherit_handling,
 )
-from liaison.registry.models import Alert, Hit, Warrant
+from liaison.registry.models import Alert, Hit, HitDecision, Warrant
 from liaison.registry.queries import (
     get_person_for_user,
     get_record_for_user,
@@ -157,13 +168,21 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
     timeline = AuditEntry.objects.filter(
         object_id__in=uids, action__in=["collect", "alter", "disclose", "receive"]
     ).order_by("-seq")[:50]
+    hits = list(person.hits.all())
+    decisions: dict[int, list[HitDecision]] = {}
+    for decision in HitDecision.objects.filter(hit__in=hits).order_by("decided_on", "id"):
+        decisions.setdefault(decision.hit_id, []).append(decision)
+    for hit in hits:
+        hit.decision_list = decisions.get(hit.pk, [])
     return {
         "person": person,
+        "hits": hits,
         "timeline": timeline,
         "can_change": decide(user, Action.CHANGE, person).allowed,
         "can_delete": decide(user, Action.DELETE, person).allowed,
         "can_create": decide(user, Action.CREATE).allowed,
-        "can_extend": user.has_perm("accounts.approve_handling"),
+        "can_extend": decide(user, Action.EXTEND).allowed,
+        "can_decide": decide(user, Action.DECIDE).allowed and person.is_local,
         "purpose": _purpose(request),
         **_share_context(request, person),
         **person_sharing(user, person),
@@ -297,19 +316,37 @@ def person_share(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def person_erase(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """GET: what the erasure removes, here and at partners; POST (with a reason) erases."""
+    from liaison.registry.sharing.share import holders
+
     person = get_person_for_user(request.user, uid)
     require(request, Action.DELETE, person, object_type="person")
-    form = ErasureForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason for the erasure."))
-        return redirect("registry:person", uid=uid)
-    actions.erase_person(
-        actor=request.user, person=person, reason=form.cleaned_data["reason"], request=request
-    )
-    messages.success(request, _("The person and everything attached were erased."))
-    return redirect("registry:search")
+    form = ErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.erase_person(
+                actor=request.user,
+                person=person,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except actions.RegistryError as error:
+            form.add_error("reason", str(error))
+        else:
+            messages.success(request, _("The person and everything attached were erased."))
+            return redirect("registry:search")
+    context = {
+        "person": person,
+        "form": form,
+        "services": holders("person", person.uid),
+        "counts": {
+            "warrants": len(person.warrants.all()),
+            "alerts": len(person.alerts.all()),
+            "hits": len(person.hits.all()),
+        },
+    }
+    return render(request, "registry/confirm_erase.html", context)
 
 
 def _child_form_view(
@@ -347,58 +384,169 @@ def hit_create(request: HttpRequest, uid: UUID) -> HttpResponse:
     return _child_form_view(request, uid, HitForm, actions.record_hit, _("Record a hit"))
 
 
-def _transition(request: HttpRequest, record: Any, change: Any, **values: Any) -> HttpResponse:
+# Status changes: a button leads to a confirmation page that says what will happen, here
+# and at partners; the POST (with its reason when the step is final) applies it.
+
+STATUS_TABLES: dict[str, tuple[dict[str, set[str]], type[TextChoices]]] = {
+    "warrant": (WARRANT_TRANSITIONS, WarrantStatus),
+    "alert": (ALERT_TRANSITIONS, AlertStatus),
+    "hit": (HIT_TRANSITIONS, HitDisposition),
+}
+
+
+STATUS_MODELS: dict[str, type[Warrant] | type[Alert] | type[Hit]] = {
+    "warrant": Warrant,
+    "alert": Alert,
+    "hit": Hit,
+}
+
+
+def _partner_effect(kind: str, record: Any, target: str) -> tuple[list[str], bool]:
+    """The services holding a copy of `record`, and whether they lose it (else: updated)."""
+    from liaison.registry.sharing.share import holders
+
+    if kind == "hit":
+        return holders("hit", record.uid), False
+    withdrawn = (
+        actions.WARRANT_WITHDRAWN_AT_PARTNERS
+        if kind == "warrant"
+        else actions.ALERT_WITHDRAWN_AT_PARTNERS
+    )
+    return holders(kind, record.uid), target in withdrawn
+
+
+def _confirm_status(
+    request: HttpRequest, kind: str, record: Any, form: Any, target: str
+) -> HttpResponse:
+    table, labels = STATUS_TABLES[kind]
+    services, withdrawn = _partner_effect(kind, record, target)
+    current = record.disposition if kind == "hit" else record.status
+    context = {
+        "kind": kind,
+        "record": record,
+        "person": record.person,
+        "form": form,
+        "current": labels(current).label,
+        "target": labels(target).label,
+        "final": is_final(table, target),
+        "services": services,
+        "withdrawn": withdrawn,
+        "cancel": reverse("registry:person", kwargs={"uid": record.person.uid}),
+    }
+    return render(request, "registry/confirm_status.html", context)
+
+
+def _status_page(request: HttpRequest, kind: str, uid: UUID, change: Any) -> HttpResponse:
+    model = STATUS_MODELS[kind]
+    record = get_record_for_user(request.user, model, uid)
+    require(request, Action.CHANGE, record, object_type=kind)
+    table, labels = STATUS_TABLES[kind]
+    field = "disposition" if kind == "hit" else "status"
+    form_class = DispositionForm if kind == "hit" else StatusForm
+    data = request.POST if request.method == "POST" else None
+    target = (data or request.GET).get(field, "")
     try:
-        with transaction.atomic():
-            change(actor=request.user, request=request, **values)
+        actions.check_transition(table, labels, getattr(record, field), target)
     except actions.RegistryError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, _("Status changed."))
-    return redirect("registry:person", uid=record.person.uid)
-
-
-@login_required
-@require_POST
-def warrant_status(request: HttpRequest, uid: UUID) -> HttpResponse:
-    return _status_change(request, Warrant, uid, actions.set_warrant_status)
-
-
-@login_required
-@require_POST
-def alert_status(request: HttpRequest, uid: UUID) -> HttpResponse:
-    return _status_change(request, Alert, uid, actions.set_alert_status)
-
-
-def _status_change(request: HttpRequest, model: Any, uid: UUID, change: Any) -> HttpResponse:
-    record = get_record_for_user(request.user, model, uid)
-    object_type = model._meta.model_name
-    require(request, Action.CHANGE, record, object_type=object_type)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
         return redirect("registry:person", uid=record.person.uid)
-    values = {object_type: record, "status": form.cleaned_data["status"]}
-    return _transition(request, record, change, **values)
+    initial = {field: target, "action_taken": getattr(record, "action_taken", "")}
+    form = form_class(data, initial=initial)
+    if data is not None and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != field}
+        try:
+            change(actor=request.user, request=request, **{kind: record, field: target}, **values)
+        except actions.RegistryError as error:
+            form.add_error("reason", str(error))
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("registry:person", uid=record.person.uid)
+    return _confirm_status(request, kind, record, form, target)
 
 
 @login_required
-@require_POST
+def warrant_status(request: HttpRequest, uid: UUID) -> HttpResponse:
+    return _status_page(request, "warrant", uid, actions.set_warrant_status)
+
+
+@login_required
+def alert_status(request: HttpRequest, uid: UUID) -> HttpResponse:
+    return _status_page(request, "alert", uid, actions.set_alert_status)
+
+
+@login_required
 def hit_dispose(request: HttpRequest, uid: UUID) -> HttpResponse:
+    return _status_page(request, "hit", uid, actions.dispose_hit)
+
+
+# Hit follow-up between services (SIRENE "form G")
+
+
+@login_required
+def hit_decide(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The person's owner answers a partner's hit: a decision and a message back."""
+    hit = get_record_for_user(request.user, Hit, uid)
+    require(request, Action.DECIDE, hit, object_type="hit")
+    refusal = actions.decision_refusal(hit)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("registry:person", uid=hit.person.uid)
+    form = HitDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.decide_hit(
+                actor=request.user,
+                hit=hit,
+                decision=form.cleaned_data["decision"],
+                message=form.cleaned_data["message"],
+                request=request,
+            )
+        except actions.RegistryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Decision sent to the partner's service."))
+            return redirect("registry:person", uid=hit.person.uid)
+    context = {
+        "hit": hit,
+        "person": hit.person,
+        "form": form,
+        "service": _service_name(hit.owner_node),
+        "decisions": list(hit.decisions.all()),
+        "alert_located": hit.alert is not None
+        and hit.alert.is_local
+        and hit.alert.status == AlertStatus.ACTIVE,
+    }
+    return render(request, "registry/hit_decide.html", context)
+
+
+@login_required
+def hit_update(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The recorder adds the action taken or the details the owner asked for."""
     hit = get_record_for_user(request.user, Hit, uid)
     require(request, Action.CHANGE, hit, object_type="hit")
-    form = DispositionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a disposition."))
-        return redirect("registry:person", uid=hit.person.uid)
-    return _transition(
-        request,
-        hit,
-        actions.dispose_hit,
-        hit=hit,
-        disposition=form.cleaned_data["disposition"],
-        action_taken=form.cleaned_data["action_taken"],
-    )
+    form = HitUpdateForm(request.POST or None, initial={"action_taken": hit.action_taken})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_hit(
+                actor=request.user,
+                hit=hit,
+                action_taken=form.cleaned_data["action_taken"],
+                request=request,
+            )
+        except actions.RegistryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Hit updated."))
+            return redirect("registry:person", uid=hit.person.uid)
+    context = {"form": form, "person": hit.person, "title": _("Update the hit")}
+    return render(request, "registry/child_form.html", context)
+
+
+def _service_name(node_id: str) -> str:
+    from liaison.exchange.models import Peer
+
+    peer = Peer.objects.filter(node_id=node_id).first()
+    return (peer.agency if peer is not None else "") or node_id
 
 
 @login_required
@@ -406,10 +554,12 @@ def hit_dispose(request: HttpRequest, uid: UUID) -> HttpResponse:
 def review_extend(request: HttpRequest, kind: str, uid: UUID) -> HttpResponse:
     model = Alert if kind == "alert" else Warrant
     record = get_record_for_user(request.user, model, uid)
-    require(request, Action.CHANGE, record, object_type=kind)
+    require(request, Action.EXTEND, record, object_type=kind)
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a new review date and a justification."))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
         return redirect("registry:person", uid=record.person.uid)
     try:
         actions.extend_review(

@@ -59,10 +59,12 @@ def test_sharing_writes_one_envelope_per_record_in_sequence_and_audits_it(
     assert AuditEntry.objects.filter(action="disclose", peer_node="fr").count() == 3
     assert Share.objects.filter(peer=fr).count() == 3
 
-    set_warrant_status(actor=officer, warrant=warrant, status="executed")
+    # Executed: the partner's copy is updated, not withdrawn (it learns of the arrest).
+    set_warrant_status(actor=officer, warrant=warrant, status="executed", reason="Arrested.")
     last = OutboxEnvelope.objects.order_by("-seq").first()
-    assert last is not None and last.message_type == "warrant.withdraw" and last.seq == 4
-    assert not Share.objects.filter(object_uid=warrant.uid).exists()
+    assert last is not None and last.message_type == "warrant.upsert" and last.seq == 4
+    assert last.payload["object"]["status"] == "executed"
+    assert Share.objects.filter(object_uid=warrant.uid).exists()
 
 
 def test_it_refuses_flagged_persons_and_skips_h3_attachments_with_the_reason(

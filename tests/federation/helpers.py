@@ -17,7 +17,7 @@ from django.db.models import F
 from liaison.accounts.models import Agency, User
 from liaison.accounts.tokens import create_api_token
 from liaison.audit.models import AuditEntry
-from liaison.exchange.models import InboxEnvelope, OutboxEnvelope
+from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, Peer
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Alert, Hit, Person, Warrant
 from liaison.registry.sharing.share import share_person
@@ -167,3 +167,9 @@ def lease(partner: str) -> None:
     peer = Peer.objects.get(node_id=partner)
     left = (peer.lease_until - timezone.now()).total_seconds() if peer.lease_until else 0.0
     print(json.dumps({"owner": peer.lease_owner, "left": left}))
+
+
+def name_peer(node_id: str, agency: str) -> None:
+    """Give a partner its service name (as its identity document would)."""
+    updated = Peer.objects.filter(node_id=node_id).update(agency=agency)
+    print(json.dumps({"updated": updated}))

@@ -119,6 +119,66 @@ def test_a_hit_recorded_on_the_partner_appears_on_the_owner(nodes: tuple[Node, N
     assert on_ma["person"] == uid and on_ma["alert"] == alert_uid
 
 
+DECISION = "Identité confirmée par empreintes : interpellez-le, l'extradition est demandée."
+
+
+def test_the_owner_decides_on_a_partner_hit_and_the_partner_sees_it(
+    nodes: tuple[Node, Node],
+) -> None:
+    """SIRENE "form G": fr records a hit on ma's person, ma confirms it with a message, fr
+    sees the decision; ma's alert is located on both nodes; fr's action taken reaches ma;
+    an executed warrant is updated at fr, not withdrawn."""
+    ma, fr = nodes
+    uid, warrant_uid, alert_uid = _record(ma, {**PERSON, "names": [{"full_name": "Rachid Benali"}]})
+    assert ma.api("POST", f"/persons/{uid}/shares", {"partner": "fr"})[0] == 201
+    wait_for(lambda: _find(fr, "alerts", alert_uid))
+    hit = {
+        "encountered_name": "Rachid Benali",
+        "encountered_on": "2026-06-01T10:00:00Z",
+        "place": "Gare de Lyon, Paris",
+        "context": "border_check",
+        "alert": alert_uid,
+    }
+    status, recorded = fr.api("POST", f"/persons/{uid}/hits", hit)
+    assert status == 201, recorded
+    wait_for(lambda: _find(ma, "hits", recorded["uid"]), timeout=30)
+    assert fr.call("name_peer", "ma", "Sûreté nationale (test)") == {"updated": 1}
+
+    # Only the liaison officer decides: the supervisor is refused and nothing is sent.
+    body = {"decision": "confirmed", "message": DECISION}
+    status, _ = ma.api("POST", f"/hits/{recorded['uid']}/decision", body, user="sup")
+    assert status == 403
+    status, decided = ma.api("POST", f"/hits/{recorded['uid']}/decision", body)
+    assert status == 201, decided
+
+    def decisions_on_fr() -> Any:
+        return (_find(fr, "hits", recorded["uid"]) or {}).get("decisions") or None
+
+    [seen] = wait_for(decisions_on_fr, timeout=30)
+    assert (seen["uid"], seen["owner_node"], seen["decision"]) == (
+        decided["uid"],
+        "ma",
+        "confirmed",
+    )
+    assert seen["message"] == DECISION and seen["decided_by_name"] == "lo"
+    assert seen["decided_by_agency"] == "Sûreté nationale (test)" and seen["decided_on"]
+    assert _find(ma, "alerts", alert_uid)["status"] == "located"
+    wait_for(lambda: (_find(fr, "alerts", alert_uid) or {}).get("status") == "located")
+
+    # The recorder's action taken and disposition travel back to the owner.
+    answer = {"disposition": "confirmed", "action_taken": "Interpellé.", "reason": "Confirmed."}
+    assert fr.api("POST", f"/hits/{recorded['uid']}/disposition", answer)[0] == 200
+    on_ma = wait_for(
+        lambda: (h := _find(ma, "hits", recorded["uid"])) and h["disposition"] == "confirmed" and h
+    )
+    assert on_ma["action_taken"] == "Interpellé." and on_ma["decisions"][0]["message"] == DECISION
+
+    # Executing the warrant updates fr's copy: it stays, marked executed.
+    executed = {"status": "executed", "reason": "Arrested in Paris on this hit."}
+    assert ma.api("POST", f"/warrants/{warrant_uid}/status", executed)[0] == 200
+    wait_for(lambda: (_find(fr, "warrants", warrant_uid) or {}).get("status") == "executed")
+
+
 def test_the_policy_refuses_flagged_records_with_the_reason(nodes: tuple[Node, Node]) -> None:
     ma, _fr = nodes
     status, person = ma.api("POST", "/persons", {**PERSON, "neutrality_flag": True})
@@ -139,9 +199,11 @@ def test_withdrawal_removes_the_partner_copy_and_is_confirmed(nodes: tuple[Node,
     assert ma.api("POST", f"/persons/{uid}/shares", {"partner": "fr"})[0] == 201
     wait_for(lambda: _find(fr, "alerts", alert_uid))
 
-    assert ma.api("POST", f"/alerts/{alert_uid}/status", {"status": "withdrawn"})[0] == 200
+    why = {"reason": "Cancelled by the issuing court."}
+    assert ma.api("POST", f"/alerts/{alert_uid}/status", {"status": "withdrawn", **why})[0] == 200
     wait_for(lambda: _find(fr, "alerts", alert_uid) is None)
-    assert ma.api("POST", f"/warrants/{warrant_uid}/status", {"status": "executed"})[0] == 200
+    moved = ma.api("POST", f"/warrants/{warrant_uid}/status", {"status": "withdrawn", **why})
+    assert moved[0] == 200
     wait_for(lambda: _find(fr, "warrants", warrant_uid) is None)
     assert _on(fr, f"/persons/{uid}?{PURPOSE}") is not None  # the person stays shared
 

@@ -129,12 +129,14 @@ def test_warrant_transitions_follow_the_state_machine(
     Warrant.objects.filter(pk=warrant.pk).update(status=start)
     warrant.refresh_from_db()
     if target in WARRANT_TRANSITIONS[start]:
-        changed = actions.set_warrant_status(actor=officer, warrant=warrant, status=target)
+        changed = actions.set_warrant_status(
+            actor=officer, warrant=warrant, status=target, reason=REASON
+        )
         assert changed.status == target and changed.version == 2
         assert _entries("alter", "warrant")[0].changes == {"status": [start, target]}
     else:
         with pytest.raises(RegistryError, match="cannot change from"):
-            actions.set_warrant_status(actor=officer, warrant=warrant, status=target)
+            actions.set_warrant_status(actor=officer, warrant=warrant, status=target, reason=REASON)
         assert Warrant.objects.get(pk=warrant.pk).version == 1
 
 
@@ -211,10 +213,11 @@ def test_alert_transitions_follow_the_state_machine(
     Alert.objects.filter(pk=alert.pk).update(status=start)
     alert.refresh_from_db()
     if target in ALERT_TRANSITIONS[start]:
-        assert actions.set_alert_status(actor=officer, alert=alert, status=target).version == 2
+        moved = actions.set_alert_status(actor=officer, alert=alert, status=target, reason=REASON)
+        assert moved.version == 2
     else:
         with pytest.raises(RegistryError):
-            actions.set_alert_status(actor=officer, alert=alert, status=target)
+            actions.set_alert_status(actor=officer, alert=alert, status=target, reason=REASON)
         assert Alert.objects.get(pk=alert.pk).status == start
 
 
@@ -277,10 +280,11 @@ def test_hit_dispositions_follow_the_state_machine(
     Hit.objects.filter(pk=hit.pk).update(disposition=start)
     hit.refresh_from_db()
     if target in HIT_TRANSITIONS[start]:
-        assert actions.dispose_hit(actor=officer, hit=hit, disposition=target).disposition == target
+        moved = actions.dispose_hit(actor=officer, hit=hit, disposition=target, reason=REASON)
+        assert moved.disposition == target
     else:
         with pytest.raises(RegistryError):
-            actions.dispose_hit(actor=officer, hit=hit, disposition=target)
+            actions.dispose_hit(actor=officer, hit=hit, disposition=target, reason=REASON)
 
 
 # Rules found in review: sensitive changes, hidden persons, input from outside forms

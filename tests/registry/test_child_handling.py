@@ -81,7 +81,9 @@ def test_an_officer_cannot_change_children_of_an_h3_person(raised: Person, offic
     json = "application/json"
     moved = client.post(f"/api/v1/alerts/{alert.uid}/status", {"status": "located"}, json)
     disposed = client.post(
-        f"/api/v1/hits/{hit.uid}/disposition", {"disposition": "confirmed"}, json
+        f"/api/v1/hits/{hit.uid}/disposition",
+        {"disposition": "confirmed", "reason": "Fingerprints match."},
+        json,
     )
     assert moved.status_code == disposed.status_code == 404
     assert Alert.objects.get().status == "active"

@@ -283,7 +283,9 @@ def test_a_withdrawal_is_listed_after_the_send(
     share_person(actor=cast["liaison_officer"], person=karim, partner="fr")
     from liaison.registry.actions import set_warrant_status
 
-    set_warrant_status(actor=cast["officer"], warrant=warrant, status="executed")
+    set_warrant_status(
+        actor=cast["officer"], warrant=warrant, status="withdrawn", reason="Court annulled it."
+    )
     production = record_production(actor=cast["supervisor"], person=karim, fmt="html", **REQUEST)
     report = subject_access_report(cast["supervisor"], karim, production)
     assert [d.message_type for d in report.disclosures] == [

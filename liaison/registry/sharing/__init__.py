@@ -1,9 +1,10 @@
 """How the registry's records travel between nodes, through the exchange's sharing contract.
 
-`register()` (from RegistryConfig.ready) plugs in four record types: persons, their
-warrants and alerts (upserts and withdrawals), and hits (`hit.notify`, back to the person's
-owner). Bodies and appliers are in `records`; the share action and the follow-up of changes
-are in `share`.
+`register()` (from RegistryConfig.ready) plugs in five record types: persons, their
+warrants and alerts (upserts and withdrawals), hits (`hit.notify`, back to the person's
+owner) and the owner's decisions on them (`hitdecision.upsert`, back to the hit's
+recorder). Bodies and appliers are in `records`; the share action and the follow-up of
+changes are in `share`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from liaison.exchange.sharing import RecordType, register_record_type
 from liaison.records import SharedRecord, withdraw_applier
-from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 from liaison.registry.sharing import records
 from liaison.registry.sharing.share import hit_refusal, refusal
 
@@ -32,6 +33,17 @@ def register() -> None:
             refusal=hit_refusal,
             message="hit.notify",
             resync_order=3,
+        )
+    )
+    register_record_type(
+        RecordType(
+            name="hitdecision",
+            body=records.HitDecisionBody,
+            serialise=records.decision_object,
+            apply=records.apply_hit_decision,
+            find=_finder(HitDecision),
+            refusal=hit_refusal,
+            resync_order=4,
         )
     )
 

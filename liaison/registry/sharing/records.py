@@ -30,6 +30,7 @@ from liaison.core.field_rules import (
     OptionalCountry,
     Text,
 )
+from liaison.exchange.models import Peer
 from liaison.exchange.protocol import MAX_COUNT, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import owned_by_sender, shared_with
@@ -47,6 +48,7 @@ from liaison.registry.choices import (
     AlertType,
     DocumentType,
     HitContext,
+    HitDecisionKind,
     HitDisposition,
     NameKind,
     OffenceCategory,
@@ -58,6 +60,7 @@ from liaison.registry.models import (
     Alert,
     BirthDate,
     Hit,
+    HitDecision,
     IdentityDocument,
     Nationality,
     Person,
@@ -135,6 +138,16 @@ class HitBody(Shared):
     score: float | None = Field(ge=0, le=1)
     disposition: HitDisposition
     action_taken: Text = Field(max_length=5000)
+
+
+class HitDecisionBody(Shared):
+    """The person's owner answers the recorder's hit (`hitdecision.upsert`)."""
+
+    hit: UUID
+    decision: HitDecisionKind
+    message: Text = Field(min_length=1, max_length=5000)
+    decided_by_name: Line = Field(max_length=200)
+    decided_on: datetime
 
 
 # Records to bodies (the sending side)
@@ -232,6 +245,18 @@ def hit_object(hit: Hit) -> dict[str, Any]:
     values = {f: getattr(hit, f) for f in _HIT_FIELDS}
     alert = hit.alert.uid if hit.alert_id and hit.alert else None
     body = HitBody(**shared_fields(hit), person=hit.person.uid, alert=alert, **values)
+    return body.model_dump(mode="json")
+
+
+def decision_object(decision: HitDecision) -> dict[str, Any]:
+    body = HitDecisionBody(
+        **shared_fields(decision),
+        hit=decision.hit.uid,
+        decision=HitDecisionKind(decision.decision),
+        message=decision.message,
+        decided_by_name=decision.decided_by_name,
+        decided_on=decision.decided_on,
+    )
     return body.model_dump(mode="json")
 
 
@@ -349,6 +374,37 @@ def apply_hit(sender: str, body: HitBody) -> Applied:
     effect = "created" if hit is None else "updated"
     save_copy(Hit, hit, body.uid, values)
     return Applied(effect, "hit", str(body.uid), body.version)
+
+
+def apply_hit_decision(sender: str, body: HitDecisionBody) -> Applied:
+    """The owner's decision on a hit this node recorded on its person and sent to it."""
+    owned_by_sender(sender, body.owner)
+    hit = (
+        Hit.objects.filter(uid=body.hit, owner_node=settings.NODE_ID)
+        .select_related("person")
+        .first()
+    )
+    if hit is None:
+        # Gone here (erased with its person's copy, or lost before a resync): nothing to
+        # attach the decision to, as a withdrawal of an absent record.
+        return Applied("absent", "hitdecision", str(body.uid), body.version)
+    if hit.person.owner_node != sender or not shared_with(sender, "hit", hit.uid):
+        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"hit {body.hit} was not sent to {sender}")
+    decision = existing_copy(HitDecision, sender, body.uid)
+    if superseded(decision, body):
+        return Applied("unchanged", "hitdecision", str(body.uid), body.version)
+    peer = Peer.objects.filter(node_id=sender).first()
+    values = received_fields(sender, body) | {
+        "hit": hit,
+        "decision": body.decision,
+        "message": body.message,
+        "decided_by_name": body.decided_by_name,
+        "decided_by_agency": (peer.agency if peer is not None else "") or sender,
+        "decided_on": body.decided_on,
+    }
+    effect = "created" if decision is None else "updated"
+    save_copy(HitDecision, decision, body.uid, values)
+    return Applied(effect, "hitdecision", str(body.uid), body.version)
 
 
 BODIES: dict[str, type[Shared]] = {

@@ -18,7 +18,7 @@ from liaison.exchange.sharing import ShareResult, Skipped
 from liaison.policy import Action, HandlingCode, atomic_action, authorise, decide
 from liaison.records import SharedRecord
 from liaison.registry.choices import AlertStatus, WarrantStatus
-from liaison.registry.models import Hit, Person
+from liaison.registry.models import Hit, HitDecision, Person
 
 SHAREABLE_WARRANTS = [WarrantStatus.ACTIVE]
 SHAREABLE_ALERTS = [AlertStatus.ACTIVE, AlertStatus.LOCATED]
@@ -88,7 +88,30 @@ def withdraw(record: SharedRecord, object_type: str, *, reason: str) -> None:
     if isinstance(record, Person):
         attached = [*record.warrants.values_list("uid", flat=True)]
         attached += [*record.alerts.values_list("uid", flat=True)]
+        attached += [*HitDecision.objects.filter(hit__person=record).values_list("uid", flat=True)]
         sharing.forget_shares(attached)
+
+
+def hit_refusal_for(record: SharedRecord) -> str:
+    """Why nothing about this hit (or a decision on it) may go to a partner; empty if it may."""
+    return hit_refusal(Share(), record)
+
+
+def peer_of(node_id: str) -> Peer | None:
+    return Peer.objects.filter(node_id=node_id).first()
+
+
+def send_decision(
+    peer: Peer, decision: HitDecision, *, actor: Any, request: HttpRequest | None = None
+) -> None:
+    """The owner's decision on a partner's hit goes back to the hit's recorder."""
+    sharing.send(peer, "hitdecision", decision, actor=actor, request=request)
+
+
+def holders(object_type: str, uid: Any) -> list[str]:
+    """The services holding a copy of the record now (their name, or node id if unnamed)."""
+    shares = Share.objects.filter(object_type=object_type, object_uid=uid).select_related("peer")
+    return sorted(s.peer.agency or s.peer.node_id for s in shares)
 
 
 def notify_owner_of_hit(hit: Hit) -> None:
