@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
+from liaison.core import field_rules
 from liaison.policy import (
     HANDLING_ORDER,
     Action,
@@ -108,8 +109,17 @@ def default_review_date() -> date:
 
 def _check_review_date_ahead(review_date: date) -> None:
     # The daily review job erases records whose date has passed.
-    if review_date <= timezone.localdate():
-        raise RegistryError(_("The review date must be in the future."))
+    _checked(field_rules.review_date, review_date, _("Review date"))
+
+
+def _checked[T](rule: Callable[[T], T], value: T, label: str) -> T:
+    """A field rule of liaison/core/field_rules.py, its refusal naming the field."""
+    try:
+        return rule(value)
+    except field_rules.FieldRuleError as error:
+        raise RegistryError(
+            _("%(field)s: %(problem)s") % {"field": label, "problem": error}
+        ) from None
 
 
 def _initial_review_date(requested: date | None) -> date:
@@ -665,8 +675,7 @@ def extend_review(
     record = type(record).objects.select_for_update().get(pk=record.pk)
     authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
     _check_justification(justification)
-    if new_date <= timezone.localdate():
-        raise RegistryError(_("The new review date must be in the future."))
+    _checked(field_rules.review_date, new_date, _("New review date"))
     before = record.review_date
     record.review_date = new_date
     record.version += 1
@@ -718,7 +727,10 @@ def record_hit(
         authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
     parents: list[SharedRecord] = [person] if alert is None else [person, alert]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
+    _checked(field_rules.encountered_on, data.encountered_on, _("When"))
     score, explanation = explain_hit(person, data.encountered_name)
+    if score is not None:
+        _checked(field_rules.score, score, _("Match score"))
     hit = Hit(
         person=person,
         alert=alert,

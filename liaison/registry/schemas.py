@@ -14,7 +14,7 @@ from pydantic import (
     StrictInt,
 )
 
-from liaison.core.api_input import ApiInput, IsoDate, IsoDateTime
+from liaison.core.api_input import ApiInput, IsoDate, PastDateTime, ReviewDate
 from liaison.core.field_rules import (
     Country,
     DateOfBirth,
@@ -148,7 +148,7 @@ class WarrantIn(Strict):
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
     )
-    review_date: IsoDate | None = None
+    review_date: ReviewDate | None = None
     neutrality_flag: StrictBool = False
 
 
@@ -179,7 +179,7 @@ class AlertIn(Strict):
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
     )
-    review_date: IsoDate | None = None
+    review_date: ReviewDate | None = None
     neutrality_flag: StrictBool = False
 
 
@@ -200,7 +200,7 @@ class AlertOut(Schema):
 
 class HitIn(Strict):
     encountered_name: Name = Field(min_length=1, max_length=300)
-    encountered_on: IsoDateTime
+    encountered_on: PastDateTime
     place: Line = Field(min_length=1, max_length=200)
     context: HitContext
     alert: UUID | None = None
@@ -240,7 +240,7 @@ class DispositionIn(Strict):
 
 
 class ExtensionIn(Strict):
-    review_date: IsoDate = Field(description="The new review date, in the future.")
+    review_date: ReviewDate = Field(description="The new review date, in the future.")
     justification: Text = Field(min_length=1, max_length=2000, description="Why it is kept.")
 
 
