@@ -469,3 +469,25 @@ def test_a_search_purpose_covers_the_first_record_opened_from_it(
     assert web.get(f"/registry/persons/{a.uid}/").status_code == 200  # again: the same one
     assert web.get(f"/registry/persons/{b.uid}/").status_code == 302
     assert _consults(a) == [PURPOSE["purpose"]] * 2 and _consults(b) == []
+
+
+def test_an_edit_keeping_a_past_review_date_is_not_refused_for_it(
+    web: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Karim Benali")
+    Person.objects.filter(pk=person.pk).update(review_date=TODAY - timedelta(days=3))
+    form = {
+        **_person_form("H0", "Karim Benali"),
+        "names-INITIAL_FORMS": "1",
+        "review_date": (TODAY - timedelta(days=3)).isoformat(),
+        "place_of_birth": "Tanger",
+    }
+    response = web.post(f"/registry/persons/{person.uid}/edit/", form)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.place_of_birth == "Tanger" and person.version == 2
+    form["review_date"] = (TODAY - timedelta(days=1)).isoformat()  # a new past date: refused
+    page = web.post(f"/registry/persons/{person.uid}/edit/", form).content.decode()
+    assert "is not in the future" in beside(page, "id_review_date")
+    person.refresh_from_db()
+    assert person.version == 2
