@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, field_validator
 
-from liaison.core.field_rules import no_nul
+from liaison.core.field_rules import encountered_on, no_nul, review_date
 
 
 def _without_nul(value: Any) -> Any:
@@ -70,3 +70,6 @@ def _in_utc(value: datetime) -> datetime:
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
 # With its offset: a naive time at a border post is ambiguous by hours.
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_text), AfterValidator(_in_utc)]
+# A review date ahead of today; a time something happened, not in the future.
+ReviewDate = Annotated[IsoDate, AfterValidator(review_date)]
+PastDateTime = Annotated[IsoDateTime, AfterValidator(encountered_on)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -139,7 +139,44 @@ def birth_date(value: str, *, today: date | None = None) -> str:
             _("A date of birth before %(year)d is not plausible.") % {"year": MIN_BIRTH_YEAR}
         )
     if earliest > (today or timezone.localdate()):
-        raise FieldRuleError(_("A date of birth cannot be in the future."))
+        raise FieldRuleError(
+            _("%(value)s is in the future: a date of birth cannot be.") % {"value": value}
+        )
+    return value
+
+
+def review_date(value: date, *, today: date | None = None) -> date:
+    """A review date still ahead: the daily review job erases records whose date passed."""
+    if value <= (today or timezone.localdate()):
+        raise FieldRuleError(
+            _("%(value)s is not in the future: a review date must be after today.")
+            % {"value": value.isoformat()}
+        )
+    return value
+
+
+# A hit is recorded when it happens or afterwards; the clocks of a border post's terminal
+# and of the node may differ by a few minutes, not more.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def encountered_on(value: datetime, *, now: datetime | None = None) -> datetime:
+    """When a person was met: not in the future (beyond CLOCK_SKEW)."""
+    if value > (now or timezone.now()) + CLOCK_SKEW:
+        shown = timezone.localtime(value) if timezone.is_aware(value) else value
+        raise FieldRuleError(
+            _("%(value)s is in the future: a hit is recorded once it has happened.")
+            % {"value": shown.strftime("%Y-%m-%d %H:%M")}
+        )
+    return value
+
+
+def score(value: float) -> float:
+    """A match score, from 0 (no likeness) to 1 (the same)."""
+    if not 0.0 <= value <= 1.0:
+        raise FieldRuleError(
+            _("%(value)s is not a score: a score lies between 0 and 1.") % {"value": value}
+        )
     return value
 
 
@@ -177,6 +214,26 @@ def validate_birth_date(value: str) -> None:
     _django(birth_date, value)
 
 
+def _django_value[T](rule: Callable[[T], T], value: T) -> None:
+    # Not code="invalid": a date field would put its own "Enter a valid date" instead.
+    try:
+        rule(value)
+    except FieldRuleError as error:
+        raise ValidationError(str(error), code="out_of_range") from None
+
+
+def validate_review_date(value: date) -> None:
+    _django_value(review_date, value)
+
+
+def validate_encountered_on(value: datetime) -> None:
+    _django_value(encountered_on, value)
+
+
+def validate_score(value: float) -> None:
+    _django_value(score, value)
+
+
 # Pydantic: field types for API schemas and envelope bodies. The pattern documents the
 # shape in the OpenAPI document; the rule decides.
 
@@ -189,6 +246,9 @@ Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(country)]
 DateOfBirth = Annotated[
     str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"), AfterValidator(birth_date)
 ]
+
+
+Score = Annotated[float, AfterValidator(score)]
 
 
 def optional_country(value: str) -> str:

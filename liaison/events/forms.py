@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.forms import BootstrapForm
+from liaison.core.field_rules import validate_line, validate_text
+from liaison.core.forms import BootstrapForm, DateField
 from liaison.events.actions import EventData
 from liaison.events.models import Event
 from liaison.policy import HandlingCode
@@ -16,11 +17,9 @@ def _lines(value: str) -> list[str]:
 
 
 class EventForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[validate_line])
+    starts_on = DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
     host_node = forms.CharField(
         label=_("Host service (node)"), max_length=32, help_text=_("e.g. ma or fr")
     )
@@ -37,11 +36,28 @@ class EventForm(BootstrapForm):
         help_text=_("One per line."),
     )
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_text],
     )
     handling_code = forms.ChoiceField(
         label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error(
+                "ends_on",
+                _(
+                    "%(ends)s is before the start (%(starts)s): an event cannot end before "
+                    "it starts."
+                )
+                % {"ends": ends.isoformat(), "starts": starts.isoformat()},
+            )
+        return data
 
     @classmethod
     def for_event(cls, event: Event, data: Any = None) -> EventForm:

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
-from liaison.core.field_rules import validate_text
+from liaison.core import field_rules
 from liaison.policy import (
     HANDLING_ORDER,
     Action,
@@ -113,8 +113,17 @@ def default_review_date() -> date:
 
 def _check_review_date_ahead(review_date: date) -> None:
     # The daily review job erases records whose date has passed.
-    if review_date <= timezone.localdate():
-        raise RegistryError(_("The review date must be in the future."))
+    _checked(field_rules.review_date, review_date, _("Review date"))
+
+
+def _checked[T](rule: Callable[[T], T], value: T, label: str) -> T:
+    """A field rule of liaison/core/field_rules.py, its refusal naming the field."""
+    try:
+        return rule(value)
+    except field_rules.FieldRuleError as error:
+        raise RegistryError(
+            _("%(field)s: %(problem)s") % {"field": label, "problem": error}
+        ) from None
 
 
 def _initial_review_date(requested: date | None) -> date:
@@ -535,7 +544,7 @@ def _check_reason(table: dict[str, set[str]], target: str, reason: str) -> None:
     if is_final(table, target) and not reason.strip():
         raise RegistryError(_("Give the reason for this change: it cannot be undone."))
     try:
-        validate_text(reason)
+        field_rules.validate_text(reason)
     except ValidationError as error:
         raise RegistryError(_("Reason: %(error)s") % {"error": " ".join(error.messages)}) from None
 
@@ -714,11 +723,7 @@ def extend_review(
     record = type(record).objects.select_for_update().get(pk=record.pk)
     authorise(actor, Action.EXTEND, record, request=request, object_type=object_type)
     _check_justification(justification)
-    if new_date <= timezone.localdate():
-        raise RegistryError(
-            _("The new review date (%(date)s) must be in the future.")
-            % {"date": new_date.isoformat()}
-        )
+    _checked(field_rules.review_date, new_date, _("New review date"))
     before = record.review_date
     record.review_date = new_date
     record.version += 1
@@ -770,7 +775,10 @@ def record_hit(
         authorise(actor, Action.VIEW, alert, request=request, object_type="alert")
     parents: list[SharedRecord] = [person] if alert is None else [person, alert]
     code = _child_handling(actor, data.handling_code, parents, request=request, object_type="hit")
+    _checked(field_rules.encountered_on, data.encountered_on, _("When"))
     score, explanation = explain_hit(person, data.encountered_name)
+    if score is not None:
+        _checked(field_rules.score, score, _("Match score"))
     hit = Hit(
         person=person,
         alert=alert,

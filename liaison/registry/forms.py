@@ -11,12 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from liaison.core import field_rules
 from liaison.core.field_rules import (
     validate_birth_date,
+    validate_encountered_on,
     validate_line,
     validate_name,
     validate_purpose,
+    validate_review_date,
     validate_text,
 )
-from liaison.core.forms import BootstrapForm
+from liaison.core.forms import BootstrapForm, DateField, DateTimeField
 from liaison.policy import HANDLING_ORDER, HandlingCode
 from liaison.registry.actions import (
     AlertData,
@@ -121,12 +123,63 @@ class DocumentForm(BootstrapForm):
     number = forms.CharField(label=_("Number"), max_length=64, validators=NAME)
     issuing_country = forms.CharField(label=_("Issuing country"), max_length=2)
 
+    def has_changed(self) -> bool:
+        # The type's select always sends a value: a row is filled in when it has a number
+        # or a country. An added row left empty is then ignored, not an error.
+        return any(
+            str(self.data.get(self.add_prefix(name), "")).strip()
+            for name in ("number", "issuing_country")
+        )
+
     def clean_issuing_country(self) -> str:
         return _codes(self.cleaned_data["issuing_country"], str(_("Issuing country")))[0]
 
 
-NameFormSet = forms.formset_factory(NameForm, extra=0, min_num=1, validate_min=True, max_num=20)
-DocumentFormSet = forms.formset_factory(DocumentForm, extra=0, max_num=20)
+class RowFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Rows that can be removed: a "Remove" checkbox (DELETE), which liaison.js turns into
+    a button hiding the row. Removed and empty rows are left out of `rows()`."""
+
+    remove_label = _("Remove this row")
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = self.remove_label
+            form.fields["DELETE"].widget.attrs.update(
+                {"class": "form-check-input", "data-remove-row": ""}
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The cleaned values of the rows kept (call after is_valid())."""
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+class NameRows(RowFormSet):
+    remove_label = _("Remove this name")
+
+    def clean(self) -> None:
+        # Instead of Django's "Please submit at least 1 form": a person needs a name, said
+        # in words, and only when the rows themselves are otherwise valid.
+        if any(self.errors):
+            return
+        if not any(row.get("full_name", "").strip() for row in self.rows()):
+            raise forms.ValidationError(_("Give at least one name."), code="no_name")
+
+
+class DocumentRows(RowFormSet):
+    remove_label = _("Remove this document")
+
+
+NameFormSet = forms.formset_factory(
+    NameForm, formset=NameRows, extra=0, min_num=1, max_num=20, can_delete=True
+)
+DocumentFormSet = forms.formset_factory(
+    DocumentForm, formset=DocumentRows, extra=0, max_num=20, can_delete=True
+)
 
 
 def inherit_handling(form: forms.Form, code: HandlingCode) -> None:
@@ -141,12 +194,20 @@ class RecordForm(BootstrapForm):
     handling_code = forms.ChoiceField(
         label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
     )
-    review_date = forms.DateField(
+    review_date = DateField(
         label=_("Review date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for the default (three years)."),
     )
+
+    def clean_review_date(self) -> Any:
+        # A record kept past its date is the review job's business; a date given or
+        # changed here must be ahead.
+        value = self.cleaned_data["review_date"]
+        if value is not None and value != self.initial.get("review_date"):
+            validate_review_date(value)
+        return value
 
 
 class PersonForm(RecordForm):
@@ -208,20 +269,18 @@ class PersonForm(RecordForm):
     def clean_nationalities(self) -> list[str]:
         return _codes(self.cleaned_data["nationalities"], str(_("Nationalities")))
 
-    def to_data(
-        self, names: forms.BaseFormSet[NameForm], documents: forms.BaseFormSet[DocumentForm]
-    ) -> PersonData:
+    def to_data(self, names: NameRows, documents: DocumentRows) -> PersonData:
         data = self.cleaned_data
         return PersonData(
             category=data["category"],
             sex=data["sex"],
-            names=[NameData(**f.cleaned_data) for f in names if f.cleaned_data],
+            names=[NameData(**row) for row in names.rows()],
             birth_dates=data["birth_dates"],
             place_of_birth=data["place_of_birth"],
             country_of_birth=data["country_of_birth"],
             nationalities=data["nationalities"],
             distinguishing_marks=data["distinguishing_marks"],
-            documents=[DocumentData(**f.cleaned_data) for f in documents if f.cleaned_data],
+            documents=[DocumentData(**row) for row in documents.rows()],
             handling_code=data["handling_code"],
             review_date=data["review_date"],
             neutrality_flag=data["neutrality_flag"],
@@ -265,10 +324,8 @@ class WarrantForm(RecordForm):
     legal_basis = forms.CharField(
         label=_("Legal basis"), max_length=300, required=False, validators=LINE
     )
-    issued_on = forms.DateField(
-        label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expires_on = forms.DateField(
+    issued_on = DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = DateField(
         label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     extradition_sought = forms.BooleanField(label=_("Extradition sought"), required=False)
@@ -331,8 +388,10 @@ class HitForm(BootstrapForm):
     encountered_name = forms.CharField(
         label=_("Name as encountered"), max_length=300, validators=NAME
     )
-    encountered_on = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    encountered_on = DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[validate_encountered_on],
     )
     place = forms.CharField(label=_("Where"), max_length=200, validators=LINE)
     context = forms.ChoiceField(label=_("Context"), choices=HitContext.choices)
@@ -409,8 +468,10 @@ class HitUpdateForm(BootstrapForm):
 
 
 class ExtensionForm(BootstrapForm):
-    review_date = forms.DateField(
-        label=_("New review date"), widget=forms.DateInput(attrs={"type": "date"})
+    review_date = DateField(
+        label=_("New review date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_review_date],
     )
     justification = forms.CharField(
         label=_("Justification for keeping it longer"),

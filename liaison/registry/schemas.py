@@ -14,7 +14,7 @@ from pydantic import (
     StrictInt,
 )
 
-from liaison.core.api_input import ApiInput, IsoDate, IsoDateTime
+from liaison.core.api_input import ApiInput, IsoDate, PastDateTime, ReviewDate
 from liaison.core.field_rules import (
     Country,
     DateOfBirth,
@@ -149,7 +149,7 @@ class WarrantIn(Strict):
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
     )
-    review_date: IsoDate | None = None
+    review_date: ReviewDate | None = None
     neutrality_flag: StrictBool = False
 
 
@@ -180,7 +180,7 @@ class AlertIn(Strict):
     handling_code: HandlingCode | None = Field(
         None, description="Default: the code of the record it belongs to; never laxer."
     )
-    review_date: IsoDate | None = None
+    review_date: ReviewDate | None = None
     neutrality_flag: StrictBool = False
 
 
@@ -201,7 +201,7 @@ class AlertOut(Schema):
 
 class HitIn(Strict):
     encountered_name: Name = Field(min_length=1, max_length=300)
-    encountered_on: IsoDateTime
+    encountered_on: PastDateTime
     place: Line = Field(min_length=1, max_length=200)
     context: HitContext
     alert: UUID | None = None
@@ -281,7 +281,7 @@ class HitDecisionIn(Strict):
 
 
 class ExtensionIn(Strict):
-    review_date: IsoDate = Field(description="The new review date, in the future.")
+    review_date: ReviewDate = Field(description="The new review date, in the future.")
     justification: Text = Field(min_length=1, max_length=2000, description="Why it is kept.")
 
 

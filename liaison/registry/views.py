@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,7 +39,6 @@ from liaison.registry.forms import (
     HitDecisionForm,
     HitForm,
     HitUpdateForm,
-    NameForm,
     NameFormSet,
     PersonForm,
     PurposeForm,
@@ -61,17 +60,39 @@ from liaison.registry.sharing.share import share_person
 from liaison.share_status import partner_choices, shared_before
 
 PURPOSE_KEY = "registry_purpose"
+SAVED_FORMS_KEY = "registry_saved_forms"
+MAX_SAVED_FORMS = 50
 
 
 def _purpose(request: HttpRequest) -> dict[str, str] | None:
+    """The purpose last stated: {"purpose", "reference", "record"}. "record" is the uid of
+    the one record it was stated for, or "" while it waits for the first record opened
+    after it (a search's, or one stated on the purpose page)."""
     value = request.session.get(PURPOSE_KEY)
     return value if isinstance(value, dict) else None
 
 
-def _remember_purpose(request: HttpRequest, form: PurposeForm) -> dict[str, str]:
-    purpose = {"purpose": form.cleaned_data["purpose"], "reference": form.cleaned_data["reference"]}
+def _remember_purpose(request: HttpRequest, form: PurposeForm, record: str = "") -> dict[str, str]:
+    purpose = {
+        "purpose": form.cleaned_data["purpose"],
+        "reference": form.cleaned_data["reference"],
+        "record": record,
+    }
     request.session[PURPOSE_KEY] = purpose
     return purpose
+
+
+def _purpose_for(request: HttpRequest, uid: str) -> dict[str, str] | None:
+    """The purpose of opening record `uid`: the one stated for it, or one stated for no
+    record yet (which this record then takes). A purpose stated for another record is not
+    reused silently: the purpose page asks, offering to confirm the same one."""
+    stated = _purpose(request)
+    if stated is None or stated.get("record", "") not in ("", uid):
+        return None
+    if stated.get("record", "") == "":
+        stated = {**stated, "record": uid}
+        request.session[PURPOSE_KEY] = stated
+    return stated
 
 
 @login_required
@@ -132,21 +153,60 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def purpose(request: HttpRequest) -> HttpResponse:
-    """State why you open records reached without a search (a link, a bookmark)."""
-    form = PurposeForm(request.POST or None)
+    """State why you open a record (each record asks; the same purpose as for the previous
+    one only when the user says so)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("registry:search")
-    if request.method == "POST" and form.is_valid():
-        _remember_purpose(request, form)
+    record = _record_of(target)
+    previous = _purpose(request)
+    if previous is not None and previous.get("record", "") in ("", record):
+        previous = None  # nothing to confirm: it applies already (or to no record yet)
+    same = request.method == "POST" and previous is not None and "same_purpose" in request.POST
+    if same and previous is not None:
+        request.session[PURPOSE_KEY] = {**previous, "record": record}
         return redirect(target)
-    return render(request, "registry/purpose.html", {"form": form, "next": target})
+    form = PurposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        _remember_purpose(request, form, record)
+        return redirect(target)
+    context = {
+        "form": form,
+        "next": target,
+        "previous": previous,
+        "previous_label": _record_label(request, previous),
+    }
+    return render(request, "registry/purpose.html", context)
+
+
+def _record_of(path: str) -> str:
+    """The uid of the person a registry path opens, or "" for any other page."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    return str(match.kwargs.get("uid", "")) if match.view_name == "registry:person" else ""
+
+
+def _record_label(request: HttpRequest, stated: dict[str, str] | None) -> str:
+    """What the previous purpose was stated for, as the user knows it."""
+    from django.http import Http404
+
+    if stated is None:
+        return ""
+    try:
+        person = get_person_for_user(request.user, UUID(stated["record"]))
+    except (Http404, PermissionDenied, ValueError, KeyError):
+        return _("the previous record")
+    return str(person)
 
 
 @login_required
 def person_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     person = get_person_for_user(request.user, uid)
-    stated = _purpose(request)
+    stated = _purpose_for(request, str(person.uid))
     if stated is None:
         return redirect(f"{reverse('registry:purpose')}?next={request.path}")
     log_event(
@@ -244,19 +304,96 @@ def _save_person(request: HttpRequest, forms: tuple[Any, Any, Any], person: Any 
     return None
 
 
+# One-time form tokens: a form saved once and posted again (the back button, a double
+# click, a reload) leads to what it saved instead of recording it twice.
+
+
+def _form_token(request: HttpRequest) -> str:
+    token = request.POST.get("form_token", "")
+    return token if len(token) == 32 and token.isalnum() else uuid4().hex
+
+
+def _already_saved(request: HttpRequest) -> HttpResponse | None:
+    saved = request.session.get(SAVED_FORMS_KEY, {})
+    target = saved.get(request.POST.get("form_token", "")) if isinstance(saved, dict) else None
+    if not target:
+        return None
+    messages.info(request, _("This form was already saved; here is what it recorded."))
+    return redirect(target)
+
+
+def _mark_saved(request: HttpRequest, target: str) -> None:
+    token = request.POST.get("form_token", "")
+    if not token:
+        return
+    saved = request.session.get(SAVED_FORMS_KEY, {})
+    saved = dict(list(saved.items())[-(MAX_SAVED_FORMS - 1) :]) if isinstance(saved, dict) else {}
+    saved[token] = target
+    request.session[SAVED_FORMS_KEY] = saved
+
+
+# Before recording a person: the persons already recorded who are likely the same one.
+
+DUPLICATE_CHECK_NAMES = 3
+
+
+def _likely_duplicates(request: HttpRequest, data: actions.PersonData) -> list[Any]:
+    """Persons the user may see who match a given name (with the date of birth, if given),
+    found by the matcher as a search would; shown to the user, so audited as a search."""
+    if not decide(request.user, Action.SEARCH):
+        return []
+    scope = persons_visible_to(request.user, Action.SEARCH)
+    dob = data.birth_dates[0] if data.birth_dates else ""
+    found: dict[Any, Any] = {}
+    for name in [n.full_name for n in data.names if n.full_name.strip()][:DUPLICATE_CHECK_NAMES]:
+        for result in search_persons(scope, name=name, date_of_birth=dob, limit=10).results:
+            if result.person.pk not in found or found[result.person.pk].score < result.score:
+                found[result.person.pk] = result
+    results = sorted(found.values(), key=lambda r: -r.score)[:10]
+    if results:
+        log_event(
+            action="consult",
+            request=request,
+            object_type="person-search",
+            purpose=_("Checking for a duplicate before recording a person"),
+            detail={
+                "criteria": ["name", *(["date_of_birth"] if dob else [])],
+                "results": [str(r.person.uid) for r in results],
+                "duplicate_check": True,
+            },
+        )
+    return results
+
+
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     require(request, Action.CREATE, object_type="person")
     forms = _person_forms(request)
+    duplicates: list[Any] = []
     if request.method == "POST":
-        person = _save_person(request, forms)
+        if (done := _already_saved(request)) is not None:
+            return done
+        form, names, documents = forms
+        if (
+            form.is_valid()
+            and names.is_valid()
+            and documents.is_valid()
+            and request.POST.get("create_anyway") != "1"
+        ):
+            duplicates = _likely_duplicates(request, form.to_data(names, documents))
+        person = None if duplicates else _save_person(request, forms)
         if person is not None:
-            # The creator opens what they just recorded; that is the purpose, until they
-            # state another one.
-            request.session.setdefault(PURPOSE_KEY, {"purpose": _("Recording"), "reference": ""})
+            # The creator opens what they just recorded: that is the purpose, for this
+            # record only.
+            request.session[PURPOSE_KEY] = {
+                "purpose": _("Recording"),
+                "reference": "",
+                "record": str(person.uid),
+            }
+            _mark_saved(request, reverse("registry:person", kwargs={"uid": person.uid}))
             messages.success(request, _("Person recorded."))
             return redirect("registry:person", uid=person.uid)
-    return _render_person_form(request, forms, None)
+    return _render_person_form(request, forms, None, duplicates=duplicates)
 
 
 @login_required
@@ -273,10 +410,18 @@ def person_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 
 def _render_person_form(
-    request: HttpRequest, forms: tuple[Any, Any, Any], person: Any
+    request: HttpRequest, forms: tuple[Any, Any, Any], person: Any, duplicates: Any = ()
 ) -> HttpResponse:
     form, names, documents = forms
-    context = {"form": form, "names": names, "documents": documents, "person": person}
+    context = {
+        "form": form,
+        "names": names,
+        "documents": documents,
+        "formsets": [names, documents],
+        "person": person,
+        "duplicates": duplicates,
+        "form_token": _form_token(request),
+    }
     return render(request, "registry/person_form.html", context)
 
 
@@ -288,12 +433,11 @@ def name_row(request: HttpRequest, kind: str) -> HttpResponse:
         index = max(0, min(int(request.GET.get("index", "0")), 19))
     except ValueError:
         index = 0
-    if kind == "names":
-        form: Any = NameForm(prefix=f"names-{index}")
-    else:
-        from liaison.registry.forms import DocumentForm
-
-        form = DocumentForm(prefix=f"documents-{index}")
+    formset = (NameFormSet if kind == "names" else DocumentFormSet)(prefix=kind)
+    form = formset.form(
+        prefix=f"{kind}-{index}", empty_permitted=True, use_required_attribute=False
+    )
+    formset.add_fields(form, index)  # the "Remove" checkbox
     return render(request, "registry/_row.html", {"form": form, "kind": kind})
 
 
@@ -357,15 +501,23 @@ def _child_form_view(
     extra = {} if form_class is WarrantForm else {"person": person}
     form = form_class(request.POST or None, **extra)
     inherit_handling(form, person.effective_handling_code)
+    if request.method == "POST" and (done := _already_saved(request)) is not None:
+        return done
     if request.method == "POST" and form.is_valid():
         try:
             create(actor=request.user, person=person, data=form.to_data(), request=request)
         except (actions.RegistryError, PermissionDenied) as error:
             form.add_error(None, str(error))
         else:
+            _mark_saved(request, reverse("registry:person", kwargs={"uid": person.uid}))
             messages.success(request, _("Saved."))
             return redirect("registry:person", uid=person.uid)
-    context = {"form": form, "person": person, "title": template_title}
+    context = {
+        "form": form,
+        "person": person,
+        "title": template_title,
+        "form_token": _form_token(request),
+    }
     return render(request, "registry/child_form.html", context)
 
 

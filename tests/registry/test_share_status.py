@@ -180,7 +180,7 @@ def test_a_withdrawal_shows_when_and_the_partners_confirmation(
     warrant = create_warrant(actor=lo, person=person, data=warrant_data())
     share_person(actor=lo, person=person, partner="fr")
     _deliver()
-    set_warrant_status(actor=lo, warrant=warrant, status="executed")
+    set_warrant_status(actor=lo, warrant=warrant, status="withdrawn", reason="warrant annulled")
     client = _web(login, lo)
 
     rows = {r["uid"]: r for r in _rows(_page(client, person))}
@@ -201,7 +201,7 @@ def test_share_status_starts_again_after_a_withdrawal_and_costs_two_queries(
     person = _person(lo)
     warrant = create_warrant(actor=lo, person=person, data=warrant_data())
     share_person(actor=lo, person=person, partner="fr")
-    set_warrant_status(actor=lo, warrant=warrant, status="withdrawn")
+    set_warrant_status(actor=lo, warrant=warrant, status="withdrawn", reason="warrant annulled")
     other = create_warrant(actor=lo, person=person, data=warrant_data(reference="MA-2"))
     share_person(actor=lo, person=person, partner="fr")
     Peer.objects.create(node_id="de", url="http://127.0.0.1:9", fingerprint="1" * 64)

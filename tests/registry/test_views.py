@@ -104,7 +104,7 @@ def test_an_officer_records_a_person_with_two_names_from_the_form(web: Client) -
         ("nationalities", "Morocco", "ISO 3166"),
         ("names-0-full_name", "", "required"),
         ("handling_code", "H9", "valid choice"),
-        ("names-TOTAL_FORMS", "x", "at least 1"),
+        ("names-TOTAL_FORMS", "x", "at least one name"),
     ],
 )
 def test_bad_person_input_is_refused_with_a_message_and_saves_nothing(

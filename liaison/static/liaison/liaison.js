@@ -19,4 +19,80 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
   });
+
+  // Removable rows. Without this script each row has a "Remove" checkbox (the formset's
+  // DELETE field), which works as is. With it, the checkbox becomes a button that ticks
+  // it and hides the row; the server then leaves the row out.
+  function enhanceRows(root) {
+    root.querySelectorAll("input[data-remove-row]").forEach(function (box) {
+      if (box.dataset.enhanced) return;
+      box.dataset.enhanced = "1";
+      const row = box.closest(".formset-row");
+      const wrapper = box.closest(".form-check");
+      const label = wrapper ? wrapper.querySelector("label") : null;
+      if (!row || !wrapper || !label) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-outline-danger btn-sm mb-3";
+      button.textContent = label.textContent;
+      button.dataset.removeButton = "";
+      wrapper.hidden = true;
+      wrapper.after(button);
+      if (box.checked) row.hidden = true;
+      button.addEventListener("click", function () {
+        box.checked = true;
+        row.hidden = true;
+        // Focus goes where the user can carry on: the next visible row, or the add button.
+        const fieldset = row.closest("fieldset");
+        let next = row.nextElementSibling;
+        while (next && next.hidden) next = next.nextElementSibling;
+        const target = next
+          ? next.querySelector("input:not([type=hidden]), select, textarea")
+          : fieldset && fieldset.querySelector("[data-formset-prefix]");
+        if (target) target.focus();
+      });
+    });
+  }
+
+  // The error summary takes focus when the page opens, so that a screen reader reads it
+  // and a keyboard user starts from it; its links move focus to the field concerned.
+  function focusSummary() {
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    const field = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    const row = field.closest(".formset-row");
+    if (row) row.hidden = false;
+    field.focus();
+    field.scrollIntoView({ block: "center" });
+  });
+
+  // A form with data-submit-once is sent once per page view: a second click while the
+  // first request runs is ignored (the server's one-time token covers back-then-save).
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-submit-once]");
+    if (!form) return;
+    if (form.dataset.submitted) event.preventDefault();
+    else form.dataset.submitted = "1";
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+      delete form.dataset.submitted;
+    });
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    enhanceRows(event.detail.elt);
+  });
+  function start() {
+    enhanceRows(document);
+    focusSummary();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
