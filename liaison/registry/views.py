@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
+from liaison.audit.labels import object_type_label
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.registry import actions
@@ -46,6 +47,7 @@ from liaison.registry.queries import (
 )
 from liaison.registry.search import search_detail, search_persons
 from liaison.registry.sharing.share import share_person
+from liaison.registry.timeline import person_timeline
 
 PURPOSE_KEY = "registry_purpose"
 
@@ -148,16 +150,10 @@ def person_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 
 def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
-    from liaison.audit.models import AuditEntry
-
     user = request.user
-    uids = [str(person.uid)] + [str(r.uid) for r in (*person.warrants.all(), *person.alerts.all())]
-    timeline = AuditEntry.objects.filter(
-        object_id__in=uids, action__in=["collect", "alter", "disclose", "receive"]
-    ).order_by("-seq")[:50]
     return {
         "person": person,
-        "timeline": timeline,
+        "timeline": person_timeline(person),
         "can_change": decide(user, Action.CHANGE, person).allowed,
         "can_delete": decide(user, Action.DELETE, person).allowed,
         "can_create": decide(user, Action.CREATE).allowed,
@@ -288,7 +284,12 @@ def person_share(request: HttpRequest, uid: UUID) -> HttpResponse:
     else:
         messages.success(request, _("Shared with %(partner)s.") % {"partner": partner})
         for skipped in result.skipped:
-            messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
+            what = {"record": object_type_label(skipped.object_type), "name": skipped.label}
+            messages.warning(
+                request,
+                _("Not shared: %(record)s %(name)s. %(reason)s")
+                % {**what, "reason": skipped.reason},
+            )
     return redirect("registry:person", uid=person.uid)
 
 
