@@ -136,6 +136,7 @@ def _pages(person: Person, event: Any) -> list[tuple[str, str]]:
         ("person", f"/registry/persons/{person.uid}/"),
         ("person form", "/registry/persons/new/"),
         ("warrant form", f"/registry/persons/{person.uid}/warrants/new/"),
+        ("subject access report", f"/registry/persons/{person.uid}/access/"),
         ("reviews", "/registry/reviews/"),
         ("audit", "/audit/"),
         ("events", "/events/"),
@@ -155,16 +156,22 @@ def _axe(page: Any) -> list[str]:
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
     )
     return [
-        f"axe {v['impact']} {v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        f"axe {v['impact']} {v['id']}: {v['help']} ({_targets(v)})"
         for v in violations
         if v["impact"] in BLOCKING
     ]
 
 
+def _targets(violation: dict[str, Any]) -> str:
+    return ", ".join(str(node["target"][0]) for node in violation["nodes"][:5])
+
+
 def _reachable(page: Any, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
     width = page.viewport_size["width"]
-    return box is not None and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width
+    return (
+        box is not None and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width
+    )
 
 
 def _account_reachable(page: Any) -> list[str]:
@@ -207,7 +214,7 @@ def test_main_pages_fit_a_phone_and_pass_axe(
         assert response is not None and response.status == 200, (name, path)
         assert page.get_attribute("html", "lang") == language
         problems += _check(page, name)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     assert errors == []
 
 
