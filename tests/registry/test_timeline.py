@@ -89,3 +89,29 @@ def test_the_review_extension_fields_have_labels(
         field = re.search(rf'<input type="\w+" name="{name}" id="([\w-]+)"', page)
         assert field, f"no {name} field with an id"
         assert f'<label class="visually-hidden" for="{field.group(1)}">' in page
+
+
+def test_a_share_warning_names_the_record_in_words(
+    login: Callable[[User], Client], make_user: Callable[..., User]
+) -> None:
+    from liaison.exchange.models import Peer
+    from liaison.registry.actions import create_person, create_warrant
+    from tests.registry.conftest import warrant_data
+
+    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+    lo = make_user("lo", "liaison_officer")
+    person = create_person(actor=lo, data=person_data("Karim Tazi"))
+    create_warrant(actor=lo, person=person, data=warrant_data(handling_code="H2"))
+    person.warrants.update(handling_code="H3")  # may no longer go to partners
+    client = login(lo)
+    client.post("/registry/purpose/", {**PURPOSE, "next": "/registry/"})
+    response = client.post(
+        f"/registry/persons/{person.uid}/share/",
+        {"partner": "fr"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert "mandat MA-2026-0042 (MA)" in warnings[0] and "H3" in warnings[0]
+    assert "warrant" not in warnings[0]  # was "warrant MA-2026-0042 (MA): …", the code
