@@ -214,6 +214,13 @@ def test_main_pages_fit_a_phone_and_pass_axe(
         assert response is not None and response.status == 200, (name, path)
         assert page.get_attribute("html", "lang") == language
         problems += _check(page, name)
+    # Between a phone and a desktop (a tablet, a small laptop) the bar is unfolded: it fits too.
+    for width in (768, 1024, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_server.url}/audit/")
+        problems += [
+            f"at {width} px: {p}" for p in (_overflow(page), *_account_reachable(page)) if p
+        ]
     assert problems == [], "\n".join(problems)
     assert errors == []
 
