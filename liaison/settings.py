@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "liaison.core.context_processors.node",
             ],
+            # `{{ value|bdi }}` in every template, without a load tag (docs: RTL text).
+            "builtins": ["liaison.core.templatetags.bidi"],
         },
     },
 ]

@@ -55,7 +55,7 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     entries = _filtered(request, form).filter(seq__lt=own.seq).order_by("seq")
     name = f"audit-{timezone.now():%Y%m%d-%H%M%S}.csv"
     return StreamingHttpResponse(
-        csv_lines(entries),
+        csv_lines(entries, codes=request.GET.get("header") == "codes"),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

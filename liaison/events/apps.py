@@ -8,6 +8,9 @@ class EventsConfig(AppConfig):
     verbose_name = _("Major events")
 
     def ready(self) -> None:
+        from liaison.audit import labels
         from liaison.events import sharing
+        from liaison.events.models import Event
 
         sharing.register()
+        labels.register_model(Event)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.audit.actions import log_event
+from liaison.audit.labels import object_type_label
 from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
@@ -57,6 +58,7 @@ from liaison.registry.queries import (
 from liaison.registry.search import search_detail, search_persons
 from liaison.registry.sharing.panel import person_sharing
 from liaison.registry.sharing.share import share_person
+from liaison.registry.timeline import person_timeline
 from liaison.share_status import partner_choices, shared_before
 
 PURPOSE_KEY = "registry_purpose"
@@ -221,13 +223,7 @@ def person_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 
 def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
-    from liaison.audit.models import AuditEntry
-
     user = request.user
-    uids = [str(person.uid)] + [str(r.uid) for r in (*person.warrants.all(), *person.alerts.all())]
-    timeline = AuditEntry.objects.filter(
-        object_id__in=uids, action__in=["collect", "alter", "disclose", "receive"]
-    ).order_by("-seq")[:50]
     hits = list(person.hits.all())
     decisions: dict[int, list[HitDecision]] = {}
     for decision in HitDecision.objects.filter(hit__in=hits).order_by("decided_on", "id"):
@@ -237,7 +233,7 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
     return {
         "person": person,
         "hits": hits,
-        "timeline": timeline,
+        "timeline": person_timeline(person),
         "can_change": decide(user, Action.CHANGE, person).allowed,
         "can_delete": decide(user, Action.DELETE, person).allowed,
         "can_create": decide(user, Action.CREATE).allowed,
@@ -455,7 +451,12 @@ def person_share(request: HttpRequest, uid: UUID) -> HttpResponse:
         service = service_names_for(request).get(partner, partner)
         messages.success(request, share_outcome(before, service, person.version))
         for skipped in result.skipped:
-            messages.warning(request, f"{skipped.object_type} {skipped.label}: {skipped.reason}")
+            what = {"record": object_type_label(skipped.object_type), "name": skipped.label}
+            messages.warning(
+                request,
+                _("Not shared: %(record)s %(name)s. %(reason)s")
+                % {**what, "reason": skipped.reason},
+            )
     return redirect("registry:person", uid=person.uid)
 
 

@@ -72,8 +72,11 @@ def _seqs(client: Client, query: str = "") -> list[int]:
     return [entry.seq for entry in response.context["page"]]
 
 
-def _export(client: Client, query: str = "") -> list[dict[str, str]]:
-    response = client.get(f"/audit/export.csv?{query}")
+def _export(
+    client: Client, query: str = "", header: str = "codes", lang: str = "en"
+) -> list[dict[str, str]]:
+    """The export's rows by column; `header="codes"` is the form for scripts."""
+    response = client.get(f"/audit/export.csv?{query}&header={header}", HTTP_ACCEPT_LANGUAGE=lang)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()
@@ -146,6 +149,20 @@ def test_the_csv_export_holds_the_filtered_entries(events: None, auditor_client:
     assert [row["seq"] for row in rows] == ["1", "2", "4"]
     assert rows[0]["purpose_reference"] == "CASE-2025-7"
     assert rows[2]["changed_fields"] == "surname"
+
+
+def test_the_default_export_is_in_words_in_the_readers_language(
+    events: None, auditor_client: Client
+) -> None:
+    rows = _export(auditor_client, "object_type=person&object_id=42", header="", lang="fr")
+    columns = list(rows[0])
+    assert columns[0] == "numéro d'ordre" and columns[3] == "utilisateur"
+    assert columns[7] == "type d'objet" and "seq" not in columns and "object_type" not in columns
+    altered = rows[2]
+    # Codes become words: the action's legal name, the object type's verbose name.
+    assert "Modification" in altered.values()
+    assert "personne" in altered.values()
+    assert "alter" not in altered.values() and "person" not in altered.values()
 
 
 def test_the_export_is_itself_audited(events: None, auditor: User, auditor_client: Client) -> None:

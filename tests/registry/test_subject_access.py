@@ -266,7 +266,8 @@ def test_the_report_lists_a_disclosure_to_a_partner_with_its_time_and_delivery(
     )
     assert (disclosure.delivery, disclosure.receipt) == (DeliveryState.DELIVERED, "applied")
     page = response.content.decode()
-    assert sent.at.strftime("%Y-%m-%d %H:%M") in page and "person.upsert" in page
+    assert sent.at.strftime("%Y-%m-%d %H:%M") in page
+    assert "person (new or changed)" in page and "person.upsert" not in page  # in words
 
     rows = csv_table(client.get(csv_url(karim), REQUEST))
     [sent_row] = [r for r in rows if r["section"] == "disclosure"]
