@@ -33,6 +33,8 @@ MAX_CANDIDATES = 100
 MAX_CANDIDATES_PARTIAL = 300
 # A name's first letters stand for at most this many distinct keys (the commonest kept).
 MAX_PREFIX_KEYS = 300
+# A key that the query's last part only begins weighs this share of its own.
+PREFIX_WEIGHT = 0.5
 # Persons whose date of birth is in the query's window rank before the others.
 DATE_WINDOW_BONUS = 1_000.0
 # The engine compares known sexes only; unknown (U) is left out.
@@ -151,29 +153,33 @@ class _Row:
     updated: float
 
 
-def _prefix_keys(name: str) -> set[str]:
-    """Skeletons of the query's last part, read as the first letters of a longer name."""
+def _prefix_keys(name: str, exact: dict[str, int]) -> set[str]:
+    """Skeletons of the query's last part, to be read as the first letters of longer names:
+    when the query is one part, or when the last part's own keys are nobody's."""
     parts = analyse(name).names
     if not parts or len(parts[-1].text) < PREFIX_MIN_LETTERS or parts[-1].kind != "name":
         return set()
-    return {k for k in parts[-1].keys if len(k) >= PREFIX_MIN_KEY}
+    keys = {k for k in parts[-1].keys if len(k) >= PREFIX_MIN_KEY}
+    return keys if len(parts) == 1 or not keys & set(exact) else set()
 
 
-def _key_counts(keys: set[str], prefixes: set[str]) -> dict[str, int]:
-    """Postings per key: the query's keys, and the stored keys its last part begins."""
+def _key_counts(name: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Postings per key: the query's own keys, then the stored keys its last part begins."""
+    keys = blocking_keys([name])
     rows = NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id"))
-    counts = dict(rows)
-    if prefixes:
-        ranges = Q()
-        for k in prefixes:
-            ranges |= Q(key__gte=k, key__lt=k[:-1] + chr(ord(k[-1]) + 1))
-        found = NameKey.objects.filter(ranges).values_list("key").annotate(n=Count("id"))
-        # A database collation may not sort by code point (PostgreSQL's en_US): keep only
-        # the keys that really begin with a prefix.
-        begun = [(k, n) for k, n in found if any(k.startswith(p) for p in prefixes)]
-        begun.sort(key=lambda item: item[1])
-        counts.update(dict(begun[:MAX_PREFIX_KEYS]))
-    return counts
+    exact = dict(rows)
+    prefixes = _prefix_keys(name, exact)
+    if not prefixes:
+        return exact, {}
+    ranges = Q()
+    for k in prefixes:
+        ranges |= Q(key__gte=k, key__lt=k[:-1] + chr(ord(k[-1]) + 1))
+    found = NameKey.objects.filter(ranges).values_list("key").annotate(n=Count("id"))
+    # A database collation may not sort by code point (PostgreSQL's en_US): keep only the
+    # keys that really begin with a prefix.
+    begun = [(k, n) for k, n in found if k not in exact and any(map(k.startswith, prefixes))]
+    begun.sort(key=_postings)
+    return exact, dict(begun[:MAX_PREFIX_KEYS])
 
 
 def _candidate_ids(
@@ -186,7 +192,8 @@ def _candidate_ids(
     within a year of it, and those persons rank first."""
     partial = len(analyse(name).names) < 2
     cap = MAX_CANDIDATES_PARTIAL if partial else MAX_CANDIDATES
-    counts = _key_counts(blocking_keys([name]), _prefix_keys(name))
+    exact, begun = _key_counts(name)
+    counts = exact | begun
     if not counts:
         return [], False, False
     rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
@@ -196,7 +203,8 @@ def _candidate_ids(
     chosen = rare if rare or window is not None else dict([min(counts.items(), key=_postings)])
     total = _registry_size()
     weights = [
-        When(key=k, then=Value(math.log((total + 1) / (n + 1)) + 0.01)) for k, n in chosen.items()
+        When(key=k, then=Value(_idf(total, n) * (PREFIX_WEIGHT if k in begun else 1.0)))
+        for k, n in chosen.items()
     ]
     weight: Any = Sum(Case(*weights, default=Value(0.01), output_field=FloatField()))
     selected = Q(key__in=chosen)
@@ -216,6 +224,10 @@ def _candidate_ids(
     visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
     ids = [pk for pk in best if pk in visible]
     return ids[:cap], broad, len(ids) > cap or len(best) == cap * 2
+
+
+def _idf(total: int, postings: int) -> float:
+    return math.log((total + 1) / (postings + 1)) + 0.01
 
 
 def _postings(item: tuple[str, int]) -> int:
