@@ -208,10 +208,12 @@ def _current_values(person: Person) -> dict[str, Any]:
     summary="Search persons, or list them",
 )
 def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
-    """With `name`, `date_of_birth` or `nationality`: a search (name in any script), best
-    first (`SearchOut`). Without: a list of the persons the user may see (`PersonPageOut`),
-    filtered by `owner`, `received`, `handling_code`, `updated_since`, oldest change first,
-    paged by `limit` and `offset`; the list filters do not combine with a search.
+    """With `name`, `date_of_birth` or `nationality`: a search (name in any script: a full
+    name, a family name alone, a given name with a date of birth, a name's first letters),
+    best first or by `sort` (`SearchOut`, each result explained in words). Without: a list
+    of the persons the user may see (`PersonPageOut`), oldest change first. Both are
+    filtered by `category`, `owner`, `received` and paged by `limit` and `offset`;
+    `handling_code` and `updated_since` filter a list only.
     `purpose` is required either way: a list is a consultation too, audited as a search
     is (`person-search`, with the filters used and the uids of the page returned)."""
     if not (query.name.strip() or query.date_of_birth or query.nationality):

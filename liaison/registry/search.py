@@ -30,12 +30,15 @@ COMMON_KEY_POSTINGS = 5_000
 # Scored exactly by the engine, after ranking by shared keys: a full name needs few; a
 # family name alone or the first letters of a name are shared by more persons.
 MAX_CANDIDATES = 100
-MAX_CANDIDATES_PARTIAL = 300
-# A name's first letters stand for at most this many distinct keys (the commonest kept).
-MAX_PREFIX_KEYS = 300
+MAX_CANDIDATES_PARTIAL = 200
+# A name's first letters stand for at most this many distinct keys (the rarest kept), and
+# are read so only when their own skeleton is borne by fewer persons than this.
+MAX_PREFIX_KEYS = 60
+PREFIX_WHEN_FEWER = 50
 # A key that the query's last part only begins weighs this share of its own.
 PREFIX_WEIGHT = 0.5
-# Persons whose date of birth is in the query's window rank before the others.
+# Persons whose date of birth is in the query's window rank before the others, and those
+# born on the very date (or in the month, the year given) before them.
 DATE_WINDOW_BONUS = 1_000.0
 # The engine compares known sexes only; unknown (U) is left out.
 MATCHING_SEX: dict[str, Sex] = {"M": "M", "F": "F"}
@@ -154,13 +157,14 @@ class _Row:
 
 
 def _prefix_keys(name: str, exact: dict[str, int]) -> set[str]:
-    """Skeletons of the query's last part, to be read as the first letters of longer names:
-    when the query is one part, or when the last part's own keys are nobody's."""
+    """Skeletons of the query's last part, to be read as the first letters of longer names
+    when its own keys are rare (Benj), not when they are a name many bear (Mohamed, or
+    Cherk, whose skeleton is Cherkaoui's)."""
     parts = analyse(name).names
     if not parts or len(parts[-1].text) < PREFIX_MIN_LETTERS or parts[-1].kind != "name":
         return set()
     keys = {k for k in parts[-1].keys if len(k) >= PREFIX_MIN_KEY}
-    return keys if len(parts) == 1 or not keys & set(exact) else set()
+    return keys if sum(exact.get(k, 0) for k in keys) < PREFIX_WHEN_FEWER else set()
 
 
 def _key_counts(name: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -210,8 +214,12 @@ def _candidate_ids(
     selected = Q(key__in=chosen)
     if window is not None:
         selected |= Q(key__in=common, person_id__in=window)
-        dated = When(person_id__in=window, then=Value(DATE_WINDOW_BONUS))
-        weight += Max(Case(dated, default=Value(0.0), output_field=FloatField()))
+        same = BirthDate.objects.filter(value__startswith=date_of_birth).values("person_id")
+        dated = [
+            When(person_id__in=same, then=Value(2 * DATE_WINDOW_BONUS)),
+            When(person_id__in=window, then=Value(DATE_WINDOW_BONUS)),
+        ]
+        weight += Max(Case(*dated, default=Value(0.0), output_field=FloatField()))
     ranked = (
         NameKey.objects.filter(selected, **filters.conditions("person__"))
         .values("person_id")
