@@ -12,7 +12,8 @@ database on 127.0.0.1:5432), filled by `bulk_seed_for_bench`. The query mix, by 
   persons: the synthetic registry has 376 family names for 100,000 persons, each borne by
   29 to 1,900 of them, and a search compares at most 200 candidates);
 - given+dob: a person's given name and full date of birth;
-- prefix: the first five letters of a person's family name (the same rarer family names).
+- prefix: a person's family name with its last word cut to five letters ("Ben Othma",
+  "Fonta"; the same rarer family names, whose last word has seven letters or more).
 
 Printed for each database and kind, side by side in one run: liaison search
 (`search_persons`, scoped by the policy as a real officer is) p50/p95 latency and recall
@@ -199,8 +200,9 @@ def _partial_queries(count: int) -> dict[str, list[tuple[str, str, int]]]:
         rare = bearers.get(family, 0) <= 150
         if rare and len(out["surname"]) < each:
             out["surname"].append((family, "", pk))
-        elif rare and len(family) > 6 and len(out["prefix"]) < each:
-            out["prefix"].append((family[:5], "", pk))
+        elif rare and len(family.split()[-1]) > 6 and len(out["prefix"]) < each:
+            # The last word cut to five letters: "Ben Othma", "Fonta".
+            out["prefix"].append((family[: len(family) - len(family.split()[-1]) + 5], "", pk))
         elif pk in full_dates and given and len(out["given+dob"]) < each:
             out["given+dob"].append((given.split()[0], full_dates[pk], pk))
         if all(len(v) >= each for v in out.values()):

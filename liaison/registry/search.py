@@ -31,7 +31,8 @@ COMMON_KEY_POSTINGS = 5_000
 # family name alone or the first letters of a name are shared by more persons.
 MAX_CANDIDATES = 100
 MAX_CANDIDATES_PARTIAL = 200
-# A name's first letters stand for at most this many distinct keys (the rarest kept), and
+# A name's first letters stand for at most this many distinct keys (the commonest kept:
+# the rarest are typos and whole-name keys), and
 # are read so only when their own skeleton is borne by fewer persons than this.
 MAX_PREFIX_KEYS = 60
 PREFIX_WHEN_FEWER = 50
@@ -182,7 +183,7 @@ def _key_counts(name: str) -> tuple[dict[str, int], dict[str, int]]:
     # A database collation may not sort by code point (PostgreSQL's en_US): keep only the
     # keys that really begin with a prefix.
     begun = [(k, n) for k, n in found if k not in exact and any(map(k.startswith, prefixes))]
-    begun.sort(key=_postings)
+    begun.sort(key=_postings, reverse=True)
     return exact, dict(begun[:MAX_PREFIX_KEYS])
 
 
@@ -229,9 +230,25 @@ def _candidate_ids(
     # Rank first, then keep what the user may see: joining the permission scope into the
     # ranking query would make the database check every person, not just the best ones.
     best = [row["person_id"] for row in ranked[: cap * 2]]
+    more = len(best) == cap * 2
+    if partial and window is None:
+        # A family name or first letters alone, and no date to rank by: the persons with the
+        # query written as it stands in one of their names come first (Ben Othmane among
+        # the Othmanes, Ould Youss among the Youssefs).
+        best = list(dict.fromkeys(_literal_ids(name, filters, cap) + best))
     visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
     ids = [pk for pk in best if pk in visible]
-    return ids[:cap], broad, len(ids) > cap or len(best) == cap * 2
+    return ids[:cap], broad, len(ids) > cap or more
+
+
+def _literal_ids(name: str, filters: Filters, cap: int) -> list[int]:
+    """Persons whose recorded family name begins with the query, then those with the query
+    anywhere in a name (a patronymic in the middle: Ahmed Ben Othmane Alaoui)."""
+    names = PersonName.objects.filter(**filters.conditions("person__"))
+    text = name.strip()
+    family = names.filter(family_name__istartswith=text).values_list("person_id", flat=True)
+    anywhere = names.filter(full_name__icontains=text).values_list("person_id", flat=True)
+    return list(dict.fromkeys([*family[: cap * 2], *anywhere[: cap * 2]]))
 
 
 def _idf(total: int, postings: int) -> float:

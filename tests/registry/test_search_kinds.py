@@ -307,10 +307,11 @@ def test_the_results_page_uses_a_fixed_number_of_queries(
 
 
 # Session, user, device, agency and two of permissions (6); the partners for the owner filter
-# (1); the query's keys and the keys its last part begins (2); ranking and the user's scope
-# (2); the candidates' names, dates, nationalities and persons (4); the page's persons with
-# their names, dates and nationalities (4); the purpose kept in the session (3).
-RESULTS_PAGE_QUERIES = 22
+# (1); the query's keys and the keys its last part begins (2); ranking, the persons with the
+# name as typed (family names, then any name) and the user's scope (4); the candidates'
+# names, dates, nationalities and persons (4); the page's persons with their names, dates
+# and nationalities (4); the purpose kept in the session (3).
+RESULTS_PAGE_QUERIES = 24
 
 
 # The API
