@@ -35,6 +35,7 @@ from liaison.exchange.queries import (
 from liaison.policy import Action, require
 from liaison.registry import actions
 from liaison.registry import subject_access as sar
+from liaison.registry.choices import PersonCategory
 from liaison.registry.models import Alert, Hit, HitDecision, Person, PersonName, Warrant
 from liaison.registry.queries import get_person_for_user, get_record_for_user, persons_visible_to
 from liaison.registry.schemas import (
@@ -57,7 +58,7 @@ from liaison.registry.schemas import (
     WarrantOut,
     WarrantStatusIn,
 )
-from liaison.registry.search import Criteria, search_detail, search_persons
+from liaison.registry.search import SORTS, Criteria, Filters, search_detail, search_persons
 from liaison.registry.sharing.panel import person_records
 from liaison.registry.sharing.share import share_person as share_person_action
 from liaison.share_status import shared_before
@@ -70,6 +71,7 @@ CREATE_ERRORS = error_responses(400, 401, 403, 413)
 RECORD_ERRORS = error_responses(400, 401, 403, 404)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 LIST_DEFAULT = 50
+SORT_PATTERN = f"^-?({'|'.join(SORTS)})$"
 LIST_MAX = 200
 
 
@@ -85,22 +87,31 @@ class SearchQuery(PurposeQuery):
     nationality: Annotated[str, AfterValidator(str.upper), AfterValidator(optional_country)] = (
         Field("", pattern=r"^([A-Za-z]{2})?$")
     )
-    # Without name, date of birth or nationality: a list, filtered and paged.
-    owner: str = Field("", pattern=f"({NODE_ID})|^$", description="List: the owner node.")
+    # Both a search and a list: filters, and paging.
+    category: PersonCategory | None = Field(None, description="The person's category.")
+    owner: str = Field("", pattern=f"({NODE_ID})|^$", description="The owner node.")
     received: bool | None = Field(
-        None, description="List: true for partners' records, false for this node's."
+        None, description="True for partners' records, false for this node's."
     )
+    sort: str = Field(
+        "score",
+        pattern=SORT_PATTERN,
+        description="Search: score (best first, the default), name, dob (oldest first) or "
+        "updated (latest first); a leading '-' reverses.",
+    )
+    # Without name, date of birth or nationality: a list, filtered and paged.
     handling_code: Literal["", "H0", "H1", "H2", "H3"] = Field(
         "", description="List: the record's own handling code."
     )
     updated_since: IsoDateTime | None = Field(
         None, description="List: changed (or received again) at or after this time."
     )
-    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description="List: page size.")
-    offset: int = Field(0, ge=0, le=10_000_000, description="List: persons to skip.")
+    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description="Page size.")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Persons or results to skip.")
 
 
-_LIST_ONLY = ("owner", "received", "handling_code", "updated_since", "limit", "offset")
+_LIST_ONLY = ("handling_code", "updated_since")
+_LIST_FILTERS = ("category", "owner", "received", "handling_code", "updated_since")
 
 
 def person_out(person: Person) -> dict[str, Any]:
@@ -217,10 +228,12 @@ def _current_values(person: Person) -> dict[str, Any]:
     summary="Search persons, or list them",
 )
 def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
-    """With `name`, `date_of_birth` or `nationality`: a search (name in any script), best
-    first (`SearchOut`). Without: a list of the persons the user may see (`PersonPageOut`),
-    filtered by `owner`, `received`, `handling_code`, `updated_since`, oldest change first,
-    paged by `limit` and `offset`; the list filters do not combine with a search.
+    """With `name`, `date_of_birth` or `nationality`: a search (name in any script: a full
+    name, a family name alone, a given name with a date of birth, a name's first letters),
+    best first or by `sort` (`SearchOut`, each result explained in words). Without: a list
+    of the persons the user may see (`PersonPageOut`), oldest change first. Both are
+    filtered by `category`, `owner`, `received` and paged by `limit` and `offset`;
+    `handling_code` and `updated_since` filter a list only.
     `purpose` is required either way: a list is a consultation too, audited as a search
     is (`person-search`, with the filters used and the uids of the page returned)."""
     if not (query.name.strip() or query.date_of_birth or query.nationality):
@@ -235,26 +248,51 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
         "date_of_birth": query.date_of_birth,
         "nationality": query.nationality.upper(),
     }
-    outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **criteria)
+    filters = Filters(query.category or "", query.owner, query.received)
+    outcome = search_persons(
+        persons_visible_to(request.user, Action.SEARCH),
+        **criteria,
+        filters=filters,
+        sort=query.sort,
+        offset=query.offset,
+        limit=query.limit,
+    )
     log_event(
         action="consult",
         request=request,
         object_type="person-search",
         purpose=query.purpose,
         purpose_reference=query.reference,
-        detail=search_detail(criteria, outcome),
+        detail=search_detail(criteria, outcome, filters),
     )
     results = [
-        {"person": person_out(r.person), "score": r.score, "explanation": r.explanation}
+        {
+            "person": person_out(r.person),
+            "score": round(r.score, 4),
+            "explanation": r.words,
+            "evidence": r.explanation,
+        }
         for r in outcome.results
     ]
-    return {"results": results, "candidates": outcome.candidates, "broad": outcome.broad}
+    following = query.offset + len(results)
+    return {
+        "results": results,
+        "candidates": outcome.candidates,
+        "broad": outcome.broad,
+        "more": outcome.more,
+        "count": outcome.count,
+        "limit": query.limit,
+        "offset": query.offset,
+        "next_offset": following if following < outcome.count else None,
+    }
 
 
 def _list_persons(request: HttpRequest, query: SearchQuery) -> dict[str, Any]:
     require(request, Action.LIST, object_type="person")
     persons = persons_visible_to(request.user, Action.LIST).order_by("updated_at", "pk")
     filters: dict[str, Any] = {}
+    if query.category:
+        filters["category"] = query.category
     if query.owner:
         filters["owner_node"] = query.owner
     if query.received is not None:
@@ -277,7 +315,9 @@ def _list_persons(request: HttpRequest, query: SearchQuery) -> dict[str, Any]:
         purpose_reference=query.reference,
         detail={
             "list": True,
-            "criteria": sorted(f for f in _LIST_ONLY if f in query.model_fields_set),
+            "criteria": sorted(
+                f for f in (*_LIST_FILTERS, "limit", "offset") if f in query.model_fields_set
+            ),
             "offset": query.offset,
             "results": [str(p["uid"]) for p in page_],
         },

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from openpyxl import Workbook
@@ -37,7 +37,7 @@ HEADER = [
     "TLP label",
     "owner node",
     "score",
-    "rule",
+    "explanation",
 ]
 SEPARATOR = " | "
 
@@ -66,13 +66,8 @@ def _cells(result: SearchResult) -> list[str]:
         person.tlp_label,
         person.owner_node,
         f"{result.score:.3f}",
-        _rule(result.explanation),
+        result.words,
     ]
-
-
-def _rule(explanation: dict[str, Any]) -> str:
-    names = explanation.get("names")
-    return str(names.get("rule", "")) if isinstance(names, dict) else ""
 
 
 def write_csv(results: Iterable[SearchResult], stream: SupportsWrite[str], *, user: Actor) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -42,6 +43,7 @@ from liaison.registry.choices import (
     WarrantStatus,
 )
 from liaison.registry.models import Person
+from liaison.registry.search import SORTS, Filters
 
 LINE, TEXT, NAME = [validate_line], [validate_text], [validate_name]
 
@@ -79,9 +81,16 @@ class PurposeForm(BootstrapForm):
     )
 
 
+SORT_CHOICES = [(s, s) for field in SORTS for s in (field, f"-{field}")]
+
+
 class SearchForm(PurposeForm):
     name = forms.CharField(
-        label=_("Name, in any script"), max_length=300, required=False, validators=NAME
+        label=_("Name, in any script"),
+        max_length=300,
+        required=False,
+        validators=NAME,
+        help_text=_("A full name, a family name alone, or the first letters of a name."),
     )
     date_of_birth = forms.CharField(
         label=_("Date of birth"),
@@ -91,8 +100,34 @@ class SearchForm(PurposeForm):
         help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"),
     )
     nationality = forms.CharField(label=_("Nationality"), max_length=2, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", _("Any category")), *PersonCategory.choices],
+        required=False,
+    )
+    owner = forms.ChoiceField(label=_("Owner service"), choices=[], required=False)
+    origin = forms.ChoiceField(
+        label=_("Own or received"),
+        choices=[
+            ("", _("Own and received")),
+            ("own", _("Own records")),
+            ("received", _("Received from partners")),
+        ],
+        required=False,
+    )
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        min_value=1, max_value=10_000, required=False, widget=forms.HiddenInput
+    )
 
-    field_order = ["name", "date_of_birth", "nationality", "purpose", "reference"]
+    field_order = ["name", "date_of_birth", "nationality", "category", "owner", "origin"]
+    field_order += ["purpose", "reference"]
+
+    def __init__(self, *args: Any, owners: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = [("", _("Any service")), *owners]
 
     def clean_nationality(self) -> str:
         value: str = self.cleaned_data["nationality"].strip().upper()
@@ -105,6 +140,15 @@ class SearchForm(PurposeForm):
         if not any(data.get(f) for f in ("name", "date_of_birth", "nationality")):
             raise forms.ValidationError(_("Give a name, a date of birth or a nationality."))
         return data
+
+    def filters(self) -> Filters:
+        """The filters chosen, for `search_persons` (call after `is_valid`)."""
+        origin = self.cleaned_data.get("origin") or ""
+        return Filters(
+            category=self.cleaned_data.get("category") or "",
+            owner=self.cleaned_data.get("owner") or "",
+            received={"own": False, "received": True}.get(origin),
+        )
 
 
 class NameForm(BootstrapForm):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liaison.accounts.models import Actor
 from liaison.matching import Identity
@@ -47,6 +48,16 @@ def get_record_for_user(user: Actor, model: type[Warrant | Alert | Hit], uid: An
         return restrict(model.objects.select_related("person"), user).get(uid=uid)
     except (model.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def owner_services() -> list[tuple[str, str]]:
+    """The owner nodes a search may be narrowed to: this node, then its partners by the
+    name of their service (one query)."""
+    from liaison.exchange.models import Peer
+
+    own = (settings.NODE_ID, _("Our service"))
+    partners = Peer.objects.order_by("agency", "node_id").values_list("node_id", "agency")
+    return [own, *((node, agency or node) for node, agency in partners)]
 
 
 REVIEW_WARNING_DAYS = 122  # about four months

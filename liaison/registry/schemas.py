@@ -123,14 +123,27 @@ class PersonPageOut(Schema):
 
 class SearchResultOut(Schema):
     person: PersonOut
-    score: float
-    explanation: dict[str, Any]
+    score: float = Field(
+        description="How well the query finds this person: a full name 0.90, a family name "
+        "alone 0.76, a name by its first letters 0.9 of that; a date of birth that agrees "
+        "raises it, one that differs lowers it (docs/registry.md, Search)."
+    )
+    explanation: str = Field(description="Why it matches, in words, in the request's language.")
+    evidence: dict[str, Any] = Field(
+        description="The same as structure: kind (full, family, given, no-name), the query's "
+        "parts and the record's parts they matched (role, how), date of birth, nationality."
+    )
 
 
 class SearchOut(Schema):
     results: list[SearchResultOut]
-    candidates: int
-    broad: bool
+    candidates: int = Field(description="Persons compared by the matching engine.")
+    broad: bool = Field(description="Only very common name keys: results may be incomplete.")
+    more: bool = Field(description="More persons shared the name's keys than were compared.")
+    count: int = Field(description="Results on all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; None if last.")
 
 
 class WarrantIn(Strict):

@@ -11,26 +11,40 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from django.db.models import Case, Count, FloatField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet, Sum, Value, When
 
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
+from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
 from liaison.matching.normalise import is_arabic
-from liaison.matching.screen import SEARCH_THRESHOLD
 from liaison.matching.types import Sex
-from liaison.registry.choices import Script
+from liaison.registry.choices import NameKind, Script
 from liaison.registry.models import BirthDate, NameKey, Nationality, Person, PersonName
 
 # A key shared by more persons than this (Mohamed, محمد, Ben…) says too little on its own.
 COMMON_KEY_POSTINGS = 5_000
-# Scored exactly by the matching engine, after ranking by shared keys.
+# Scored exactly by the engine, after ranking by shared keys: a full name needs few; a
+# family name alone or the first letters of a name are shared by more persons.
 MAX_CANDIDATES = 100
+MAX_CANDIDATES_PARTIAL = 200
+# A name's first letters stand for at most this many distinct keys (the commonest kept:
+# the rarest are typos and whole-name keys), and
+# are read so only when their own skeleton is borne by fewer persons than this.
+MAX_PREFIX_KEYS = 60
+PREFIX_WHEN_FEWER = 50
+# A key that the query's last part only begins weighs this share of its own.
+PREFIX_WEIGHT = 0.5
+# Persons whose date of birth is in the query's window rank before the others, and those
+# born on the very date (or in the month, the year given) before them.
+DATE_WINDOW_BONUS = 1_000.0
 # The engine compares known sexes only; unknown (U) is left out.
 MATCHING_SEX: dict[str, Sex] = {"M": "M", "F": "F"}
+# Result columns an officer may sort by: natural direction first, "-" reverses it.
+SORTS = ("score", "name", "dob", "updated")
 
 
 class Criteria(TypedDict):
@@ -39,6 +53,32 @@ class Criteria(TypedDict):
     name: str
     date_of_birth: str
     nationality: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides the matcher: category, owner node, received or own."""
+
+    category: str = ""
+    owner: str = ""
+    received: bool | None = None
+
+    def conditions(self, prefix: str = "") -> dict[str, Any]:
+        """Lookups for a queryset of persons (`prefix` "person__" from a related model)."""
+        found: dict[str, Any] = {}
+        if self.category:
+            found[f"{prefix}category"] = self.category
+        if self.owner:
+            found[f"{prefix}owner_node"] = self.owner
+        if self.received is not None:
+            found[f"{prefix}received_at__isnull"] = not self.received
+        return found
+
+    def used(self) -> list[str]:
+        """The filters given, by name (what the audit keeps)."""
+        given = {"category": bool(self.category), "owner": bool(self.owner)}
+        given["received"] = self.received is not None
+        return sorted(k for k, v in given.items() if v)
 
 
 def script_of(name: str) -> str:
@@ -89,41 +129,144 @@ class SearchResult:
     person: Person
     score: float
     explanation: dict[str, Any]
+    found: Lookup | None = None
+
+    @property
+    def words(self) -> str:
+        """The explanation in the user's language (liaison.registry.explain)."""
+        from liaison.registry.explain import explain
+
+        return explain(self.found) if self.found is not None else ""
 
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    results: list[SearchResult]
+    results: list[SearchResult]  # the page asked for
     candidates: int
     broad: bool  # the name was too common to block on: results may be incomplete
+    count: int = 0  # results on every page
+    more: bool = False  # more persons shared the keys than were scored
 
 
-def _candidate_ids(keys: set[str], scope: QuerySet[Person]) -> tuple[list[int], bool]:
-    """The persons sharing the most discriminating keys with the query, at most
-    MAX_CANDIDATES: only the query's rarer keys pick candidates (a common key such as
-    Mohamed's would drag in a tenth of the registry), ranked by summed IDF so that a
-    shared family-name skeleton outweighs a shared given name."""
-    counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
+@dataclass(frozen=True)
+class _Row:
+    pk: int
+    found: Lookup
+    name: str
+    dob: str
+    updated: float
+
+
+def _prefix_keys(name: str, exact: dict[str, int]) -> set[str]:
+    """Skeletons of the query's last part, to be read as the first letters of longer names
+    when its own keys are rare (Benj), not when they are a name many bear (Mohamed, or
+    Cherk, whose skeleton is Cherkaoui's)."""
+    parts = analyse(name).names
+    if not parts or len(parts[-1].text) < PREFIX_MIN_LETTERS or parts[-1].kind != "name":
+        return set()
+    keys = {k for k in parts[-1].keys if len(k) >= PREFIX_MIN_KEY}
+    return keys if sum(exact.get(k, 0) for k in keys) < PREFIX_WHEN_FEWER else set()
+
+
+def _key_counts(name: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Postings per key: the query's own keys, then the stored keys its last part begins."""
+    keys = blocking_keys([name])
+    rows = NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id"))
+    exact = dict(rows)
+    prefixes = _prefix_keys(name, exact)
+    if not prefixes:
+        return exact, {}
+    ranges = Q()
+    for k in prefixes:
+        ranges |= Q(key__gte=k, key__lt=k[:-1] + chr(ord(k[-1]) + 1))
+    found = NameKey.objects.filter(ranges).values_list("key").annotate(n=Count("id"))
+    # A database collation may not sort by code point (PostgreSQL's en_US): keep only the
+    # keys that really begin with a prefix.
+    begun = [(k, n) for k, n in found if k not in exact and any(map(k.startswith, prefixes))]
+    begun.sort(key=_postings, reverse=True)
+    return exact, dict(begun[:MAX_PREFIX_KEYS])
+
+
+def _candidate_ids(
+    name: str, date_of_birth: str, scope: QuerySet[Person], filters: Filters
+) -> tuple[list[int], bool, bool]:
+    """The persons sharing the most discriminating keys with the query: only the query's
+    rarer keys pick candidates (a common key such as Mohamed's would drag in a tenth of
+    the registry), ranked by summed IDF so that a shared family-name skeleton outweighs a
+    shared given name. With a date of birth, common keys count too, for the persons born
+    within a year of it, and those persons rank first."""
+    partial = len(analyse(name).names) < 2
+    cap = MAX_CANDIDATES_PARTIAL if partial else MAX_CANDIDATES
+    exact, begun = _key_counts(name)
+    counts = exact | begun
     if not counts:
-        return [], False
+        return [], False, False
     rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
-    broad = not rare  # only common keys to go on: say so, and use the least common one
-    chosen = rare or dict([min(counts.items(), key=lambda item: item[1])])
+    common = {k: n for k, n in counts.items() if n > COMMON_KEY_POSTINGS}
+    window = _date_window(date_of_birth)
+    broad = not rare and window is None  # only common keys to go on: say so
+    chosen = rare if rare or window is not None else dict([min(counts.items(), key=_postings)])
     total = _registry_size()
     weights = [
-        When(key=k, then=Value(math.log((total + 1) / (n + 1)) + 0.01)) for k, n in chosen.items()
+        When(key=k, then=Value(_idf(total, n) * (PREFIX_WEIGHT if k in begun else 1.0)))
+        for k, n in chosen.items()
     ]
+    weight: Any = Sum(Case(*weights, default=Value(0.01), output_field=FloatField()))
+    selected = Q(key__in=chosen)
+    if window is not None:
+        selected |= Q(key__in=common, person_id__in=window)
+        same = BirthDate.objects.filter(value__startswith=date_of_birth).values("person_id")
+        dated = [
+            When(person_id__in=same, then=Value(2 * DATE_WINDOW_BONUS)),
+            When(person_id__in=window, then=Value(DATE_WINDOW_BONUS)),
+        ]
+        weight += Max(Case(*dated, default=Value(0.0), output_field=FloatField()))
     ranked = (
-        NameKey.objects.filter(key__in=chosen)
+        NameKey.objects.filter(selected, **filters.conditions("person__"))
         .values("person_id")
-        .annotate(weight=Sum(Case(*weights, output_field=FloatField())))
+        .annotate(weight=weight)
         .order_by("-weight", "-person_id")
     )
     # Rank first, then keep what the user may see: joining the permission scope into the
     # ranking query would make the database check every person, not just the best ones.
-    best = [row["person_id"] for row in ranked[: MAX_CANDIDATES * 2]]
+    best = [row["person_id"] for row in ranked[: cap * 2]]
+    more = len(best) == cap * 2
+    if partial and window is None:
+        # A family name or first letters alone, and no date to rank by: the persons with the
+        # query written as it stands in one of their names come first (Ben Othmane among
+        # the Othmanes, Ould Youss among the Youssefs).
+        best = list(dict.fromkeys(_literal_ids(name, filters, cap) + best))
     visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
-    return [pk for pk in best if pk in visible][:MAX_CANDIDATES], broad
+    ids = [pk for pk in best if pk in visible]
+    return ids[:cap], broad, len(ids) > cap or more
+
+
+def _literal_ids(name: str, filters: Filters, cap: int) -> list[int]:
+    """Persons whose recorded family name begins with the query, then those with the query
+    anywhere in a name (a patronymic in the middle: Ahmed Ben Othmane Alaoui)."""
+    names = PersonName.objects.filter(**filters.conditions("person__"))
+    text = name.strip()
+    family = names.filter(family_name__istartswith=text).values_list("person_id", flat=True)
+    anywhere = names.filter(full_name__icontains=text).values_list("person_id", flat=True)
+    return list(dict.fromkeys([*family[: cap * 2], *anywhere[: cap * 2]]))
+
+
+def _idf(total: int, postings: int) -> float:
+    return math.log((total + 1) / (postings + 1)) + 0.01
+
+
+def _postings(item: tuple[str, int]) -> int:
+    return item[1]
+
+
+def _date_window(date_of_birth: str) -> QuerySet[BirthDate, Any] | None:
+    """Persons born within a year of the query's date: the matcher refuses the others
+    (years two apart cost more than a perfect name makes up)."""
+    if not date_of_birth:
+        return None
+    year = int(date_of_birth[:4])
+    dates = BirthDate.objects.filter(value__gte=str(year - 1), value__lt=str(year + 2))
+    return dates.values("person_id")
 
 
 _size_cache: dict[str, float] = {"at": -math.inf, "size": 0}
@@ -144,55 +287,107 @@ def search_persons(
     name: str = "",
     date_of_birth: str = "",
     nationality: str = "",
-    threshold: float = SEARCH_THRESHOLD,
-    limit: int = 50,
+    filters: Filters | None = None,
+    sort: str = "score",
+    offset: int = 0,
+    limit: int | None = 50,
 ) -> SearchOutcome:
-    """Persons in `scope` matching the query, best first, each with its explanation."""
+    """Persons in `scope` matching the query, sorted (best first by default), the page
+    from `offset` of `limit` results (None: all), each with its explanation."""
+    filters = filters or Filters()
     query = Identity(
         names=(name,) if name.strip() else (),
         dates_of_birth=(date_of_birth,) if date_of_birth else (),
         nationalities=(nationality.upper(),) if nationality else (),
     )
-    broad = False
+    broad = more = False
     if name.strip():
-        ids, broad = _candidate_ids(blocking_keys([name]), scope)
+        ids, broad, more = _candidate_ids(name, date_of_birth, scope, filters)
     else:
-        candidates = scope
-        if date_of_birth:
-            candidates = candidates.filter(birth_dates__value__startswith=date_of_birth[:4])
-        if nationality:
-            candidates = candidates.filter(nationalities__code=nationality.upper())
-        ids = list(candidates.order_by("-pk").values_list("pk", flat=True)[:MAX_CANDIDATES])
-    scored = _score(query, _identities(ids), threshold if name.strip() else 0.0)[:limit]
-    persons = _with_parts(Person.objects.filter(pk__in=[pk for pk, _s, _e in scored]))
-    results = [SearchResult(persons[pk], score, why) for pk, score, why in scored]
-    return SearchOutcome(results, len(ids), broad)
+        ids, more = _unnamed_ids(scope.filter(**filters.conditions()), date_of_birth, nationality)
+    rows = _sorted(_score(query, ids), sort)
+    page = rows[offset : None if limit is None else offset + limit]
+    persons = _with_parts(Person.objects.filter(pk__in=[r.pk for r in page]))
+    results = [SearchResult(persons[r.pk], r.found.score, r.found.as_dict(), r.found) for r in page]
+    return SearchOutcome(results, len(ids), broad, len(rows), more)
 
 
-def _identities(ids: list[int]) -> dict[int, Identity]:
+def _unnamed_ids(
+    candidates: QuerySet[Person], date_of_birth: str, nationality: str
+) -> tuple[list[int], bool]:
+    if date_of_birth:
+        candidates = candidates.filter(birth_dates__value__startswith=date_of_birth[:4])
+    if nationality:
+        candidates = candidates.filter(nationalities__code=nationality.upper())
+    ids = list(
+        candidates.order_by("-pk").distinct().values_list("pk", flat=True)[: MAX_CANDIDATES + 1]
+    )
+    return ids[:MAX_CANDIDATES], len(ids) > MAX_CANDIDATES
+
+
+def _sorted(rows: list[_Row], sort: str) -> list[_Row]:
+    """Rows in the order asked: score (best first), name (A to Z), dob (oldest first),
+    updated (latest first); a leading "-" reverses. Ties keep the best score first."""
+    field = sort.lstrip("-")
+    keys: dict[str, Callable[[_Row], Any]] = {
+        "score": lambda r: (-r.found.score, -r.pk),
+        "name": lambda r: (r.name.casefold(), -r.found.score, -r.pk),
+        "dob": lambda r: (r.dob or "9999", -r.found.score, -r.pk),
+        "updated": lambda r: (-r.updated, -r.found.score, -r.pk),
+    }
+    return sorted(rows, key=keys.get(field, keys["score"]), reverse=sort.startswith("-"))
+
+
+def _score(query: Identity, ids: list[int]) -> list[_Row]:
+    """The candidates the query finds (`lookup` accepts), with their evidence."""
+    rows = []
+    for pk, (identity, family, label, dob, updated) in _identities(ids).items():
+        found = lookup(query, identity, family)
+        if found.accepted:
+            rows.append(_Row(pk, found, label, dob, updated))
+    return rows
+
+
+def _identities(
+    ids: list[int],
+) -> dict[int, tuple[Identity, dict[str, str], str, str, float]]:
     """Candidates as the matcher sees them, read as plain values: building model instances
-    for every candidate costs more than scoring them."""
+    for every candidate costs more than scoring them. With each: the recorded family names
+    by full name, the name and first date of birth to sort by, and the last change."""
     names: dict[int, list[str]] = defaultdict(list)
-    dates: dict[int, list[str]] = defaultdict(list)
-    codes: dict[int, list[str]] = defaultdict(list)
-    for pk, full_name in PersonName.objects.filter(person_id__in=ids).values_list(
-        "person_id", "full_name"
+    family: dict[int, dict[str, str]] = defaultdict(dict)
+    primary: dict[int, str] = {}
+    rows = PersonName.objects.filter(person_id__in=ids).order_by("id")
+    for pk, full_name, family_name, kind in rows.values_list(
+        "person_id", "full_name", "family_name", "kind"
     ):
         names[pk].append(full_name)
+        if family_name:
+            family[pk][full_name] = family_name
+        if kind == NameKind.PRIMARY:
+            primary.setdefault(pk, full_name)
+    dates: dict[int, list[str]] = defaultdict(list)
     for pk, value in BirthDate.objects.filter(person_id__in=ids).values_list("person_id", "value"):
         dates[pk].append(value)
+    codes: dict[int, list[str]] = defaultdict(list)
     for pk, code in Nationality.objects.filter(person_id__in=ids).values_list("person_id", "code"):
         codes[pk].append(code)
-    sexes = dict(Person.objects.filter(pk__in=ids).values_list("pk", "sex"))
+    people = Person.objects.filter(pk__in=ids).values_list("pk", "sex", "updated_at")
     return {
-        pk: Identity(
-            names=tuple(names[pk]),
-            dates_of_birth=tuple(dates[pk]),
-            nationalities=tuple(sorted(codes[pk])),
-            sex=MATCHING_SEX.get(sex),
-            id=str(pk),
+        pk: (
+            Identity(
+                names=tuple(names[pk]),
+                dates_of_birth=tuple(dates[pk]),
+                nationalities=tuple(sorted(codes[pk])),
+                sex=MATCHING_SEX.get(sex),
+                id=str(pk),
+            ),
+            family[pk],
+            primary.get(pk) or next(iter(names[pk]), ""),
+            min(dates[pk], default=""),
+            updated.timestamp(),
         )
-        for pk, sex in sexes.items()
+        for pk, sex, updated in people
     }
 
 
@@ -207,30 +402,18 @@ def _with_parts(persons: QuerySet[Person]) -> dict[int, Person]:
     }
 
 
-def search_detail(query: Mapping[str, object], outcome: SearchOutcome) -> dict[str, Any]:
+def search_detail(
+    query: Mapping[str, object], outcome: SearchOutcome, filters: Filters | None = None
+) -> dict[str, Any]:
     """What the audit log keeps of a search: which criteria were used and which persons came
     back, not the typed values (a name is personal data; auditors see ids and labels only)."""
-    return {
+    detail: dict[str, Any] = {
         "criteria": sorted(k for k, v in query.items() if v),
         "results": [str(r.person.uid) for r in outcome.results],
     }
-
-
-def _score(
-    query: Identity, identities: dict[int, Identity], threshold: float
-) -> list[tuple[int, float, dict[str, Any]]]:
-    """(person id, score, explanation) of the candidates at or above the threshold, best
-    first; without a name to compare, every candidate (already filtered) scores 1."""
-    scored: list[tuple[int, float, dict[str, Any]]] = []
-    for pk, identity in identities.items():
-        if not query.names:
-            scored.append((pk, 1.0, {}))
-            continue
-        match = compare(query, identity)
-        if match.score >= threshold:
-            scored.append((pk, match.score, match.as_dict()))
-    scored.sort(key=lambda row: (-row[1], -row[0]))
-    return scored
+    if filters is not None and filters.used():
+        detail["filters"] = filters.used()
+    return detail
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

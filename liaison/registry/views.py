@@ -52,6 +52,7 @@ from liaison.registry.models import Alert, Hit, HitDecision, Warrant
 from liaison.registry.queries import (
     get_person_for_user,
     get_record_for_user,
+    owner_services,
     persons_visible_to,
     records_due_for_review,
 )
@@ -64,6 +65,8 @@ from liaison.share_status import partner_choices, shared_before
 PURPOSE_KEY = "registry_purpose"
 SAVED_FORMS_KEY = "registry_saved_forms"
 MAX_SAVED_FORMS = 50
+PAGE_SIZE = 50
+CRITERIA = ("name", "date_of_birth", "nationality")
 
 
 def _purpose(request: HttpRequest) -> dict[str, str] | None:
@@ -100,29 +103,77 @@ def _purpose_for(request: HttpRequest, uid: str) -> dict[str, str] | None:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     require(request, Action.SEARCH, object_type="person")
-    form = SearchForm(request.GET or None, initial=_purpose(request))
+    owners = owner_services()
+    form = SearchForm(request.GET or None, initial=_purpose(request), owners=owners)
     outcome = None
     if request.GET and form.is_valid():
         outcome = _run_search(request, form)
-    # Names are matched whole: a single given name finds nobody, so say why.
+    # A given name alone needs a date of birth: say so when a single word finds nobody.
     one_word = (
         outcome is not None and not outcome.results and len(form.cleaned_data["name"].split()) == 1
     )
     context = {"form": form, "outcome": outcome, "one_word": one_word}
+    if outcome is not None:
+        context |= _table(form, outcome)
+        labels = dict(owners)
+        context["rows"] = [
+            (r, labels.get(r.person.owner_node, r.person.owner_node)) for r in outcome.results
+        ]
     return render(request, "registry/search.html", context)
+
+
+def _table(form: SearchForm, outcome: Any) -> dict[str, Any]:
+    """Sorting links (each column toggles its direction) and the pager."""
+    sort = form.cleaned_data.get("sort") or "score"
+    page = form.cleaned_data.get("page") or 1
+    pages = max(1, -(-outcome.count // PAGE_SIZE))
+    columns = {
+        field: {"next": f"-{field}" if sort == field else field, "aria": _aria(field, sort)}
+        for field in NATURAL_ORDER
+    }
+    return {
+        "columns": columns,
+        "page": page,
+        "pages": pages,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page < pages else None,
+        "first_shown": (page - 1) * PAGE_SIZE + 1,
+    }
+
+
+# Each column's first click: best score and latest change first, names and dates A to Z.
+NATURAL_ORDER = {"score": "descending", "name": "ascending", "dob": "ascending"}
+NATURAL_ORDER["updated"] = "descending"
+REVERSED = {"ascending": "descending", "descending": "ascending"}
+
+
+def _aria(field: str, sort: str) -> str:
+    """The column's aria-sort value for the current sort."""
+    if sort == field:
+        return NATURAL_ORDER[field]
+    return REVERSED[NATURAL_ORDER[field]] if sort == f"-{field}" else "none"
 
 
 def _run_search(request: HttpRequest, form: SearchForm) -> Any:
     purpose = _remember_purpose(request, form)
-    query = {k: form.cleaned_data[k] for k in ("name", "date_of_birth", "nationality")}
-    outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **query)
+    query = {k: form.cleaned_data[k] for k in CRITERIA}
+    filters = form.filters()
+    page = form.cleaned_data.get("page") or 1
+    outcome = search_persons(
+        persons_visible_to(request.user, Action.SEARCH),
+        **query,
+        filters=filters,
+        sort=form.cleaned_data.get("sort") or "score",
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
     log_event(
         action="consult",
         request=request,
         object_type="person-search",
         purpose=purpose["purpose"],
         purpose_reference=purpose["reference"],
-        detail=search_detail(query, outcome),
+        detail=search_detail(query, outcome, filters),
     )
     return outcome
 
@@ -133,13 +184,19 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     from liaison.registry import exports
 
     require(request, Action.SEARCH, object_type="person")
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET or None, owners=owner_services())
     if not form.is_valid():
         messages.error(request, _("Run a search with a purpose before exporting it."))
         return redirect("registry:search")
     purpose = _remember_purpose(request, form)
-    query = {k: form.cleaned_data[k] for k in ("name", "date_of_birth", "nationality")}
-    outcome = search_persons(persons_visible_to(request.user, Action.SEARCH), **query)
+    query = {k: form.cleaned_data[k] for k in CRITERIA}
+    outcome = search_persons(
+        persons_visible_to(request.user, Action.SEARCH),
+        **query,
+        filters=form.filters(),
+        sort=form.cleaned_data.get("sort") or "score",
+        limit=None,
+    )
     exports.log_export(request, outcome.results, fmt, purpose["purpose"])
     if fmt == "xlsx":
         response = HttpResponse(

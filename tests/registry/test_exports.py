@@ -57,7 +57,7 @@ def expected_row(person: Person, result: SearchResult) -> list[str]:
         "TLP:GREEN",
         "ma",
         f"{result.score:.3f}",
-        result.explanation["names"]["rule"],
+        "given name and family name match across scripts",
     ]
 
 

@@ -52,4 +52,5 @@ def test_results_explain_their_score(officer: User, make_person: Callable[..., P
     outcome = search_persons(restrict(Person.objects.all(), officer), name="Muhammad bin Abdullah")
     (result,) = outcome.results
     assert result.score >= 0.75
-    assert result.explanation["names"]["pairs"]
+    assert [p["role"] for p in result.explanation["parts"]] == ["given", "family"]
+    assert result.words == "given name and family name match across scripts"
