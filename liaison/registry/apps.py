@@ -8,6 +8,6 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Fugitives and warrants")
 
     def ready(self) -> None:
-        from liaison.registry import sharing
+        from liaison.registry.sharing import types
 
-        sharing.register()
+        types.register()
