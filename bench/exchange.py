@@ -10,10 +10,12 @@ Prints, from one run (SQLite unless DATABASE_URL names PostgreSQL, as the tests)
   - latency: envelopes enqueued at R per second for S seconds by another process (the
     worker finds them at its next poll, every 0.25 s); p50/p99 of the time from the outbox
     insert on ma to the inbox insert on fr (one machine, one clock);
-  - baseline, same run and server: the same body size POSTed unsigned on one kept-alive
-    connection to fr's /healthz, which answers 405 (GET only) without touching the
-    database: requests per second and p50/p99 round trip, what HTTP and Django cost without
-    the protocol (the run stops if the answer is not a 405);
+  - baseline, same run and server: a body of the size of one signed envelope of this run
+    (measured: ma signs its last queued envelope as its worker does) POSTed unsigned, one
+    per request, on one kept-alive connection to fr's /healthz, which answers 405 (GET
+    only) through the same server and middleware without touching the database: requests
+    per second and p50/p99 round trip, what HTTP and Django cost per envelope without the
+    protocol (the run stops if the answer is not a 405);
   - recovery: fr stopped, N envelopes queued (default 10,000), fr restarted: seconds from
     fr answering again to the last envelope in its inbox (the worker's retry cap is 1 s
     here, LIAISON_EXCHANGE_RETRY_CAP).
@@ -139,8 +141,6 @@ def main() -> None:
             bench_call(ma, "make_persons", 100)
             db = "PostgreSQL" if databases.postgres else "SQLite"
             print(f"Exchange ma → fr on loopback, {db}, one worker")
-            sample = len(json.dumps(bench_call(ma, "created_times", 0)))  # warm-up only
-            del sample
             result = throughput(ma, fr, args.burst)
             sustained = result["per_second"]
             print(
@@ -153,10 +153,12 @@ def main() -> None:
                 f"  latency at {args.rate:.0f}/s: p50 {result['p50_ms']:.1f} ms,"
                 f" p99 {result['p99_ms']:.1f} ms ({result['envelopes']} envelopes)"
             )
-            result = baseline(fr, 2000, 1200)
+            size = bench_call(ma, "envelope_bytes", "fr")
+            result = baseline(fr, 2000, size)
             plain = result["per_second"]
             print(
-                f"  baseline unsigned POST (1.2 kB, same server): {result['per_second']:.0f}"
+                f"  baseline unsigned POST ({size} bytes, one envelope's size, same server):"
+                f" {result['per_second']:.0f}"
                 f" requests/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms"
             )
             result = recovery(ma, fr, args.backlog)

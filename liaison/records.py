@@ -151,7 +151,8 @@ def shared_fields(record: SharedRecord) -> dict[str, Any]:
 
 
 def existing_copy[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    record = model._default_manager.select_for_update().filter(uid=uid).first()
+    # uid is unique: no ordering (the ORM's ordering would cost more than the row)
+    record = next(iter(model._default_manager.select_for_update().filter(uid=uid).order_by()), None)
     if record is not None and record.owner_node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
     return record
