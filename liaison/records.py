@@ -151,16 +151,20 @@ def shared_fields(record: SharedRecord) -> dict[str, Any]:
 
 
 def existing_copy[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    record = model._default_manager.select_for_update().filter(uid=uid).first()
+    # uid is unique: no ordering (the ORM's ordering would cost more than the row)
+    record = next(iter(model._default_manager.select_for_update().filter(uid=uid).order_by()), None)
     if record is not None and record.owner_node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
     return record
 
 
 def superseded(record: SharedRecord | None, body: Owned) -> bool:
-    """The copy is at least as new, or the record was withdrawn at this version or later."""
-    if record is not None and record.version >= body.version:
-        return True
+    """The copy is at least as new, or the record was withdrawn at this version or later.
+
+    A withdrawal deletes the copy unless the copy is newer than it, so a copy still here is
+    newer than every tombstone of its uid: only an absent copy needs the tombstone look-up."""
+    if record is not None:
+        return record.version >= body.version
     return withdrawn(body.owner, body.uid, body.version)
 
 
@@ -177,12 +181,24 @@ def received_fields(sender: str, body: Shared) -> dict[str, Any]:
 def save_copy[M: SharedRecord](
     model: type[M], record: M | None, uid: UUID, values: dict[str, Any]
 ) -> M:
+    """Create the copy, or update only the columns whose value changed (and updated_at)."""
     if record is None:
         return model._default_manager.create(uid=uid, **values)
-    for name, value in values.items():
-        setattr(record, name, value)
-    record.save()
+    changed = [name for name, value in values.items() if _stored(record, name) != _key(value)]
+    for name in changed:
+        setattr(record, name, values[name])
+    record.save(update_fields=[*changed, "updated_at"])
     return record
+
+
+def _stored(record: models.Model, name: str) -> Any:
+    """A field's value as stored: a foreign key's id, without fetching the related row."""
+    field = record._meta.get_field(name)
+    return getattr(record, field.attname if isinstance(field, models.Field) else name)
+
+
+def _key(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def withdraw_applier[M: SharedRecord](

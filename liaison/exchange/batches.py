@@ -1,6 +1,7 @@
 """Receiving a batch of envelopes: each one as `receive` takes it, all in one transaction.
 
-One commit per batch instead of one per envelope is what makes batches fast. What each
+One commit per batch instead of one per envelope is what makes batches fast; the batch
+also looks up its envelope ids in the inbox in one query and its sender's key once. What each
 envelope changes runs in savepoints (`receive` applies in one, `log_event` audits in one),
 so a refusal or an error takes only that envelope down. If the database fails on one,
 the envelopes before it are committed and answered, and the answer stops there: the
@@ -10,11 +11,13 @@ sender resends the rest, in order.
 from __future__ import annotations
 
 import logging
+import uuid
+from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason
-from liaison.exchange.receive import Answer, receive, refuse
+from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason, unverified_claims
+from liaison.exchange.receive import Answer, Keys, Known, key_for, known_envelopes, receive, refuse
 
 logger = logging.getLogger("liaison.exchange.receive")
 
@@ -23,10 +26,13 @@ def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
     """The signed receipt of each envelope, in order; raises DatabaseError (answer 503) only
     if not even the first envelope could be taken."""
     receipts: list[str] = []
+    keys = cache(key_for)  # each partner's pinned key, looked up once per batch
     with transaction.atomic():
-        for token in tokens:
+        claimed = [_claimed_id(token) for token in tokens]
+        known = known_envelopes([i for i in claimed if i is not None])
+        for token, envelope_id in zip(tokens, claimed, strict=True):
             try:
-                answer = _receive_one(token.encode("ascii", "replace"), source)
+                answer = _receive_one(token.encode("ascii", "replace"), source, keys, known)
             except DatabaseError:
                 # Applying and auditing run in savepoints of their own, so what failed there
                 # is undone already; the database says whether the rest can still commit.
@@ -35,7 +41,17 @@ def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
                 logger.exception("batch stopped after %d envelopes", len(receipts))
                 break
             receipts.append(answer.receipt)
+            if envelope_id is not None:
+                known.pop(envelope_id, None)  # a second copy in the batch is looked up again
     return receipts
+
+
+def _claimed_id(token: str) -> uuid.UUID | None:
+    """The id the envelope claims (before verification), to look the batch's up at once."""
+    try:
+        return uuid.UUID(str(unverified_claims(token).get("id")))
+    except (ProtocolError, ValueError):
+        return None
 
 
 def _usable() -> bool:
@@ -49,8 +65,8 @@ def _usable() -> bool:
     return True
 
 
-def _receive_one(raw: bytes, source: str) -> Answer:
+def _receive_one(raw: bytes, source: str, keys: Keys, known: Known) -> Answer:
     if len(raw) > MAX_ENVELOPE_BYTES:
         error = ProtocolError(Reason.TOO_LARGE, f"{len(raw)} > {MAX_ENVELOPE_BYTES} bytes")
         return refuse(error, source=source)
-    return receive(raw, source=source)
+    return receive(raw, source=source, keys=keys, known=known)

@@ -82,14 +82,25 @@ _HTTP_STATUS = {
 }
 
 
-def receive(raw: bytes, *, source: str = "") -> Answer:
+Keys = Callable[[str], OKPKey | None]
+# Envelope ids looked up at once for a batch: the earlier inbox row, or None when new.
+Known = dict[uuid.UUID, InboxEnvelope | None]
+
+
+def receive(
+    raw: bytes, *, source: str = "", keys: Keys | None = None, known: Known | None = None
+) -> Answer:
     """The whole pipeline for one request body from client address `source`. Raises
-    DatabaseError only (answer 503)."""
+    DatabaseError only (answer 503). A batch passes the partners' keys it already looked up
+    (`keys`) and the inbox rows of its envelope ids (`known`, see `known_envelopes`)."""
     try:
-        envelope = open_envelope(raw, key_for, me=settings.NODE_ID)
+        envelope = open_envelope(raw, keys or key_for, me=settings.NODE_ID)
     except ProtocolError as error:
         return refuse(error, claimed=_claimed(raw), source=source)
-    previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
+    if known is not None and envelope.id in known:
+        previous = known[envelope.id]
+    else:
+        previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
     if previous is not None:
         return _duplicate(envelope, previous)
     try:
@@ -108,6 +119,16 @@ def receive(raw: bytes, *, source: str = "") -> Answer:
         return _reject_verified(envelope, ProtocolError(Reason.INTERNAL, envelope.type))
     detail = f"{applied.effect} {applied.object_type} {applied.object_uid}"
     return _answer(envelope, ReceiptData(Status.APPLIED, detail=detail))
+
+
+def known_envelopes(ids: list[uuid.UUID]) -> Known:
+    """The inbox rows of these envelope ids, in one query: each id maps to its earlier row,
+    or to None when it was never received."""
+    known: Known = dict.fromkeys(ids)
+    known.update(
+        (row.envelope_id, row) for row in InboxEnvelope.objects.filter(envelope_id__in=ids)
+    )
+    return known
 
 
 def key_for(sender: str) -> OKPKey | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
@@ -283,40 +284,130 @@ def _person_fields(data: PersonData, current: Person | None = None) -> dict[str,
     }
 
 
-def _write_person_parts(person: Person, data: PersonData) -> None:
-    names = [
-        PersonName(
-            person=person,
-            full_name=n.full_name.strip(),
-            given_names=n.given_names.strip(),
-            family_name=n.family_name.strip(),
-            script=script_of(n.full_name),
-            kind=n.kind,
+PART_MODELS: dict[str, type[models.Model]] = {
+    "names": PersonName,
+    "birth_dates": BirthDate,
+    "nationalities": Nationality,
+    "documents": IdentityDocument,
+}
+
+
+def write_person_parts(
+    person: Person,
+    *,
+    names: list[NameData],
+    birth_dates: list[str],
+    nationalities: list[str],
+    documents: list[DocumentData],
+    created: bool = False,
+) -> list[str]:
+    """The one writer of a person's names, dates of birth, nationalities and documents, for
+    this node's actions, the exchange's appliers and the demo data. Each part is normalised
+    and validated (full_clean: the field rules) as a whole, and rewritten only if it differs
+    from what is stored, so an update that changes other fields (or nothing) writes no part
+    rows and keeps the search keys. `created`: the person is new, nothing to compare.
+    Returns the parts rewritten; raises RegistryError (nothing written) on invalid values."""
+    wanted: dict[str, list[tuple[str, ...]]] = {
+        "names": [
+            (n.full_name.strip(), n.given_names.strip(), n.family_name.strip(), n.kind)
+            for n in names
+            if n.full_name.strip()
+        ],
+        "birth_dates": [(v.strip(),) for v in birth_dates],
+        "nationalities": [(c,) for c in sorted({n.strip().upper() for n in nationalities} - {""})],
+        "documents": [
+            (d.document_type, d.number.strip(), d.issuing_country.strip().upper())
+            for d in documents
+        ],
+    }
+    current = {} if created else _stored_parts(person)
+    changed = [part for part, rows in wanted.items() if current.get(part, []) != rows]
+    rows = {part: _part_rows(person, part, wanted[part]) for part in changed}
+    for part in changed:
+        for row in rows[part]:
+            _clean(row, exclude=("person",))
+    for part in changed:
+        model = PART_MODELS[part]
+        if not created:
+            model._default_manager.filter(person=person).delete()
+        model._default_manager.bulk_create(rows[part])
+    if "names" in changed:
+        index_person_names(person, [name[0] for name in wanted["names"]])
+    return changed
+
+
+def _part_rows(person: Person, part: str, values: list[tuple[str, ...]]) -> list[models.Model]:
+    if part == "names":
+        return [
+            PersonName(
+                person=person,
+                full_name=full,
+                given_names=given,
+                family_name=family,
+                script=script_of(full),
+                kind=kind,
+            )
+            for full, given, family, kind in values
+        ]
+    if part == "documents":
+        return [
+            IdentityDocument(person=person, document_type=kind, number=number, issuing_country=c)
+            for kind, number, c in values
+        ]
+    if part == "birth_dates":
+        return [BirthDate(person=person, value=value) for (value,) in values]
+    return [Nationality(person=person, code=code) for (code,) in values]
+
+
+# The columns `write_person_parts` compares, per part, in the order it compares them.
+PART_COLUMNS: dict[str, tuple[str, ...]] = {
+    "names": ("full_name", "given_names", "family_name", "kind"),
+    "birth_dates": ("value",),
+    "nationalities": ("code",),
+    "documents": ("document_type", "number", "issuing_country"),
+}
+
+
+@cache
+def _stored_parts_sql() -> str:
+    """The four part tables side by side, each row tagged with its part. Plain SQL: the
+    ORM's composition of this union cost more than the query itself, on a path run for
+    every envelope received (docs/federation.md)."""
+    quote = connection.ops.quote_name
+    width = max(len(columns) for columns in PART_COLUMNS.values())
+    selects = []
+    for part, columns in PART_COLUMNS.items():
+        meta = PART_MODELS[part]._meta
+        names = [quote(c) for c in columns] + ["''"] * (width - len(columns))  # column = name
+        selects.append(
+            f"SELECT '{part}', {quote('id')}, {', '.join(names)}"  # noqa: S608 - no input
+            f" FROM {quote(meta.db_table)} WHERE {quote('person_id')} = %s"
         )
-        for n in data.names
-        if n.full_name.strip()
-    ]
-    dates = [BirthDate(person=person, value=v.strip()) for v in data.birth_dates]
-    codes = sorted({n.strip().upper() for n in data.nationalities if n.strip()})
-    nationalities = [Nationality(person=person, code=c) for c in codes]
-    documents = [
-        IdentityDocument(
-            person=person,
-            document_type=d.document_type,
-            number=d.number.strip(),
-            issuing_country=d.issuing_country.strip().upper(),
-        )
-        for d in data.documents
-    ]
-    for part in (*names, *dates, *nationalities, *documents):
-        _clean(part, exclude=("person",))
-    for related in (person.names, person.birth_dates, person.nationalities, person.documents):
-        related.all().delete()
-    PersonName.objects.bulk_create(names)
-    BirthDate.objects.bulk_create(dates)
-    Nationality.objects.bulk_create(nationalities)
-    IdentityDocument.objects.bulk_create(documents)
-    index_person_names(person, [n.full_name for n in names])
+    return " UNION ALL ".join(selects)
+
+
+def _stored_parts(person: Person) -> dict[str, list[tuple[str, ...]]]:
+    """A person's parts as `write_person_parts` compares them, in one query, in their stored
+    order (nationalities sorted)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_parts_sql(), [person.pk] * len(PART_COLUMNS))
+        found = cursor.fetchall()
+    parts: dict[str, list[tuple[str, ...]]] = {part: [] for part in PART_COLUMNS}
+    for part, _pk, *values in sorted(found, key=lambda row: (row[0], row[1])):
+        parts[part].append(tuple(values[: len(PART_COLUMNS[part])]))
+    parts["nationalities"].sort()
+    return parts
+
+
+def _write_person_parts(person: Person, data: PersonData, *, created: bool = False) -> None:
+    write_person_parts(
+        person,
+        names=data.names,
+        birth_dates=data.birth_dates,
+        nationalities=data.nationalities,
+        documents=data.documents,
+        created=created,
+    )
     person.restricted_to.set(_recipients(data.named_recipients))
 
 
@@ -362,7 +453,7 @@ def create_person(
     person = Person(owner_node=settings.NODE_ID, created_by=user, **fields)
     _clean(person)
     person.save()
-    _write_person_parts(person, data)
+    _write_person_parts(person, data, created=True)
     log_event(
         action="collect",
         request=request,

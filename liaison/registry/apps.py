@@ -8,7 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Fugitives and warrants")
 
     def ready(self) -> None:
-        from liaison.registry import audit_labels, sharing
+        from liaison.registry import audit_labels
+        from liaison.registry.sharing import types
 
-        sharing.register()
+        types.register()
         audit_labels.register()

@@ -9,8 +9,10 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from liaison.accounts.models import User
+from liaison.exchange.identity import node_key
 from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, Peer
 from liaison.exchange.outbox import enqueue
+from liaison.exchange.protocol import sign, utcnow
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Person
 from liaison.registry.sharing.records import person_object
@@ -41,6 +43,15 @@ def enqueue_versions(total: int, partner: str, rate: float = 0.0, batch: int = 5
         if rate:
             time.sleep(max(0.0, start + (first + 1) / rate - time.monotonic()))
     print(json.dumps({"enqueued": total, "seconds": time.monotonic() - start}))
+
+
+def envelope_bytes(partner: str) -> None:
+    """The size of one signed envelope for `partner` as the worker sends it (the last one
+    queued, signed with a fresh sent_at): the body size of the plain POST baseline."""
+    row = OutboxEnvelope.objects.filter(peer__node_id=partner).order_by("-seq").first()
+    assert row is not None, "nothing queued for the partner yet"
+    token = sign({**row.payload, "sent_at": utcnow().isoformat()}, node_key())
+    print(json.dumps(len(token)))
 
 
 def pending(partner: str) -> None:

@@ -43,6 +43,7 @@ from liaison.records import (
     shared_fields,
     superseded,
 )
+from liaison.registry.actions import DocumentData, NameData, RegistryError, write_person_parts
 from liaison.registry.choices import (
     AlertStatus,
     AlertType,
@@ -56,18 +57,7 @@ from liaison.registry.choices import (
     Sex,
     WarrantStatus,
 )
-from liaison.registry.models import (
-    Alert,
-    BirthDate,
-    Hit,
-    HitDecision,
-    IdentityDocument,
-    Nationality,
-    Person,
-    PersonName,
-    Warrant,
-)
-from liaison.registry.search import index_person_names, script_of
+from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 
 # Bodies: what `object` holds for each type. Unknown fields are refused; every field meets
 # the same rules as at this node's own doors (liaison/core/field_rules.py).
@@ -286,49 +276,25 @@ def apply_person(sender: str, body: PersonBody) -> Applied:
     }
     effect = "created" if person is None else "updated"
     person = save_copy(Person, person, body.uid, values)
-    _write_person_parts(person, body, created=effect == "created")
+    _write_parts(person, body, created=effect == "created")
     return Applied(effect, "person", str(body.uid), body.version)
 
 
-def _parts(person: Person) -> dict[str, Any]:
-    return {
-        "names": _name_bodies(person),
-        "birth_dates": [b.value for b in person.birth_dates.order_by("id")],
-        "nationalities": sorted(n.code for n in person.nationalities.all()),
-        "documents": _document_bodies(person),
-    }
-
-
-def _write_person_parts(person: Person, body: PersonBody, *, created: bool) -> None:
-    wanted = {
-        "names": list(body.names),
-        "birth_dates": list(body.birth_dates),
-        "nationalities": sorted(set(body.nationalities)),
-        "documents": list(body.documents),
-    }
-    if not created and _parts(person) == wanted:
-        return  # a new version that changed other fields: names and search keys stay
-    for related in (person.names, person.birth_dates, person.nationalities, person.documents):
-        related.all().delete()
-    PersonName.objects.bulk_create(
-        PersonName(
-            person=person,
-            full_name=n.full_name,
-            given_names=n.given_names,
-            family_name=n.family_name,
-            script=script_of(n.full_name),
-            kind=n.kind,
+def _write_parts(person: Person, body: PersonBody, *, created: bool) -> None:
+    """Through the registry's one writer of person parts (validated, only what changed)."""
+    try:
+        write_person_parts(
+            person,
+            names=[NameData(n.full_name, n.kind, n.given_names, n.family_name) for n in body.names],
+            birth_dates=list(body.birth_dates),
+            nationalities=list(body.nationalities),
+            documents=[
+                DocumentData(d.document_type, d.number, d.issuing_country) for d in body.documents
+            ],
+            created=created,
         )
-        for n in body.names
-    )
-    BirthDate.objects.bulk_create(BirthDate(person=person, value=v) for v in body.birth_dates)
-    Nationality.objects.bulk_create(
-        Nationality(person=person, code=c) for c in sorted(set(body.nationalities))
-    )
-    IdentityDocument.objects.bulk_create(
-        IdentityDocument(person=person, **d.model_dump()) for d in body.documents
-    )
-    index_person_names(person, [n.full_name for n in body.names])
+    except RegistryError as error:
+        raise ProtocolError(Reason.BAD_SCHEMA, str(error)) from None
 
 
 def apply_warrant(sender: str, body: WarrantBody) -> Applied:

@@ -1,0 +1,145 @@
+"""What receiving costs: a received person is written through the registry's one writer of
+person parts, which rewrites only the parts that changed, and a batch pays a fixed number
+of statements per envelope (pinned), plus a fixed number per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from liaison.exchange.batches import receive_batch
+from liaison.exchange.identity import node_key
+from liaison.exchange.models import Peer
+from liaison.exchange.protocol import Status, open_receipt
+from liaison.registry.actions import RegistryError
+from liaison.registry.models import BirthDate, NameKey, Person, PersonName
+from liaison.registry.sharing import records
+from tests.conftest import AUDIT_ENTRY_QUERIES
+from tests.exchange.test_batches import envelope, fr, person
+
+pytestmark = pytest.mark.django_db
+
+__all__ = ["fr"]  # the partner fixture, used by every test here
+
+# Per received update of an existing copy: savepoint, the copy (locked), its parts (one
+# query), the changed columns, the inbox row, the audit entry, release. It was 17 before
+# batches looked up their envelopes and key once and the appliers wrote only what changed.
+UPDATE_QUERIES = 6 + AUDIT_ENTRY_QUERIES
+# Per batch: the envelope ids in the inbox, the sender's key; the batch's savepoint and
+# release (the test runs inside a transaction).
+BATCH_QUERIES = 4
+
+
+def receive(tokens: list[str]) -> list[str]:
+    receipts = receive_batch(tokens, source="127.0.0.1")
+    return [open_receipt(r, node_key()).status for r in receipts]
+
+
+def table_writes(queries: CaptureQueriesContext, table: str) -> list[str]:
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(verbs) and f'"{table}"' in q["sql"]
+    ]
+
+
+def received(body: dict[str, Any]) -> Person:
+    assert receive([envelope(1, body)]) == [Status.APPLIED]
+    return Person.objects.get(uid=body["uid"])
+
+
+def rows(person: Person) -> dict[str, list[int]]:
+    return {
+        "names": sorted(person.names.values_list("pk", flat=True)),
+        "keys": sorted(NameKey.objects.filter(person=person).values_list("pk", flat=True)),
+        "dates": sorted(person.birth_dates.values_list("pk", flat=True)),
+    }
+
+
+def test_an_update_changing_only_the_place_of_birth_writes_no_part_rows(fr: Peer) -> None:
+    body = person("Karim Benali") | {"birth_dates": ["1980-05-17"], "nationalities": ["MA"]}
+    copy = received(body)
+    before = rows(copy)
+    assert before["names"] and before["keys"] and before["dates"]
+    update = body | {"version": 2, "place_of_birth": "Fès"}
+    with CaptureQueriesContext(connection) as queries:
+        assert receive([envelope(2, update)]) == [Status.APPLIED]
+    copy.refresh_from_db()
+    assert (copy.version, copy.place_of_birth) == (2, "Fès")
+    assert rows(copy) == before  # the same rows: nothing deleted and written again
+    for table in ("registry_personname", "registry_namekey", "registry_birthdate"):
+        assert table_writes(queries, table) == []
+    assert table_writes(queries, "registry_person")  # the changed column, nothing else
+
+
+def test_an_update_changing_the_names_rewrites_names_and_keys_only(fr: Peer) -> None:
+    body = person("Karim Benali") | {"birth_dates": ["1980-05-17"]}
+    copy = received(body)
+    before = rows(copy)
+    names = [{"full_name": "Karim Ben Ali", "kind": "primary", "given_names": "Karim",
+              "family_name": "Ben Ali"}]  # fmt: skip
+    assert receive([envelope(2, body | {"version": 2, "names": names})]) == [Status.APPLIED]
+    after = rows(copy)
+    assert after["dates"] == before["dates"]
+    assert after["names"] != before["names"]
+    assert list(PersonName.objects.filter(person=copy).values_list("full_name", "family_name")) == [
+        ("Karim Ben Ali", "Ben Ali")
+    ]
+    assert set(NameKey.objects.filter(person=copy).values_list("pk", flat=True)).isdisjoint(
+        before["keys"]
+    )
+
+
+def test_a_received_part_the_field_rules_refuse_is_rejected_and_changes_nothing(
+    fr: Peer,
+) -> None:
+    body = person("Karim Benali") | {"birth_dates": ["1980-05-17"]}
+    copy = received(body)
+    bad = body | {"version": 2, "birth_dates": ["1980-13-01"], "place_of_birth": "Fès"}
+    assert receive([envelope(2, bad)]) == [Status.REJECTED]
+    copy.refresh_from_db()
+    assert (copy.version, copy.place_of_birth) == (1, "")
+    assert list(BirthDate.objects.filter(person=copy).values_list("value", flat=True)) == [
+        "1980-05-17"
+    ]
+
+
+def test_a_refusal_of_the_parts_writer_rejects_the_envelope_and_keeps_nothing(
+    fr: Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's own checks (full_clean) are the last word: its refusal is the partner's
+    `bad_schema`, and the person's new row is undone with it."""
+
+    def refuse(*args: object, **kwargs: object) -> list[str]:
+        raise RegistryError("Date of birth: not a date.")
+
+    monkeypatch.setattr(records, "write_person_parts", refuse)
+    token = envelope(1, person("Karim Benali"))
+    [receipt] = receive_batch([token], source="127.0.0.1")
+    opened = open_receipt(receipt, node_key())
+    assert (opened.status, opened.reason) == (Status.REJECTED, "bad_schema")
+    assert "not a date" in opened.detail
+    assert not Person.objects.filter(owner_node="fr").exists()
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_batch_of_updates_costs_a_fixed_count_per_envelope(
+    fr: Peer, count: int, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    bodies = [person(f"Batch Person {i}") | {"nationalities": ["MA"]} for i in range(count)]
+    assert receive([envelope(i + 1, b) for i, b in enumerate(bodies)]) == [Status.APPLIED] * count
+    updates = [
+        envelope(100 + i, b | {"version": 2, "place_of_birth": "Rabat"})
+        for i, b in enumerate(bodies)
+    ]
+    with django_assert_num_queries(BATCH_QUERIES + count * UPDATE_QUERIES):
+        statuses = receive(updates)
+    assert statuses == [Status.APPLIED] * count
+    assert set(Person.objects.filter(owner_node="fr").values_list("place_of_birth", "version")) == {
+        ("Rabat", 2)
+    }
