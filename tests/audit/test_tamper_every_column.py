@@ -145,3 +145,16 @@ def test_each_field_moves_the_known_digest(field: str) -> None:
     else:
         changed[field] = str(KNOWN_ENTRY[field]) + "x"
     assert entry_hash(changed) != entry_hash(KNOWN_ENTRY)
+
+
+def test_an_entry_rewritten_with_a_valid_hash_of_its_own_breaks_the_next_link(
+    full_chain: list[AuditEntry],
+) -> None:
+    """An attacker who recomputes the hash of the entry they rewrote: the entry holds on its
+    own, the next one's prev_hash no longer names it."""
+    from tests.audit.test_tamper import forge
+
+    sql(f"DELETE FROM {TABLE} WHERE seq = 2")  # noqa: S608
+    forge(2, full_chain[0].hash, purpose="nothing to see")
+
+    assert "seq 3: prev_hash does not match the previous entry's hash" in broken()
