@@ -167,3 +167,31 @@ def lease(partner: str) -> None:
     peer = Peer.objects.get(node_id=partner)
     left = (peer.lease_until - timezone.now()).total_seconds() if peer.lease_until else 0.0
     print(json.dumps({"owner": peer.lease_owner, "left": left}))
+
+
+def peer_state(partner: str) -> None:
+    """What the sender knows of `partner`: failures in a row, the last error, pending rows."""
+    from liaison.exchange.models import Peer
+
+    peer = Peer.objects.get(node_id=partner)
+    pending = OutboxEnvelope.objects.filter(peer=peer, state="pending").count()
+    print(
+        json.dumps({"failures": peer.failures, "last_error": peer.last_error, "pending": pending})
+    )
+
+
+def wait_failures(partner: str, at_least: int, timeout: float) -> None:
+    """Block until the sender has counted `at_least` failures in a row to `partner`."""
+    import time
+
+    from liaison.exchange.models import Peer
+
+    deadline = time.monotonic() + timeout
+    while True:
+        peer = Peer.objects.get(node_id=partner)
+        done = peer.failures >= at_least
+        if done or time.monotonic() > deadline:
+            report = {"failures": peer.failures, "last_error": peer.last_error}
+            print(json.dumps(report | {"timed_out": not done}))
+            return
+        time.sleep(0.1)
