@@ -70,7 +70,7 @@ def _user_count(data_dir: Path) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-@pytest.mark.timeout(900)  # two node setups, twice, on a loaded machine
+@pytest.mark.timeout(1200)  # two node setups, twice, on a loaded machine
 def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     ports = (_free_port(), _free_port())
     demo = _demo(tmp_path, f"{ports[0]},{ports[1]}")
@@ -89,7 +89,7 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     users = _user_count(tmp_path / "demo" / "ma")
     again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
     try:
-        out, _ = again.communicate(timeout=240)  # a restart: no seeding, but a busy machine
+        out, _ = again.communicate(timeout=420)  # migrate, seed, keys, serve: 8 processes
     finally:
         _stop(again)  # a restart that timed out must not leave two nodes running
     assert again.returncode == 0, out
