@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from liaison.accounts.models import ApiToken, User
-from liaison.accounts.tokens import create_api_token, digest, revoke_api_token
+from liaison.accounts.tokens import create_api_token, revoke_api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,21 @@ def test_tokens_are_stored_hashed(officer: User) -> None:
     row, raw = create_api_token(user=officer, name="script")
     stored = ApiToken.objects.get(pk=row.pk)
     assert raw not in (stored.digest, stored.prefix)
-    assert stored.digest == digest(raw)
+    assert stored.digest == hashlib.sha256(raw.encode()).hexdigest()  # not the code's own
+    assert stored.prefix == raw[:10] and raw.startswith("lsn_")
+
+
+# SHA-256 of "lsn_known-answer-token", computed once outside Liaison.
+KNOWN_DIGEST = "7941b48fcf1c4d3e27a480d6fe68a9290ee521967301a11cef023f29fe9e0b9b"
+
+
+def test_a_token_whose_known_digest_is_stored_authenticates(officer: User) -> None:
+    """The lookup hashes the presented token the documented way (SHA-256 of its text)."""
+    ApiToken.objects.create(user=officer, name="known", prefix="lsn_known-", digest=KNOWN_DIGEST)
+    response = Client().get("/api/v1/me", headers=_bearer("lsn_known-answer-token"))
+    assert response.status_code == 200 and response.json()["username"] == "officer"
+    assert ApiToken.objects.get(digest=KNOWN_DIGEST).last_used_at is not None
+    assert Client().get("/api/v1/me", headers=_bearer("lsn_known-answer-tokeN")).status_code == 401
 
 
 def test_the_cli_prints_a_working_token(officer: User, capsys: pytest.CaptureFixture[str]) -> None:

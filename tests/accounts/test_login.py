@@ -121,7 +121,9 @@ def test_next_is_followed_after_the_code_but_never_off_site(client: Client, offi
 )
 def test_bad_login_input_gets_a_page_not_a_crash(client: Client, officer: User, data: dict) -> None:
     response = client.post("/accounts/login/", data)
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200  # the form again, with its errors
+    form = response.context["form"]
+    assert form.errors and 'name="password"' in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

@@ -84,6 +84,7 @@ assert not errors, errors
 """
 
 
+@pytest.mark.timeout(600)  # its writers may each take 300 s on a loaded machine
 def test_parallel_writers_keep_the_chain_on_a_sqlite_node(node: Node) -> None:
     processes, threads, per_thread = 3, 4, 50
     script = WRITER.replace("PER_THREAD", str(per_thread)).replace("THREADS", str(threads))

@@ -7,9 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 
 def _free_port() -> int:
@@ -67,6 +70,7 @@ def _user_count(data_dir: Path) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.timeout(1200)  # two node setups, twice, on a loaded machine
 def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     ports = (_free_port(), _free_port())
     demo = _demo(tmp_path, f"{ports[0]},{ports[1]}")
@@ -84,21 +88,40 @@ def test_the_demo_serves_both_nodes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
     users = _user_count(tmp_path / "demo" / "ma")
     again = _demo(tmp_path, f"{ports[0]},{ports[1]}", "--exit-when-ready")
-    out, _ = again.communicate(timeout=120)
+    try:
+        out, _ = again.communicate(timeout=420)  # migrate, seed, keys, serve: 8 processes
+    finally:
+        _stop(again)  # a restart that timed out must not leave two nodes running
     assert again.returncode == 0, out
     assert _user_count(tmp_path / "demo" / "ma") == users
     user_count, person_count = map(int, users.split())
     assert user_count == 6 and person_count > 0
 
 
-def _check_running_demo(demo: subprocess.Popen[str], ports: tuple[int, int], base: Path) -> None:
-    lines = []
+def _read_until(demo: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    """The demo's output up to the line holding `marker`; fail after `timeout` seconds (a
+    stuck demo must not hang the suite). The rest stays in the pipe for communicate()."""
     assert demo.stdout is not None
-    for line in demo.stdout:
-        lines.append(line)
-        if "Press Ctrl-C" in line:
-            break
+    stdout, lines = demo.stdout, []
+
+    def read() -> None:
+        for line in stdout:
+            lines.append(line)
+            if marker in line:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
     output = "".join(lines)
+    if reader.is_alive():  # the caller's finally stops the demo
+        pytest.fail(f"no {marker!r} from the demo after {timeout}s:\n{output}")
+    assert marker in output, f"the demo stopped before {marker!r}:\n{output}"
+    return output
+
+
+def _check_running_demo(demo: subprocess.Popen[str], ports: tuple[int, int], base: Path) -> None:
+    output = _read_until(demo, "Press Ctrl-C", timeout=420)  # two nodes set up from scratch
     assert "ma-officer" in output and "fr-auditor" in output, output
     for node, port in zip(("ma", "fr"), ports, strict=True):
         with urllib.request.urlopen(

@@ -92,6 +92,8 @@ def test_it_refuses_unknown_partners_and_officers_without_the_disclose_role(
         share_person(actor=officer, person=person, partner="de")
     with pytest.raises(PermissionDenied):
         share_person(actor=make_user("plain", "officer"), person=person, partner="fr")
+    assert not OutboxEnvelope.objects.exists() and not Share.objects.exists()
+    assert not AuditEntry.objects.filter(action="disclose").exists()
 
 
 def test_changes_to_a_shared_record_follow_it_to_the_partner(

@@ -173,3 +173,27 @@ def name_peer(node_id: str, agency: str) -> None:
     """Give a partner its service name (as its identity document would)."""
     updated = Peer.objects.filter(node_id=node_id).update(agency=agency)
     print(json.dumps({"updated": updated}))
+
+
+def peer_state(partner: str) -> None:
+    """What the sender knows of `partner`: failures in a row, the last error, pending rows."""
+    peer = Peer.objects.get(node_id=partner)
+    pending = OutboxEnvelope.objects.filter(peer=peer, state="pending").count()
+    print(
+        json.dumps({"failures": peer.failures, "last_error": peer.last_error, "pending": pending})
+    )
+
+
+def wait_failures(partner: str, at_least: int, timeout: float) -> None:
+    """Block until the sender has counted `at_least` failures in a row to `partner`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        peer = Peer.objects.get(node_id=partner)
+        done = peer.failures >= at_least
+        if done or time.monotonic() > deadline:
+            report = {"failures": peer.failures, "last_error": peer.last_error}
+            print(json.dumps(report | {"timed_out": not done}))
+            return
+        time.sleep(0.1)

@@ -10,9 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.federation.conftest import Node, peer
+from tests.federation.conftest import Node, peer, wait_for
 
-pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-crashes")]
+# Each test sends thousands of envelopes through real processes: more than the default.
+pytestmark = [
+    pytest.mark.federation,
+    pytest.mark.xdist_group("federation-crashes"),
+    pytest.mark.timeout(900),
+]
 
 PERSONS, ROUNDS = 100, 10  # 1,000 person.upsert envelopes per burst
 
@@ -45,6 +50,10 @@ def _wait(ma: Node, at_least: int, *, drained: bool) -> dict[str, Any]:
     return dict(outbox)
 
 
+def _pending(ma: Node) -> int:
+    return int(ma.call("peer_state", "fr")["pending"])
+
+
 def _check_exactly_once_in_order(fr: Node, prefix: str) -> None:
     state = fr.call("state", prefix)
     assert len(state["persons"]) == PERSONS
@@ -64,12 +73,17 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     burst = _burst(ma, "Receiver")
     _wait(ma, 150, drained=False)
     fr.kill()
-    time.sleep(1.5)  # the sender keeps queueing and retrying meanwhile
+    # The sender keeps queueing and retrying meanwhile: it sees the partner gone, again.
+    seen = ma.call("wait_failures", "fr", 2, 120, timeout=180)
+    assert not seen["timed_out"], seen
+    assert "connection" in seen["last_error"].lower(), seen  # refused or reset, nothing else
     fr.start()
     assert burst.wait(timeout=300) == 0
     outbox = _wait(ma, PERSONS * ROUNDS, drained=True)
     assert outbox["rejected"] == 0 and worker.poll() is None
     _check_exactly_once_in_order(fr, "Receiver")
+    after = ma.call("peer_state", "fr")  # delivery again reset the count
+    assert (after["failures"], after["last_error"], after["pending"]) == (0, "", 0)
     ma.kill(worker)
 
 
@@ -83,7 +97,10 @@ def test_killing_a_sending_worker_mid_burst_loses_nothing_and_sends_nothing_twic
     _wait(ma, before + 150, drained=False)
     ma.kill(first)
     ma.kill(second)
-    time.sleep(1)
+    stopped, pending = _delivered(ma), _pending(ma)
+    # With no worker left nothing is sent, while the burst keeps queueing.
+    wait_for(lambda: burst.poll() is not None or _pending(ma) >= pending + 50, timeout=120)
+    assert _delivered(ma) == stopped
     ma.start_worker()
     assert burst.wait(timeout=300) == 0
     outbox = _wait(ma, before + PERSONS * ROUNDS, drained=True)

@@ -21,7 +21,12 @@ import pytest
 
 from tests.federation.conftest import ROOT, Node, wait_for
 
-pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-three")]
+# Bursts to two partners with crashes: more than the default time limit.
+pytestmark = [
+    pytest.mark.federation,
+    pytest.mark.xdist_group("federation-three"),
+    pytest.mark.timeout(900),
+]
 
 Trio = tuple[Node, Node, Node]
 PARTNERS = ("fr", "es")

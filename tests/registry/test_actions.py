@@ -229,14 +229,23 @@ def test_only_a_supervisor_extends_a_review_with_a_justification(
 ) -> None:
     alert = actions.create_alert(actor=officer, person=warrant.person, data=arrest_alert(warrant))
     later = timezone.localdate() + timedelta(days=400)
+
+    def row() -> tuple[object, ...]:
+        return Alert.objects.values_list("review_date", "version", "extension_justification").get(
+            pk=alert.pk
+        )
+
+    before, alters = row(), AuditEntry.objects.filter(action="alter", object_type="alert")
     with pytest.raises(PermissionDenied):
         actions.extend_review(actor=officer, record=alert, new_date=later, justification="x" * 30)
     with pytest.raises(RegistryError, match="justification"):
         actions.extend_review(actor=supervisor, record=alert, new_date=later, justification="short")
+    assert row() == before and not alters.exists()  # refused: nothing changed
     extended = actions.extend_review(
         actor=supervisor, record=alert, new_date=later, justification="Suspect still at large."
     )
     assert extended.review_date == later and extended.version == 2
+    assert row() == (later, 2, "Suspect still at large.")  # the row, not the returned object
 
 
 def test_expired_records_are_erased_and_audited(officer: User, warrant: Warrant) -> None:
