@@ -279,6 +279,13 @@ def lookup(query: Identity, record: Identity, family: dict[str, str] | None = No
         name_score = min(name_score, LEVELS["full"] * match.name_score)
         prefix = any(p.how == "prefix" for p in parts)
         accepted = match.score >= FULL_THRESHOLD or (prefix and accepted)
+    elif not accepted and len(parts) >= 2:
+        # Given names only (the family name left out: "Mohammed Ben Abdallah" for Mohamed
+        # Ben Abdallah El Idrissi): the matcher decides on the name as a whole, as it did
+        # before lookup existed.
+        whole = _full_only(query, record, family, (date, nationality))
+        if whole.accepted:
+            return whole
     return Lookup(
         accepted, _clip(name_score + adjust), kind, name, parts, missing, date, nationality
     )

@@ -17,8 +17,9 @@ from liaison.audit.models import AuditEntry
 from tests.audit.conftest import sql
 
 # The audit list page, whatever the number of entries: the session, the user and its roles,
-# the entries of the page, their count (pinned exactly: a new query per row shows here).
-LIST_PAGE_QUERIES = 10
+# the entries of the page, their count, the partners' service names (pinned exactly: a
+# new query per row shows here).
+LIST_PAGE_QUERIES = 11
 
 pytestmark = pytest.mark.django_db
 
@@ -150,9 +151,11 @@ def _list_page_queries(client: Client) -> tuple[int, list[int]]:
 def test_the_list_page_runs_a_fixed_number_of_queries(events: None, auditor_client: Client) -> None:
     for n in range(10):
         log_event(action="consult", object_type="warrant", object_id=str(n))
+    log_event(action="receive", peer_node="fr", object_type="person", object_id="1")
     few, shown = _list_page_queries(auditor_client)
     for n in range(60):
         log_event(action="consult", object_type="warrant", object_id=str(n))
+        log_event(action="receive", peer_node=f"p{n}", object_type="person", object_id=str(n))
     many, full_page = _list_page_queries(auditor_client)
     assert len(shown) < 50 and len(full_page) == 50  # one short page, then a full one
     assert few == many == LIST_PAGE_QUERIES, (few, many)

@@ -93,3 +93,19 @@ def test_the_recorded_family_name_decides_the_role() -> None:
     assert lookup(Identity.of("Cherkaoui"), record).kind == "given"  # the last part
     got = lookup(Identity.of("Cherkaoui"), record, {"Cherkaoui Zakaria": "Cherkaoui"})
     assert got.kind == "family" and got.accepted
+
+
+IDRISSI = Identity(names=("محمد بن عبد الله الإدريسي", "Mohamed Ben Abdallah El Idrissi"))
+
+
+@pytest.mark.parametrize(
+    "query", ["Mohammed Ben Abdallah", "محمد بن عبد الله", "Muhammad bin Abdullah"]
+)
+def test_given_names_without_the_family_name_still_find_the_person(query: str) -> None:
+    found = lookup(Identity.of(query), IDRISSI)
+    assert found.accepted and found.kind == "full"
+    assert LEVELS["family"] < found.score < LEVELS["full"]  # partial: the family name is missing
+
+
+def test_one_given_name_alone_still_needs_a_date_of_birth() -> None:
+    assert not lookup(Identity.of("Mohamed"), IDRISSI).accepted

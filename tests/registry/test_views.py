@@ -159,8 +159,9 @@ def test_an_arrest_alert_below_the_threshold_is_refused_in_the_form(
 
 
 # The person page, however many warrants and alerts the person has (pinned exactly: a query
-# per row, or one more anywhere, shows here), with its consult audit entry.
-PERSON_PAGE_QUERIES = 18 + AUDIT_ENTRY_QUERIES
+# per row, or one more anywhere, shows here), with its consult audit entry, the hits'
+# decisions and the Sharing panel (shares, envelopes, service names).
+PERSON_PAGE_QUERIES = 21 + AUDIT_ENTRY_QUERIES
 
 
 def test_the_person_page_uses_a_fixed_number_of_queries(
