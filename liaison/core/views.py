@@ -1,24 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
-
-from liaison.accounts.roles import ROLE_LABELS
-from liaison.registry.queries import records_due_for_review
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    # login_required: a User here, which the stubs cannot tell from the anonymous one.
-    roles = [ROLE_LABELS.get(role, role) for role in request.user.roles]  # type: ignore[union-attr]
-    due = records_due_for_review(request.user)
-    reviews_due = due["alerts"].count() + due["warrants"].count()
-    return render(request, "core/home.html", {"user_roles": roles, "reviews_due": reviews_due})
 
 
 @csrf_exempt  # GET only: a POST gets its 405 rather than a CSRF page (the exchange bench)

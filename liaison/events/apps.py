@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Major events")
 
     def ready(self) -> None:
-        from liaison.events import sharing
+        from liaison.events import desk, sharing
 
         sharing.register()
+        desk.register()

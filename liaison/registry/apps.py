@@ -8,6 +8,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Fugitives and warrants")
 
     def ready(self) -> None:
-        from liaison.registry import sharing
+        from liaison.registry import desk, sharing
 
         sharing.register()
+        desk.register()
