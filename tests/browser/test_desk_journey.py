@@ -24,7 +24,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_partners_hit_shows_on_the_desk_unread_until_the_officer_opens_it(
-    live_server: Any, page: Any, users: dict[str, User], our_person: Person, send: Send
+    live_server: Any,
+    page: Any,
+    users: dict[str, User],  # noqa: F811  (the fixtures imported above)
+    our_person: Person,  # noqa: F811
+    send: Send,  # noqa: F811
 ) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
