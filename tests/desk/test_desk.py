@@ -316,3 +316,33 @@ def test_the_navbar_count_of_every_section_is_one_query(
         counts = unread_counts(user)
     assert (counts["hits"], counts["received"]) == (3, 3)
     assert Hit.objects.count() == 3
+
+
+def test_an_event_a_partner_shares_reaches_the_desk_and_opens_its_page(
+    users: dict[str, User], send: Send, login: Login
+) -> None:
+    import uuid
+
+    uid = str(uuid.uuid4())
+    event = {
+        "uid": uid,
+        "owner": "fr",
+        "version": 1,
+        "handling_code": "H0",
+        "review_date": None,
+        "name": "Jeux méditerranéens 2026",
+        "starts_on": "2026-12-10",
+        "ends_on": "2026-12-20",
+        "venues": ["Stade Vélodrome"],
+        "host_node": "fr",
+        "partner_nodes": ["ma"],
+        "description": "",
+    }
+    send("event.upsert", event)
+    officer = login(users["officer"])
+    page = officer.get("/").content.decode()
+    events = page.split('id="desk-events"')[1].split("</section>")[0]
+    assert "New event shared by a partner" in events and "Jeux méditerranéens 2026" in events
+    assert officer.get(open_link(page, "events"))["Location"] == f"/events/{uid}/"
+    assert unread_counts(users["officer"])["events"] == 0
+    assert unread_counts(users["analyst"])["events"] == 1
