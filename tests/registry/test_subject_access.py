@@ -35,9 +35,8 @@ pytestmark = pytest.mark.django_db
 
 REQUEST = {"purpose": "Data subject access request", "reference": "SAR-2026-017"}
 LOOKUP = {"purpose": "Identity check at Tanger Med", "reference": "CASE-7"}
-# session, user, roles; person and parts; its audit entry; records; log; the navbar's
-# unread desk count (one query, liaison/desk/context_processors.py)
-QUERIES = 25 + AUDIT_ENTRY_QUERIES
+# session, user, roles; person and parts; its audit entry; records; log
+QUERIES = 24 + AUDIT_ENTRY_QUERIES
 ROLES = ["officer", "analyst", "liaison_officer", "supervisor", "auditor", "node_admin"]
 
 
