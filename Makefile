@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/exchange.py
+	$(BIN)/python bench/desk.py
 
 # A throwaway data directory: the commands need settings, not a node (no stray secret key).
 messages: $(STAMP)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "liaison.core",
     "liaison.accounts",
     "liaison.audit",
+    "liaison.desk",
     "liaison.registry",
     "liaison.events",
     "liaison.exchange",

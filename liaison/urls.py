@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("liaison.core.urls")),
     path("accounts/", include("liaison.accounts.urls")),
     path("audit/", include("liaison.audit.urls")),
+    path("desk/", include("liaison.desk.urls")),
     path("registry/", include("liaison.registry.urls")),
     path("events/", include("liaison.events.urls")),
     path("", include("liaison.exchange.urls")),

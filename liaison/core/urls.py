@@ -1,10 +1,11 @@
 from django.urls import path
 
 from liaison.core import views
+from liaison.desk.views import desk
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", desk, name="home"),  # the desk is the home page
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),
 ]

@@ -8,22 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from liaison.accounts.roles import ROLE_LABELS
 from liaison.audit.decorators import capability_required
 from liaison.core.health import node_health
-from liaison.policy import Action, decide
-from liaison.registry.queries import records_due_for_review
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    # login_required: a User here, which the stubs cannot tell from the anonymous one.
-    roles = [ROLE_LABELS.get(role, role) for role in request.user.roles]  # type: ignore[union-attr]
-    reviews_due = 0
-    if decide(request.user, Action.EXTEND):  # only those who can extend are told
-        due = records_due_for_review(request.user)
-        reviews_due = due["alerts"].count() + due["warrants"].count()
-    return render(request, "core/home.html", {"user_roles": roles, "reviews_due": reviews_due})
 
 
 @csrf_exempt  # GET only: a POST gets its 405 rather than a CSRF page (the exchange bench)

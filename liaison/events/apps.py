@@ -9,8 +9,9 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
-        from liaison.events import sharing
+        from liaison.events import desk, sharing
         from liaison.events.models import Event
 
         sharing.register()
         labels.register_model(Event)
+        desk.register()

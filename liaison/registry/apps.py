@@ -8,8 +8,9 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Fugitives and warrants")
 
     def ready(self) -> None:
-        from liaison.registry import audit_labels
+        from liaison.registry import audit_labels, desk
         from liaison.registry.sharing import types
 
         types.register()
         audit_labels.register()
+        desk.register()

@@ -1,0 +1,275 @@
+"""Desk latency over a large registry with a busy partner, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/desk.py                    # 100,000 persons, both databases
+    .venv/bin/python bench/desk.py --persons 20000 --databases sqlite
+
+Each database gets a fresh throwaway node (a temp SQLite file, or a temp PostgreSQL
+database on 127.0.0.1:5432), filled by `bulk_seed_for_bench`; then a fifth of the persons
+become copies received from partner `fr` over the last 60 days (half of them inside the
+desk's 30-day window), with warrants received, 2,000 partner hits on our persons,
+40,000 inbox envelopes, 2,000 withdrawals, warrants due for review, envelopes
+set aside, and half of the officer's items already read. Printed for each database, side
+by side in one run, through the whole Django stack (test client, a signed-in session):
+
+- the desk page (`/`) of an officer and of a supervisor (who also sees reviews due);
+- the navbar's unread count alone (`unread_counts`, one query);
+- the baseline: the purpose page, a trivial signed-in page (which pays the navbar count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PG = "postgres://postgres@127.0.0.1:5432"
+TARGET_MS = 300
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.persons, args.requests)
+        return
+    print(f"desk: {args.persons:,} persons, {args.requests} requests per page and database")
+    for database in args.databases.split(","):
+        run_database(database.strip(), args.persons, args.requests)
+
+
+def run_database(database: str, persons: int, requests: int) -> None:
+    """Each database in its own process: Django settings are read once per process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    data_dir = tempfile.mkdtemp(prefix="liaison-bench-desk-")
+    # Demo mode lets the bench's demo accounts skip the second factor, as on demo nodes.
+    env.update(LIAISON_DATA_DIR=data_dir, LIAISON_HTTPS="0", LIAISON_NODE_ID="ma", LIAISON_DEMO="1")
+    env["LIAISON_ALLOWED_HOSTS"] = "testserver"
+    db_name = f"liaison_bench_desk_{os.getpid()}"
+    if database == "postgresql":
+        if not _psql(f"CREATE DATABASE {db_name}"):
+            print("postgresql: server unreachable on 127.0.0.1:5432, skipped")
+            return
+        env["DATABASE_URL"] = f"{PG}/{db_name}"
+    try:
+        command = [sys.executable, __file__, "--child", database]
+        command += ["--persons", str(persons), "--requests", str(requests)]
+        subprocess.run(command, env=env, check=True)
+    finally:
+        if database == "postgresql":
+            _psql(f"DROP DATABASE IF EXISTS {db_name}")
+
+
+def _psql(sql: str) -> bool:
+    result = subprocess.run(
+        ["psql", f"{PG}/postgres", "-q", "-c", sql], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0
+
+
+def run_child(database: str, persons: int, requests: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    from liaison.registry.demo_data import bulk_seed_for_bench
+
+    bulk_seed_for_bench(persons, seed=7, bench=True)
+    officer, supervisor = _user("bench-officer", "officer"), _user("bench-boss", "supervisor")
+    counts = _partner_activity(persons, officer)
+    seeded = time.perf_counter() - started
+    print(f"\n{database}: seeded {persons:,} persons and the partner's activity in {seeded:.0f} s")
+    print("  " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
+    rows = [
+        ("desk page, officer", _time_page(officer, "/", requests)),
+        ("desk page, supervisor", _time_page(supervisor, "/", requests)),
+        ("navbar unread count (1 query)", _time_count(officer, requests)),
+        ("baseline: purpose page", _time_page(officer, "/registry/purpose/", requests)),
+    ]
+    print(f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}")
+    for label, times in rows:
+        print(f"  {label:<32}{_pct(times, 50):>9.1f}{_pct(times, 95):>9.1f}")
+    worst = max(_pct(rows[0][1], 95), _pct(rows[1][1], 95))
+    verdict = "within" if worst <= TARGET_MS else "OVER"
+    print(f"  desk p95 {worst:.1f} ms: {verdict} the {TARGET_MS} ms target")
+
+
+def _user(username: str, role: str) -> Any:
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    from liaison.accounts.models import Agency, User
+
+    agency, _ = Agency.objects.get_or_create(
+        name="Bench", defaults={"country": "MA", "node_id": settings.NODE_ID}
+    )
+    user = User.objects.create(username=username, agency=agency, is_demo=True)
+    user.groups.set([Group.objects.get(name=role)])
+    return user
+
+
+def _partner_activity(persons: int, officer: Any) -> dict[str, int]:
+    """What a busy partner leaves: received copies, warrants, hits, envelopes, reads."""
+    import uuid
+    from datetime import date
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from liaison.desk.models import DeskRead
+    from liaison.exchange.models import (
+        InboxEnvelope,
+        OutboxEnvelope,
+        OutboxState,
+        Peer,
+        Tombstone,
+    )
+    from liaison.registry.models import Hit, Person, Warrant
+
+    rng = random.Random(5)
+    now = timezone.now()
+    peer = Peer.objects.create(
+        node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64, agency="Police nationale"
+    )
+    ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
+    received = ids[: len(ids) // 5]
+    ours = ids[len(ids) // 5 :]
+    with transaction.atomic():
+        for chunk in _chunks(received, 2000):
+            Person.objects.filter(pk__in=chunk).update(owner_node="fr")
+        for pk in received:  # spread over 60 days: half inside the desk's window
+            at = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
+            Person.objects.filter(pk=pk).update(received_at=at, created_at=at)
+        warrants = Warrant.objects.bulk_create(
+            Warrant(
+                person_id=pk,
+                owner_node="fr" if i % 2 == 0 else "ma",
+                issuing_country="FR",
+                issuing_authority="Parquet de Paris",
+                reference=f"FR-{i}",
+                issued_on=date(2025, 1, 1),
+                received_at=now - timedelta(minutes=rng.randrange(60 * 24 * 60)),
+                review_date=timezone.localdate() + timedelta(days=rng.randrange(-10, 400)),
+            )
+            for i, pk in enumerate(rng.sample(received, min(len(received), persons // 10)))
+        )
+        hits = Hit.objects.bulk_create(
+            Hit(
+                person_id=pk,
+                owner_node="fr",
+                encountered_name="Bench Encounter",
+                encountered_on=now - timedelta(hours=rng.randrange(24 * 60)),
+                place="Orly",
+                context="border_check",
+                recorded_by_name="Bench",
+                received_at=now - timedelta(minutes=rng.randrange(60 * 24 * 60)),
+            )
+            for pk in rng.sample(ours, min(len(ours), 2000))
+        )
+        tombstones = Tombstone.objects.bulk_create(
+            Tombstone(owner_node="fr", object_type="warrant", object_uid=uuid.uuid4(), version=2)
+            for _ in range(2000)
+        )
+        envelopes = InboxEnvelope.objects.bulk_create(
+            InboxEnvelope(
+                envelope_id=uuid.uuid4(),
+                sender="fr",
+                seq=i + 1,
+                message_type="warrant.withdraw" if i % 10 == 0 else "person.upsert",
+                object_uid=str(uuid.uuid4()),
+                status="applied",
+                effect="deleted" if i % 10 == 0 else "updated",
+                sent_at=now,
+            )
+            for i in range(40_000)
+        )
+        InboxEnvelope.objects.update(received_at=now - timedelta(days=15))
+        Tombstone.objects.update(withdrawn_at=now - timedelta(days=15))
+        set_aside = OutboxEnvelope.objects.bulk_create(
+            OutboxEnvelope(
+                peer=peer,
+                seq=i + 1,
+                envelope_id=uuid.uuid4(),
+                message_type="person.upsert",
+                handling="H0",
+                payload={},
+                state=OutboxState.SET_ASIDE if i < 20 else OutboxState.DELIVERED,
+                attempts=3,
+            )
+            for i in range(5000)
+        )
+        read = [h for h in hits[::2]]
+        DeskRead.objects.bulk_create(
+            DeskRead(user=officer, source="hits", key=h.uid, version=1) for h in read
+        )
+    return {
+        "received persons": len(received),
+        "warrants": len(warrants),
+        "partner hits": len(hits),
+        "inbox envelopes": len(envelopes),
+        "withdrawals": len(tombstones),
+        "outbox envelopes": len(set_aside),
+        "read marks": len(read),
+    }
+
+
+def _chunks(values: list[int], size: int) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _time_page(user: Any, path: str, requests: int) -> list[float]:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    for _ in range(5):  # warm up: caches, the first connection
+        assert client.get(path).status_code == 200
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return times
+
+
+def _time_count(user: Any, requests: int) -> list[float]:
+    from liaison.accounts.models import User
+    from liaison.desk.queries import unread_counts
+
+    user = User.objects.select_related("agency").get(pk=user.pk)
+    unread_counts(user)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        unread_counts(user)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _pct(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Reads of the desk: sections with their items, unread counts, one item by its key.
+
+Every read costs a fixed number of queries whatever the data: the unread counts of all
+sections are one query; each feed lists its first rows in one query (plus the feed's own
+prefetches); the read marks of every listed item are one more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, Func, OuterRef, QuerySet, Subquery
+
+from liaison.desk.models import DeskRead
+from liaison.desk.sources import DeskItem, DeskSource, Feed, desk_source, sources_for
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from liaison.accounts.models import User
+
+ITEMS_PER_SECTION = 10
+
+
+@dataclass(frozen=True)
+class Section:
+    source: DeskSource
+    items: list[DeskItem]
+    unread: int
+    notes: list[str]
+    more_url: str
+
+
+def unread_rows(feed: Feed, user: User, source: str) -> QuerySet[Any]:
+    """The feed's rows this user has not read at their current version."""
+    reads = DeskRead.objects.filter(user=user, source=source, key=OuterRef(feed.key))
+    if feed.version is not None:
+        reads = reads.filter(version__gte=OuterRef(feed.version))
+    return feed.queryset.filter(~Exists(reads))
+
+
+def _count(rows: QuerySet[Any]) -> Subquery:
+    # COUNT(*) as a scalar subquery, so that every feed is counted in the same statement.
+    counted = rows.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Subquery(counted)
+
+
+def unread_counts(user: User, sources: list[DeskSource] | None = None) -> dict[str, int]:
+    """Unread items per section for this user: one query (none for a user with no section)."""
+    sources = sources_for(user) if sources is None else sources
+    counts = {
+        f"n{index}_{number}": _count(unread_rows(feed, user, source.key))
+        for index, source in enumerate(sources)
+        for number, feed in enumerate(source.feeds(user))
+    }
+    if not counts:
+        return {source.key: 0 for source in sources}
+    found: Any = get_user_model().objects.filter(pk=user.pk).values(**counts).first()
+    row: dict[str, Any] = found or {}
+    return {
+        source.key: sum(int(v or 0) for k, v in row.items() if k.startswith(f"n{index}_"))
+        for index, source in enumerate(sources)
+    }
+
+
+def request_unread_counts(request: HttpRequest) -> dict[str, int]:
+    """The signed-in user's counts, computed once per request (navbar and desk share it)."""
+    cached: dict[str, int] | None = getattr(request, "_desk_unread", None)
+    if cached is None:
+        user: Any = request.user
+        cached = unread_counts(user) if user.is_authenticated else {}
+        request._desk_unread = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def sections_for(
+    user: User, counts: dict[str, int], *, limit: int = ITEMS_PER_SECTION
+) -> list[Section]:
+    sources = sources_for(user)
+    listed = {source.key: _items(source, user, limit) for source in sources}
+    read = _read_versions(user, listed)
+    return [
+        Section(
+            source=source,
+            items=[
+                _with_state(item, read.get((source.key, item.key))) for item in listed[source.key]
+            ],
+            unread=counts.get(source.key, 0),
+            notes=source.notes(user),
+            more_url=source.more_url(user),
+        )
+        for source in sources
+    ]
+
+
+def _items(source: DeskSource, user: User, limit: int) -> list[DeskItem]:
+    items: list[DeskItem] = []
+    feeds = source.feeds(user)
+    for feed in feeds:
+        items.extend(feed.describe(row) for row in feed.queryset.order_by(feed.order_by)[:limit])
+    if len(feeds) > 1:  # dates or datetimes in UTC, of one kind per source: ISO order
+        items.sort(key=lambda i: str(i.at or ""), reverse=not source.oldest_first)
+    return items[:limit]
+
+
+def _read_versions(user: User, listed: dict[str, list[DeskItem]]) -> dict[tuple[str, UUID], int]:
+    keys = {item.key for items in listed.values() for item in items}
+    if not keys:
+        return {}  # an empty desk costs this one query less
+    marks = DeskRead.objects.filter(user=user, source__in=list(listed), key__in=keys)
+    return {(m.source, m.key): m.version for m in marks.only("source", "key", "version")}
+
+
+def _with_state(item: DeskItem, read_version: int | None) -> DeskItem:
+    return replace(item, unread=read_version is None or read_version < item.version)
+
+
+def find_item(user: User, source_key: str, key: UUID) -> DeskItem | None:
+    """One item of a section the user may see, if they may see it; None otherwise."""
+    source = desk_source(source_key)
+    if source is None or not source.may_see(user):
+        return None
+    for feed in source.feeds(user):
+        row = feed.queryset.filter(**{feed.key: key}).first()
+        if row is not None:
+            return feed.describe(row)
+    return None

@@ -1,0 +1,65 @@
+"""The desk: each user's home page, one per role; opening an item marks it read."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from liaison.accounts.roles import ROLE_LABELS
+from liaison.desk import actions
+from liaison.desk.queries import find_item, request_unread_counts, sections_for
+from liaison.desk.sources import desk_source
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user  # login_required: a User, which the stubs cannot tell
+    counts = request_unread_counts(request)
+    sections = sections_for(user, counts)
+    roles = [ROLE_LABELS.get(role, role) for role in user.roles]
+    context = {"sections": sections, "user_roles": roles, "desk_unread": sum(counts.values())}
+    return render(request, "desk/desk.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def unread(request: HttpRequest) -> HttpResponse:
+    """The navbar's badge, fetched by each page after it loads (htmx): counting costs the
+    most of any query a page would make, so no page waits for it."""
+    total = sum(request_unread_counts(request).values())
+    return render(request, "desk/_unread.html", {"unread": total})
+
+
+@login_required
+@require_GET
+def open_item(request: HttpRequest, source: str, key: UUID) -> HttpResponse:
+    """Mark the item read and go to its record (whose page asks the purpose first)."""
+    user: Any = request.user
+    item = find_item(user, source, key)
+    if item is None:
+        raise Http404
+    actions.mark_read(user=user, source=source, item=item)
+    return redirect(item.url or "core:home")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    source = request.POST.get("source", "")
+    chosen = desk_source(source) if source else None
+    if source and (chosen is None or not chosen.may_see(user)):
+        raise Http404
+    count = actions.mark_all_read(user=user, source=source)
+    messages.success(request, _("Marked read: %(n)d.") % {"n": count})
+    return redirect("core:home")

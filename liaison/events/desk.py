@@ -1,0 +1,65 @@
+"""Events on the desk (liaison/desk/sources.py): events partners shared with us, their
+updates and withdrawals. Registered from EventsConfig.ready()."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from liaison.desk.sources import (
+    DeskItem,
+    DeskSource,
+    Feed,
+    partner_of,
+    register_desk_source,
+    since,
+    with_partner_name,
+    withdrawal_feed,
+)
+from liaison.events.models import Event
+from liaison.policy import Action, decide, restrict
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
+
+def _may_list(user: User) -> bool:
+    return decide(user, Action.LIST).allowed
+
+
+def _event_item(event: Event) -> DeskItem:
+    # A copy is stamped received_at just before it is created; an update, long after.
+    first = event.received_at is not None and event.created_at >= event.received_at
+    return DeskItem(
+        key=event.uid,
+        version=event.version,
+        title=_("New event shared by a partner") if first else _("Event updated by the partner"),
+        label=event.name,
+        at=event.received_at,
+        partner=partner_of(event),
+        url=reverse("events:detail", kwargs={"uid": event.uid}),
+    )
+
+
+def _feeds(user: User) -> list[Feed]:
+    rows = Event.objects.exclude(owner_node=settings.NODE_ID).filter(received_at__gte=since())
+    return [
+        Feed(with_partner_name(restrict(rows, user, Action.LIST)), _event_item),
+        withdrawal_feed({"event": _("A partner withdrew an event it had shared")}),
+    ]
+
+
+def register() -> None:
+    register_desk_source(
+        DeskSource(
+            key="events",
+            title=_("Major events shared by partners"),
+            may_see=_may_list,
+            feeds=_feeds,
+            order=30,
+            empty=_("No event received from partners in the last 30 days."),
+        )
+    )
