@@ -210,5 +210,5 @@ def test_the_reviews_notice_goes_only_to_those_who_can_extend(
     login: Callable[[User], Client], supervisor: User, officer: User, shared: dict[str, Any]
 ) -> None:
     Warrant.objects.update(review_date=timezone.localdate() + timedelta(days=10))
-    assert 'id="reviews-due"' in login(supervisor).get("/").content.decode()
-    assert 'id="reviews-due"' not in login(officer).get("/").content.decode()
+    assert 'id="desk-reviews"' in login(supervisor).get("/").content.decode()
+    assert 'id="desk-reviews"' not in login(officer).get("/").content.decode()
