@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.core.context_processors.node",
+                "liaison.desk.context_processors.unread",
             ],
             # `{{ value|bdi }}` in every template, without a load tag (docs: RTL text).
             "builtins": ["liaison.core.templatetags.bidi"],

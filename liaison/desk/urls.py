@@ -5,6 +5,5 @@ from liaison.desk import views
 app_name = "desk"
 urlpatterns = [
     path("read/", views.mark_all_read, name="mark_all_read"),
-    path("unread/", views.unread, name="unread"),
     path("<slug:source>/<uuid:key>/", views.open_item, name="open"),
 ]

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.accounts.roles import ROLE_LABELS
@@ -23,21 +22,9 @@ from liaison.desk.sources import desk_source
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     user: Any = request.user  # login_required: a User, which the stubs cannot tell
-    counts = request_unread_counts(request)
-    sections = sections_for(user, counts)
+    sections = sections_for(user, request_unread_counts(request))
     roles = [ROLE_LABELS.get(role, role) for role in user.roles]
-    context = {"sections": sections, "user_roles": roles, "desk_unread": sum(counts.values())}
-    return render(request, "desk/desk.html", context)
-
-
-@login_required
-@require_GET
-@never_cache
-def unread(request: HttpRequest) -> HttpResponse:
-    """The navbar's badge, fetched by each page after it loads (htmx): counting costs the
-    most of any query a page would make, so no page waits for it."""
-    total = sum(request_unread_counts(request).values())
-    return render(request, "desk/_unread.html", {"unread": total})
+    return render(request, "desk/desk.html", {"sections": sections, "user_roles": roles})
 
 
 @login_required

@@ -346,15 +346,3 @@ def test_an_event_a_partner_shares_reaches_the_desk_and_opens_its_page(
     assert officer.get(open_link(page, "events"))["Location"] == f"/events/{uid}/"
     assert unread_counts(users["officer"])["events"] == 0
     assert unread_counts(users["analyst"])["events"] == 1
-
-
-def test_other_pages_fetch_the_badge_after_they_load_at_no_cost_to_themselves(
-    users: dict[str, User], our_person: Person, send: Send, login: Login
-) -> None:
-    send("hit.notify", hit_body(our_person))
-    officer = login(users["officer"])
-    page = officer.get("/registry/").content.decode()
-    assert 'hx-get="/desk/unread/"' in page and 'id="desk-unread"' not in page
-    assert badge(officer.get("/desk/unread/").content.decode()) == 1
-    auditor = login(users["auditor"])  # sees no hits: no badge
-    assert 'id="desk-unread"' not in auditor.get("/desk/unread/").content.decode()

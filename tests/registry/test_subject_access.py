@@ -35,8 +35,9 @@ pytestmark = pytest.mark.django_db
 
 REQUEST = {"purpose": "Data subject access request", "reference": "SAR-2026-017"}
 LOOKUP = {"purpose": "Identity check at Tanger Med", "reference": "CASE-7"}
-# session, user, roles; person and parts; its audit entry; records; log; service names
-QUERIES = 25 + AUDIT_ENTRY_QUERIES
+# session, user, roles; person and parts; its audit entry; records; log; service names;
+# the navbar's unread desk count (one query, liaison/desk/context_processors.py)
+QUERIES = 26 + AUDIT_ENTRY_QUERIES
 ROLES = ["officer", "analyst", "liaison_officer", "supervisor", "auditor", "node_admin"]
 
 
