@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from liaison.accounts.models import User
@@ -57,7 +58,8 @@ def test_the_owner_answers_a_partner_hit_and_confirms_an_execution(
         disposition="pending",
         action_taken="Held at the station.",
     )
-    records.apply_hit("fr", hit)
+    with transaction.atomic():  # as the receiver applies it (PostgreSQL locks rows)
+        records.apply_hit("fr", hit)
 
     sign_in(page, live_server.url, lo)
     page.goto(f"{live_server.url}/registry/persons/{person.uid}/")
