@@ -1,11 +1,16 @@
 """Receiving a batch of envelopes: each one as `receive` takes it, all in one transaction.
 
 One commit per batch instead of one per envelope is what makes batches fast; the batch
-also looks up its envelope ids in the inbox in one query and its sender's key once. What each
-envelope changes runs in savepoints (`receive` applies in one, `log_event` audits in one),
-so a refusal or an error takes only that envelope down. If the database fails on one,
-the envelopes before it are committed and answered, and the answer stops there: the
-sender resends the rest, in order.
+also looks up its envelope ids in the inbox in one query and its sender's key once.
+
+First the fast path: every envelope applied with no savepoint of its own, the inbox rows
+and the audit entries written together at the end (`appended_together`). A refusal decided
+before anything is written (signature, duplicate, schema) is answered there too. If
+applying one fails, the whole batch is rolled back and taken again on the safe path: what
+each envelope changes runs in savepoints (`receive` applies in one, `log_event` audits in
+one), so a refusal or an error takes only that envelope down. If the database fails on one,
+the envelopes before it are committed and answered, and the answer stops there: the sender
+resends the rest, in order.
 """
 
 from __future__ import annotations
@@ -16,8 +21,19 @@ from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 
+from liaison.audit.actions import appended_together
+from liaison.exchange.models import InboxEnvelope
 from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason, unverified_claims
-from liaison.exchange.receive import Answer, Keys, Known, key_for, known_envelopes, receive, refuse
+from liaison.exchange.receive import (
+    Answer,
+    Keys,
+    Known,
+    Undo,
+    key_for,
+    known_envelopes,
+    receive,
+    refuse,
+)
 
 logger = logging.getLogger("liaison.exchange.receive")
 
@@ -25,10 +41,35 @@ logger = logging.getLogger("liaison.exchange.receive")
 def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
     """The signed receipt of each envelope, in order; raises DatabaseError (answer 503) only
     if not even the first envelope could be taken."""
-    receipts: list[str] = []
+    claimed = [_claimed_id(token) for token in tokens]
     keys = cache(key_for)  # each partner's pinned key, looked up once per batch
+    if None not in claimed and len(set(claimed)) == len(claimed):
+        try:
+            return _all_together(tokens, claimed, source, keys)
+        except (Undo, DatabaseError) as error:
+            logger.info("batch taken again envelope by envelope: %r", error.__cause__ or error)
+    return _one_by_one(tokens, claimed, source, keys)
+
+
+def _all_together(
+    tokens: list[str], claimed: list[uuid.UUID | None], source: str, keys: Keys
+) -> list[str]:
+    rows: list[InboxEnvelope] = []
+    with transaction.atomic(), appended_together():
+        known = known_envelopes([i for i in claimed if i is not None])
+        receipts = [
+            _receive_one(token.encode("ascii", "replace"), source, keys, known, rows).receipt
+            for token in tokens
+        ]
+        InboxEnvelope.objects.bulk_create(rows)
+    return receipts
+
+
+def _one_by_one(
+    tokens: list[str], claimed: list[uuid.UUID | None], source: str, keys: Keys
+) -> list[str]:
+    receipts: list[str] = []
     with transaction.atomic():
-        claimed = [_claimed_id(token) for token in tokens]
         known = known_envelopes([i for i in claimed if i is not None])
         for token, envelope_id in zip(tokens, claimed, strict=True):
             try:
@@ -65,8 +106,10 @@ def _usable() -> bool:
     return True
 
 
-def _receive_one(raw: bytes, source: str, keys: Keys, known: Known) -> Answer:
+def _receive_one(
+    raw: bytes, source: str, keys: Keys, known: Known, rows: list[InboxEnvelope] | None = None
+) -> Answer:
     if len(raw) > MAX_ENVELOPE_BYTES:
         error = ProtocolError(Reason.TOO_LARGE, f"{len(raw)} > {MAX_ENVELOPE_BYTES} bytes")
         return refuse(error, source=source)
-    return receive(raw, source=source, keys=keys, known=known)
+    return receive(raw, source=source, keys=keys, known=known, rows=rows)

@@ -14,7 +14,9 @@ from django.test import Client
 from joserfc.jwk import OKPKey
 from pydantic import BaseModel
 
+from liaison.audit.actions import log_event
 from liaison.audit.models import AuditEntry
+from liaison.audit.verify import verify_chain
 from liaison.exchange import keys
 from liaison.exchange.identity import node_key
 from liaison.exchange.models import InboxEnvelope, Peer
@@ -22,6 +24,8 @@ from liaison.exchange.protocol import (
     BATCH_MEDIA_TYPE,
     MAX_BATCH_BYTES,
     MAX_BATCH_ENVELOPES,
+    ProtocolError,
+    Reason,
     Receipt,
     batch_body,
     envelope_claims,
@@ -49,6 +53,15 @@ def _explode(sender: str, body: Explode) -> Applied:
 
 
 register("test.explode", Explode, _explode)  # a database failure on demand
+
+
+def _half(sender: str, body: Explode) -> Applied:
+    log_event(action="receive", peer_node=sender, object_type="person", object_id=body.uid)
+    Person.objects.create(owner_node=sender, category="wanted")
+    raise ProtocolError(Reason.NOT_OWNER, "refused after writing")
+
+
+register("test.half", Explode, _half)  # a refusal after the applier wrote and audited
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +159,37 @@ def test_an_envelope_twice_in_a_batch_is_applied_once_then_answered_duplicate() 
     _, again = post([token])
     assert [r.status for r in again] == ["duplicate"]
     assert InboxEnvelope.objects.count() == 1 and Person.objects.count() == 1
+
+
+def test_a_refusal_after_the_applier_wrote_keeps_nothing_of_it_and_the_rest() -> None:
+    # The fast path applies without savepoints: the refusal undoes the batch, which is then
+    # taken envelope by envelope; nothing of the first try is kept, audit entries included.
+    tokens = [
+        envelope(1, person("Before")),
+        envelope(2, {"uid": "half"}, kind="test.half"),
+        envelope(3, person("After")),
+    ]
+    status, receipts = post(tokens)
+    assert status == 200
+    assert [(r.status, r.reason) for r in receipts] == [
+        ("applied", ""),
+        ("rejected", "not_owner"),
+        ("applied", ""),
+    ]
+    assert sorted(Person.objects.values_list("names__full_name", flat=True)) == ["After", "Before"]
+    assert list(InboxEnvelope.objects.order_by("seq").values_list("seq", "status")) == [
+        (1, "applied"),
+        (2, "rejected"),
+        (3, "applied"),
+    ]
+    received = AuditEntry.objects.filter(peer_node="fr").order_by("seq")
+    assert [(e.action, e.detail.get("status")) for e in received] == [
+        ("receive", "applied"),
+        ("permission_denied", "rejected"),
+        ("receive", "applied"),
+    ]
+    assert not AuditEntry.objects.filter(object_id="half", action="receive").exists()
+    assert verify_chain().problem == ""
 
 
 def test_a_database_failure_keeps_the_envelopes_before_it_and_answers_only_those() -> None:
