@@ -14,7 +14,9 @@ common part (liaison/exchange/sharing.py), used by every app that shares records
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
@@ -150,9 +152,40 @@ def shared_fields(record: SharedRecord) -> dict[str, Any]:
 # Receiving partners' copies
 
 
+# Copies a batch will update, locked and read in one query (`copies_read_ahead`).
+_READ_AHEAD: ContextVar[dict[tuple[type[SharedRecord], UUID], Any] | None] = ContextVar(
+    "copies_read_ahead", default=None
+)
+
+
+@contextmanager
+def copies_read_ahead[M: SharedRecord](
+    model: type[M], uids: Sequence[UUID]
+) -> Iterator[dict[UUID, M]]:
+    """Lock and read the copies of `uids` at once, for a batch of envelopes about to be
+    applied; yields those found. Inside, `existing_copy` takes each from here once: a second
+    envelope for the same record in the batch reads it again, as whatever the first one
+    did (an update, a withdrawal) is then in the database, not here."""
+    found = {
+        record.uid: record
+        for record in model._default_manager.select_for_update().filter(uid__in=uids).order_by()
+    }
+    ahead = (_READ_AHEAD.get() or {}) | {(model, uid): found.get(uid) for uid in uids}
+    token = _READ_AHEAD.set(ahead)
+    try:
+        yield found
+    finally:
+        _READ_AHEAD.reset(token)
+
+
 def existing_copy[M: SharedRecord](model: type[M], sender: str, uid: UUID) -> M | None:
-    # uid is unique: no ordering (the ORM's ordering would cost more than the row)
-    record = next(iter(model._default_manager.select_for_update().filter(uid=uid).order_by()), None)
+    ahead = _READ_AHEAD.get()
+    if ahead is not None and (model, uid) in ahead:
+        record: M | None = ahead.pop((model, uid))
+    else:
+        # uid is unique: no ordering (the ORM's ordering would cost more than the row)
+        query = model._default_manager.select_for_update().filter(uid=uid).order_by()
+        record = next(iter(query), None)
     if record is not None and record.owner_node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"{uid} is owned by {record.owner_node}")
     return record

@@ -23,7 +23,13 @@ from django.db import DatabaseError, connection, transaction
 
 from liaison.audit.actions import appended_together
 from liaison.exchange.models import InboxEnvelope
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason, unverified_claims
+from liaison.exchange.protocol import (
+    MAX_ENVELOPE_BYTES,
+    Envelope,
+    ProtocolError,
+    Reason,
+    unverified_claims,
+)
 from liaison.exchange.receive import (
     Answer,
     Keys,
@@ -31,6 +37,8 @@ from liaison.exchange.receive import (
     Undo,
     key_for,
     known_envelopes,
+    open_verified,
+    read_ahead,
     receive,
     refuse,
 )
@@ -55,12 +63,18 @@ def _all_together(
     tokens: list[str], claimed: list[uuid.UUID | None], source: str, keys: Keys
 ) -> list[str]:
     rows: list[InboxEnvelope] = []
+    raws = [token.encode("ascii", "replace") for token in tokens]
     with transaction.atomic(), appended_together():
         known = known_envelopes([i for i in claimed if i is not None])
-        receipts = [
-            _receive_one(token.encode("ascii", "replace"), source, keys, known, rows).receipt
-            for token in tokens
+        opened = [
+            open_verified(raw, keys) if len(raw) <= MAX_ENVELOPE_BYTES else None for raw in raws
         ]
+        new = [e for e in opened if e is not None and known.get(e.id) is None]
+        with read_ahead(new):
+            receipts = [
+                _receive_one(raw, source, keys, known, rows, envelope).receipt
+                for raw, envelope in zip(raws, opened, strict=True)
+            ]
         InboxEnvelope.objects.bulk_create(rows)
     return receipts
 
@@ -107,9 +121,14 @@ def _usable() -> bool:
 
 
 def _receive_one(
-    raw: bytes, source: str, keys: Keys, known: Known, rows: list[InboxEnvelope] | None = None
+    raw: bytes,
+    source: str,
+    keys: Keys,
+    known: Known,
+    rows: list[InboxEnvelope] | None = None,
+    opened: Envelope | None = None,
 ) -> Answer:
     if len(raw) > MAX_ENVELOPE_BYTES:
         error = ProtocolError(Reason.TOO_LARGE, f"{len(raw)} > {MAX_ENVELOPE_BYTES} bytes")
         return refuse(error, source=source)
-    return receive(raw, source=source, keys=keys, known=known, rows=rows)
+    return receive(raw, source=source, keys=keys, known=known, rows=rows, opened=opened)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,12 +55,21 @@ class Applied:
 
 
 Apply = Callable[[str, Any], Applied]
+ReadAhead = Callable[[list[uuid.UUID]], AbstractContextManager[object]]
 _APPLY: dict[str, Apply] = {}
+_READ_AHEAD: dict[str, ReadAhead] = {}
 
 
-def register[B: BaseModel](name: str, body: type[B], apply: Callable[[str, B], Applied]) -> None:
+def register[B: BaseModel](
+    name: str,
+    body: type[B],
+    apply: Callable[[str, B], Applied],
+    read_ahead: ReadAhead | None = None,
+) -> None:
     register_type(name, body)
     _APPLY[name] = apply
+    if read_ahead is not None:
+        _READ_AHEAD[name] = read_ahead
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ def receive(
     keys: Keys | None = None,
     known: Known | None = None,
     rows: list[InboxEnvelope] | None = None,
+    opened: Envelope | None = None,
 ) -> Answer:
     """The whole pipeline for one request body from client address `source`. Raises
     DatabaseError only (answer 503). A batch passes the partners' keys it already looked up
@@ -105,10 +117,11 @@ def receive(
 
     With `rows` (a batch's fast path, batches.py), the envelope is applied without a
     savepoint of its own and its inbox row is added to `rows` for the batch to write;
-    anything failing while applying raises Undo instead of being answered.
+    anything failing while applying raises Undo instead of being answered. `opened`: the
+    envelope as the batch verified it already (`open_verified`).
     """
     try:
-        envelope = open_envelope(raw, keys or key_for, me=settings.NODE_ID)
+        envelope = opened or open_envelope(raw, keys or key_for, me=settings.NODE_ID)
     except ProtocolError as error:
         return refuse(error, claimed=_claimed(raw), source=source)
     if known is not None and envelope.id in known:
@@ -141,6 +154,28 @@ def receive(
         return _reject_verified(envelope, ProtocolError(Reason.INTERNAL, envelope.type))
     detail = f"{applied.effect} {applied.object_type} {applied.object_uid}"
     return _answer(envelope, ReceiptData(Status.APPLIED, detail=detail))
+
+
+def open_verified(raw: bytes, keys: Keys) -> Envelope | None:
+    """The envelope if it verifies, else None (`receive` then refuses it with the reason)."""
+    try:
+        return open_envelope(raw, keys, me=settings.NODE_ID)
+    except ProtocolError:
+        return None
+
+
+@contextmanager
+def read_ahead(envelopes: list[Envelope]) -> Iterator[None]:
+    """The record types' read-ahead (if they have one) for these verified envelopes."""
+    uids: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for envelope in envelopes:
+        uid = _uuid_or_none(str(envelope.object.get("uid", "")))
+        if envelope.type in _READ_AHEAD and uid is not None:
+            uids[envelope.type].append(uid)
+    with ExitStack() as stack:
+        for kind, wanted in uids.items():
+            stack.enter_context(_READ_AHEAD[kind](wanted))
+        yield
 
 
 def known_envelopes(ids: list[uuid.UUID]) -> Known:

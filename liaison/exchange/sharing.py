@@ -15,6 +15,7 @@ envelope id, the audit entry and, for withdrawals, a tombstone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
@@ -57,7 +58,10 @@ class RecordType:
       ("" if it may): the policy as its sharer, checked again at every update and resync;
     - `withdraw(sender, body)` deletes a partner's copy (None: the type is never withdrawn);
     - `message` is the upsert message type (default `<name>.upsert`);
-    - `resync_order`: parents before children when a partner is resynced.
+    - `resync_order`: parents before children when a partner is resynced;
+    - `read_ahead(uids)`, optional: a context inside which the applier finds the records
+      of a batch's upserts read already (one query for the batch instead of one or more
+      per envelope); the applier must give the same result with or without it.
     """
 
     name: str
@@ -69,6 +73,7 @@ class RecordType:
     withdraw: Callable[[str, WithdrawBody], Applied] | None = None
     message: str = ""
     resync_order: int = 0
+    read_ahead: Callable[[list[UUID]], AbstractContextManager[object]] | None = None
 
     @property
     def upsert(self) -> str:
@@ -92,7 +97,7 @@ _TYPES: dict[str, RecordType] = {}
 def register_record_type(record_type: RecordType) -> None:
     """Plug a record type into the exchange (from the owning app's AppConfig.ready())."""
     _TYPES[record_type.name] = record_type
-    register(record_type.upsert, record_type.body, record_type.apply)
+    register(record_type.upsert, record_type.body, record_type.apply, record_type.read_ahead)
     if record_type.withdraw is not None:
         register(f"{record_type.name}.withdraw", WithdrawBody, record_type.withdraw)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -300,13 +300,15 @@ def write_person_parts(
     nationalities: list[str],
     documents: list[DocumentData],
     created: bool = False,
+    stored: Parts | None = None,
 ) -> list[str]:
     """The one writer of a person's names, dates of birth, nationalities and documents, for
     this node's actions, the exchange's appliers and the demo data. Each part is normalised
     and validated (full_clean: the field rules) as a whole, and rewritten only if it differs
     from what is stored, so an update that changes other fields (or nothing) writes no part
-    rows and keeps the search keys. `created`: the person is new, nothing to compare.
-    Returns the parts rewritten; raises RegistryError (nothing written) on invalid values."""
+    rows and keeps the search keys. `created`: the person is new, nothing to compare;
+    `stored`: its parts as read already (`stored_parts`, for a batch). Returns the parts
+    rewritten; raises RegistryError (nothing written) on invalid values."""
     wanted: dict[str, list[tuple[str, ...]]] = {
         "names": [
             (n.full_name.strip(), n.given_names.strip(), n.family_name.strip(), n.kind)
@@ -320,7 +322,10 @@ def write_person_parts(
             for d in documents
         ],
     }
-    current = {} if created else _stored_parts(person)
+    if created:
+        current: Parts = {}
+    else:
+        current = stored if stored is not None else stored_parts([person.pk])[person.pk]
     changed = [part for part, rows in wanted.items() if current.get(part, []) != rows]
     rows = {part: _part_rows(person, part, wanted[part]) for part in changed}
     for part in changed:
@@ -368,34 +373,41 @@ PART_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-@cache
-def _stored_parts_sql() -> str:
-    """The four part tables side by side, each row tagged with its part. Plain SQL: the
-    ORM's composition of this union cost more than the query itself, on a path run for
-    every envelope received (docs/federation.md)."""
+Parts = dict[str, list[tuple[str, ...]]]
+
+
+@lru_cache(maxsize=128)
+def _stored_parts_sql(persons: int) -> str:
+    """The four part tables side by side for `persons` persons, each row tagged with its
+    part and person. Plain SQL: the ORM's composition of this union cost more than the
+    query itself, on a path run for every envelope received (docs/federation.md)."""
     quote = connection.ops.quote_name
     width = max(len(columns) for columns in PART_COLUMNS.values())
+    marks = ", ".join(["%s"] * persons)
     selects = []
     for part, columns in PART_COLUMNS.items():
         meta = PART_MODELS[part]._meta
         names = [quote(c) for c in columns] + ["''"] * (width - len(columns))  # column = name
         selects.append(
-            f"SELECT '{part}', {quote('id')}, {', '.join(names)}"  # noqa: S608 - no input
-            f" FROM {quote(meta.db_table)} WHERE {quote('person_id')} = %s"
+            f"SELECT '{part}', {quote('person_id')}, {quote('id')}, {', '.join(names)}"  # noqa: S608 - no input
+            f" FROM {quote(meta.db_table)} WHERE {quote('person_id')} IN ({marks})"
         )
     return " UNION ALL ".join(selects)
 
 
-def _stored_parts(person: Person) -> dict[str, list[tuple[str, ...]]]:
-    """A person's parts as `write_person_parts` compares them, in one query, in their stored
+def stored_parts(person_ids: list[int]) -> dict[int, Parts]:
+    """Persons' parts as `write_person_parts` compares them, in one query, in their stored
     order (nationalities sorted)."""
+    parts: dict[int, Parts] = {pk: {part: [] for part in PART_COLUMNS} for pk in person_ids}
+    if not person_ids:
+        return parts
     with connection.cursor() as cursor:
-        cursor.execute(_stored_parts_sql(), [person.pk] * len(PART_COLUMNS))
+        cursor.execute(_stored_parts_sql(len(person_ids)), person_ids * len(PART_COLUMNS))
         found = cursor.fetchall()
-    parts: dict[str, list[tuple[str, ...]]] = {part: [] for part in PART_COLUMNS}
-    for part, _pk, *values in sorted(found, key=lambda row: (row[0], row[1])):
-        parts[part].append(tuple(values[: len(PART_COLUMNS[part])]))
-    parts["nationalities"].sort()
+    for part, person_id, _pk, *values in sorted(found, key=lambda row: (row[0], row[2])):
+        parts[person_id][part].append(tuple(values[: len(PART_COLUMNS[part])]))
+    for person_parts in parts.values():
+        person_parts["nationalities"].sort()
     return parts
 
 

@@ -13,7 +13,9 @@ The types are registered with the exchange in liaison/registry/sharing/__init__.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -37,13 +39,21 @@ from liaison.exchange.sharing import owned_by_sender, shared_with
 from liaison.records import (
     Body,
     Shared,
+    copies_read_ahead,
     existing_copy,
     received_fields,
     save_copy,
     shared_fields,
     superseded,
 )
-from liaison.registry.actions import DocumentData, NameData, RegistryError, write_person_parts
+from liaison.registry.actions import (
+    DocumentData,
+    NameData,
+    Parts,
+    RegistryError,
+    stored_parts,
+    write_person_parts,
+)
 from liaison.registry.choices import (
     AlertStatus,
     AlertType,
@@ -260,6 +270,23 @@ def _partner_person(sender: str, uid: UUID) -> Person:
     return person
 
 
+# The parts of the persons a batch will update, read with them (`persons_read_ahead`).
+_PARTS_AHEAD: ContextVar[dict[int, Parts] | None] = ContextVar("parts_read_ahead", default=None)
+
+
+@contextmanager
+def persons_read_ahead(uids: Sequence[UUID]) -> Iterator[None]:
+    """For a batch of person envelopes: the copies locked and read in one query, their
+    parts in another, each taken once by the applier (then read again, as it may have
+    changed them)."""
+    with copies_read_ahead(Person, uids) as found:
+        token = _PARTS_AHEAD.set(stored_parts([person.pk for person in found.values()]))
+        try:
+            yield
+        finally:
+            _PARTS_AHEAD.reset(token)
+
+
 def apply_person(sender: str, body: PersonBody) -> Applied:
     owned_by_sender(sender, body.owner)
     person = existing_copy(Person, sender, body.uid)
@@ -282,6 +309,7 @@ def apply_person(sender: str, body: PersonBody) -> Applied:
 
 def _write_parts(person: Person, body: PersonBody, *, created: bool) -> None:
     """Through the registry's one writer of person parts (validated, only what changed)."""
+    ahead = _PARTS_AHEAD.get()
     try:
         write_person_parts(
             person,
@@ -292,6 +320,7 @@ def _write_parts(person: Person, body: PersonBody, *, created: bool) -> None:
                 DocumentData(d.document_type, d.number, d.issuing_country) for d in body.documents
             ],
             created=created,
+            stored=None if ahead is None else ahead.pop(person.pk, None),
         )
     except RegistryError as error:
         raise ProtocolError(Reason.BAD_SCHEMA, str(error)) from None

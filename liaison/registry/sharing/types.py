@@ -59,6 +59,7 @@ def _owned_type(model: type[Person | Warrant | Alert], order: int) -> RecordType
         refusal=refusal,
         withdraw=withdraw_applier(model, name),
         resync_order=order,
+        read_ahead=records.persons_read_ahead if model is Person else None,
     )
 
 
