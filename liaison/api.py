@@ -26,6 +26,7 @@ from liaison.core.api_errors import (
     json_error,
     validation_detail,
 )
+from liaison.assistance.api import router as assistance_router
 from liaison.events.api import router as events_router
 from liaison.exchange.api import build_router as exchange_router
 from liaison.refusals import Refused
@@ -145,6 +146,7 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 api.add_router("/", registry_router)
 api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
+api.add_router("/", assistance_router)
 
 
 class MeOut(Schema):
