@@ -93,7 +93,10 @@ def send_request(
             _("A request goes to a partner: H3 records stay here. Choose H0 to H2."),
             field="handling_code",
         )
-    peer = sharing.peer_for(data.recipient_node)
+    try:
+        peer = sharing.peer_for(data.recipient_node)
+    except sharing.ExchangeError as error:
+        raise AssistanceError(str(error), field="recipient_node") from None
     now = timezone.now()
     record = AssistanceRequest(
         owner_node=settings.NODE_ID,
