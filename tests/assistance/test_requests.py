@@ -119,14 +119,14 @@ def test_the_partners_reply_shows_its_state_and_deadline_here(liaison: User, fr:
     record = AssistanceRequest.objects.get(pk=record.pk)
     assert record.status == "received"
     assert record.reply.due_at == received + timedelta(days=7)  # the partner's clock, as sent
-    partner_reply(record, 2, "refused", text="Hors de notre compétence.", closed_at=timezone.now().isoformat())
+    partner_reply(
+        record, 2, "refused", text="Hors de notre compétence.", closed_at=timezone.now().isoformat()
+    )
     record = AssistanceRequest.objects.get(pk=record.pk)
     assert (record.status, record.reply.text) == ("refused", "Hors de notre compétence.")
 
 
-def test_a_reply_from_another_node_than_the_recipient_is_rejected(
-    liaison: User, fr: Peer
-) -> None:
+def test_a_reply_from_another_node_than_the_recipient_is_rejected(liaison: User, fr: Peer) -> None:
     Peer.objects.create(node_id="es", url="http://127.0.0.1:9", fingerprint="1" * 64)
     record = send_request(actor=liaison, data=_data())
     from liaison.assistance.sharing import ReplyBody, apply_reply
@@ -192,16 +192,16 @@ def test_an_answer_shares_a_person_through_the_normal_share(
 ) -> None:
     record = partner_request()
     person = create_person(actor=officer, data=person_data("Karim Benali"))
-    take_step(actor=liaison, record=record, step="answer", note="Trouvé.", persons=[str(person.uid)])
+    take_step(
+        actor=liaison, record=record, step="answer", note="Trouvé.", persons=[str(person.uid)]
+    )
     reply = Reply.objects.get()
     assert (reply.status, reply.persons) == ("answered", [str(person.uid)])
     assert reply.closed_at is not None
     assert _types() == ["request.reply", "person.upsert", "request.reply"]
 
 
-def test_a_refusal_needs_its_reason_and_nothing_changes_without_it(
-    liaison: User, fr: Peer
-) -> None:
+def test_a_refusal_needs_its_reason_and_nothing_changes_without_it(liaison: User, fr: Peer) -> None:
     record = partner_request()
     with pytest.raises(AssistanceError):
         take_step(actor=liaison, record=record, step="refuse", note="  ")
@@ -415,7 +415,9 @@ def test_the_api_refuses_bad_input_and_other_roles(liaison: User, officer: User,
     assert api(liaison).post("/api/v1/requests", body, content_type=JSON).status_code == 400
     good = body | {"request_type": "other", "urgency": "normal"}
     assert api(officer).post("/api/v1/requests", good, content_type=JSON).status_code == 403
-    assert api(liaison).post("/api/v1/requests", good | {"x": 1}, content_type=JSON).status_code == 400
+    assert (
+        api(liaison).post("/api/v1/requests", good | {"x": 1}, content_type=JSON).status_code == 400
+    )
     assert not AssistanceRequest.objects.exists()
     record = partner_request()
     step = {"step": "acknowledge"}
@@ -443,3 +445,15 @@ def test_the_csv_export_gives_the_timings(
 
 def test_an_audit_entry_costs_what_it_always_costs() -> None:
     assert AUDIT_ENTRY_QUERIES in (4, 5)
+
+
+def test_the_escalation_command_checks_as_of_the_time_given(fr: Peer) -> None:
+    from django.core.management import CommandError, call_command
+
+    record = partner_request()
+    out = io.StringIO()
+    late = record.reply.due_at + timedelta(hours=1)
+    call_command("requests-escalate", "--now", late.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "1 request(s) escalated."
+    with pytest.raises(CommandError):
+        call_command("requests-escalate", "--now", "2030-01-01T00:00")
