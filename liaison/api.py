@@ -19,6 +19,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
+from liaison.assistance.api import router as assistance_router
 from liaison.core.api_errors import (
     error_body,
     error_responses,
@@ -26,7 +27,6 @@ from liaison.core.api_errors import (
     json_error,
     validation_detail,
 )
-from liaison.assistance.api import router as assistance_router
 from liaison.events.api import router as events_router
 from liaison.exchange.api import build_router as exchange_router
 from liaison.refusals import Refused
