@@ -54,7 +54,8 @@ def first_deadline(
 
 def deadline(clock: Clock, now: datetime) -> datetime:
     """The deadline now: a paused clock moves it on by the time paused so far."""
-    if clock.paused_since is not None and clock.stopped_at is None:
+    clock = _settled(clock)
+    if clock.paused_since is not None:
         return clock.due_at + max(now - clock.paused_since, timedelta(0))
     return clock.due_at
 
@@ -88,8 +89,16 @@ def time_left(clock: Clock, now: datetime) -> timedelta | None:
     return clock.due_at - now
 
 
+def _settled(clock: Clock) -> Clock:
+    """A clock stopped while paused (withdrawn while waiting): the pause ends at the stop."""
+    if clock.stopped_at is None or clock.paused_since is None:
+        return clock
+    return stopped(clock, clock.stopped_at)
+
+
 def overdue(clock: Clock, now: datetime) -> bool:
     """Past its deadline: still open after it, or closed after it. Never while paused."""
+    clock = _settled(clock)
     if clock.stopped_at is not None:
         return clock.stopped_at > clock.due_at
     if clock.paused_since is not None:
@@ -99,6 +108,7 @@ def overdue(clock: Clock, now: datetime) -> bool:
 
 def time_taken(clock: Clock) -> timedelta | None:
     """From receipt to the answer, less the time spent waiting on the requester."""
+    clock = _settled(clock)
     if clock.stopped_at is None:
         return None
     return clock.stopped_at - clock.received_on - timedelta(seconds=clock.paused_seconds)

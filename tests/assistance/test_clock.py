@@ -92,3 +92,12 @@ def test_an_answer_after_the_deadline_stays_overdue() -> None:
 
 def test_an_open_request_has_no_time_taken() -> None:
     assert clock.time_taken(_received()) is None
+
+
+def test_a_clock_stopped_while_paused_counts_the_pause_up_to_the_stop() -> None:
+    # Withdrawn while the recipient waited on the requester: stored paused, read stopped.
+    paused = clock.paused(_received("urgent_direct"), T0 + HOUR)
+    withdrawn = Clock(paused.received_on, paused.due_at, paused.paused_since, 0, T0 + 20 * HOUR)
+    assert clock.time_taken(withdrawn) == HOUR
+    assert clock.deadline(withdrawn, T0 + 100 * HOUR) == T0 + 27 * HOUR
+    assert not clock.overdue(withdrawn, T0 + 100 * HOUR)
