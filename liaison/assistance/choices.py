@@ -55,7 +55,7 @@ class Step(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdraw")
 
 
-# The recipient's steps and the state each leads to; the requester's are SUPPLY, WITHDRAW.
+# The recipient's steps and the state each leads to (the requester's: SUPPLY, WITHDRAW).
 RECIPIENT_STEPS = {
     Step.ACKNOWLEDGE: Status.ACKNOWLEDGED,
     Step.ASK: Status.MORE_INFORMATION,
@@ -63,7 +63,6 @@ RECIPIENT_STEPS = {
     Step.PARTLY_ANSWER: Status.PARTLY_ANSWERED,
     Step.REFUSE: Status.REFUSED,
 }
-REQUESTER_STEPS = (Step.SUPPLY, Step.WITHDRAW)
 # Steps that need a text: a refusal states its reason (Directive 2023/977 art. 6).
 TEXT_REQUIRED = (Step.ASK, Step.ANSWER, Step.PARTLY_ANSWER, Step.REFUSE, Step.SUPPLY, Step.WITHDRAW)
 
