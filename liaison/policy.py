@@ -65,6 +65,7 @@ class Action(StrEnum):
     EXTEND = "extend"  # keep a record past its review date
     SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
     DECIDE = "decide"  # answer a partner's hit on one of this node's persons (SIRENE form G)
+    ASSIST = "assist"  # send, answer, refuse or withdraw a request for assistance (issue 17)
 
 
 CAPABILITY = {
@@ -79,6 +80,8 @@ CAPABILITY = {
     Action.SUBJECT_ACCESS: "subject_access",
     # The decision goes to the partner's service: the liaison officer's work, as sharing is.
     Action.DECIDE: "disclose_records",
+    # A request for assistance and every answer to one go to a partner's service.
+    Action.ASSIST: "disclose_records",
 }
 
 _WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
@@ -86,6 +89,7 @@ _WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
 _ROLE_REFUSALS = {
     Action.EXTEND: _("Only a supervisor may extend a review date."),
     Action.DECIDE: _("Only a liaison officer gives a decision on a partner's hit."),
+    Action.ASSIST: _("Only a liaison officer sends and answers requests for assistance."),
 }
 
 

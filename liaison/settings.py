@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "liaison.desk",
     "liaison.registry",
     "liaison.events",
+    "liaison.assistance",
     "liaison.exchange",
     "liaison.witness",
 ]
@@ -237,6 +238,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Alerts and warrants come up for review this many years after creation (then are erased
 # unless a supervisor extends them with a written justification).
 REVIEW_YEARS = env_int("LIAISON_REVIEW_YEARS", 3)
+
+# Requests for assistance (docs/assistance.md): hours the recipient has to answer, counted
+# from receipt on its node, per urgency (Directive (EU) 2023/977 art. 5: 8 h, 3 days,
+# 7 days), and how often the worker looks for overdue requests to escalate.
+ASSISTANCE_DEADLINE_HOURS = {
+    "urgent_direct": env_int("LIAISON_REQUEST_HOURS_URGENT_DIRECT", 8),
+    "urgent": env_int("LIAISON_REQUEST_HOURS_URGENT", 72),
+    "normal": env_int("LIAISON_REQUEST_HOURS_NORMAL", 168),
+}
+ASSISTANCE_ESCALATION_SECONDS = env_int("LIAISON_REQUEST_ESCALATION_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

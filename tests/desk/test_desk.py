@@ -280,8 +280,9 @@ def _fill(send: Send, person: Person, n: int) -> None:
 # Session, user, device, agency, permissions (2), the counts of every section (1), one list
 # per feed, the read marks of what is listed (1), the roles, the session's save (3); the
 # same from 1 to 12 items per feed (the node administrator's and the auditor's desks are
-# empty here, so without the read marks).
-DESK_QUERIES = {"officer": 19, "supervisor": 21, "node_admin": 13, "auditor": 10}
+# empty here, so without the read marks). The supervisor also has the feed of escalated
+# requests for assistance.
+DESK_QUERIES = {"officer": 19, "supervisor": 22, "node_admin": 13, "auditor": 10}
 
 
 @pytest.mark.parametrize("role", sorted(DESK_QUERIES))

@@ -45,9 +45,11 @@ class Command(BaseCommand):
         for node in nodes:
             self._prepare(node, base / node.node_id)
         _peer_all(nodes, base)
+        _demo_requests(nodes, base, "send")
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
+            _demo_requests(nodes, base, "answer")
             self._print_welcome(base, nodes)
             if not options["exit_when_ready"]:
                 self._wait_for_exit(servers)
@@ -141,6 +143,16 @@ def _peer_all(nodes: list[DemoNode], base: Path) -> None:
                     f"--country={other.country}",
                 ]
                 _run(node, base / node.node_id, command)
+
+
+def _demo_requests(nodes: list[DemoNode], base: Path, phase: str) -> None:
+    """Requests for assistance need both nodes: sent once partnered, answered once both run
+    (liaison/assistance/demo_data.py)."""
+    if len(nodes) != 2:
+        return
+    first, second = nodes
+    for node, other in ((first, second), (second, first)):
+        _run(node, base / node.node_id, ["demo-requests", phase, other.node_id])
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from liaison.assistance import views
+
+app_name = "assistance"
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_create, name="create"),
+    path("export.csv", views.request_export, name="export"),
+    path("<uuid:uid>/", views.request_detail, name="detail"),
+    path("<uuid:uid>/<slug:step>/", views.request_step, name="step"),
+]
