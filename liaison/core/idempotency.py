@@ -132,10 +132,17 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def _user(request: HttpRequest) -> Any:
+    """The authenticated user (the API's authentication ran before any of this)."""
+    return request.user
+
+
 def _remembered(request: HttpRequest, key: str) -> IdempotencyKey | None:
     """The user's answer under this key, if younger than KEEP."""
     since = timezone.now() - KEEP
-    return IdempotencyKey.objects.filter(user=request.user, key=key, created_at__gte=since).first()
+    return IdempotencyKey.objects.filter(
+        user=_user(request), key=key, created_at__gte=since
+    ).first()
 
 
 def _repeat(earlier: IdempotencyKey, fingerprint: str) -> HttpResponse:
@@ -157,10 +164,10 @@ def _repeat(earlier: IdempotencyKey, fingerprint: str) -> HttpResponse:
 def _store(request: HttpRequest, key: str, fingerprint: str, response: HttpResponse) -> None:
     # An expired answer under this key is forgotten now rather than at the next purge.
     IdempotencyKey.objects.filter(
-        user=request.user, key=key, created_at__lt=timezone.now() - KEEP
+        user=_user(request), key=key, created_at__lt=timezone.now() - KEEP
     ).delete()
     IdempotencyKey.objects.create(
-        user=request.user,
+        user=_user(request),
         key=key,
         fingerprint=fingerprint,
         status=response.status_code,
