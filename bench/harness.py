@@ -4,9 +4,10 @@ up inside it, percentiles and the machine's load.
 
     run_in_child(__file__, "postgresql", ["--persons", "1000"], name="desk")
 
-runs `python <script> --child postgresql --persons 1000` with a clean environment; the
-script's `--child` branch calls `setup_django()` and measures. Each database gets its own
-process because Django reads its settings once per process.
+runs `python <script> --child postgresql --persons 1000` with a clean environment (the
+node's data directory is removed after it); the script's `--child` branch calls
+`setup_django()` and measures. Each database gets its own process because Django reads its
+settings once per process.
 
 PostgreSQL is the server on 127.0.0.1:5432 (user postgres); the database is named
 `liaison_bench_<name>_<pid>`, or, when DATABASE_URL names a PostgreSQL database, that one
@@ -36,9 +37,7 @@ def run_in_child(
     when PostgreSQL is unreachable. `env` adds to the node's environment."""
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
     wanted = child_env.pop("DATABASE_URL", "")
-    data_dir = tempfile.mkdtemp(prefix=f"liaison-bench-{name}-")
-    child_env.update(LIAISON_DATA_DIR=data_dir, LIAISON_HTTPS="0", LIAISON_NODE_ID="ma")
-    child_env.update(env or {})
+    child_env.update(LIAISON_HTTPS="0", LIAISON_NODE_ID="ma", **(env or {}))
     server, db_name = PG, f"liaison_bench_{name}_{os.getpid()}"
     if wanted.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(wanted)
@@ -49,8 +48,9 @@ def run_in_child(
             return
         child_env["DATABASE_URL"] = f"{server}/{db_name}"
     try:
-        command = [sys.executable, script, "--child", database, *argv]
-        subprocess.run(command, env=child_env, check=True)
+        with tempfile.TemporaryDirectory(prefix=f"liaison-bench-{name}-") as data_dir:
+            command = [sys.executable, script, "--child", database, *argv]
+            subprocess.run(command, env={**child_env, "LIAISON_DATA_DIR": data_dir}, check=True)
     finally:
         if database == "postgresql":
             _psql(server, f'DROP DATABASE IF EXISTS "{db_name}"')
