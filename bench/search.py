@@ -25,18 +25,11 @@ kinds, which list every bearer), and the baseline a plain SQL search would be:
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-PG = "postgres://postgres@127.0.0.1:5432"
+from harness import pct as _pct
+from harness import run_in_child, setup_django
 
 
 def main() -> None:
@@ -55,52 +48,12 @@ def main() -> None:
 
 
 def run_database(database: str, persons: int, queries: int) -> None:
-    """Each database in its own process: Django settings are read once per process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
-    env.pop("DATABASE_URL", None)
-    data_dir = tempfile.mkdtemp(prefix="liaison-bench-search-")
-    env.update(LIAISON_DATA_DIR=data_dir, LIAISON_HTTPS="0", LIAISON_NODE_ID="ma")
-    db_name = f"liaison_bench_search_{os.getpid()}"
-    if database == "postgresql":
-        if not _psql(f"CREATE DATABASE {db_name}"):
-            print("postgresql: server unreachable on 127.0.0.1:5432, skipped")
-            return
-        env["DATABASE_URL"] = f"{PG}/{db_name}"
-    try:
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                database,
-                "--persons",
-                str(persons),
-                "--queries",
-                str(queries),
-            ],
-            env=env,
-            check=True,
-        )
-    finally:
-        if database == "postgresql":
-            _psql(f"DROP DATABASE IF EXISTS {db_name}")
-
-
-def _psql(sql: str) -> bool:
-    result = subprocess.run(
-        ["psql", f"{PG}/postgres", "-q", "-c", sql], capture_output=True, text=True, check=False
-    )
-    return result.returncode == 0
+    argv = ["--persons", str(persons), "--queries", str(queries)]
+    run_in_child(__file__, database, argv, name="search")
 
 
 def run_child(database: str, persons: int, queries: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django()
     started = time.perf_counter()
     user = _officer()
     from liaison.registry.demo_data import bulk_seed_for_bench
@@ -247,12 +200,6 @@ def _time_like(
         times.append((time.perf_counter() - started) * 1000)
         found += expected in ids
     return times, found
-
-
-def _pct(values: list[float], q: int) -> float:
-    if not values:
-        return 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 if __name__ == "__main__":

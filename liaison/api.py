@@ -99,7 +99,11 @@ api = LiaisonAPI(
     "when the refusal is not about one field. Bad input is 400, whether the schema or a rule "
     "refuses it; 401 without valid credentials; 403 when not allowed (and for a session "
     "client whose CSRF token is missing); 404 for an unknown record or route; 405 for a "
-    "method a route does not take (with `Allow`); 413 for a body over the size limit.",
+    "method a route does not take (with `Allow`); 413 for a body over the size limit. "
+    "The POSTs that create records take an optional `Idempotency-Key` header: the same "
+    "request sent again with the same key within 24 hours gets its first success back "
+    "(`Idempotent-Replayed: true`) and records nothing; the key with another request is "
+    "a 422.",
     urls_namespace="api",
     auth=[BearerToken(), VerifiedSession()],
     docs_url=None,

@@ -266,9 +266,16 @@ def _visible(model: Any, user: Any) -> Q:
     named = Exists(through.objects.filter(**{source: OuterRef("pk"), "user_id": user.pk}))
     visible = ~Q(handling_code=HandlingCode.H3) | Q(created_by=user) | Q(named)
     for field in model.handling_parent_fields:
-        parent = model._meta.get_field(field).related_model
-        parents = parent.objects.filter(_visible(parent, user)).values("pk")
-        visible &= Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": parents})
+        # The row's own parent, looked up by its key (correlated EXISTS), rather than
+        # `IN (every parent the user may see)`: that set costs a scan of the parent table
+        # (and of its parents) whatever the rows asked for, and PostgreSQL's planner,
+        # seeing its cost, compiled the query (JIT) for seconds (docs/desk.md).
+        # A parent that must be there (NOT NULL) is a plain EXISTS, which the databases
+        # turn into a semi-join; only an optional one needs the `IS NULL OR`.
+        relation = model._meta.get_field(field)
+        parent = relation.related_model
+        seen = Exists(parent.objects.filter(_visible(parent, user), pk=OuterRef(field)))
+        visible &= (Q(**{f"{field}__isnull": True}) | Q(seen)) if relation.null else Q(seen)
     return visible
 
 

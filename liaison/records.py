@@ -68,7 +68,8 @@ class SharedRecord(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # Indexed: the desk lists and counts what arrived from partners in its window.
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True, db_index=True)
 
     # The records this one belongs to (foreign keys): it is never more visible than they are.
     handling_parent_fields: ClassVar[Sequence[str]] = ()

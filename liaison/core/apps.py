@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.core.health import BEAT_EVERY, beat
+        from liaison.core.idempotency import purge_expired
         from liaison.exchange.worker import register_periodic
 
         register_periodic("core.heartbeat", beat, BEAT_EVERY.total_seconds)
+        register_periodic("core.idempotency_purge", purge_expired, lambda: 3600.0)

@@ -7,6 +7,7 @@ prefetches); the read marks of every listed item are one more.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from liaison.accounts.models import User
 
 ITEMS_PER_SECTION = 10
+Feeds = dict[str, Sequence[Feed]]  # per source key
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,16 @@ def _count(rows: QuerySet[Any]) -> Subquery:
     return Subquery(counted)
 
 
-def unread_counts(user: User, sources: list[DeskSource] | None = None) -> dict[str, int]:
+def unread_counts(
+    user: User, sources: list[DeskSource] | None = None, feeds: Feeds | None = None
+) -> dict[str, int]:
     """Unread items per section for this user: one query (none for a user with no section)."""
     sources = sources_for(user) if sources is None else sources
+    feeds = feeds_for(user, sources) if feeds is None else feeds
     counts = {
         f"n{index}_{number}": _count(unread_rows(feed, user, source.key))
         for index, source in enumerate(sources)
-        for number, feed in enumerate(source.feeds(user))
+        for number, feed in enumerate(feeds[source.key])
     }
     if not counts:
         return {source.key: 0 for source in sources}
@@ -66,21 +71,46 @@ def unread_counts(user: User, sources: list[DeskSource] | None = None) -> dict[s
     }
 
 
+def feeds_for(user: User, sources: list[DeskSource]) -> Feeds:
+    """Each source's feeds for this user (querysets: built, not run)."""
+    return {source.key: source.feeds(user) for source in sources}
+
+
+def request_feeds(request: HttpRequest) -> Feeds:
+    """The signed-in user's feeds, built once per request: the navbar's count and the desk
+    page's lists use the same querysets (building the policy's filters costs CPU)."""
+    cached: Feeds | None = getattr(request, "_desk_feeds", None)
+    if cached is None:
+        user: Any = request.user
+        cached = feeds_for(user, sources_for(user))
+        request._desk_feeds = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def request_unread_counts(request: HttpRequest) -> dict[str, int]:
     """The signed-in user's counts, computed once per request (navbar and desk share it)."""
     cached: dict[str, int] | None = getattr(request, "_desk_unread", None)
     if cached is None:
         user: Any = request.user
-        cached = unread_counts(user) if user.is_authenticated else {}
+        cached = (
+            unread_counts(user, sources_for(user), request_feeds(request))
+            if user.is_authenticated
+            else {}
+        )
         request._desk_unread = cached  # type: ignore[attr-defined]
     return cached
 
 
 def sections_for(
-    user: User, counts: dict[str, int], *, limit: int = ITEMS_PER_SECTION
+    user: User,
+    counts: dict[str, int],
+    *,
+    feeds: Feeds | None = None,
+    limit: int = ITEMS_PER_SECTION,
 ) -> list[Section]:
     sources = sources_for(user)
-    listed = {source.key: _items(source, user, limit) for source in sources}
+    feeds = feeds_for(user, sources) if feeds is None else feeds
+    listed = {source.key: _items(source, feeds[source.key], limit) for source in sources}
     read = _read_versions(user, listed)
     return [
         Section(
@@ -96,9 +126,8 @@ def sections_for(
     ]
 
 
-def _items(source: DeskSource, user: User, limit: int) -> list[DeskItem]:
+def _items(source: DeskSource, feeds: Sequence[Feed], limit: int) -> list[DeskItem]:
     items: list[DeskItem] = []
-    feeds = source.feeds(user)
     for feed in feeds:
         items.extend(feed.describe(row) for row in feed.queryset.order_by(feed.order_by)[:limit])
     if len(feeds) > 1:  # dates or datetimes in UTC, of one kind per source: ISO order

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.accounts.roles import ROLE_LABELS
 from liaison.desk import actions
-from liaison.desk.queries import find_item, request_unread_counts, sections_for
+from liaison.desk.queries import find_item, request_feeds, request_unread_counts, sections_for
 from liaison.desk.sources import desk_source
 
 
@@ -22,7 +22,8 @@ from liaison.desk.sources import desk_source
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     user: Any = request.user  # login_required: a User, which the stubs cannot tell
-    sections = sections_for(user, request_unread_counts(request))
+    feeds = request_feeds(request)  # built once: the navbar's count uses them too
+    sections = sections_for(user, request_unread_counts(request), feeds=feeds)
     roles = [ROLE_LABELS.get(role, role) for role in user.roles]
     return render(request, "desk/desk.html", {"sections": sections, "user_roles": roles})
 

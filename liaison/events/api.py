@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictStr
 
+from liaison.core import idempotency
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDate
 from liaison.core.field_rules import Line, Text
@@ -22,7 +23,8 @@ from liaison.policy import Action, HandlingCode, require
 
 router = Router(tags=["events"])
 LIST_ERRORS = error_responses(401, 403)
-CREATE_ERRORS = error_responses(400, 401, 403, 413)
+CREATE_ERRORS = error_responses(400, 401, 403, 413, *idempotency.ERRORS)
+ADD_ERRORS = error_responses(400, 401, 403, 404, 413, *idempotency.ERRORS)
 RECORD_ERRORS = error_responses(400, 401, 403, 404)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 NodeId = Annotated[StrictStr, Field(pattern=NODE_ID)]
@@ -84,6 +86,7 @@ def list_events(request: HttpRequest) -> Any:
 
 
 @router.post("/events", response={201: EventOut, **CREATE_ERRORS}, summary="Record an event")
+@idempotency.idempotent
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data = actions.EventData(**payload.model_dump())
     return Status(
@@ -107,9 +110,10 @@ def update_event(request: HttpRequest, uid: UUID, payload: EventIn) -> Any:
 
 @router.post(
     "/events/{uid}/shares",
-    response={201: EventShareOut, **CHANGE_ERRORS},
+    response={201: EventShareOut, **ADD_ERRORS},
     summary="Share an event with a partner node",
 )
+@idempotency.idempotent
 def share_event(request: HttpRequest, uid: UUID, payload: EventShareIn) -> Any:
     event = get_event_for_user(request.user, uid)
     envelope = actions.share_event(

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 
 from liaison.audit.actions import log_event
+from liaison.core import idempotency
 from liaison.core.api_errors import error_body, error_responses
 from liaison.core.api_input import ApiInput, IsoDateTime
 from liaison.core.field_rules import (
@@ -67,7 +68,8 @@ router = Router(tags=["registry"])
 # What each kind of operation may answer besides success (liaison/core/api_errors.py).
 LIST_ERRORS = error_responses(401, 403)
 QUERY_ERRORS = error_responses(400, 401, 403)
-CREATE_ERRORS = error_responses(400, 401, 403, 413)
+CREATE_ERRORS = error_responses(400, 401, 403, 413, *idempotency.ERRORS)
+ADD_ERRORS = error_responses(400, 401, 403, 404, 413, *idempotency.ERRORS)
 RECORD_ERRORS = error_responses(400, 401, 403, 404)
 CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
 LIST_DEFAULT = 50
@@ -326,6 +328,7 @@ def _list_persons(request: HttpRequest, query: SearchQuery) -> dict[str, Any]:
 
 
 @router.post("/persons", response={201: PersonOut, **CREATE_ERRORS}, summary="Record a person")
+@idempotency.idempotent
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     person = actions.create_person(
         actor=request.user, data=_person_data(payload.model_dump()), request=request
@@ -394,9 +397,10 @@ class ShareOut(Schema):
 
 @router.post(
     "/persons/{uid}/shares",
-    response={201: ShareOut, **CHANGE_ERRORS},
+    response={201: ShareOut, **ADD_ERRORS},
     summary="Share a person, with its warrants and alerts, with a partner node",
 )
+@idempotency.idempotent
 def share_person(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
     """Refused (403) when the policy forbids disclosing the person; attached warrants and
     alerts that it forbids are left out and listed in `skipped` with the reason."""
@@ -499,7 +503,8 @@ def list_warrants(request: HttpRequest) -> Any:
     return [warrant_out(w) for w in _visible(request, Warrant)]
 
 
-@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **CHANGE_ERRORS})
+@router.post("/persons/{uid}/warrants", response={201: WarrantOut, **ADD_ERRORS})
+@idempotency.idempotent
 def create_warrant(request: HttpRequest, uid: UUID, payload: WarrantIn) -> Any:
     person = get_person_for_user(request.user, uid)
     data = actions.WarrantData(**payload.model_dump())
@@ -556,7 +561,8 @@ def list_alerts(request: HttpRequest) -> Any:
     return [alert_out(a) for a in _visible(request, Alert).select_related("warrant")]
 
 
-@router.post("/persons/{uid}/alerts", response={201: AlertOut, **CHANGE_ERRORS})
+@router.post("/persons/{uid}/alerts", response={201: AlertOut, **ADD_ERRORS})
+@idempotency.idempotent
 def create_alert(request: HttpRequest, uid: UUID, payload: AlertIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
@@ -588,7 +594,8 @@ def list_hits(request: HttpRequest) -> Any:
     return [hit_out(h) for h in hits.prefetch_related("decisions")]
 
 
-@router.post("/persons/{uid}/hits", response={201: HitOut, **CHANGE_ERRORS})
+@router.post("/persons/{uid}/hits", response={201: HitOut, **ADD_ERRORS})
+@idempotency.idempotent
 def create_hit(request: HttpRequest, uid: UUID, payload: HitIn) -> Any:
     person = get_person_for_user(request.user, uid)
     values = payload.model_dump()
@@ -617,9 +624,10 @@ def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> 
 
 @router.post(
     "/hits/{uid}/decision",
-    response={201: HitDecisionOut, **CHANGE_ERRORS},
+    response={201: HitDecisionOut, **ADD_ERRORS},
     summary="Answer a partner's hit on one of this node's persons (liaison officers)",
 )
+@idempotency.idempotent
 def hit_decision(request: HttpRequest, uid: UUID, payload: HitDecisionIn) -> Any:
     """The owner's decision (confirmed, false positive, more information needed) and a
     message, sent back to the service that recorded the hit; a confirmed hit moves its

@@ -197,6 +197,8 @@ class Warrant(SharedRecord):
         verbose_name = _("warrant")
         verbose_name_plural = _("warrants")
         ordering = ["-issued_on"]
+        # This node's warrants due for review, soonest first (the desk, the reviews page).
+        indexes = [models.Index(fields=["owner_node", "review_date"], name="warrant_review_due")]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.issuing_country})"
@@ -250,6 +252,8 @@ class Alert(SharedRecord):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-created_at"]
+        # This node's alerts due for review, soonest first (the desk, the reviews page).
+        indexes = [models.Index(fields=["owner_node", "review_date"], name="alert_review_due")]
 
     def __str__(self) -> str:
         return f"{self.get_alert_type_display()} · {self.person}"
