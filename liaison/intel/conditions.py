@@ -11,6 +11,8 @@ that partner) granting it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -46,16 +48,33 @@ def needs_consent(report: Report, kind: ConsentKind) -> bool:
     return HANDLING_ORDER.index(code) >= HANDLING_ORDER.index(NEEDS_CONSENT_FROM[kind])
 
 
-def consented(report: Report, kind: ConsentKind, partner: str = "") -> bool:
-    """The originator granted this use (a forward: to that partner)."""
-    requests = ConsentRequest.objects.filter(report=report, kind=kind).prefetch_related("decisions")
-    if kind == ConsentKind.FORWARD:
-        requests = requests.filter(partner=partner)
-    return any(r.state() == ConsentState.GRANTED for r in requests)
+def consented(
+    report: Report,
+    kind: ConsentKind,
+    partner: str = "",
+    requests: Sequence[ConsentRequest] | None = None,
+) -> bool:
+    """The originator granted this use (a forward: to that partner). `requests`: the
+    report's requests with their decisions, when the caller has them already."""
+    if requests is None:
+        requests = list(
+            ConsentRequest.objects.filter(report=report, kind=kind).prefetch_related("decisions")
+        )
+    return any(
+        r.kind == kind
+        and (kind != ConsentKind.FORWARD or r.partner == partner)
+        and r.state() == ConsentState.GRANTED
+        for r in requests
+    )
 
 
-def refusal(report: Report, kind: ConsentKind, partner: str = "") -> str:
+def refusal(
+    report: Report,
+    kind: ConsentKind,
+    partner: str = "",
+    requests: Sequence[ConsentRequest] | None = None,
+) -> str:
     """Why this node may not make that use of the report now; "" when it may."""
-    if not needs_consent(report, kind) or consented(report, kind, partner):
+    if not needs_consent(report, kind) or consented(report, kind, partner, requests):
         return ""
     return str(_REFUSALS[kind]) % {"code": report.effective_handling_code}

@@ -128,7 +128,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "consents": consents,
         "can_change": decide(user, Action.CHANGE, report).allowed,
         "conditions": {
-            kind: conditions.refusal(report, kind, "")
+            kind: conditions.refusal(report, kind, "", consents)
             for kind in (ConsentKind.EVIDENCE, ConsentKind.EXPORT)
         },
         "may_disclose": user.has_perm("accounts.disclose_records"),

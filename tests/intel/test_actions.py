@@ -68,9 +68,7 @@ def test_a_bad_grading_or_recipient_is_refused_and_nothing_is_saved(
 def test_a_change_is_a_new_version_that_says_what_changed(
     our_report: Report, officer: User
 ) -> None:
-    update_report(
-        actor=officer, report=our_report, data=report_data(information_credibility="1")
-    )
+    update_report(actor=officer, report=our_report, data=report_data(information_credibility="1"))
     report = Report.objects.get(pk=our_report.pk)
     latest = report.versions.first()
     assert report.version == 2 and latest is not None
@@ -174,7 +172,11 @@ def test_consent_requested_then_granted_lets_the_forward_go(
         actor=liaison, report=their_report, kind="forward", partner="es", reason="Enquête ES."
     )
     [body] = _sent("consent.request")
-    assert (body["report"], body["kind"], body["partner"]) == (str(their_report.uid), "forward", "es")
+    assert (body["report"], body["kind"], body["partner"]) == (
+        str(their_report.uid),
+        "forward",
+        "es",
+    )
     with pytest.raises(IntelError, match="already waiting"):
         request_consent(
             actor=liaison, report=their_report, kind="forward", partner="es", reason="Encore."
