@@ -294,3 +294,17 @@ def test_a_forwarded_copy_names_the_node_it_came_through(peers: dict[str, Peer])
         receive("fr", "reportforward", partner_body(owner="es", forwarded_by="es"))
     with pytest.raises(ProtocolError):
         receive("fr", "reportforward", partner_body(owner="fr", forwarded_by="fr"))
+
+
+def test_the_demo_reports_are_graded_in_arabic_and_in_french(officer: User) -> None:
+    from liaison.intel.demo_data import seed_reports
+
+    assert seed_reports(actor=officer, node_id="ma") == 2
+    assert seed_reports(actor=officer, node_id="ma") == 0  # once
+    Report.objects.all().delete()
+    assert seed_reports(actor=officer, node_id="fr") == 1
+    Report.objects.all().delete()
+    seed_reports(actor=officer, node_id="ma")
+    schemes = sorted(Report.objects.values_list("grading_scheme", "handling_code"))
+    assert schemes == [("admiralty", "H2"), ("europol", "H1")]
+    assert all("\u0600" <= r.facts[0] <= "\u06ff" for r in Report.objects.all())

@@ -288,3 +288,29 @@ def test_the_openapi_document_lists_the_intelligence_endpoints(officer: User) ->
         "/api/v1/consents/{uid}/decision",
     ):
         assert path in paths
+
+
+def test_a_partners_request_waits_on_the_desk_and_is_decided_on_its_page(
+    our_report: Report, liaison: User, login: Login
+) -> None:
+    from liaison.intel.actions import share_report
+    from tests.intel.test_actions import _incoming
+
+    share_report(actor=liaison, report=our_report, partner="fr")
+    asked = _incoming(our_report)
+    client = login(liaison)
+    desk = client.get("/").content.decode()
+    assert "A partner asks your consent: forward to another partner service" in desk
+    url = f"/intel/consents/{asked.uid}/"
+    assert 'id="decision-form"' in client.get(url).content.decode()
+    response = client.post(url, {"granted": "yes", "reason": ""})
+    assert response.status_code == 200 and 'id="id_reason_error"' in response.content.decode()
+    assert not asked.decisions.exists()
+    response = client.post(url, {"granted": "no", "reason": "La source serait exposée."})
+    assert response.status_code == 302
+    decision = asked.decisions.get()
+    assert (decision.granted, decision.owner_node) == (False, "ma")
+    assert OutboxEnvelope.objects.filter(message_type="consent.decision").count() == 1
+    assert "consent request has a decision" not in client.get(url).content.decode()
+    assert client.post(url, {"granted": "yes", "reason": "Finalement oui."}).status_code == 403
+    assert asked.decisions.count() == 1
