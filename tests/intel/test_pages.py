@@ -314,3 +314,26 @@ def test_a_partners_request_waits_on_the_desk_and_is_decided_on_its_page(
     assert "consent request has a decision" not in client.get(url).content.decode()
     assert client.post(url, {"granted": "yes", "reason": "Finalement oui."}).status_code == 403
     assert asked.decisions.count() == 1
+
+
+def test_a_change_on_the_form_shows_in_the_version_history_in_words(
+    our_report: Report, officer: User, login: Login
+) -> None:
+    client = login(officer)
+    url = f"/intel/{our_report.uid}/edit/"
+    form = FORM | {"information_credibility": "1", "recipients": "fr"}
+    assert client.post(url, form | {"information_credibility": "9"}).status_code == 200
+    assert Report.objects.get(pk=our_report.pk).version == 1
+    assert client.post(url, form).status_code == 302
+    html = _open(client, our_report).content.decode()
+    history = html[html.index('id="versions"') :]
+    change = 'information credibility: <span dir="auto">2</span> → <span dir="auto">1</span>'
+    assert "Version 2" in history and change in history
+
+
+def test_audit_entries_about_reports_read_in_words() -> None:
+    from liaison.audit.labels import field_label, object_type_label
+
+    assert object_type_label("report") == "intelligence report"
+    assert object_type_label("consentrequest") == "consent request"
+    assert field_label("report", "information_credibility") == "information credibility"
