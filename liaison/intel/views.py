@@ -65,6 +65,13 @@ def _filtered(request: HttpRequest, data: dict[str, Any]) -> Any:
     if data["q"]:
         require(request, Action.SEARCH, object_type="report")
         reports = search_reports(request.user, data["q"])
+    if data["handling_code"]:
+        reports = reports.filter(handling_code=data["handling_code"])
+    if data["origin"] == "own":
+        reports = reports.filter(owner_node=settings.NODE_ID)
+    elif data["origin"] == "received":
+        reports = reports.exclude(owner_node=settings.NODE_ID)
+    if data["q"]:
         log_event(
             action="consult",
             request=request,
@@ -72,12 +79,6 @@ def _filtered(request: HttpRequest, data: dict[str, Any]) -> Any:
             purpose=data["purpose"],
             detail={"query": data["q"], "count": reports.count()},
         )
-    if data["handling_code"]:
-        reports = reports.filter(handling_code=data["handling_code"])
-    if data["origin"] == "own":
-        reports = reports.filter(owner_node=settings.NODE_ID)
-    elif data["origin"] == "received":
-        reports = reports.exclude(owner_node=settings.NODE_ID)
     return reports
 
 
