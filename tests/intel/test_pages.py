@@ -337,3 +337,23 @@ def test_audit_entries_about_reports_read_in_words() -> None:
     assert object_type_label("report") == "intelligence report"
     assert object_type_label("consentrequest") == "consent request"
     assert field_label("report", "information_credibility") == "information credibility"
+
+
+CONSENT_QUERIES = 13
+
+
+def test_the_consent_page_costs_a_fixed_number_of_queries(
+    their_report: Report, liaison: User, login: Login, django_assert_num_queries: Any
+) -> None:
+    from liaison.intel.actions import request_consent
+    from tests.intel.test_actions import _grant
+
+    asked = request_consent(
+        actor=liaison, report=their_report, kind="forward", partner="es", reason="Enquête ES"
+    )
+    client = login(liaison)
+    with django_assert_num_queries(CONSENT_QUERIES):
+        assert client.get(f"/intel/consents/{asked.uid}/").status_code == 200
+    _grant(asked)
+    with django_assert_num_queries(CONSENT_QUERIES):
+        assert client.get(f"/intel/consents/{asked.uid}/").status_code == 200
