@@ -40,6 +40,9 @@ NODE_COUNTRY: str = NODE.country
 DEMO_MODE = env_bool("LIAISON_DEMO", default=False)
 HTTPS = env_bool("LIAISON_HTTPS", default=True)
 
+# The grading scheme new intelligence reports start on (liaison/intel/grading.py).
+INTEL_GRADING_SCHEME = env_str("LIAISON_INTEL_GRADING_SCHEME", "admiralty")
+
 ALLOWED_HOSTS = env_list("LIAISON_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("LIAISON_CSRF_TRUSTED_ORIGINS", [])
 
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
     "liaison.registry",
     "liaison.events",
     "liaison.assistance",
+    "liaison.intel",
     "liaison.exchange",
     "liaison.witness",
 ]

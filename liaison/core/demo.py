@@ -55,6 +55,7 @@ def seed_demo_accounts() -> list[str]:
         usernames.append(username)
     _seed_registry()
     _seed_events()
+    _seed_reports()
     return usernames
 
 
@@ -78,3 +79,12 @@ def _seed_events() -> None:
     from liaison.events.demo_data import seed_events
 
     seed_events(actor=User.objects.get(username=demo_username("officer")), node_id=settings.NODE_ID)
+
+
+def _seed_reports() -> None:
+    """Graded intelligence reports: in Arabic on ma, in French on fr (once)."""
+    from liaison.intel.demo_data import seed_reports
+
+    seed_reports(
+        actor=User.objects.get(username=demo_username("officer")), node_id=settings.NODE_ID
+    )

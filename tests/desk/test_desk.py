@@ -150,10 +150,10 @@ def test_mark_all_read_refuses_get_a_missing_csrf_token_and_a_section_not_yours(
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("officer", {"received", "hits", "events"}),
-        ("analyst", {"received", "hits", "events"}),
-        ("liaison_officer", {"received", "hits", "events"}),
-        ("supervisor", {"received", "hits", "events", "reviews"}),
+        ("officer", {"received", "hits", "events", "intel"}),
+        ("analyst", {"received", "hits", "events", "intel"}),
+        ("liaison_officer", {"received", "hits", "events", "intel"}),
+        ("supervisor", {"received", "hits", "events", "intel", "reviews"}),
         ("auditor", set()),
         ("node_admin", {"delivery"}),
     ],
@@ -282,7 +282,7 @@ def _fill(send: Send, person: Person, n: int) -> None:
 # same from 1 to 12 items per feed (the node administrator's and the auditor's desks are
 # empty here, so without the read marks). The supervisor also has the feed of escalated
 # requests for assistance.
-DESK_QUERIES = {"officer": 19, "supervisor": 22, "node_admin": 13, "auditor": 10}
+DESK_QUERIES = {"officer": 23, "supervisor": 26, "node_admin": 13, "auditor": 10}
 
 
 @pytest.mark.parametrize("role", sorted(DESK_QUERIES))

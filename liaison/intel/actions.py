@@ -1,0 +1,404 @@
+"""Every change to intelligence reports and their consents: atomic, permission-checked,
+versioned, audited, and sent to partners through the exchange's sharing contract.
+
+The receiving node enforces the originator's conditions here (liaison/intel/conditions.py):
+a forward, an export or a use as evidence that needs the originator's consent is refused,
+and audited as refused, until a consent request is granted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.accounts.models import Actor, User
+from liaison.audit.actions import log_event
+from liaison.exchange import sharing
+from liaison.exchange.models import Peer
+from liaison.exchange.protocol import NODE_ID
+from liaison.intel import conditions
+from liaison.intel.choices import ConsentKind, ConsentState
+from liaison.intel.grading import SCHEMES
+from liaison.intel.models import ConsentDecision, ConsentRequest, Report, ReportVersion
+from liaison.policy import Action, atomic_action, authorise, denial
+from liaison.records import clean_or_refuse
+from liaison.refusals import Refused
+
+# What the originator writes and partners receive (besides the sharing contract's fields).
+FIELDS = [
+    "title",
+    "summary",
+    "facts",
+    "assessment",
+    "source_reference",
+    "grading_scheme",
+    "source_reliability",
+    "information_credibility",
+    "originator_service",
+    "author",
+    "recipients",
+]
+VERSIONED = [*FIELDS, "handling_code", "review_date"]
+
+
+class IntelError(Refused):
+    """A change to a report or a consent that the rules refuse; the message says why."""
+
+
+@dataclass
+class ReportData:
+    title: str
+    facts: str
+    source_reliability: str
+    information_credibility: str
+    summary: str = ""
+    assessment: str = ""
+    source_reference: str = ""
+    grading_scheme: str = ""
+    recipients: list[str] = field(default_factory=list)
+    handling_code: str = "H0"
+    review_date: date | None = None
+
+
+def _values(data: ReportData) -> dict[str, Any]:
+    name = data.grading_scheme or settings.INTEL_GRADING_SCHEME
+    scheme = SCHEMES.get(name)
+    if scheme is None:
+        raise IntelError(_("Unknown grading scheme %(scheme)s.") % {"scheme": name or "?"})
+    problems = scheme.check(data.source_reliability, data.information_credibility)
+    if problems:
+        raise IntelError(" ".join(problems))
+    named = {n.strip() for n in data.recipients if n.strip()}
+    wrong = sorted(n for n in named if not re.fullmatch(NODE_ID, n))
+    if wrong:
+        raise IntelError(_("Not a node id: %(nodes)s.") % {"nodes": ", ".join(wrong)})
+    texts = ("title", "summary", "facts", "assessment", "source_reference")
+    return {name: getattr(data, name).strip() for name in texts} | {
+        "grading_scheme": name,
+        "source_reliability": data.source_reliability,
+        "information_credibility": data.information_credibility,
+        "recipients": sorted(named - {settings.NODE_ID}),
+        "handling_code": data.handling_code,
+        "review_date": data.review_date,
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def record_version(report: Report, changes: dict[str, Any], by: str) -> None:
+    """This node's history of the report: what each version changed (the first: nothing)."""
+    plain = {k: [_plain(v) for v in pair] for k, pair in changes.items()}
+    ReportVersion.objects.get_or_create(
+        report=report, version=report.version, defaults={"changes": plain, "changed_by": by}
+    )
+
+
+def versioned_values(report: Report) -> dict[str, Any]:
+    return {name: getattr(report, name) for name in VERSIONED}
+
+
+def _service(user: User) -> str:
+    return user.agency.name if user.agency is not None else settings.NODE_ID
+
+
+@atomic_action
+def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None = None) -> Report:
+    user = authorise(
+        actor,
+        Action.CREATE,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="report",
+    )
+    report = Report(
+        owner_node=settings.NODE_ID,
+        created_by=user,
+        originator_service=_service(user),
+        author=user.get_full_name() or user.get_username(),
+        **_values(data),
+    )
+    clean_or_refuse(report, IntelError)
+    report.save()
+    record_version(report, {}, report.author)
+    log_event(
+        action="collect",
+        request=request,
+        actor=user,
+        object_type="report",
+        object_id=str(report.uid),
+    )
+    return report
+
+
+@atomic_action
+def update_report(
+    *, actor: Actor, report: Report, data: ReportData, request: HttpRequest | None = None
+) -> Report:
+    """Change this node's own report; partners holding it get the new version."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    user = authorise(
+        actor,
+        Action.CHANGE,
+        report,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="report",
+    )
+    before = versioned_values(report)
+    for name, value in _values(data).items():
+        setattr(report, name, value)
+    clean_or_refuse(report, IntelError)
+    changes = {k: [v, getattr(report, k)] for k, v in before.items() if v != getattr(report, k)}
+    if not changes:
+        return report
+    report.version += 1
+    report.save()
+    record_version(report, changes, user.get_full_name() or user.get_username())
+    sharing.push_update("report", report)
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="report",
+        object_id=str(report.uid),
+        changes={k: [_plain(v) for v in pair] for k, pair in changes.items()},
+        detail={"version": report.version},
+    )
+    return report
+
+
+@atomic_action
+def share_report(
+    *, actor: Actor, report: Report, partner: str, request: HttpRequest | None = None
+) -> str:
+    """Send this node's report to `partner`, one of its recipients; returns the envelope id."""
+    authorise(actor, Action.DISCLOSE, report, request=request, object_type="report")
+    peer = sharing.peer_for(partner)
+    report = Report.objects.get(pk=report.pk)
+    if partner not in report.recipients:
+        raise IntelError(
+            _("%(node)s is not among the report's recipients: add it first.") % {"node": partner}
+        )
+    row = sharing.send(peer, "report", report, actor=actor, request=request)
+    return str(row.envelope_id)
+
+
+def _received(actor: Actor, action: Action, report: Report, request: HttpRequest | None) -> User:
+    """The actor may do `action` (by role) and see the report."""
+    user = authorise(actor, action, request=request, object_type="report")
+    authorise(actor, Action.VIEW, report, request=request, object_type="report")
+    return user
+
+
+def _enforce(
+    actor: Actor, report: Report, kind: ConsentKind, partner: str, request: HttpRequest | None
+) -> None:
+    why = conditions.refusal(report, kind, partner)
+    if why:
+        raise denial(actor, report, "report", why, request)
+
+
+@atomic_action
+def forward_report(
+    *, actor: Actor, report: Report, partner: str, request: HttpRequest | None = None
+) -> str:
+    """Forward a partner's report to another partner: refused under H2 until its
+    originator consents to that forward. Returns the envelope id."""
+    _received(actor, Action.DISCLOSE, report, request)
+    report = Report.objects.get(pk=report.pk)
+    if report.is_local:
+        raise IntelError(_("This node's own reports are shared, not forwarded."))
+    if partner == report.owner_node:
+        raise IntelError(_("The originator has this report already."))
+    peer = sharing.peer_for(partner)
+    _enforce(actor, report, ConsentKind.FORWARD, partner, request)
+    detail = {"originator": report.owner_node}
+    row = sharing.send(peer, "reportforward", report, actor=actor, request=request, detail=detail)
+    return str(row.envelope_id)
+
+
+@atomic_action
+def export_report(
+    *, actor: Actor, report: Report, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The report as a document to take out of Liaison (audited as a disclosure): refused
+    under H2 until the originator consents."""
+    _received(actor, Action.VIEW, report, request)
+    _enforce(actor, report, ConsentKind.EXPORT, "", request)
+    log_event(
+        action="disclose",
+        request=request,
+        actor=actor,
+        object_type="report",
+        object_id=str(report.uid),
+        detail={"export": "json", "version": report.version},
+    )
+    return document(report)
+
+
+def document(report: Report) -> dict[str, Any]:
+    """What an export holds: facts and assessment as two members, never one."""
+    values = {name: getattr(report, name) for name in FIELDS}
+    return values | {
+        "uid": str(report.uid),
+        "owner": report.owner_node,
+        "version": report.version,
+        "handling_code": str(report.effective_handling_code),
+        "tlp": report.tlp_label,
+        "grading": report.grading_words,
+        "review_date": _plain(report.review_date),
+    }
+
+
+@atomic_action
+def mark_used_as_evidence(
+    *, actor: Actor, report: Report, request: HttpRequest | None = None
+) -> Report:
+    """Note that this node used the report as evidence: refused under H1 and H2 until the
+    originator consents."""
+    _received(actor, Action.CREATE, report, request)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.used_as_evidence_at is not None:
+        raise IntelError(_("This report is already marked as used in evidence."))
+    _enforce(actor, report, ConsentKind.EVIDENCE, "", request)
+    report.used_as_evidence_at = timezone.now()
+    report.save(update_fields=["used_as_evidence_at", "updated_at"])
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="report",
+        object_id=str(report.uid),
+        changes={"used_as_evidence_at": [None, report.used_as_evidence_at.isoformat()]},
+    )
+    return report
+
+
+def _originator(report: Report) -> Peer:
+    peer = Peer.objects.filter(node_id=report.owner_node).first()
+    if peer is None:
+        raise IntelError(
+            _("%(node)s is no longer a partner: the request cannot reach it.")
+            % {"node": report.owner_node}
+        )
+    return peer
+
+
+def _check_request(report: Report, kind: str, partner: str, reason: str) -> ConsentKind:
+    if report.is_local:
+        raise IntelError(_("Only a partner's report needs its originator's consent."))
+    if kind not in ConsentKind.values:
+        raise IntelError(_("Unknown use %(kind)s.") % {"kind": kind or "?"})
+    consent = ConsentKind(kind)
+    if consent == ConsentKind.FORWARD:
+        sharing.peer_for(partner)
+        if partner == report.owner_node:
+            raise IntelError(_("The originator has this report already."))
+    if not reason.strip():
+        raise IntelError(_("Say why you need the originator's consent."))
+    if not conditions.refusal(report, consent, partner):
+        raise IntelError(_("This use needs no further consent."))
+    pending = ConsentRequest.objects.filter(report=report, kind=consent, partner=partner)
+    if any(r.state() == ConsentState.PENDING for r in pending.prefetch_related("decisions")):
+        raise IntelError(_("A request for this use is already waiting for the originator."))
+    return consent
+
+
+@atomic_action
+def request_consent(
+    *,
+    actor: Actor,
+    report: Report,
+    kind: str,
+    reason: str,
+    partner: str = "",
+    request: HttpRequest | None = None,
+) -> ConsentRequest:
+    """Ask the originator's consent for a use its conditions refuse; the request travels to
+    the originator (`consent.request`), owned by this node."""
+    user = _received(actor, Action.DISCLOSE, report, request)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    consent = _check_request(report, kind, partner if kind == ConsentKind.FORWARD else "", reason)
+    peer = _originator(report)
+    asked = ConsentRequest(
+        report=report,
+        kind=consent,
+        partner=partner if consent == ConsentKind.FORWARD else "",
+        reason=reason.strip(),
+        requested_by=f"{user.get_username()} ({_service(user)})",
+        requested_on=timezone.now(),
+        owner_node=settings.NODE_ID,
+        handling_code=report.effective_handling_code,
+        created_by=user,
+    )
+    clean_or_refuse(asked, IntelError)
+    asked.save()
+    sharing.send(peer, "consentrequest", asked, actor=actor, request=request)
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="consentrequest",
+        object_id=str(asked.uid),
+        detail={"report": str(report.uid), "kind": consent, "partner": asked.partner},
+    )
+    return asked
+
+
+@atomic_action
+def decide_consent(
+    *,
+    actor: Actor,
+    consent: ConsentRequest,
+    granted: bool,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> ConsentDecision:
+    """The originator grants or refuses a partner's request, with a reason; the decision
+    goes back to the asking node (`consent.decision`), which then allows the use or not."""
+    user = authorise(actor, Action.DECIDE, consent, request=request, object_type="consentrequest")
+    consent = (
+        ConsentRequest.objects.select_for_update(of=("self",))
+        .select_related("report")
+        .get(pk=consent.pk)
+    )
+    if not consent.is_incoming or not consent.report.is_local:
+        raise IntelError(_("Only the originator of the report decides on a request."))
+    if consent.decisions.exists():
+        raise IntelError(_("This request has a decision already."))
+    if not reason.strip():
+        raise IntelError(_("Give the reason for your decision."))
+    peer = Peer.objects.filter(node_id=consent.owner_node).first()
+    if peer is None:
+        raise IntelError(_("%(node)s is no longer a partner.") % {"node": consent.owner_node})
+    decision = ConsentDecision(
+        request=consent,
+        granted=granted,
+        reason=reason.strip(),
+        decided_by=f"{user.get_username()} ({_service(user)})",
+        decided_on=timezone.now(),
+        owner_node=settings.NODE_ID,
+        handling_code=consent.effective_handling_code,
+        created_by=user,
+    )
+    clean_or_refuse(decision, IntelError)
+    decision.save()
+    sharing.send(peer, "consentdecision", decision, actor=actor, request=request)
+    log_event(
+        action="collect",
+        request=request,
+        actor=actor,
+        object_type="consentdecision",
+        object_id=str(decision.uid),
+        detail={"consent": str(consent.uid), "granted": granted, "partner": peer.node_id},
+    )
+    return decision

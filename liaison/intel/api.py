@@ -1,0 +1,311 @@
+"""Intelligence JSON API under /api/v1/reports and /api/v1/consents: the same actions and
+scoped queries as the pages. Opening or searching reports states a purpose (logged)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field, StrictStr, model_validator
+
+from liaison.audit.actions import log_event
+from liaison.core.api_errors import error_responses
+from liaison.core.api_input import ApiInput, ReviewDate
+from liaison.core.field_rules import Line, Purpose, Text
+from liaison.exchange.protocol import NODE_ID
+from liaison.intel import actions
+from liaison.intel.choices import ConsentKind
+from liaison.intel.models import MAX_TEXT, ConsentRequest, Report
+from liaison.intel.queries import (
+    consents_visible_to,
+    get_consent_for_user,
+    get_report_for_user,
+    reports_visible_to,
+    search_reports,
+)
+from liaison.policy import Action, HandlingCode, require
+
+router = Router(tags=["intelligence"])
+LIST_ERRORS = error_responses(400, 401, 403)
+CREATE_ERRORS = error_responses(400, 401, 403, 413)
+RECORD_ERRORS = error_responses(400, 401, 403, 404)
+CHANGE_ERRORS = error_responses(400, 401, 403, 404, 413)
+NodeId = Annotated[StrictStr, Field(pattern=NODE_ID)]
+Grade = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9]$")]
+LIST_MAX = 200
+
+
+class ReportIn(ApiInput):
+    model_config = {"extra": "forbid"}
+
+    title: Line = Field(min_length=1, max_length=200)
+    summary: Text = Field("", max_length=2000)
+    facts: Text = Field(min_length=1, max_length=MAX_TEXT)
+    assessment: Text = Field("", max_length=MAX_TEXT)
+    source_reference: Line = Field("", max_length=100)
+    grading_scheme: StrictStr = Field("", max_length=16, description="admiralty or europol")
+    source_reliability: Grade
+    information_credibility: Grade
+    recipients: list[NodeId] = Field(default_factory=list, max_length=20)
+    handling_code: HandlingCode = HandlingCode.H2
+    review_date: ReviewDate | None = None
+
+
+class ReportOut(Schema):
+    uid: UUID
+    owner_node: str
+    version: int
+    handling_code: str
+    tlp: str
+    title: str
+    summary: str
+    facts: str
+    assessment: str
+    source_reference: str
+    grading_scheme: str
+    source_reliability: str
+    information_credibility: str
+    grading: str
+    originator_service: str
+    author: str
+    recipients: list[str]
+    received_via: str
+    review_date: date | None
+    received_at: datetime | None
+    used_as_evidence_at: datetime | None
+
+
+class PurposeQuery(ApiInput):
+    purpose: Purpose = Field(max_length=300, description="Why you consult (logged).")
+    reference: Line = Field("", max_length=100, description="Case or legal basis reference.")
+
+
+class ReportQuery(ApiInput):
+    q: Line = Field("", max_length=200, description="Words in title, summary or facts.")
+    purpose: Purpose = Field("", max_length=300, description="Required with q (logged).")
+    handling_code: HandlingCode | None = None
+    received: bool | None = None
+
+    @model_validator(mode="after")
+    def _purpose_with_search(self) -> ReportQuery:
+        if self.q and not self.purpose:
+            raise ValueError("purpose: say why you search (it is logged)")
+        return self
+
+
+class PartnerIn(ApiInput):
+    model_config = {"extra": "forbid"}
+
+    partner: NodeId
+
+
+class EnvelopeOut(Schema):
+    partner: str
+    envelope: str
+
+
+class ConsentIn(ApiInput):
+    model_config = {"extra": "forbid"}
+
+    kind: ConsentKind
+    partner: NodeId | None = None
+    reason: Text = Field(min_length=1, max_length=2000)
+
+
+class DecisionIn(ApiInput):
+    model_config = {"extra": "forbid"}
+
+    granted: bool
+    reason: Text = Field(min_length=1, max_length=2000)
+
+
+class DecisionOut(Schema):
+    uid: UUID
+    owner_node: str
+    granted: bool
+    reason: str
+    decided_by: str
+    decided_on: datetime
+
+
+class ConsentOut(Schema):
+    uid: UUID
+    owner_node: str
+    report: UUID
+    kind: str
+    partner: str
+    reason: str
+    requested_by: str
+    requested_on: datetime
+    state: str
+    decisions: list[DecisionOut]
+
+
+def report_out(report: Report) -> dict[str, Any]:
+    fields = [*actions.FIELDS, "uid", "owner_node", "version", "received_via", "review_date"]
+    fields += ["received_at", "used_as_evidence_at"]
+    values = {name: getattr(report, name) for name in fields}
+    code = {"handling_code": report.effective_handling_code, "tlp": report.tlp_label}
+    return values | code | {"grading": report.grading_words}
+
+
+def consent_out(asked: ConsentRequest) -> dict[str, Any]:
+    fields = ["uid", "owner_node", "kind", "partner", "reason", "requested_by", "requested_on"]
+    decisions = [
+        {
+            n: getattr(d, n)
+            for n in ("uid", "owner_node", "granted", "reason", "decided_by", "decided_on")
+        }
+        for d in asked.decisions.all()
+    ]
+    values = {name: getattr(asked, name) for name in fields}
+    return values | {"report": asked.report.uid, "state": asked.state(), "decisions": decisions}
+
+
+def _data(payload: ReportIn) -> actions.ReportData:
+    return actions.ReportData(**payload.model_dump())
+
+
+@router.get(
+    "/reports", response={200: list[ReportOut], **LIST_ERRORS}, summary="List or search reports"
+)
+def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    require(request, Action.LIST, object_type="report")
+    reports = reports_visible_to(request.user)
+    if query.q:
+        require(request, Action.SEARCH, object_type="report")
+        reports = search_reports(request.user, query.q)
+    if query.handling_code:
+        reports = reports.filter(handling_code=query.handling_code)
+    if query.received is not None:
+        reports = reports.filter(received_at__isnull=not query.received)
+    found = [report_out(r) for r in reports[:LIST_MAX]]
+    if query.q:
+        log_event(
+            action="consult",
+            request=request,
+            object_type="report-search",
+            purpose=query.purpose,
+            detail={"query": query.q, "count": len(found)},
+        )
+    return found
+
+
+@router.post("/reports", response={201: ReportOut, **CREATE_ERRORS}, summary="Write a report")
+def create_report(request: HttpRequest, payload: ReportIn) -> Any:
+    report = actions.create_report(actor=request.user, data=_data(payload), request=request)
+    return Status(201, report_out(report))
+
+
+@router.get("/reports/{uid}", response={200: ReportOut, **RECORD_ERRORS}, summary="Open a report")
+def get_report(request: HttpRequest, uid: UUID, query: Query[PurposeQuery]) -> Any:
+    report = get_report_for_user(request.user, uid)
+    log_event(
+        action="consult",
+        request=request,
+        object_type="report",
+        object_id=str(report.uid),
+        purpose=query.purpose,
+        purpose_reference=query.reference,
+    )
+    return report_out(report)
+
+
+@router.put("/reports/{uid}", response={200: ReportOut, **CHANGE_ERRORS}, summary="Change a report")
+def update_report(request: HttpRequest, uid: UUID, payload: ReportIn) -> Any:
+    report = get_report_for_user(request.user, uid)
+    changed = actions.update_report(
+        actor=request.user, report=report, data=_data(payload), request=request
+    )
+    return report_out(changed)
+
+
+@router.post(
+    "/reports/{uid}/shares",
+    response={201: EnvelopeOut, **CHANGE_ERRORS},
+    summary="Share this node's report with one of its recipients",
+)
+def share_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
+    report = get_report_for_user(request.user, uid)
+    envelope = actions.share_report(
+        actor=request.user, report=report, partner=payload.partner, request=request
+    )
+    return Status(201, {"partner": payload.partner, "envelope": envelope})
+
+
+@router.post(
+    "/reports/{uid}/forwards",
+    response={201: EnvelopeOut, **CHANGE_ERRORS},
+    summary="Forward a partner's report to another partner (H2: with the originator's consent)",
+)
+def forward_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
+    report = get_report_for_user(request.user, uid)
+    envelope = actions.forward_report(
+        actor=request.user, report=report, partner=payload.partner, request=request
+    )
+    return Status(201, {"partner": payload.partner, "envelope": envelope})
+
+
+@router.get(
+    "/reports/{uid}/export",
+    response={200: dict[str, Any], **RECORD_ERRORS},
+    summary="Export a report (H2: with the originator's consent)",
+)
+def export_report(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    return actions.export_report(actor=request.user, report=report, request=request)
+
+
+@router.post(
+    "/reports/{uid}/evidence",
+    response={200: ReportOut, **CHANGE_ERRORS},
+    summary="Mark a report as used in evidence (H1, H2: with the originator's consent)",
+)
+def mark_evidence(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    marked = actions.mark_used_as_evidence(actor=request.user, report=report, request=request)
+    return report_out(marked)
+
+
+@router.post(
+    "/reports/{uid}/consents",
+    response={201: ConsentOut, **CHANGE_ERRORS},
+    summary="Ask the originator's consent for a use its conditions refuse",
+)
+def request_consent(request: HttpRequest, uid: UUID, payload: ConsentIn) -> Any:
+    report = get_report_for_user(request.user, uid)
+    asked = actions.request_consent(
+        actor=request.user,
+        report=report,
+        kind=payload.kind,
+        partner=payload.partner or "",
+        reason=payload.reason,
+        request=request,
+    )
+    return Status(201, consent_out(asked))
+
+
+@router.get("/consents", response={200: list[ConsentOut], **LIST_ERRORS}, summary="List consents")
+def list_consents(request: HttpRequest) -> Any:
+    require(request, Action.LIST, object_type="consentrequest")
+    return [consent_out(c) for c in consents_visible_to(request.user)[:LIST_MAX]]
+
+
+@router.post(
+    "/consents/{uid}/decision",
+    response={201: ConsentOut, **CHANGE_ERRORS},
+    summary="Grant or refuse a partner's consent request (the originator)",
+)
+def decide_consent(request: HttpRequest, uid: UUID, payload: DecisionIn) -> Any:
+    asked = get_consent_for_user(request.user, uid)
+    actions.decide_consent(
+        actor=request.user,
+        consent=asked,
+        granted=payload.granted,
+        reason=payload.reason,
+        request=request,
+    )
+    return Status(201, consent_out(get_consent_for_user(request.user, uid)))

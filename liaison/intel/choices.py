@@ -1,0 +1,20 @@
+"""What the intelligence app's enums mean."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsentKind(models.TextChoices):
+    """What a recipient asks the originator's consent for (the conditions of H1 and H2)."""
+
+    EVIDENCE = "evidence", _("use as evidence")
+    FORWARD = "forward", _("forward to another partner service")
+    EXPORT = "export", _("export out of Liaison")
+
+
+class ConsentState(models.TextChoices):
+    PENDING = "pending", _("waiting for the originator")
+    GRANTED = "granted", _("granted")
+    REFUSED = "refused", _("refused")

@@ -1,0 +1,140 @@
+"""Intelligence reports, their versions, and the consents that lift their conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.field_rules import validate_line, validate_text
+from liaison.intel.choices import ConsentKind, ConsentState
+from liaison.intel.grading import grading_in_words, scheme_choices
+from liaison.records import SharedRecord
+
+LINE = [validate_line]
+TEXT = [validate_text]
+MAX_TEXT = 20000
+
+
+class Report(SharedRecord):
+    """A graded intelligence report. Facts and assessment are two fields that are never
+    merged (LED art. 7): every page, body and export keeps them apart. The grading scheme is
+    stored with the report; its conditions (the handling code) travel with it and are
+    enforced by the receiving node (liaison/intel/conditions.py)."""
+
+    title = models.CharField(_("title"), max_length=200, validators=LINE)
+    summary = models.TextField(_("summary"), max_length=2000, blank=True, validators=TEXT)
+    facts = models.TextField(_("facts"), max_length=MAX_TEXT, validators=TEXT)
+    assessment = models.TextField(_("assessment"), max_length=MAX_TEXT, blank=True, validators=TEXT)
+    source_reference = models.CharField(
+        _("source reference"),
+        max_length=100,
+        blank=True,
+        validators=LINE,
+        help_text=_("A reference to the source, never its identity."),
+    )
+    grading_scheme = models.CharField(_("grading scheme"), max_length=16, choices=scheme_choices())
+    source_reliability = models.CharField(_("source reliability"), max_length=1)
+    information_credibility = models.CharField(_("information credibility"), max_length=1)
+    originator_service = models.CharField(_("originator service"), max_length=200, validators=LINE)
+    author = models.CharField(_("author"), max_length=200, validators=LINE)
+    recipients = models.JSONField(_("recipient services"), default=list, blank=True)
+    # Where a forwarded copy came from (the forwarding partner); "" for the originator's.
+    received_via = models.CharField(_("received through"), max_length=32, blank=True)
+    # This node's own note that it used the report as evidence (never sent to partners).
+    used_as_evidence_at = models.DateTimeField(_("used as evidence on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intelligence report")
+        verbose_name_plural = _("intelligence reports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def grading(self) -> str:
+        return f"{self.source_reliability}{self.information_credibility}"
+
+    @property
+    def grading_words(self) -> str:
+        return grading_in_words(
+            self.grading_scheme, self.source_reliability, self.information_credibility
+        )
+
+
+class ReportVersion(models.Model):
+    """One version of a report as this node saw it: what changed from the one before."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    changes = models.JSONField(_("changes"), default=dict)
+    changed_by = models.CharField(_("changed by"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "version"], name="intel_one_row_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.version}"
+
+
+class ConsentRequest(SharedRecord):
+    """A recipient asks the originator's consent to use a report as evidence, forward it or
+    export it. Owned by the asking node; travels to the originator (`consent.request`)."""
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("report",)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent for"), max_length=16, choices=ConsentKind.choices)
+    partner = models.CharField(_("partner service to forward to"), max_length=32, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000, validators=TEXT)
+    requested_by = models.CharField(_("requested by"), max_length=200, validators=LINE)
+    requested_on = models.DateTimeField(_("requested on"))
+
+    class Meta:
+        verbose_name = _("consent request")
+        verbose_name_plural = _("consent requests")
+        ordering = ["-requested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.report}"
+
+    @property
+    def is_incoming(self) -> bool:
+        return self.owner_node != settings.NODE_ID
+
+    def state(self) -> ConsentState:
+        """Granted or refused by the originator's last decision; pending before any."""
+        decisions = list(self.decisions.all())
+        if not decisions:
+            return ConsentState.PENDING
+        last = max(decisions, key=lambda d: (d.decided_on, d.pk))
+        return ConsentState.GRANTED if last.granted else ConsentState.REFUSED
+
+
+class ConsentDecision(SharedRecord):
+    """The originator's answer to a consent request, with its reason. Owned by the
+    originator; travels back to the asking node (`consent.decision`)."""
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("request",)
+    request = models.ForeignKey(ConsentRequest, on_delete=models.CASCADE, related_name="decisions")
+    granted = models.BooleanField(_("granted"))
+    reason = models.TextField(_("reason"), max_length=2000, validators=TEXT)
+    decided_by = models.CharField(_("decided by"), max_length=200, validators=LINE)
+    decided_on = models.DateTimeField(_("decided on"))
+
+    class Meta:
+        verbose_name = _("consent decision")
+        verbose_name_plural = _("consent decisions")
+        ordering = ["decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.granted} · {self.request}"

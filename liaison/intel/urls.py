@@ -1,0 +1,18 @@
+from django.urls import path
+
+from liaison.intel import views
+
+app_name = "intel"
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("new/", views.report_create, name="create"),
+    path("<uuid:uid>/", views.report_detail, name="detail"),
+    path("<uuid:uid>/purpose/", views.report_purpose, name="purpose"),
+    path("<uuid:uid>/edit/", views.report_edit, name="edit"),
+    path("<uuid:uid>/share/", views.report_share, name="share"),
+    path("<uuid:uid>/forward/", views.report_forward, name="forward"),
+    path("<uuid:uid>/evidence/", views.report_evidence, name="evidence"),
+    path("<uuid:uid>/export/", views.report_export, name="export"),
+    path("<uuid:uid>/consent/", views.consent_new, name="consent_new"),
+    path("consents/<uuid:uid>/", views.consent_detail, name="consent"),
+]

@@ -1,0 +1,300 @@
+"""Report and consent pages: authorise by scoped lookup, validate, call one action, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liaison.audit.actions import log_event
+from liaison.audit.labels import changes_in_words
+from liaison.exchange.queries import service_names_for, share_outcome
+from liaison.intel import actions, conditions
+from liaison.intel.choices import ConsentKind
+from liaison.intel.forms import (
+    ConsentDecisionForm,
+    ConsentRequestForm,
+    PurposeForm,
+    ReportFilterForm,
+    ReportForm,
+)
+from liaison.intel.models import ConsentRequest, Report, ReportVersion
+from liaison.intel.queries import (
+    consents_visible_to,
+    get_consent_for_user,
+    get_report_for_user,
+    reports_visible_to,
+    search_reports,
+)
+from liaison.policy import Action, decide, require
+from liaison.refusals import Refused
+from liaison.share_status import partner_choices, shared_before, sharing_context
+
+PURPOSE_KEY = "intel_purpose"
+PAGE_SIZE = 100
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    require(request, Action.LIST, object_type="report")
+    form = ReportFilterForm(request.GET or None)
+    reports = reports_visible_to(request.user)
+    if request.GET and form.is_valid():
+        reports = _filtered(request, form.cleaned_data)
+    elif request.GET:
+        reports = Report.objects.none()
+    context = {
+        "form": form,
+        "reports": list(reports[:PAGE_SIZE]),
+        "can_create": decide(request.user, Action.CREATE).allowed,
+    }
+    return render(request, "intel/report_list.html", context)
+
+
+def _filtered(request: HttpRequest, data: dict[str, Any]) -> Any:
+    reports = reports_visible_to(request.user)
+    if data["q"]:
+        require(request, Action.SEARCH, object_type="report")
+        reports = search_reports(request.user, data["q"])
+    if data["handling_code"]:
+        reports = reports.filter(handling_code=data["handling_code"])
+    if data["origin"] == "own":
+        reports = reports.filter(owner_node=settings.NODE_ID)
+    elif data["origin"] == "received":
+        reports = reports.exclude(owner_node=settings.NODE_ID)
+    if data["q"]:
+        log_event(
+            action="consult",
+            request=request,
+            object_type="report-search",
+            purpose=data["purpose"],
+            detail={"query": data["q"], "count": reports.count()},
+        )
+    return reports
+
+
+def _purpose_for(request: HttpRequest, uid: str) -> dict[str, str] | None:
+    """The purpose stated for this report (each report asks for its own)."""
+    stated = request.session.get(PURPOSE_KEY)
+    if isinstance(stated, dict) and stated.get("record") == uid:
+        return stated
+    return None
+
+
+@login_required
+def report_purpose(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """State why you open the report before it is shown (logged with the consultation)."""
+    report = get_report_for_user(request.user, uid)
+    form = PurposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        request.session[PURPOSE_KEY] = {**form.cleaned_data, "record": str(report.uid)}
+        return redirect("intel:detail", uid=report.uid)
+    return render(request, "intel/purpose.html", {"form": form, "report": report})
+
+
+@login_required
+def report_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    stated = _purpose_for(request, str(report.uid))
+    if stated is None:
+        return redirect("intel:purpose", uid=report.uid)
+    log_event(
+        action="consult",
+        request=request,
+        object_type="report",
+        object_id=str(report.uid),
+        purpose=stated["purpose"],
+        purpose_reference=stated.get("reference", ""),
+    )
+    return render(request, "intel/report_detail.html", _detail_context(request, report))
+
+
+def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+    user = request.user
+    consents = list(
+        consents_visible_to(user).filter(report=report).order_by("-requested_on", "-id")
+    )
+    context: dict[str, Any] = {
+        "report": report,
+        "versions": [_version(v) for v in report.versions.all()],
+        "consents": consents,
+        "can_change": decide(user, Action.CHANGE, report).allowed,
+        "conditions": {
+            kind: conditions.refusal(report, kind, "", consents)
+            for kind in (ConsentKind.EVIDENCE, ConsentKind.EXPORT)
+        },
+        "may_disclose": user.has_perm("accounts.disclose_records"),
+    }
+    if report.is_local and user.has_perm("accounts.disclose_records"):
+        decision = decide(user, Action.DISCLOSE, report)
+        context |= {"share_partners": partner_choices(request)} if decision else {}
+        context |= {} if decision else {"share_refusal": decision.reason}
+    elif not report.is_local:
+        context["forward_partners"] = [
+            p for p in partner_choices(request) if p[0] != report.owner_node
+        ]
+    return context | sharing_context(user, [("report", _("Report"), report)])
+
+
+def _version(version: ReportVersion) -> ReportVersion:
+    version.words = changes_in_words("report", version.changes)  # type: ignore[attr-defined]
+    return version
+
+
+@login_required
+def report_create(request: HttpRequest) -> HttpResponse:
+    require(request, Action.CREATE, object_type="report")
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = actions.create_report(actor=request.user, data=form.to_data(), request=request)
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            request.session[PURPOSE_KEY] = {
+                "purpose": _("Writing the report"),
+                "reference": "",
+                "record": str(report.uid),
+            }
+            return redirect("intel:detail", uid=report.uid)
+    return render(request, "intel/report_form.html", {"form": form, "title": _("New report")})
+
+
+@login_required
+def report_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    require(request, Action.CHANGE, report, object_type="report")
+    form = ReportForm.for_report(report, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_report(
+                actor=request.user, report=report, data=form.to_data(), request=request
+            )
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("intel:detail", uid=report.uid)
+    context = {"form": form, "title": _("Change the report"), "report": report}
+    return render(request, "intel/report_form.html", context)
+
+
+def _refused(request: HttpRequest, error: Exception) -> None:
+    messages.error(request, str(error) or _("You are not allowed to do this."))
+
+
+@login_required
+@require_POST
+def report_share(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    partner = request.POST.get("partner", "")
+    before = shared_before("report", report.uid, partner)
+    try:
+        actions.share_report(actor=request.user, report=report, partner=partner, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        service = service_names_for(request).get(partner, partner)
+        messages.success(request, share_outcome(before, service, report.version))
+    return redirect("intel:detail", uid=report.uid)
+
+
+@login_required
+@require_POST
+def report_forward(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    partner = request.POST.get("partner", "")
+    try:
+        actions.forward_report(actor=request.user, report=report, partner=partner, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        service = service_names_for(request).get(partner, partner)
+        messages.success(request, _("Forwarded to %(service)s.") % {"service": service})
+    return redirect("intel:detail", uid=report.uid)
+
+
+@login_required
+@require_POST
+def report_evidence(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    try:
+        actions.mark_used_as_evidence(actor=request.user, report=report, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Marked as used in evidence."))
+    return redirect("intel:detail", uid=report.uid)
+
+
+@login_required
+def report_export(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    try:
+        document = actions.export_report(actor=request.user, report=report, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+        return redirect("intel:detail", uid=report.uid)
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.json"'
+    return response
+
+
+@login_required
+def consent_new(request: HttpRequest, uid: UUID) -> HttpResponse:
+    report = get_report_for_user(request.user, uid)
+    initial = {"kind": request.GET.get("kind", ""), "partner": request.GET.get("partner", "")}
+    form = ConsentRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            asked = actions.request_consent(
+                actor=request.user, report=report, request=request, **form.cleaned_data
+            )
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your request is on its way to the originator."))
+            return redirect("intel:consent", uid=asked.uid)
+    return render(request, "intel/consent_form.html", {"form": form, "report": report})
+
+
+@login_required
+def consent_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """A consent request with its decisions; the originator decides here."""
+    asked = get_consent_for_user(request.user, uid)
+    may_decide = _may_decide(request, asked)
+    form = ConsentDecisionForm(request.POST or None) if may_decide else None
+    if request.method == "POST":
+        if form is None:
+            require(request, Action.DECIDE, asked, object_type="consentrequest")
+            raise PermissionDenied(_("This request has a decision already."))
+        if form.is_valid():
+            try:
+                actions.decide_consent(
+                    actor=request.user, consent=asked, request=request, **form.cleaned_data
+                )
+            except (Refused, PermissionDenied) as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your decision is on its way to the partner."))
+                return redirect("intel:consent", uid=asked.uid)
+    context = {"consent": asked, "decisions": list(asked.decisions.all()), "form": form}
+    return render(request, "intel/consent_detail.html", context)
+
+
+def _may_decide(request: HttpRequest, asked: ConsentRequest) -> bool:
+    open_here = asked.is_incoming and asked.report.is_local and not asked.decisions.all()
+    return open_here and decide(request.user, Action.DECIDE, asked).allowed
