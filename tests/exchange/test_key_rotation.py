@@ -212,13 +212,17 @@ def test_an_announcement_replacing_another_key_than_the_pinned_one_is_refused(
 def test_an_announcement_whose_new_key_does_not_sign_its_proof_is_refused(
     client: Client, fr: Fr
 ) -> None:
-    new, stranger = OKPKey.generate_key("Ed25519"), OKPKey.generate_key("Ed25519")
-    # Someone else's public key, announced with a proof its holder never made.
-    proof = key_rotated_body(node="fr", previous=fp(fr.key), new=stranger)["proof"]
-    token = fr.announce(new, public_key=keys.public_jwk(stranger)["x"], proof=proof)
+    ours, stranger = OKPKey.generate_key("Ed25519"), OKPKey.generate_key("Ed25519")
+    # Someone else's public key, with a proof its holder never made (signed by another key).
+    body = key_rotated_body(node="fr", previous=fp(fr.key), new=stranger)
+    claims = unverified_claims(body["proof"])
+    token = fr.announce(stranger, proof=sign(claims, ours, typ="liaison-key+jws"))
     _, receipt = post(client, token)
     assert (receipt.status, receipt.reason) == ("rejected", "bad_key")
     assert pinned() == fp(fr.key)
+    # Nor one whose fingerprint is not its key's.
+    token = fr.announce(ours, fingerprint=fp(stranger))
+    assert post(client, token)[1].reason == "bad_key"
 
 
 def test_two_rotations_chain_each_proof_to_the_key_before() -> None:
