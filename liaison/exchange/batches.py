@@ -16,7 +16,13 @@ from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 
-from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, ProtocolError, Reason, unverified_claims
+from liaison.exchange.protocol import (
+    KEY_ROTATED,
+    MAX_ENVELOPE_BYTES,
+    ProtocolError,
+    Reason,
+    unverified_claims,
+)
 from liaison.exchange.receive import Answer, Keys, Known, key_for, known_envelopes, receive, refuse
 
 logger = logging.getLogger("liaison.exchange.receive")
@@ -28,9 +34,9 @@ def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
     receipts: list[str] = []
     keys = cache(key_for)  # each partner's pinned key, looked up once per batch
     with transaction.atomic():
-        claimed = [_claimed_id(token) for token in tokens]
-        known = known_envelopes([i for i in claimed if i is not None])
-        for token, envelope_id in zip(tokens, claimed, strict=True):
+        claimed = [_claimed(token) for token in tokens]
+        known = known_envelopes([i for i, _ in claimed if i is not None])
+        for token, (envelope_id, message_type) in zip(tokens, claimed, strict=True):
             try:
                 answer = _receive_one(token.encode("ascii", "replace"), source, keys, known)
             except DatabaseError:
@@ -43,15 +49,22 @@ def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
             receipts.append(answer.receipt)
             if envelope_id is not None:
                 known.pop(envelope_id, None)  # a second copy in the batch is looked up again
+            if message_type == KEY_ROTATED:
+                keys.cache_clear()  # the next envelopes may be signed by the key it pinned
     return receipts
 
 
-def _claimed_id(token: str) -> uuid.UUID | None:
-    """The id the envelope claims (before verification), to look the batch's up at once."""
+def _claimed(token: str) -> tuple[uuid.UUID | None, object]:
+    """The id the envelope claims (before verification), to look the batch's up at once;
+    and its claimed type."""
     try:
-        return uuid.UUID(str(unverified_claims(token).get("id")))
-    except (ProtocolError, ValueError):
-        return None
+        claims = unverified_claims(token)
+    except ProtocolError:
+        return None, None
+    try:
+        return uuid.UUID(str(claims.get("id"))), claims.get("type")
+    except ValueError:
+        return None, claims.get("type")
 
 
 def _usable() -> bool:

@@ -28,12 +28,15 @@ from liaison.exchange.identity import node_key, signing_key
 from liaison.exchange.models import OutboxEnvelope, Peer, RetiredPeerKey
 from liaison.exchange.outbox import enqueue
 from liaison.exchange.protocol import (
+    BATCH_MEDIA_TYPE,
     KEY_ROTATED,
     KeyRotated,
     Receipt,
+    batch_body,
     check_key_rotated,
     envelope_claims,
     key_rotated_body,
+    open_batch_receipts,
     open_receipt,
     sign,
     unverified_claims,
@@ -124,9 +127,7 @@ def share(client: Client, fr: Fr, key: OKPKey | None = None) -> Receipt:
     return post(client, fr.token("person.upsert", person("fr"), key=key))[1]
 
 
-def test_an_announcement_signed_by_the_pinned_key_pins_the_new_key(
-    client: Client, fr: Fr
-) -> None:
+def test_an_announcement_signed_by_the_pinned_key_pins_the_new_key(client: Client, fr: Fr) -> None:
     old = fr.key
     new, token = fr.rotate()
 
@@ -160,10 +161,8 @@ def test_the_old_key_is_accepted_during_the_grace_period_then_refused(
     assert share(client, fr).status == "applied"  # the new key still is
 
 
-def test_a_replayed_announcement_is_a_duplicate_and_changes_nothing(
-    client: Client, fr: Fr
-) -> None:
-    first, token = fr.rotate()
+def test_a_replayed_announcement_is_a_duplicate_and_changes_nothing(client: Client, fr: Fr) -> None:
+    _, token = fr.rotate()
     post(client, token)
     second, later = fr.rotate()
     post(client, later)
@@ -223,6 +222,24 @@ def test_an_announcement_whose_new_key_does_not_sign_its_proof_is_refused(
     # Nor one whose fingerprint is not its key's.
     token = fr.announce(ours, fingerprint=fp(stranger))
     assert post(client, token)[1].reason == "bad_key"
+
+
+def test_two_announcements_in_one_batch_are_both_applied(client: Client, fr: Fr) -> None:
+    old = fr.key
+    first, one = fr.rotate()
+    second, two = fr.rotate()  # signed by `first`, pinned only once `one` is applied
+    after = fr.token("person.upsert", person("fr"), key=old)  # in flight, old key
+    body = batch_body([t.decode() for t in (one, two, after)])
+
+    response = client.post("/federation/v1/batches", body, content_type=BATCH_MEDIA_TYPE)
+
+    receipts = [open_receipt(r, node_key()) for r in open_batch_receipts(response.content)]
+    assert [r.status for r in receipts] == ["applied"] * 3, [r.detail for r in receipts]
+    assert pinned() == fp(second)
+    assert set(RetiredPeerKey.objects.values_list("fingerprint", flat=True)) == {
+        fp(old),
+        fp(first),
+    }
 
 
 def test_two_rotations_chain_each_proof_to_the_key_before() -> None:
@@ -299,7 +316,9 @@ def peer(partner: ScriptedPartner) -> Peer:
 
 def queue_share(peer: Peer) -> OutboxEnvelope:
     with transaction.atomic():
-        return enqueue(peer, "person.upsert", {"uid": str(uuid.uuid4()), "version": 1}, handling="H0")
+        return enqueue(
+            peer, "person.upsert", {"uid": str(uuid.uuid4()), "version": 1}, handling="H0"
+        )
 
 
 def tokens(peer: Peer) -> list[tuple[str, str]]:
@@ -385,9 +404,7 @@ def test_a_partner_offline_during_the_rotation_gets_the_announcement_when_back(
     assert Peer.objects.get().our_key == ""
 
 
-def test_a_compromised_key_is_announced_to_no_one_and_deleted(
-    data_dir: Path, peer: Peer
-) -> None:
+def test_a_compromised_key_is_announced_to_no_one_and_deleted(data_dir: Path, peer: Peer) -> None:
     rotate_node_key()  # an earlier announcement still queued…
     rotate_node_key(compromised=True)
 
