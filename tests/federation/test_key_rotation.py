@@ -8,6 +8,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,7 +135,7 @@ def test_rotating_during_a_burst_both_ways_loses_nothing_and_retires_the_old_key
 
 
 def test_a_partner_offline_during_two_rotations_learns_both_when_back(
-    nodes: tuple[Node, Node],
+    nodes: tuple[Node, Node], tmp_path: Path
 ) -> None:
     ma, fr = nodes
     fr.kill()
@@ -143,7 +144,18 @@ def test_a_partner_offline_during_two_rotations_learns_both_when_back(
     ma.cli("keys", "rotate")  # twice, quickly: fr knows neither yet
     latest = keys.fingerprint(own_key(ma))
     assert burst(ma, "fr", "Offline", persons=10).wait(timeout=300) == 0
-    assert ma.call("key_state", "fr")["our_key"] not in ("", middle, latest)
+    waiting = ma.call("key_state", "fr")["our_key"]
+    assert waiting not in ("", middle, latest)
+    # A backup now keeps the keys fr still needs (the one it knows, the one it will learn).
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("correct horse battery staple\n")
+    passphrase.chmod(0o600)
+    ma.cli("backup", str(tmp_path / "ma.age"), "--passphrase-file", str(passphrase))
+    manifest = ma.cli(
+        "restore", str(tmp_path / "ma.age"), "--passphrase-file", str(passphrase), "--check"
+    )
+    for fp in (waiting, middle):
+        assert keys.retired_path(ma.data_dir, fp).name in manifest
 
     fr.start()
 
