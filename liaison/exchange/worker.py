@@ -49,6 +49,7 @@ from liaison.exchange.protocol import (
     MAX_ENVELOPE_BYTES,
     Keys,
     ProtocolError,
+    Reason,
     Receipt,
     Status,
     batch_body,
@@ -499,7 +500,16 @@ def check_receipt(status: int, row: OutboxEnvelope, raw: bytes, peer: Peer, key:
         raise TransportError(message, answered=True) from None
     if receipt.envelope != row.envelope_id or receipt.from_ != peer.node_id:
         raise TransportError(f"HTTP {status}: the receipt is for another envelope", answered=True)
+    if receipt.status == Status.REJECTED and receipt.reason in UNRECOGNISED:
+        # Not a verdict on the envelope, which the partner never read: it does not know our
+        # key (a re-pin pending after `keys rotate --compromised`). Retried, then set aside.
+        message = f"HTTP {status}: {peer} did not recognise our signature ({receipt.reason})"
+        raise TransportError(message, answered=True)
     return row, receipt, raw
+
+
+# Refusals that say the partner could not tell the envelope was ours.
+UNRECOGNISED = frozenset({Reason.BAD_SIGNATURE, Reason.UNKNOWN_SENDER})
 
 
 # Bookkeeping

@@ -32,6 +32,8 @@ from liaison.exchange.protocol import (
     KEY_ROTATED,
     KeyRotated,
     Receipt,
+    ReceiptData,
+    Status,
     batch_body,
     check_key_rotated,
     envelope_claims,
@@ -425,3 +427,18 @@ def test_keys_rotate_prints_the_new_fingerprint_and_who_still_knows_the_old_one(
     assert f"fingerprint {fp(node_key())}" in out.getvalue()
     assert f"partner fr still knows {old}" in out.getvalue()
     assert "Announced to: fr" in err.getvalue()
+
+
+def test_a_partner_that_does_not_recognise_our_signature_is_retried_not_a_final_rejection(
+    peer: Peer, partner: ScriptedPartner
+) -> None:
+    """After `keys rotate --compromised`, until the partner re-pins: nothing is lost."""
+    rotate_node_key(compromised=True)
+    row = queue_share(peer)
+    partner.script = lambda claims: ReceiptData(Status.REJECTED, "bad_signature", "")
+
+    assert delivery.Worker("test").run_once()
+
+    row.refresh_from_db()
+    assert (row.state, row.failures) == ("pending", 1)
+    assert "did not recognise our signature" in Peer.objects.get().last_error
