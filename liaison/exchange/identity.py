@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.request
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from joserfc.jwk import OKPKey
 
 from liaison.exchange import keys
 from liaison.exchange.models import Peer, RetiredPeerKey
-from liaison.exchange.protocol import ALGORITHM, PROTOCOL_VERSION
+from liaison.exchange.protocol import ALGORITHM, NODE_ID, PROTOCOL_VERSION
 
 WELL_KNOWN_PATH = "/.well-known/liaison-node"
 FETCH_TIMEOUT_SECONDS = 5
@@ -76,7 +77,9 @@ def signing_key_for(node_id: object) -> OKPKey:
     """`signing_key` of the partner named `node_id` (an unverified claim: any string). The
     partner is looked up only while this node keeps a retired key (during a rotation)."""
     data_dir = Path(settings.DATA_DIR)
-    if not isinstance(node_id, str) or not _retired_files(data_dir, data_dir.stat().st_mtime_ns):
+    if not isinstance(node_id, str) or not re.fullmatch(NODE_ID, node_id):
+        return node_key()
+    if not _retired_files(data_dir, data_dir.stat().st_mtime_ns):
         return node_key()
     return signing_key(Peer.objects.filter(node_id=node_id).first())
 
