@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that it sees every response: errors under /api/ are JSON (liaison/api.py).
     "liaison.core.middleware.JsonErrorsUnderApi",
+    # Outermost but one: a request id for every line logged while the request is served.
+    "liaison.core.logs.RequestLog",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -253,11 +255,32 @@ ASSISTANCE_DEADLINE_HOURS = {
 }
 ASSISTANCE_ESCALATION_SECONDS = env_int("LIAISON_REQUEST_ESCALATION_SECONDS", 300)
 
+# Human-readable lines by default; LIAISON_LOG_FORMAT=json for one JSON object per line
+# (liaison/core/logs.py: what a line holds, and what is never logged).
+LOG_FORMAT = env_str("LIAISON_LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LIAISON_LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "liaison.core.logs.RequestContext"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "liaison.core.logs.JsonLines"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LIAISON_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per request (method, path, status, duration), unless turned off.
+        "liaison.request": {
+            "level": "INFO" if env_bool("LIAISON_LOG_REQUESTS", default=True) else "WARNING"
+        },
+    },
 }

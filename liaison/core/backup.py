@@ -42,6 +42,7 @@ from liaison.audit.choices import Action
 from liaison.audit.models import AuditEntry
 from liaison.audit.verify import verify_chain
 from liaison.config import NODE_FILE, SECRET_KEY_FILE
+from liaison.exchange import keys
 from liaison.exchange.keys import KEY_FILE
 from liaison.exchange.models import Peer, Share
 from liaison.records import SharedRecord
@@ -107,6 +108,11 @@ def make_backup(target: Path, secret: Secret) -> dict[str, Any]:
     with _private_dir(target.parent) as work:
         members = [_dump_database(work)]
         members += [name for name in IDENTITY_FILES if (_data_dir() / name).exists()]
+        # Keys replaced by a rotation that some partner has not acknowledged yet: what is
+        # signed for that partner is still signed with them (liaison/exchange/rotation.py).
+        members += [
+            keys.retired_path(_data_dir(), fp).name for fp in keys.retired_fingerprints(_data_dir())
+        ]
         manifest = _manifest(database=members[0], files=members[1:])
         archive = work / "backup.tar.gz"
         with tarfile.open(archive, "w:gz") as tar:

@@ -16,6 +16,7 @@ from liaison.audit.actions import log_event
 from liaison.exchange import keys
 from liaison.exchange.identity import PeerKeyError, fetch_document, pin_peer_key
 from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer
+from liaison.exchange.rotation import forget_retired_keys
 from liaison.exchange.sharing import ExchangeError
 
 if TYPE_CHECKING:
@@ -68,6 +69,50 @@ def add_peer(
         object_type="peer",
         object_id=node_id,
         detail={"pinned": fingerprint, "url": peer.url, "key_known": bool(peer.public_key)},
+    )
+    return peer
+
+
+@transaction.atomic
+def repin_peer(*, node_id: str, fingerprint: str, public_key: str = "") -> Peer:
+    """Pin another key for a partner whose key was compromised or lost, after its operators
+    confirmed the new fingerprint out of band. No grace for the key it replaces: from now
+    on only the new key is accepted. The key is fetched, given (`public_key`), or fetched
+    at first contact; it is kept only if its fingerprint is the one given."""
+    fingerprint = keys.normalise_fingerprint(fingerprint)
+    peer = Peer.objects.select_for_update().filter(node_id=node_id).first()
+    if peer is None:
+        raise ExchangeError(f"No partner node {node_id!r}: `peers add` pins a new partner.")
+    if fingerprint == peer.fingerprint:
+        raise ExchangeError(f"{node_id} is pinned with {fingerprint} already.")
+    previous = peer.fingerprint
+    peer.fingerprint, peer.public_key = fingerprint, ""
+    try:
+        document = (
+            {"node_id": node_id, "public_key": {"x": public_key}}
+            if public_key
+            else fetch_document(peer.url)
+        )
+        pin_peer_key(peer, document)
+    except PeerKeyError as error:
+        if public_key or "fingerprint" in str(error) or "is node" in str(error):
+            raise ExchangeError(str(error)) from error
+    forgotten = forget_retired_keys(peer)
+    peer.next_attempt_at, peer.failures = None, 0
+    peer.save()
+    log_event(
+        action="admin",
+        peer_node=node_id,
+        object_type="peer",
+        object_id=node_id,
+        origin="cli",
+        detail={
+            "status": "repinned",
+            "previous": previous,
+            "pinned": fingerprint,
+            "key_known": bool(peer.public_key),
+            "retired_forgotten": forgotten,
+        },
     )
     return peer
 

@@ -10,6 +10,7 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
+        from liaison.exchange import rotation  # noqa: F401 - registers node.key_rotated
         from liaison.exchange.tally import flush_closed, window_seconds
         from liaison.exchange.worker import register_periodic
 
@@ -20,6 +21,7 @@ class ExchangeConfig(AppConfig):
                 "envelope": _("envelope"),
                 "outbox": _("outbox"),
                 "query": _("query"),
+                "node_key": _("node key"),
             }
         )
         labels.register_detail(

@@ -22,7 +22,7 @@ from django.conf import settings
 from pydantic import BaseModel, ValidationError
 
 from liaison.audit.actions import log_event
-from liaison.exchange.identity import PeerKeyError, node_key, peer_key
+from liaison.exchange.identity import PeerKeyError, accepted_keys, signing_key, signing_key_for
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import (
     ANSWER_TYP,
@@ -93,7 +93,7 @@ def answer_query(raw: bytes, *, source: str = "") -> Reply:
         detail={"query": str(query.id), "status": "answered"},
     )
     claims = answer_claims(query_id=query.id, me=settings.NODE_ID, sender=query.from_, obj=obj)
-    return Reply(200, sign(claims, node_key(), typ=ANSWER_TYP))
+    return Reply(200, sign(claims, signing_key_for(query.from_), typ=ANSWER_TYP))
 
 
 def _answer(query: Query) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def _refuse(raw: bytes, error: ProtocolError, source: str) -> Reply:
         query_id=None, me=settings.NODE_ID, sender=claimed.get("from"), refusal=error
     )
     status = 401 if unauthenticated else 400
-    return Reply(status, sign(claims, node_key(), typ=ANSWER_TYP))
+    return Reply(status, sign(claims, signing_key_for(claimed.get("from")), typ=ANSWER_TYP))
 
 
 def _claimed(raw: bytes) -> dict[str, str]:
@@ -147,13 +147,13 @@ class QueryError(Exception):
 def ask(peer: Peer, query_type: str, obj: dict[str, Any]) -> dict[str, Any]:
     """Ask `peer` one query; the object of its verified answer."""
     try:
-        key = peer_key(peer)
+        key = accepted_keys(peer)
     except PeerKeyError as error:
         raise QueryError(str(error)) from error
     claims = query_claims(
         sender=settings.NODE_ID, recipient=peer.node_id, query_type=query_type, obj=obj
     )
-    raw = _post(peer.url, sign(claims, node_key(), typ=QUERY_TYP).encode("ascii"))
+    raw = _post(peer.url, sign(claims, signing_key(peer), typ=QUERY_TYP).encode("ascii"))
     try:
         answer = open_answer(raw, key)
     except ProtocolError as error:

@@ -24,6 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from liaison.audit.actions import appended_together
 from liaison.exchange.models import InboxEnvelope
 from liaison.exchange.protocol import (
+    KEY_ROTATED,
     MAX_ENVELOPE_BYTES,
     Envelope,
     ProtocolError,
@@ -49,23 +50,28 @@ logger = logging.getLogger("liaison.exchange.receive")
 def receive_batch(tokens: list[str], *, source: str = "") -> list[str]:
     """The signed receipt of each envelope, in order; raises DatabaseError (answer 503) only
     if not even the first envelope could be taken."""
-    claimed = [_claimed_id(token) for token in tokens]
-    keys = cache(key_for)  # each partner's pinned key, looked up once per batch
-    if None not in claimed and len(set(claimed)) == len(claimed):
+    claimed = [_claimed(token) for token in tokens]
+    ids = [envelope_id for envelope_id, _ in claimed]
+    # The fast path verifies every envelope before applying any: not with a key
+    # announcement, after which the next envelopes may be signed by the key it pins.
+    rotation = any(message_type == KEY_ROTATED for _, message_type in claimed)
+    if None not in ids and len(set(ids)) == len(ids) and not rotation:
         try:
-            return _all_together(tokens, claimed, source, keys)
+            return _all_together(tokens, claimed, source)
         except (Undo, DatabaseError) as error:
             logger.info("batch taken again envelope by envelope: %r", error.__cause__ or error)
-    return _one_by_one(tokens, claimed, source, keys)
+    return _one_by_one(tokens, claimed, source)
 
 
-def _all_together(
-    tokens: list[str], claimed: list[uuid.UUID | None], source: str, keys: Keys
-) -> list[str]:
+Claimed = list[tuple[uuid.UUID | None, object]]
+
+
+def _all_together(tokens: list[str], claimed: Claimed, source: str) -> list[str]:
+    keys = cache(key_for)  # each partner's pinned key, looked up once per batch
     rows: list[InboxEnvelope] = []
     raws = [token.encode("ascii", "replace") for token in tokens]
     with transaction.atomic(), appended_together():
-        known = known_envelopes([i for i in claimed if i is not None])
+        known = known_envelopes([i for i, _ in claimed if i is not None])
         opened = [
             open_verified(raw, keys) if len(raw) <= MAX_ENVELOPE_BYTES else None for raw in raws
         ]
@@ -79,13 +85,12 @@ def _all_together(
     return receipts
 
 
-def _one_by_one(
-    tokens: list[str], claimed: list[uuid.UUID | None], source: str, keys: Keys
-) -> list[str]:
+def _one_by_one(tokens: list[str], claimed: Claimed, source: str) -> list[str]:
     receipts: list[str] = []
+    keys = cache(key_for)
     with transaction.atomic():
-        known = known_envelopes([i for i in claimed if i is not None])
-        for token, envelope_id in zip(tokens, claimed, strict=True):
+        known = known_envelopes([i for i, _ in claimed if i is not None])
+        for token, (envelope_id, message_type) in zip(tokens, claimed, strict=True):
             try:
                 answer = _receive_one(token.encode("ascii", "replace"), source, keys, known)
             except DatabaseError:
@@ -98,15 +103,22 @@ def _one_by_one(
             receipts.append(answer.receipt)
             if envelope_id is not None:
                 known.pop(envelope_id, None)  # a second copy in the batch is looked up again
+            if message_type == KEY_ROTATED:
+                keys.cache_clear()  # the next envelopes may be signed by the key it pinned
     return receipts
 
 
-def _claimed_id(token: str) -> uuid.UUID | None:
-    """The id the envelope claims (before verification), to look the batch's up at once."""
+def _claimed(token: str) -> tuple[uuid.UUID | None, object]:
+    """The id the envelope claims (before verification), to look the batch's up at once;
+    and its claimed type."""
     try:
-        return uuid.UUID(str(unverified_claims(token).get("id")))
-    except (ProtocolError, ValueError):
-        return None
+        claims = unverified_claims(token)
+    except ProtocolError:
+        return None, None
+    try:
+        return uuid.UUID(str(claims.get("id"))), claims.get("type")
+    except ValueError:
+        return None, claims.get("type")
 
 
 def _usable() -> bool:

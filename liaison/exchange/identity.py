@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import urllib.request
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from joserfc.jwk import OKPKey
 
 from liaison.exchange import keys
-from liaison.exchange.models import Peer
-from liaison.exchange.protocol import ALGORITHM, PROTOCOL_VERSION
+from liaison.exchange.models import Peer, RetiredPeerKey
+from liaison.exchange.protocol import ALGORITHM, NODE_ID, PROTOCOL_VERSION
 
 WELL_KNOWN_PATH = "/.well-known/liaison-node"
 FETCH_TIMEOUT_SECONDS = 5
+
+logger = logging.getLogger("liaison.exchange.identity")
 
 
 class PeerKeyError(Exception):
@@ -24,13 +29,64 @@ class PeerKeyError(Exception):
 
 
 @cache
-def _load(data_dir: Path) -> OKPKey:
+def _load(data_dir: Path, version: tuple[int, int]) -> OKPKey:
     return keys.load_key(data_dir)
 
 
 def node_key() -> OKPKey:
-    """This node's private key (read once per process)."""
-    return _load(Path(settings.DATA_DIR))
+    """This node's current private key: read again when its file changes (`keys rotate`
+    replaces it while the node runs), else once per process."""
+    data_dir = Path(settings.DATA_DIR)
+    try:
+        stat = keys.key_path(data_dir).stat()
+    except OSError:
+        return keys.load_key(data_dir)  # says what is wrong
+    return _load(data_dir, (stat.st_ino, stat.st_mtime_ns))
+
+
+@cache
+def _retired(data_dir: Path, fp: str) -> OKPKey | None:
+    return keys.load_retired(data_dir, fp)
+
+
+def own_key(fp: str) -> OKPKey | None:
+    """This node's key of fingerprint `fp`: the current one, or a retired one still kept."""
+    current = node_key()
+    if fp == keys.fingerprint(current):
+        return current
+    return _retired(Path(settings.DATA_DIR), fp)
+
+
+def signing_key(peer: Peer | None) -> OKPKey:
+    """The key to sign with for `peer`: the one it knows (a retired key until it has
+    acknowledged our rotation), else the current key."""
+    if peer is None or not peer.our_key:
+        return node_key()
+    key = own_key(peer.our_key)
+    if key is None:
+        logger.warning(
+            "%s knows key %s, whose file is gone: signing with the current key",
+            peer.node_id,
+            peer.our_key,
+        )
+        return node_key()
+    return key
+
+
+def signing_key_for(node_id: object) -> OKPKey:
+    """`signing_key` of the partner named `node_id` (an unverified claim: any string). The
+    partner is looked up only while this node keeps a retired key (during a rotation)."""
+    data_dir = Path(settings.DATA_DIR)
+    if not isinstance(node_id, str) or not re.fullmatch(NODE_ID, node_id):
+        return node_key()
+    if not _retired_files(data_dir, data_dir.stat().st_mtime_ns):
+        return node_key()
+    return signing_key(Peer.objects.filter(node_id=node_id).first())
+
+
+@cache
+def _retired_files(data_dir: Path, version: int) -> bool:
+    return bool(keys.retired_fingerprints(data_dir))
 
 
 def node_document() -> dict[str, Any]:
@@ -62,6 +118,16 @@ def peer_key(peer: Peer) -> OKPKey:
 @cache
 def _peer_key_from_x(x: str) -> OKPKey:
     return keys.public_key_from_x(x)
+
+
+def accepted_keys(peer: Peer) -> list[OKPKey]:
+    """The partner's pinned key, then the keys it retired whose grace period still runs."""
+    now = timezone.now()
+    if peer.retired_keys_until is None or peer.retired_keys_until <= now:
+        return [peer_key(peer)]
+    retired = RetiredPeerKey.objects.filter(peer=peer, accepted_until__gt=now)
+    older = retired.order_by("-retired_at").values_list("public_key", flat=True)
+    return [peer_key(peer), *(_peer_key_from_x(x) for x in older)]
 
 
 def fetch_document(url: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from joserfc.jwk import OKPKey
 from liaison.config import ConfigError, write_private_file
 
 KEY_FILE = "node_ed25519.pem"
+# A rotation writes the new key here first, then moves it over KEY_FILE; the key it replaces
+# is kept as RETIRED_PREFIX + fingerprint + ".pem" while partners still know only that one.
+NEXT_FILE = "node_ed25519.next.pem"
+RETIRED_PREFIX = "node_ed25519.retired-"
 FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -37,16 +42,65 @@ def create_key(data_dir: Path) -> bool:
     if path.exists():
         return False
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        write_private_file(path, _new_pem())
+    except FileExistsError:  # another process made it first: theirs is the key
+        return False
+    return True
+
+
+def _new_pem() -> str:
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    try:
-        write_private_file(path, pem.decode("ascii"))
-    except FileExistsError:  # another process made it first: theirs is the key
-        return False
-    return True
+    return pem.decode("ascii")
+
+
+# Rotation: stage the new key, keep the current one as retired, then promote the new one.
+
+
+def stage_key(data_dir: Path) -> OKPKey:
+    """Write a new key pair beside the current one (NEXT_FILE), not yet in use."""
+    path = data_dir / NEXT_FILE
+    path.unlink(missing_ok=True)  # an earlier rotation that stopped half-way
+    write_private_file(path, _new_pem())
+    return _load_file(path)
+
+
+def retire_current(data_dir: Path) -> OKPKey:
+    """Keep a copy of the current key under its fingerprint; it stays current until
+    `promote_staged`. Signing with it goes on for partners that have not learnt the new one."""
+    current = load_key(data_dir)
+    path = retired_path(data_dir, fingerprint(current))
+    if not path.exists():
+        write_private_file(path, key_path(data_dir).read_text(encoding="ascii"))
+    return current
+
+
+def promote_staged(data_dir: Path) -> None:
+    os.replace(data_dir / NEXT_FILE, key_path(data_dir))
+
+
+def restore_retired(data_dir: Path, old: str) -> None:
+    """Undo `promote_staged` (the rotation's transaction failed): the old key is current."""
+    os.replace(retired_path(data_dir, old), key_path(data_dir))
+
+
+def retired_path(data_dir: Path, fp: str) -> Path:
+    return data_dir / f"{RETIRED_PREFIX}{normalise_fingerprint(fp)}.pem"
+
+
+def load_retired(data_dir: Path, fp: str) -> OKPKey | None:
+    """A retired private key by fingerprint; None once its file is deleted."""
+    path = retired_path(data_dir, fp)
+    return _load_file(path) if path.exists() else None
+
+
+def retired_fingerprints(data_dir: Path) -> list[str]:
+    names = sorted(p.name for p in data_dir.glob(f"{RETIRED_PREFIX}*.pem"))
+    return [name.removeprefix(RETIRED_PREFIX).removesuffix(".pem") for name in names]
 
 
 def load_key(data_dir: Path) -> OKPKey:
@@ -54,6 +108,10 @@ def load_key(data_dir: Path) -> OKPKey:
     path = key_path(data_dir)
     if not path.exists():
         raise NodeKeyError(f"{path} does not exist: run `liaison keys init` on this node.")
+    return _load_file(path)
+
+
+def _load_file(path: Path) -> OKPKey:
     if path.stat().st_mode & 0o077:
         raise NodeKeyError(f"{path} must be readable by its owner only (chmod 600 {path}).")
     key = OKPKey.import_key(path.read_bytes())

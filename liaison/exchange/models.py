@@ -18,6 +18,13 @@ class Peer(models.Model):
     agency = models.CharField(_("agency"), max_length=200, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     next_seq = models.PositiveBigIntegerField(default=1)
+    # The fingerprint of this node's own key that the partner knows, while it is not the
+    # current one (a rotation announced, its receipt not back yet): what is signed for
+    # this partner is signed with that key. Empty: the current key.
+    our_key = models.CharField(max_length=64, blank=True)
+    # Until when a key the partner retired is still accepted (RetiredPeerKey); None when
+    # none is, so the usual look-up of its key reads no other table.
+    retired_keys_until = models.DateTimeField(null=True, blank=True)
     # Delivery state, kept on the peer: the worker delivers one peer's queue in order.
     # host:pid:process start:worker number, so a restarted node can tell its dead workers'.
     lease_owner = models.CharField(max_length=128, blank=True)
@@ -36,6 +43,25 @@ class Peer(models.Model):
 
     def __str__(self) -> str:
         return self.node_id
+
+
+class RetiredPeerKey(models.Model):
+    """A partner's key replaced by one it announced: still accepted until `accepted_until`
+    (receipts and envelopes signed before the partner learnt that we know the new one)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="retired_keys")
+    fingerprint = models.CharField(max_length=64)
+    public_key = models.CharField(max_length=64)
+    retired_at = models.DateTimeField()
+    accepted_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "fingerprint"], name="one_retired_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id} {self.fingerprint[:16]} until {self.accepted_until}"
 
 
 class OutboxState(models.TextChoices):

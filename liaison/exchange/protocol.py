@@ -16,7 +16,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -27,6 +27,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from liaison.exchange import keys
+
 PROTOCOL_VERSION = 1
 # RFC 9864's fully specified name for EdDSA over Ed25519; the signature bytes are the same
 # as "EdDSA" (RFC 8037), which joserfc marks deprecated.
@@ -35,6 +37,9 @@ ENVELOPE_TYP = "liaison-envelope+jws"
 RECEIPT_TYP = "liaison-receipt+jws"
 QUERY_TYP = "liaison-query+jws"
 ANSWER_TYP = "liaison-answer+jws"
+KEY_TYP = "liaison-key+jws"
+# The transport's own message: the sender's new signing key, signed by its current one.
+KEY_ROTATED = "node.key_rotated"
 MAX_ENVELOPE_BYTES = 256 * 1024
 # A batch: several signed envelopes in one request, one signed receipt each in the answer.
 BATCH_MEDIA_TYPE = "application/liaison-batch+json"
@@ -84,6 +89,10 @@ class Reason(StrEnum):
     NOT_OWNER = "not_owner"
     UNKNOWN_REFERENCE = "unknown_reference"
     NOT_ACCEPTED = "not_accepted"
+    # A key announcement not signed by the key pinned now (a retired key), or from another
+    # previous key than the one pinned; or whose new key does not prove itself.
+    KEY_NOT_CURRENT = "key_not_current"
+    BAD_KEY = "bad_key"
     INTERNAL = "internal_error"
 
 
@@ -298,22 +307,35 @@ def _json_object(payload: bytes) -> dict[str, Any]:
     return claims
 
 
-def verify(token: str | bytes, key: OKPKey, *, typ: str = ENVELOPE_TYP) -> dict[str, Any]:
-    """The payload, if `key` signed `token` with our algorithm and type; else BAD_SIGNATURE."""
-    try:
-        compact = jws.deserialize_compact(token, key, algorithms=[ALGORITHM])
-    except JoseError as error:
+Keys = OKPKey | Sequence[OKPKey]
+
+
+def verify(token: str | bytes, key: Keys, *, typ: str = ENVELOPE_TYP) -> dict[str, Any]:
+    """The payload, if `key` (or one of several: a partner's current key, then keys it
+    retired lately) signed `token` with our algorithm and type; else BAD_SIGNATURE."""
+    candidates = [key] if isinstance(key, OKPKey) else list(key)
+    error: JoseError | None = None
+    for candidate in candidates:
+        try:
+            compact = jws.deserialize_compact(token, candidate, algorithms=[ALGORITHM])
+            break
+        except JoseError as failed:
+            error = failed
+        except (ValueError, RecursionError) as failed:
+            raise ProtocolError(Reason.MALFORMED, type(failed).__name__) from None
+    else:
         raise ProtocolError(Reason.BAD_SIGNATURE, type(error).__name__) from None
-    except (ValueError, RecursionError) as error:
-        raise ProtocolError(Reason.MALFORMED, type(error).__name__) from None
     if compact.headers().get("typ") != typ:
         raise ProtocolError(Reason.MALFORMED, f"typ must be {typ}")
     return _json_object(compact.payload)
 
 
+KeyLookup = Callable[[str], Keys | None]
+
+
 def open_envelope(
     token: str | bytes,
-    key_for: Callable[[str], OKPKey | None],
+    key_for: KeyLookup,
     *,
     me: str,
     now: datetime | None = None,
@@ -335,12 +357,12 @@ def open_envelope(
     return envelope
 
 
-def _key_of_claimed(sender: object, key_for: Callable[[str], OKPKey | None]) -> OKPKey:
-    """The pinned key of the claimed sender. Only a well-formed node id is looked up: a
+def _key_of_claimed(sender: object, key_for: KeyLookup) -> Keys:
+    """The pinned key(s) of the claimed sender. Only a well-formed node id is looked up: a
     NUL in it would be a database error on PostgreSQL, not an unknown sender."""
     if isinstance(sender, str) and re.fullmatch(NODE_ID, sender):
         key = key_for(sender)
-        if key is not None:
+        if key is not None and (isinstance(key, OKPKey) or len(key)):
             return key
     raise ProtocolError(Reason.UNKNOWN_SENDER, str(sender)[:64])
 
@@ -366,7 +388,7 @@ def query_claims(
     }
 
 
-def open_query(token: str | bytes, key_for: Callable[[str], OKPKey | None], *, me: str) -> Query:
+def open_query(token: str | bytes, key_for: KeyLookup, *, me: str) -> Query:
     """Verify a query as an envelope is verified: the claimed sender's pinned key, version,
     recipient, clock skew and header schema. The body is the query type's to check."""
     sender = unverified_claims(token).get("from")
@@ -406,7 +428,7 @@ def answer_claims(
     }
 
 
-def open_answer(token: str | bytes, key: OKPKey) -> QueryAnswer:
+def open_answer(token: str | bytes, key: Keys) -> QueryAnswer:
     claims = verify(token, key, typ=ANSWER_TYP)
     try:
         return QueryAnswer.model_validate(claims)
@@ -461,9 +483,70 @@ def open_batch_receipts(raw: bytes) -> list[str]:
         raise ProtocolError(Reason.MALFORMED, first_error(error)) from None
 
 
-def open_receipt(token: str | bytes, key: OKPKey) -> Receipt:
+def open_receipt(token: str | bytes, key: Keys) -> Receipt:
     claims = verify(token, key, typ=RECEIPT_TYP)
     try:
         return Receipt.model_validate(claims)
     except ValidationError as error:
         raise ProtocolError(Reason.BAD_SCHEMA, first_error(error)) from None
+
+
+# Key rotation: the announcement's body, and the new key's proof that it is held.
+
+FINGERPRINT = r"^[0-9a-f]{64}$"
+
+
+class KeyRotated(Strict):
+    """The body of a `node.key_rotated` envelope, signed by the key it replaces."""
+
+    node: str = Field(pattern=NODE_ID)
+    previous: str = Field(pattern=FINGERPRINT)
+    fingerprint: str = Field(pattern=FINGERPRINT)
+    public_key: str = Field(min_length=43, max_length=43)  # JWK x: 32 bytes, base64url
+    proof: str = Field(max_length=1024)  # a KEY_TYP JWS of the other fields, by the new key
+
+
+class KeyProof(Strict):
+    v: Literal[1]
+    node: str
+    previous: str
+    fingerprint: str
+    rotated_at: datetime
+
+
+register_type(KEY_ROTATED, KeyRotated)
+
+
+def key_rotated_body(*, node: str, previous: str, new: OKPKey) -> dict[str, Any]:
+    """The announcement of `new`, replacing the key of fingerprint `previous`."""
+    new_fp = keys.fingerprint(new)
+    proof = {"v": PROTOCOL_VERSION, "node": node, "previous": previous, "fingerprint": new_fp}
+    return {
+        "node": node,
+        "previous": previous,
+        "fingerprint": new_fp,
+        "public_key": keys.public_jwk(new)["x"],
+        "proof": sign({**proof, "rotated_at": utcnow().isoformat()}, new, typ=KEY_TYP),
+    }
+
+
+def check_key_rotated(body: KeyRotated, *, sender: str, pinned: str) -> OKPKey:
+    """The new key, if the announcement is the sender's, replaces the key pinned now and is
+    proven by the new key itself; else ProtocolError."""
+    if body.node != sender:
+        raise ProtocolError(Reason.NOT_OWNER, f"a key of {body.node}, announced by {sender}")
+    if body.previous != pinned:
+        raise ProtocolError(Reason.KEY_NOT_CURRENT, f"replaces {body.previous}, not {pinned}")
+    try:
+        new = keys.public_key_from_x(body.public_key)
+    except ValueError as error:
+        raise ProtocolError(Reason.BAD_KEY, str(error)) from None
+    if keys.fingerprint(new) != body.fingerprint or body.fingerprint == pinned:
+        raise ProtocolError(Reason.BAD_KEY, "the fingerprint is not the new key's")
+    try:
+        proof = KeyProof.model_validate(verify(body.proof, new, typ=KEY_TYP))
+    except (ProtocolError, ValidationError):
+        raise ProtocolError(Reason.BAD_KEY, "the new key did not sign the proof") from None
+    if (proof.node, proof.previous, proof.fingerprint) != (sender, pinned, body.fingerprint):
+        raise ProtocolError(Reason.BAD_KEY, "the proof is for another rotation")
+    return new

@@ -22,9 +22,15 @@ from joserfc.jwk import OKPKey
 from pydantic import BaseModel
 
 from liaison.audit.actions import log_event
-from liaison.exchange.identity import PeerKeyError, node_key, peer_key
+from liaison.exchange.identity import (
+    PeerKeyError,
+    accepted_keys,
+    peer_key,
+    signing_key_for,
+)
 from liaison.exchange.models import InboxEnvelope, Peer
 from liaison.exchange.protocol import (
+    KEY_ROTATED,
     RECEIPT_TYP,
     Envelope,
     ProtocolError,
@@ -38,6 +44,7 @@ from liaison.exchange.protocol import (
     register_type,
     sign,
     unverified_claims,
+    verify,
 )
 from liaison.exchange.tally import UNAUTHENTICATED, count_refusal
 
@@ -93,7 +100,7 @@ _HTTP_STATUS = {
 }
 
 
-Keys = Callable[[str], OKPKey | None]
+Keys = Callable[[str], list[OKPKey] | None]
 # Envelope ids looked up at once for a batch: the earlier inbox row, or None when new.
 Known = dict[uuid.UUID, InboxEnvelope | None]
 
@@ -131,6 +138,8 @@ def receive(
     if previous is not None:
         return _duplicate(envelope, previous)
     try:
+        if envelope.type == KEY_ROTATED:
+            _check_signed_by_pinned(envelope, raw)
         body = parse_body(envelope)
     except ProtocolError as error:
         return _reject_verified(envelope, error, rows)
@@ -188,16 +197,26 @@ def known_envelopes(ids: list[uuid.UUID]) -> Known:
     return known
 
 
-def key_for(sender: str) -> OKPKey | None:
-    """The pinned key of partner `sender`, or None when it is not a usable partner."""
+def key_for(sender: str) -> list[OKPKey] | None:
+    """The pinned key of partner `sender` (then the keys it retired lately, still accepted
+    for a while: liaison/exchange/rotation.py), or None when it is not a usable partner."""
     peer = Peer.objects.filter(node_id=sender).first()
     if peer is None:
         return None
     try:
-        return peer_key(peer)
+        return accepted_keys(peer)
     except PeerKeyError:
         logger.warning("no usable key for partner %s", sender)
         return None
+
+
+def _check_signed_by_pinned(envelope: Envelope, raw: bytes) -> None:
+    """A key announcement counts only if the key pinned now signed it: a retired key, still
+    accepted for other envelopes during its grace period, cannot name the next one."""
+    try:
+        verify(raw, peer_key(Peer.objects.get(node_id=envelope.from_)))
+    except ProtocolError:
+        raise ProtocolError(Reason.KEY_NOT_CURRENT, "signed by a key it retired") from None
 
 
 def _claimed(raw: bytes) -> dict[str, Any]:
@@ -307,7 +326,8 @@ def refuse(
         me=settings.NODE_ID,
         sender=claimed.get("from"),
     )
-    return Answer(_HTTP_STATUS.get(error.reason, 400), sign(claims, node_key(), typ=RECEIPT_TYP))
+    key = signing_key_for(claimed.get("from"))
+    return Answer(_HTTP_STATUS.get(error.reason, 400), sign(claims, key, typ=RECEIPT_TYP))
 
 
 def _too_many(retry_after: int) -> Answer:
@@ -332,4 +352,4 @@ def _answer(envelope: Envelope, outcome: ReceiptData, error: ProtocolError | Non
         outcome, envelope_id=envelope.id, me=settings.NODE_ID, sender=envelope.from_
     )
     code = _HTTP_STATUS.get(error.reason, 400) if error is not None else 200
-    return Answer(code, sign(claims, node_key(), typ=RECEIPT_TYP))
+    return Answer(code, sign(claims, signing_key_for(envelope.from_), typ=RECEIPT_TYP))

@@ -35,19 +35,21 @@ from pathlib import Path
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from joserfc.jwk import OKPKey
 
 from liaison.audit.actions import log_event
 from liaison.config import env_int
-from liaison.exchange.identity import PeerKeyError, node_key, peer_key
+from liaison.exchange.identity import PeerKeyError, accepted_keys, own_key, signing_key
 from liaison.exchange.models import OutboxEnvelope, OutboxState, Peer
 from liaison.exchange.outbox import wake
 from liaison.exchange.protocol import (
     BATCH_MEDIA_TYPE,
+    KEY_ROTATED,
     MAX_BATCH_BYTES,
     MAX_BATCH_ENVELOPES,
     MAX_ENVELOPE_BYTES,
+    Keys,
     ProtocolError,
+    Reason,
     Receipt,
     Status,
     batch_body,
@@ -56,6 +58,7 @@ from liaison.exchange.protocol import (
     sign,
     utcnow,
 )
+from liaison.exchange.rotation import acknowledged
 
 logger = logging.getLogger("liaison.exchange.worker")
 
@@ -288,7 +291,7 @@ class Worker:
         conn = self.connections.setdefault(peer.pk, Connection(peer.url))
         conn.url = peer.url
         try:
-            key = peer_key(peer)
+            key = accepted_keys(peer)
         except PeerKeyError as error:
             record_failure(peer, TransportError(str(error)))
             return
@@ -386,11 +389,19 @@ Delivered = tuple[OutboxEnvelope, Receipt, bytes]
 
 def signed_batches(peer: Peer, rows: list[OutboxEnvelope]) -> Iterator[list[Signed]]:
     """The rows signed (with a fresh sent_at) as they are sent, in batches bounded by count
-    and bytes. An envelope too large to be received ever is set aside at once."""
+    and bytes. An envelope too large to be received ever is set aside at once.
+
+    Signed with the key the partner knows (identity.signing_key); a key announcement with
+    the key it replaces (after two rotations, the second is signed by the key the first
+    announces, which the partner has pinned by the time it reads it)."""
     batch: list[Signed] = []
     size = 0
+    key = signing_key(peer)
     for row in rows:
-        token = sign({**row.payload, "sent_at": utcnow().isoformat()}, node_key())
+        signer = key
+        if row.message_type == KEY_ROTATED:
+            signer = own_key(str(row.payload["object"]["previous"])) or key
+        token = sign({**row.payload, "sent_at": utcnow().isoformat()}, signer)
         if len(token) > MAX_ENVELOPE_BYTES:
             error = f"signed, it is {len(token)} bytes; the limit is {MAX_ENVELOPE_BYTES}"
             set_aside(peer, row, error, failures=0)
@@ -408,7 +419,7 @@ _BATCH_ROOM = MAX_BATCH_BYTES - 64  # the JSON around the list
 
 
 def deliver_batch(
-    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey, queue: Queue
+    conn: Connection, batch: list[Signed], peer: Peer, key: Keys, queue: Queue
 ) -> bool:
     """Post one batch; True when every envelope has its receipt (written meanwhile or at
     the end), False (and a failure) at the first without one: nothing after it is sent
@@ -427,7 +438,7 @@ def post_batch(
     conn: Connection,
     batch: list[Signed],
     peer: Peer,
-    key: OKPKey,
+    key: Keys,
     meanwhile: Callable[[], None] = _idle,
 ) -> tuple[list[Delivered], TransportError | None]:
     """The envelopes delivered, in order, and the error that stopped the rest (or None)."""
@@ -452,7 +463,7 @@ def post_batch(
 
 
 def post_one_by_one(
-    conn: Connection, batch: list[Signed], peer: Peer, key: OKPKey
+    conn: Connection, batch: list[Signed], peer: Peer, key: Keys
 ) -> tuple[list[Delivered], TransportError | None]:
     """For a partner without the batch endpoint: each envelope in a request of its own."""
     done: list[Delivered] = []
@@ -466,7 +477,7 @@ def post_one_by_one(
 
 
 def check_receipts(
-    status: int, batch: list[Signed], receipts: list[bytes], peer: Peer, key: OKPKey
+    status: int, batch: list[Signed], receipts: list[bytes], peer: Peer, key: Keys
 ) -> tuple[list[Delivered], TransportError | None]:
     done: list[Delivered] = []
     for (row, _), raw in zip(batch, receipts, strict=False):
@@ -480,9 +491,7 @@ def check_receipts(
     return done, None
 
 
-def check_receipt(
-    status: int, row: OutboxEnvelope, raw: bytes, peer: Peer, key: OKPKey
-) -> Delivered:
+def check_receipt(status: int, row: OutboxEnvelope, raw: bytes, peer: Peer, key: Keys) -> Delivered:
     """The partner's receipt for `row`, verified with its pinned key; else TransportError."""
     try:
         receipt = open_receipt(raw, key)
@@ -491,7 +500,16 @@ def check_receipt(
         raise TransportError(message, answered=True) from None
     if receipt.envelope != row.envelope_id or receipt.from_ != peer.node_id:
         raise TransportError(f"HTTP {status}: the receipt is for another envelope", answered=True)
+    if receipt.status == Status.REJECTED and receipt.reason in UNRECOGNISED:
+        # Not a verdict on the envelope, which the partner never read: it does not know our
+        # key (a re-pin pending after `keys rotate --compromised`). Retried, then set aside.
+        message = f"HTTP {status}: {peer} did not recognise our signature ({receipt.reason})"
+        raise TransportError(message, answered=True)
     return row, receipt, raw
+
+
+# Refusals that say the partner could not tell the envelope was ours.
+UNRECOGNISED = frozenset({Reason.BAD_SIGNATURE, Reason.UNKNOWN_SENDER})
 
 
 # Bookkeeping
@@ -515,6 +533,8 @@ def record_receipts(peer: Peer, done: list[Delivered]) -> None:
             )
             if rejected:
                 _audit_rejection(peer, row, receipt)
+            elif row.message_type == KEY_ROTATED:
+                acknowledged(peer, row)
         Peer.objects.filter(pk=peer.pk).update(
             failures=0,
             last_success_at=now,

@@ -18,7 +18,7 @@ from pydantic import Field
 from liaison.audit.actions import chain_head, log_event
 from liaison.audit.models import AuditEntry
 from liaison.config import env_int
-from liaison.exchange.identity import node_key, peer_key
+from liaison.exchange.identity import accepted_keys, node_key
 from liaison.exchange.models import Peer
 from liaison.exchange.outbox import enqueue
 from liaison.exchange.protocol import MAX_SEQ, ProtocolError, Reason, Strict
@@ -118,7 +118,7 @@ def apply_head(sender: str, body: HeadBody) -> Applied:
     """Keep a partner's signed head. Runs in the transport's transaction (exchange.receive):
     the sender is already a verified partner; the head must be signed by it, about its own
     chain. A head that contradicts one held before is kept, flagged: it is evidence."""
-    head = open_head(body.head, peer_key(Peer.objects.get(node_id=sender)))
+    head = open_head(body.head, accepted_keys(Peer.objects.get(node_id=sender)))
     if head.node != sender:
         raise ProtocolError(Reason.NOT_OWNER, f"a head of {head.node}'s chain, sent by {sender}")
     held = PartnerHead.objects.filter(node=sender)

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from joserfc.jwk import OKPKey
 from pydantic import ValidationError
 
 from liaison.audit.actions import chain_head
 from liaison.audit.models import AuditEntry
 from liaison.audit.witnessing import WitnessCheck, WitnessStatus
 from liaison.exchange.ask import QueryError, ask
-from liaison.exchange.identity import node_key
 from liaison.exchange.models import Peer
-from liaison.exchange.protocol import ProtocolError, Strict
+from liaison.exchange.protocol import Keys, ProtocolError, Strict
+from liaison.exchange.rotation import own_public_keys
 from liaison.witness.actions import HEADS_QUERY, witness_head
 from liaison.witness.heads import Divergence, Witnessed, first_divergence, open_head
 
@@ -48,7 +47,7 @@ def fetch_heads(peer: Peer) -> list[str]:
         after = page.next
 
 
-def own_heads(partner: str, tokens: Iterable[str], key: OKPKey) -> tuple[list[Witnessed], int]:
+def own_heads(partner: str, tokens: Iterable[str], key: Keys) -> tuple[list[Witnessed], int]:
     """The heads this node signed, about its own chain; and how many others were served."""
     mine, others = [], 0
     for token in tokens:
@@ -78,9 +77,10 @@ def check_witnessed() -> WitnessCheck:
         return WitnessCheck(WitnessStatus.INCOMPLETE, ["WITNESSED: no partner to ask."])
     heads: list[Witnessed] = []
     lines, complete = [], True
+    own_keys = own_public_keys()
     for peer in partners:
         try:
-            mine, others = own_heads(peer.node_id, fetch_heads(peer), node_key())
+            mine, others = own_heads(peer.node_id, fetch_heads(peer), own_keys)
         except QueryError as error:
             lines.append(f"  {peer.node_id}: could not be asked: {error}")
             complete = False

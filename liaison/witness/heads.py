@@ -23,6 +23,7 @@ from liaison.exchange.protocol import (
     MAX_SEQ,
     NODE_ID,
     PROTOCOL_VERSION,
+    Keys,
     ProtocolError,
     Reason,
     Strict,
@@ -56,7 +57,7 @@ def sign_head(*, node: str, seq: int, digest: str, key: OKPKey) -> str:
     return sign(claims, key, typ=HEAD_TYP)
 
 
-def open_head(token: str, key: OKPKey) -> Head:
+def open_head(token: str, key: Keys) -> Head:
     """The head, if `key` signed it; ProtocolError (bad_signature, bad_schema) otherwise."""
     claims = verify(token, key, typ=HEAD_TYP)
     try:

@@ -188,7 +188,9 @@ class Databases:
     def create(self, node_id: str) -> str:
         if not self.postgres:
             return ""
-        name = f"liaison_fed_{node_id}_{secrets.token_hex(4)}"
+        # Named after DATABASE_URL's database, so that runs side by side keep to their own.
+        prefix = urllib.parse.urlsplit(self.base).path.strip("/")[:24] or "liaison"
+        name = f"{prefix}_fed_{node_id}_{secrets.token_hex(4)}"
         self._admin(f'CREATE DATABASE "{name}"')
         self.names.append(name)
         return urllib.parse.urlunsplit(urllib.parse.urlsplit(self.base)._replace(path=f"/{name}"))

@@ -197,3 +197,37 @@ def wait_failures(partner: str, at_least: int, timeout: float) -> None:
             print(json.dumps(report | {"timed_out": not done}))
             return
         time.sleep(0.1)
+
+
+def key_state(partner: str) -> None:
+    """What this node knows of `partner`'s key, and which of its own it signs with for it."""
+    from liaison.exchange.models import RetiredPeerKey
+
+    peer = Peer.objects.get(node_id=partner)
+    retired = RetiredPeerKey.objects.filter(peer=peer).order_by("retired_at")
+    rotations = AuditEntry.objects.filter(action="admin", detail__status="rotated")
+    print(
+        json.dumps(
+            {
+                "pinned": peer.fingerprint,
+                "our_key": peer.our_key,
+                "retired": [r.fingerprint for r in retired],
+                "rotations": [[e.object_type, e.detail["pinned"]] for e in rotations],
+            }
+        )
+    )
+
+
+def age_retired_keys(partner: str) -> None:
+    """Time passes for `partner`'s retired keys: their grace period is over (the rows are
+    moved back by the grace period, as if it had elapsed; nothing else is touched)."""
+    from liaison.exchange.models import RetiredPeerKey
+    from liaison.exchange.rotation import key_grace
+
+    grace = key_grace()
+    peer = Peer.objects.get(node_id=partner)
+    RetiredPeerKey.objects.filter(peer=peer).update(
+        retired_at=F("retired_at") - grace, accepted_until=F("accepted_until") - grace
+    )
+    Peer.objects.filter(pk=peer.pk).update(retired_keys_until=F("retired_keys_until") - grace)
+    print(json.dumps({"aged": RetiredPeerKey.objects.filter(peer=peer).count()}))

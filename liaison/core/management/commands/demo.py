@@ -178,6 +178,7 @@ def _node_env(data_dir: Path) -> dict[str, str]:
         LIAISON_DEMO="1",
         LIAISON_HTTPS="0",
         LIAISON_ALLOWED_HOSTS="127.0.0.1,localhost",
+        LIAISON_LOG_REQUESTS="0",  # the demo's terminal shows what matters, not every request
     )
     return env
 

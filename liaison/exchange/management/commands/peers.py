@@ -5,15 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liaison.exchange.actions import add_peer, drop_envelopes, retry_envelopes
+from liaison.exchange.actions import add_peer, drop_envelopes, repin_peer, retry_envelopes
 from liaison.exchange.queries import PeerState, peer_states
 from liaison.exchange.sharing import ExchangeError, resync_peer
 
 
 class Command(BaseCommand):
     help = (
-        "Partner nodes: add (pin a key by fingerprint), list (state), resync (re-send all), "
-        "retry or drop an envelope set aside."
+        "Partner nodes: add (pin a key by fingerprint), repin (another key, after a "
+        "compromise), list (state), resync (re-send all), retry or drop an envelope set aside."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +33,16 @@ class Command(BaseCommand):
             help="Its service's name, shown on the pages (else the one it publishes).",
         )
         add.add_argument("--country", default="", help="Its country (ISO 3166 alpha-2).")
+        repin = sub.add_parser(
+            "repin",
+            help="Pin a partner's new key after a compromise, confirmed out of band: "
+            "NODE_ID --fingerprint F. Its old key is refused at once.",
+        )
+        repin.add_argument("node_id")
+        repin.add_argument("--fingerprint", required=True, help="SHA-256 of its new key (hex).")
+        repin.add_argument(
+            "--public-key", default="", help="Its new public key (JWK x), if not fetchable."
+        )
         listing = sub.add_parser("list", help="Each partner's state and recent rejections.")
         listing.add_argument("--json", action="store_true")
         resync = sub.add_parser("resync", help="Re-send everything shared with NODE_ID.")
@@ -63,6 +73,15 @@ class Command(BaseCommand):
         )
         state = "key pinned" if peer.public_key else "key fetched at first contact"
         self.stdout.write(f"{peer.node_id} {peer.url} ({state})")
+
+    def _repin(self, options: dict[str, Any]) -> None:
+        peer = repin_peer(
+            node_id=options["node_id"],
+            fingerprint=options["fingerprint"],
+            public_key=options["public_key"],
+        )
+        state = "key pinned" if peer.public_key else "key fetched at first contact"
+        self.stdout.write(f"{peer.node_id} repinned to {peer.fingerprint} ({state})")
 
     def _list(self, options: dict[str, Any]) -> None:
         states = peer_states()
