@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from liaison.exchange.models import Peer, Tombstone
+from liaison.policy import Action, decide
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -113,6 +114,18 @@ def sources_for(user: User) -> list[DeskSource]:
 
 
 # Helpers for the apps' feeds
+
+
+def may_list(user: User) -> bool:
+    """Whether the user may list records at all: the test of the partners' records sections."""
+    return decide(user, Action.LIST).allowed
+
+
+def first_arrival(record: Any) -> bool:
+    """Whether the copy was created by its latest arrival: a copy is stamped received_at
+    just before it is created (created_at after it), while an update stamps received_at
+    long after its creation."""
+    return record.received_at is not None and bool(record.created_at >= record.received_at)
 
 
 def since() -> datetime:

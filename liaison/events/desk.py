@@ -13,6 +13,8 @@ from liaison.desk.sources import (
     DeskItem,
     DeskSource,
     Feed,
+    first_arrival,
+    may_list,
     partner_of,
     register_desk_source,
     since,
@@ -20,19 +22,14 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.events.models import Event
-from liaison.policy import Action, decide, restrict
+from liaison.policy import Action, restrict
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
 
 
-def _may_list(user: User) -> bool:
-    return decide(user, Action.LIST).allowed
-
-
 def _event_item(event: Event) -> DeskItem:
-    # A copy is stamped received_at just before it is created; an update, long after.
-    first = event.received_at is not None and event.created_at >= event.received_at
+    first = first_arrival(event)
     return DeskItem(
         key=event.uid,
         version=event.version,
@@ -57,7 +54,7 @@ def register() -> None:
         DeskSource(
             key="events",
             title=_("Major events shared by partners"),
-            may_see=_may_list,
+            may_see=may_list,
             feeds=_feeds,
             order=30,
             empty=_("No event received from partners in the last 30 days."),

@@ -13,6 +13,8 @@ from liaison.desk.sources import (
     DeskItem,
     DeskSource,
     Feed,
+    first_arrival,
+    may_list,
     partner_of,
     register_desk_source,
     since,
@@ -20,18 +22,14 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.intel.models import ConsentDecision, ConsentRequest, Report
-from liaison.policy import Action, decide, restrict
+from liaison.policy import Action, restrict
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
 
 
-def _may_list(user: User) -> bool:
-    return decide(user, Action.LIST).allowed
-
-
 def _report_item(report: Report) -> DeskItem:
-    first = report.received_at is not None and report.created_at >= report.received_at
+    first = first_arrival(report)
     return DeskItem(
         key=report.uid,
         version=report.version,
@@ -95,7 +93,7 @@ def register() -> None:
         DeskSource(
             key="intel",
             title=_("Intelligence reports and consents"),
-            may_see=_may_list,
+            may_see=may_list,
             feeds=_feeds,
             order=25,
             empty=_("No report or consent from partners in the last 30 days."),

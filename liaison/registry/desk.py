@@ -16,6 +16,7 @@ from liaison.desk.sources import (
     DeskItem,
     DeskSource,
     Feed,
+    first_arrival,
     partner_of,
     register_desk_source,
     since,
@@ -64,12 +65,6 @@ def _received(model: Any, user: User) -> QuerySet[Any]:
     return with_partner_name(restrict(rows, user))
 
 
-def _first_arrival(record: Any) -> bool:
-    # Created by this very arrival: a copy is stamped received_at just before it is created
-    # (created_at after it), while an update stamps received_at long after its creation.
-    return bool(record.created_at >= record.received_at)
-
-
 def _person_url(person: Person | Any) -> str:
     return reverse("registry:person", kwargs={"uid": person.uid})
 
@@ -78,7 +73,7 @@ def _arrival(record: Any, kind: str, label: str, person: Any) -> DeskItem:
     return DeskItem(
         key=record.uid,
         version=record.version,
-        title=_ARRIVED[(kind, _first_arrival(record))],
+        title=_ARRIVED[(kind, first_arrival(record))],
         label=label,
         at=record.received_at,
         partner=partner_of(record),
@@ -111,7 +106,7 @@ def _received_feeds(user: User) -> list[Feed]:
 
 def _hit_item(hit: Any) -> DeskItem:
     title = (
-        _("Hit recorded by a partner") if _first_arrival(hit) else _("Hit updated by the partner")
+        _("Hit recorded by a partner") if first_arrival(hit) else _("Hit updated by the partner")
     )
     return DeskItem(
         key=hit.uid,
