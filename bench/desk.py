@@ -52,7 +52,11 @@ def main() -> None:
     for database in args.databases.split(","):
         argv = ["--persons", str(args.persons), "--requests", str(args.requests)]
         # Demo mode lets the bench's demo accounts skip the second factor, as on demo nodes.
-        env = {"LIAISON_DEMO": "1", "LIAISON_ALLOWED_HOSTS": "testserver"}
+        env = {
+            "LIAISON_DEMO": "1",
+            "LIAISON_ALLOWED_HOSTS": "testserver",
+            "LIAISON_LOG_REQUESTS": "0",
+        }
         run_in_child(__file__, database.strip(), argv, name="desk", env=env)
 
 
