@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,14 +82,11 @@ def log_event(
         "detail": _plain(detail or {}),
     }
     fields["changes_digest"] = changes_digest(fields["changes"])
-    together: _Together | None = getattr(_local, "together", None)
+    together = _TOGETHER.get()
     if together is not None:
         return together.chain(fields)
     with transaction.atomic():
         return _append(fields)
-
-
-_local = threading.local()
 
 
 @dataclass
@@ -103,10 +100,7 @@ class _Together:
         if self.head is None:
             with connection.cursor() as cursor:
                 self.head = _locked_head(cursor)
-        seq, prev_hash = self.head
-        fields.update(seq=seq + 1, prev_hash=prev_hash, at=timezone.now())
-        fields["hash"] = entry_hash(fields)
-        self.rows.append(_db_values(fields))
+        self.rows.append(_linked(fields, self.head))
         self.head = (fields["seq"], fields["hash"])
         return _saved_entry(fields)
 
@@ -116,6 +110,9 @@ class _Together:
         with connection.cursor() as cursor:
             cursor.executemany(_INSERT, self.rows)
             cursor.execute(_MOVE_HEAD, [*self.head, HEAD_ID])
+
+
+_TOGETHER: ContextVar[_Together | None] = ContextVar("audit_appended_together", default=None)
 
 
 @contextmanager
@@ -130,14 +127,15 @@ def appended_together() -> Iterator[None]:
     """
     if not connection.in_atomic_block:
         raise TransactionManagementError("appended_together() needs a transaction")
-    if getattr(_local, "together", None) is not None:
+    if _TOGETHER.get() is not None:
         raise TransactionManagementError("appended_together() is not reentrant")
-    together = _local.together = _Together()
+    together = _Together()
+    token = _TOGETHER.set(together)
     try:
         yield
         together.write()
     finally:
-        _local.together = None
+        _TOGETHER.reset(token)
 
 
 class RedactionRefused(ValueError):
@@ -215,16 +213,21 @@ def _append(fields: dict[str, Any]) -> AuditEntry:
     append-only guards stay for every other caller.
     """
     with connection.cursor() as cursor:
-        seq, prev_hash = _locked_head(cursor)
-        fields.update(seq=seq + 1, prev_hash=prev_hash, at=timezone.now())
-        fields["hash"] = entry_hash(fields)
-        values = _db_values(fields)
+        values = _linked(fields, _locked_head(cursor))
         if connection.vendor == "postgresql":  # one round trip for both writes
             cursor.execute(_INSERT_AND_MOVE_HEAD, [*values, HEAD_ID])
         else:
             cursor.execute(_INSERT, values)
             cursor.execute(_MOVE_HEAD, [fields["seq"], fields["hash"], HEAD_ID])
     return _saved_entry(fields)
+
+
+def _linked(fields: dict[str, Any], head: tuple[int, str]) -> list[Any]:
+    """Chain the entry after `head` (seq, hash, time); its row's values, ready to insert."""
+    seq, prev_hash = head
+    fields.update(seq=seq + 1, prev_hash=prev_hash, at=timezone.now())
+    fields["hash"] = entry_hash(fields)
+    return _db_values(fields)
 
 
 def _locked_head(cursor: CursorWrapper) -> tuple[int, str]:
