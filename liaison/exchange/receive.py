@@ -145,24 +145,27 @@ def receive(
         return _reject_verified(envelope, error, rows)
     try:
         applied = _apply(envelope, body, rows)
-    except DatabaseError as error:
-        if rows is not None:
-            raise Undo from error
-        if not isinstance(error, IntegrityError):
-            raise
-        previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
-        if previous is None:
-            raise
-        return _duplicate(envelope, previous)  # the same envelope, delivered twice at once
     except Exception as error:
         if rows is not None:
             raise Undo from error
-        if isinstance(error, ProtocolError):
-            return _reject_verified(envelope, error)
-        logger.exception("applying %s %s failed", envelope.type, envelope.id)
-        return _reject_verified(envelope, ProtocolError(Reason.INTERNAL, envelope.type))
+        return _not_applied(envelope, error)
     detail = f"{applied.effect} {applied.object_type} {applied.object_uid}"
     return _answer(envelope, ReceiptData(Status.APPLIED, detail=detail))
+
+
+def _not_applied(envelope: Envelope, error: Exception) -> Answer:
+    """The answer when applying failed in its savepoint: the applier's refusal, a
+    duplicate delivered twice at once, or an internal error; other database errors raise."""
+    if isinstance(error, ProtocolError):
+        return _reject_verified(envelope, error)
+    if isinstance(error, IntegrityError):
+        previous = InboxEnvelope.objects.filter(envelope_id=envelope.id).first()
+        if previous is not None:
+            return _duplicate(envelope, previous)  # the same envelope, delivered twice at once
+    if isinstance(error, DatabaseError):
+        raise error
+    logger.exception("applying %s %s failed", envelope.type, envelope.id, exc_info=error)
+    return _reject_verified(envelope, ProtocolError(Reason.INTERNAL, envelope.type))
 
 
 def open_verified(raw: bytes, keys: Keys) -> Envelope | None:
