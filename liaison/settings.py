@@ -254,6 +254,8 @@ ASSISTANCE_DEADLINE_HOURS = {
     "normal": env_int("LIAISON_REQUEST_HOURS_NORMAL", 168),
 }
 ASSISTANCE_ESCALATION_SECONDS = env_int("LIAISON_REQUEST_ESCALATION_SECONDS", 300)
+# How long the navbar's unread count may be reused between pages (the desk is always exact).
+DESK_BADGE_SECONDS = env_int("LIAISON_DESK_BADGE_SECONDS", 20)
 
 # Human-readable lines by default; LIAISON_LOG_FORMAT=json for one JSON object per line
 # (liaison/core/logs.py: what a line holds, and what is never logged).

@@ -9,6 +9,9 @@ os.environ.setdefault("LIAISON_NODE_ID", "ma")
 os.environ.setdefault("LIAISON_LANGUAGE", "en")  # tests read English messages
 os.environ.setdefault("LIAISON_AGENCY", "Test service")
 os.environ.setdefault("LIAISON_COUNTRY", "MA")
+# Pages count the navbar's unread items afresh, so query pins do not depend on test order
+# (tests/desk/test_badge_cache.py turns the reuse on).
+os.environ.setdefault("LIAISON_DESK_BADGE_SECONDS", "0")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from liaison.settings import *  # noqa: F403

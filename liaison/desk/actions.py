@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from liaison.desk.models import DeskRead
-from liaison.desk.queries import unread_rows
+from liaison.desk.queries import forget_unread_counts, unread_rows
 from liaison.desk.sources import DeskItem, DeskSource, sources_for
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def mark_read(*, user: User, source: str, item: DeskItem) -> None:
         if not created and read.version < item.version:
             read.version = item.version
             read.save(update_fields=["version", "read_at"])
+    forget_unread_counts(user)  # after the commit: a page in between would count the old mark
 
 
 def mark_all_read(*, user: User, source: str = "") -> int:
@@ -38,6 +39,7 @@ def mark_all_read(*, user: User, source: str = "") -> int:
             update_fields=["version", "read_at"],
             batch_size=500,
         )
+    forget_unread_counts(user)
     return len(marks)
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Exists, F, Func, OuterRef, QuerySet, Subquery
 
 from liaison.desk.models import DeskRead
@@ -87,18 +89,40 @@ def request_feeds(request: HttpRequest) -> Feeds:
     return cached
 
 
-def request_unread_counts(request: HttpRequest) -> dict[str, int]:
-    """The signed-in user's counts, computed once per request (navbar and desk share it)."""
+def request_unread_counts(request: HttpRequest, *, fresh: bool = False) -> dict[str, int]:
+    """The signed-in user's counts, computed once per request (navbar and desk share it).
+
+    Other pages take the counts remembered for `settings.DESK_BADGE_SECONDS` (counting
+    every feed is the dearest query of a page); `fresh` (the desk itself) counts anew and
+    remembers that. Marking items read forgets them (`forget_unread_counts`)."""
     cached: dict[str, int] | None = getattr(request, "_desk_unread", None)
     if cached is None:
         user: Any = request.user
-        cached = (
-            unread_counts(user, sources_for(user), request_feeds(request))
-            if user.is_authenticated
-            else {}
-        )
+        cached = {} if not user.is_authenticated else _user_counts(request, user, fresh)
         request._desk_unread = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _user_counts(request: HttpRequest, user: User, fresh: bool) -> dict[str, int]:
+    sources = sources_for(user)
+    seconds: int = settings.DESK_BADGE_SECONDS
+    if not seconds:
+        return unread_counts(user, sources, request_feeds(request))
+    key = _counts_key(user, sources)
+    remembered: dict[str, int] | None = None if fresh else cache.get(key)
+    if remembered is None:
+        remembered = unread_counts(user, sources, request_feeds(request))
+        cache.set(key, remembered, seconds)
+    return remembered
+
+
+def _counts_key(user: User, sources: list[DeskSource]) -> str:
+    # The sections are in the key: a user whose roles change gets their new sections' counts.
+    return f"desk-unread:{user.pk}:{','.join(source.key for source in sources)}"
+
+
+def forget_unread_counts(user: User) -> None:
+    cache.delete(_counts_key(user, sources_for(user)))
 
 
 def sections_for(

@@ -23,7 +23,8 @@ from liaison.desk.sources import desk_source
 def desk(request: HttpRequest) -> HttpResponse:
     user: Any = request.user  # login_required: a User, which the stubs cannot tell
     feeds = request_feeds(request)  # built once: the navbar's count uses them too
-    sections = sections_for(user, request_unread_counts(request), feeds=feeds)
+    counts = request_unread_counts(request, fresh=True)  # the desk is always exact
+    sections = sections_for(user, counts, feeds=feeds)
     roles = [ROLE_LABELS.get(role, role) for role in user.roles]
     return render(request, "desk/desk.html", {"sections": sections, "user_roles": roles})
 
