@@ -15,7 +15,8 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Exists, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 
 from liaison.desk.models import DeskRead
 from liaison.desk.sources import DeskItem, DeskSource, Feed, desk_source, sources_for
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from liaison.accounts.models import User
 
 ITEMS_PER_SECTION = 10
+UNREAD_SHOWN = 100  # counts stop there: the desk shows "99+"
 Feeds = dict[str, Sequence[Feed]]  # per source key
 
 
@@ -37,6 +39,17 @@ class Section:
     notes: list[str]
     more_url: str
 
+    @property
+    def unread_shown(self) -> str:
+        return shown_count(self.unread)
+
+
+def shown_count(unread: int) -> str:
+    """A count as the desk shows it: counting stops at UNREAD_SHOWN ("99+"); none is ""."""
+    if not unread:
+        return ""
+    return str(unread) if unread < UNREAD_SHOWN else f"{UNREAD_SHOWN - 1}+"
+
 
 def unread_rows(feed: Feed, user: User, source: str) -> QuerySet[Any]:
     """The feed's rows this user has not read at their current version."""
@@ -46,10 +59,13 @@ def unread_rows(feed: Feed, user: User, source: str) -> QuerySet[Any]:
     return feed.queryset.filter(~Exists(reads))
 
 
-def _count(rows: QuerySet[Any]) -> Subquery:
-    # COUNT(*) as a scalar subquery, so that every feed is counted in the same statement.
-    counted = rows.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
-    return Subquery(counted)
+def _count(rows: QuerySet[Any]) -> RawSQL:
+    # COUNT(*) as a scalar subquery, so that every feed is counted in the same statement;
+    # over the first UNREAD_SHOWN rows only, so thousands unread cost no more than a page.
+    first = rows.order_by().values("pk")[:UNREAD_SHOWN]
+    sql, params = first.query.sql_with_params()
+    # The SQL is Django's own, compiled from the queryset; values stay in params.
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS unread", params)  # noqa: S608, S611
 
 
 def unread_counts(

@@ -347,3 +347,24 @@ def test_an_event_a_partner_shares_reaches_the_desk_and_opens_its_page(
     assert officer.get(open_link(page, "events"))["Location"] == f"/events/{uid}/"
     assert unread_counts(users["officer"])["events"] == 0
     assert unread_counts(users["analyst"])["events"] == 1
+
+
+def test_counts_stop_at_what_the_desk_shows_and_say_so(
+    users: dict[str, User],
+    our_person: Person,
+    send: Send,
+    login: Login,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("liaison.desk.queries.UNREAD_SHOWN", 3)  # "99+" with 100
+    officer = login(users["officer"])
+    for _ in range(2):
+        send("hit.notify", hit_body(our_person))
+    page = officer.get("/").content.decode()
+    assert "<bdi>2</bdi> unread" in page.split('id="desk-hits"')[1].split("</h2>")[0]
+    for _ in range(2):
+        send("hit.notify", hit_body(our_person))
+    page = officer.get("/").content.decode()
+    assert "<bdi>2+</bdi> unread" in page.split('id="desk-hits"')[1].split("</h2>")[0]
+    assert 'id="desk-unread"><bdi>2+</bdi>' in page
+    assert Hit.objects.count() == 4
