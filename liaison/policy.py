@@ -256,7 +256,8 @@ def restrict(
     named on, and no row that belongs to a record they may not see."""
     if not _signed_in(user) or not _decide_for_user(user, action):
         return queryset.none()
-    return queryset.filter(_visible(queryset.model, user.pk))
+    model: Any = queryset.model  # a class: hashable, as the cache needs
+    return queryset.filter(_visible(model, user.pk))
 
 
 # The condition depends on the model and the user's key only, and building it (the parents'
