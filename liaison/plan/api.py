@@ -105,7 +105,7 @@ class ActionIn(Input):
     handling_code: HandlingCode = HandlingCode.H0
 
     def data(self) -> actions.ActionData:
-        values = self.model_dump(mode="json")
+        values = self.model_dump(mode="json", exclude={"objective"})
         dates = {"starts_on": self.starts_on, "due_on": self.due_on}
         return actions.ActionData(**values | dates)
 
@@ -311,7 +311,7 @@ def list_actions(request: HttpRequest) -> Any:
 @idempotency.idempotent
 def create_action(request: HttpRequest, payload: NewActionIn) -> Any:
     objective = get_objective_for_user(request.user, payload.objective)
-    data = ActionIn.model_validate(payload.model_dump(exclude={"objective"})).data()
+    data = payload.data()
     action = actions.create_action(
         actor=request.user, objective=objective, data=data, request=request
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ from liaison.exchange.identity import node_key
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import Receipt, open_receipt
 from liaison.plan.actions import ActionData, ObjectiveData, create_action, create_objective
-from liaison.plan.models import Objective, PlanAction
+from liaison.plan.delivery import (
+    AssistanceData,
+    TrainingData,
+    create_assistance,
+    create_training,
+)
+from liaison.plan.models import Objective, PlanAction, TechnicalAssistance, Training
 from tests.exchange.test_hostile import Partner
 
 URL = "/federation/v1/envelopes"
@@ -111,3 +118,44 @@ def their_action(shared_objective: Objective, fr: Partner) -> PlanAction:
 def api(user: User) -> Client:
     _row, raw = create_api_token(user=user, name="t")
     return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def training_data(**extra: Any) -> TrainingData:
+    values: dict[str, Any] = {
+        "topic": "document_fraud",
+        "title": "Détection de la fraude documentaire",
+        "starts_on": date(2025, 10, 6),
+        "ends_on": date(2025, 10, 10),
+        "provider_node": "fr",
+        "receiver_node": "ma",
+        "place": "Rabat",
+        "trainers": ["Lt. Dubois", "Adj. Leroy"],
+        "participants": 18,
+        "attended": 17,
+        "rating": Decimal("4.5"),
+    }
+    return TrainingData(**(values | extra))
+
+
+def assistance_data(**extra: Any) -> AssistanceData:
+    values: dict[str, Any] = {
+        "kind": "equipment",
+        "description": "Lecteurs de documents de voyage",
+        "provider_node": "fr",
+        "recipient_node": "ma",
+        "recipient_unit": "Police aux frontières, Tanger Med",
+        "starts_on": date(2025, 11, 3),
+        "value_eur": Decimal("48000.00"),
+        "status": "delivered",
+    }
+    return AssistanceData(**(values | extra))
+
+
+@pytest.fixture
+def training(officer: User) -> Training:
+    return create_training(actor=officer, data=training_data())
+
+
+@pytest.fixture
+def assistance(officer: User) -> TechnicalAssistance:
+    return create_assistance(actor=officer, data=assistance_data())
