@@ -119,6 +119,48 @@ def create_objective(
 
 
 @atomic_action
+def update_objective(
+    *, actor: Actor, objective: Objective, data: ObjectiveData, request: HttpRequest | None = None
+) -> Objective:
+    """The owner changes its objective; the partners holding it get the new version."""
+    objective = Objective.objects.select_for_update().get(pk=objective.pk)
+    user = authorise(
+        actor,
+        Action.CHANGE,
+        objective,
+        handling_code=data.handling_code,
+        request=request,
+        object_type="objective",
+    )
+    values = {
+        "code": data.code.strip(),
+        "title": data.title.strip(),
+        "description": data.description.strip(),
+        "handling_code": data.handling_code,
+    }
+    before = {name: getattr(objective, name) for name in values}
+    for name, value in values.items():
+        setattr(objective, name, value)
+    clean_or_refuse(objective, PlanError)
+    changes = {k: [v, values[k]] for k, v in before.items() if v != values[k]}
+    if not changes:
+        return objective
+    objective.version += 1
+    objective.save()
+    sharing.push_update("objective", objective)
+    log_event(
+        action="alter",
+        request=request,
+        actor=user,
+        object_type="objective",
+        object_id=str(objective.uid),
+        changes=changes,
+        detail={"version": objective.version},
+    )
+    return objective
+
+
+@atomic_action
 def share_objective(
     *, actor: Actor, objective: Objective, partner: str, request: HttpRequest | None = None
 ) -> list[str]:

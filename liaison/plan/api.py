@@ -284,6 +284,21 @@ def get_objective(request: HttpRequest, uid: UUID) -> Any:
     return objective_out(get_objective_for_user(request.user, uid))
 
 
+@router.put(
+    "/objectives/{uid}",
+    response={200: ObjectiveOut, **CHANGE_ERRORS},
+    summary="Change an objective",
+)
+def update_objective(request: HttpRequest, uid: UUID, payload: ObjectiveIn) -> Any:
+    objective = get_objective_for_user(request.user, uid)
+    data = actions.ObjectiveData(**payload.model_dump())
+    return objective_out(
+        actions.update_objective(
+            actor=request.user, objective=objective, data=data, request=request
+        )
+    )
+
+
 @router.post(
     "/objectives/{uid}/shares",
     response={201: ShareOut, **ADD_ERRORS},

@@ -20,7 +20,7 @@ from liaison.plan.choices import (
     TrainingTopic,
 )
 from liaison.plan.delivery import AssistanceData, TrainingData
-from liaison.plan.models import PlanAction, TechnicalAssistance, Training
+from liaison.plan.models import Objective, PlanAction, TechnicalAssistance, Training
 from liaison.policy import HandlingCode
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -91,6 +91,11 @@ class ObjectiveForm(BootstrapForm):
     title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_line])
     description = _textarea(_("Description"))
     handling_code = _handling()
+
+    @classmethod
+    def for_objective(cls, objective: Objective, data: Any = None) -> ObjectiveForm:
+        fields = ("code", "title", "description", "handling_code")
+        return cls(data, initial={name: getattr(objective, name) for name in fields})
 
     def to_data(self) -> ObjectiveData:
         return ObjectiveData(**self.cleaned_data)

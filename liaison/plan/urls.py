@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("objectives/new/", views.objective_create, name="objective_create"),
     path("objectives/<uuid:uid>/", views.objective_detail, name="objective"),
+    path("objectives/<uuid:uid>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<uuid:uid>/share/", views.objective_share, name="objective_share"),
     path("objectives/<uuid:uid>/actions/new/", views.action_create, name="action_create"),
     path("actions/<uuid:uid>/", views.action_detail, name="action"),

@@ -122,6 +122,22 @@ def objective_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+def objective_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
+    objective = get_objective_for_user(request.user, uid)
+    require(request, Action.CHANGE, objective, object_type="objective")
+    form = ObjectiveForm.for_objective(objective, request.POST or None)
+    return _form_page(
+        request,
+        form,
+        lambda: actions.update_objective(
+            actor=request.user, objective=objective, data=form.to_data(), request=request
+        ),
+        lambda saved: redirect("plan:objective", uid=saved.uid),
+        _("Change the objective"),
+    )
+
+
+@login_required
 @require_POST
 def objective_share(request: HttpRequest, uid: UUID) -> HttpResponse:
     objective = get_objective_for_user(request.user, uid)

@@ -170,6 +170,7 @@ def _endpoints(records: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
         ("get", "/api/v1/objectives", {}),
         ("post", "/api/v1/objectives", {"code": "O", "title": "T"}),
         ("get", f"/api/v1/objectives/{objective}", {}),
+        ("put", f"/api/v1/objectives/{objective}", {"code": "O", "title": "T"}),
         ("post", f"/api/v1/objectives/{objective}/shares", {"partner": "fr"}),
         ("get", "/api/v1/actions", {}),
         ("post", "/api/v1/actions", ACTION | {"objective": str(objective)}),

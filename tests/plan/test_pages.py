@@ -70,6 +70,7 @@ READ = [
 ]
 WRITE = [
     "/plan/objectives/new/",
+    "/plan/objectives/{objective.uid}/edit/",
     "/plan/objectives/{objective.uid}/actions/new/",
     "/plan/actions/{action.uid}/edit/",
     "/plan/actions/{theirs.uid}/propose/",

@@ -258,3 +258,38 @@ def test_an_analyst_may_not_propose(their_action: PlanAction, analyst: User) -> 
     with pytest.raises(PermissionDenied):
         propose_change(actor=analyst, action=their_action, changes={"status": "done"}, reason="x")
     assert not PlanProposal.objects.exists()
+
+
+def test_the_owner_changes_its_objective_and_the_partner_gets_it(
+    shared_objective: Objective, officer: User
+) -> None:
+    from liaison.plan.actions import ObjectiveData, update_objective
+
+    update_objective(
+        actor=officer, objective=shared_objective, data=ObjectiveData(code="O2", title="Fugitifs")
+    )
+    assert [(b["version"], b["title"]) for b in _sent("objective.upsert")] == [
+        (1, "Localiser les fugitifs"),
+        (2, "Fugitifs"),
+    ]
+
+
+def test_nobody_here_may_change_the_partners_objective(fr: Partner, officer: User) -> None:
+    from liaison.plan.actions import ObjectiveData, update_objective
+
+    body = {
+        "uid": str(uuid.uuid4()),
+        "owner": "fr",
+        "version": 1,
+        "handling_code": "H0",
+        "review_date": None,
+        "code": "F1",
+        "title": "Objectif de la police nationale",
+        "description": "",
+    }
+    assert deliver(fr, "objective.upsert", body).status == "applied"
+    theirs = Objective.objects.get(uid=body["uid"])
+    with pytest.raises(PermissionDenied):
+        update_objective(actor=officer, objective=theirs, data=ObjectiveData(code="X", title="Y"))
+    theirs.refresh_from_db()
+    assert (theirs.version, theirs.code) == (1, "F1")
