@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.plan import actions, delivery
+from liaison.plan.choices import ActionStatus
 from liaison.plan.forms import (
     ActionForm,
     AssistanceForm,
@@ -24,6 +25,7 @@ from liaison.plan.forms import (
     ProposalForm,
     TrainingForm,
 )
+from liaison.plan.models import PlanAction
 from liaison.plan.queries import (
     assistance_visible_to,
     get_action_for_user,
@@ -165,14 +167,39 @@ def action_create(request: HttpRequest, uid: UUID) -> HttpResponse:
     )
 
 
+def _shown(name: str, value: Any) -> str:
+    """A proposed or past value of an action's part, as the page shows it."""
+    if name == "status":
+        return str(dict(ActionStatus.choices).get(value, value))
+    if name == "owners":
+        return "; ".join(f"{o['service']}: {o['person']}" for o in value)
+    if name == "evidence":
+        return "; ".join(f"{e['type']} {e['uid']}" for e in value)
+    return "—" if value in ("", None) else str(value)
+
+
+def _label(name: str) -> str:
+    return str(getattr(PlanAction._meta.get_field(name), "verbose_name", name))
+
+
+def proposed_in_words(changes: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(_label(name), _shown(name, value)) for name, value in changes.items()]
+
+
+def changed_in_words(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(_label(k), _shown(k, old), _shown(k, new)) for k, (old, new) in changes.items()]
+
+
 @login_required
 def action_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     action = get_action_for_user(request.user, uid)
     context = _share_context(request, "planaction", _("Action"), action)
     context |= {
         "action": action,
-        "versions": action.versions.all(),
-        "proposals": proposals_of(request.user, action),
+        "versions": [(v, changed_in_words(v.changes)) for v in action.versions.all()],
+        "proposals": [
+            (p, proposed_in_words(p.changes)) for p in proposals_of(request.user, action)
+        ],
         "can_propose": decide(request.user, Action.CHANGE).allowed,
         "decision_form": DecisionForm(),
     }

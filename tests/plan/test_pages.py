@@ -342,3 +342,17 @@ def test_the_lists_of_trainings_and_assistance_cost_a_fixed_number_of_queries(
             assert client.get("/plan/trainings/").status_code == 200
         with django_assert_num_queries(ASSISTANCE_QUERIES):
             assert client.get("/plan/assistance/").status_code == 200
+
+
+def test_the_history_and_the_proposals_read_in_words(
+    our_action: PlanAction, officer: User, fr: Partner
+) -> None:
+    from liaison.plan.actions import update_action
+    from tests.plan.conftest import deliver
+    from tests.plan.test_plan import _proposal_body
+
+    update_action(actor=officer, action=our_action, data=action_data(status="in_progress"))
+    deliver(fr, "planproposal.upsert", _proposal_body(our_action))
+    page = _web(officer).get(f"/plan/actions/{our_action.uid}/").content.decode()
+    assert 'Status: <span dir="auto">Planned</span> → <span dir="auto">In progress</span>' in page
+    assert 'Due on: <span dir="auto">2026-12-31</span>' in page
