@@ -21,3 +21,11 @@ class PlanConfig(AppConfig):
             models.TechnicalAssistance,
         ):
             labels.register_model(model)
+        labels.register_detail(
+            {
+                "objective": _("objective"),
+                "action": _("action"),
+                "proposal": _("proposed change"),
+                "accepted": _("accepted"),
+            }
+        )
