@@ -30,6 +30,7 @@ from liaison.core.api_errors import (
 from liaison.events.api import router as events_router
 from liaison.exchange.api import build_router as exchange_router
 from liaison.intel.api import router as intel_router
+from liaison.plan.api import router as plan_router
 from liaison.refusals import Refused
 from liaison.registry.api import router as registry_router
 
@@ -153,6 +154,7 @@ api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
 api.add_router("/", assistance_router)
 api.add_router("/", intel_router)
+api.add_router("/", plan_router)
 
 
 class MeOut(Schema):

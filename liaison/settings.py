@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "liaison.events",
     "liaison.assistance",
     "liaison.intel",
+    "liaison.plan",
     "liaison.exchange",
     "liaison.witness",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("desk/", include("liaison.desk.urls")),
     path("registry/", include("liaison.registry.urls")),
     path("events/", include("liaison.events.urls")),
+    path("plan/", include("liaison.plan.urls")),
     path("requests/", include("liaison.assistance.urls")),
     path("intel/", include("liaison.intel.urls")),
     path("", include("liaison.exchange.urls")),

@@ -46,10 +46,12 @@ class Command(BaseCommand):
             self._prepare(node, base / node.node_id)
         _peer_all(nodes, base)
         _demo_requests(nodes, base, "send")
+        _demo_plan(nodes, base, ["share"])
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
             _demo_requests(nodes, base, "answer")
+            _demo_plan(nodes, base, ["join", "decide"])
             self._print_welcome(base, nodes)
             if not options["exit_when_ready"]:
                 self._wait_for_exit(servers)
@@ -153,6 +155,17 @@ def _demo_requests(nodes: list[DemoNode], base: Path, phase: str) -> None:
     first, second = nodes
     for node, other in ((first, second), (second, first)):
         _run(node, base / node.node_id, ["demo-requests", phase, other.node_id])
+
+
+def _demo_plan(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
+    """The action plan needs both nodes: shared once partnered, joined by the partner and
+    its proposals decided once both run (liaison/plan/demo_data.py)."""
+    if len(nodes) != 2:
+        return
+    first, second = nodes
+    for phase in phases:
+        for node, other in ((first, second), (second, first)):
+            _run(node, base / node.node_id, ["demo-plan", phase, other.node_id])
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:
