@@ -9,6 +9,7 @@ os.environ.setdefault("LIAISON_NODE_ID", "ma")
 os.environ.setdefault("LIAISON_LANGUAGE", "en")  # tests read English messages
 os.environ.setdefault("LIAISON_AGENCY", "Test service")
 os.environ.setdefault("LIAISON_COUNTRY", "MA")
+os.environ.setdefault("LIAISON_TASKS_IMMEDIATE", "1")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from liaison.settings import *  # noqa: F403
