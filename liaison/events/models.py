@@ -95,6 +95,10 @@ class AccreditationList(models.Model):
         return 100 * self.rows_screened // self.rows_total if self.rows_total else 100
 
 
+def _no_items() -> list[str]:
+    return []
+
+
 class Applicant(models.Model):
     """One good row of an accreditation list, as mapped; `key` identifies the same person
     across lists of the event, so a cleared candidate is not raised again."""
@@ -102,10 +106,10 @@ class Applicant(models.Model):
     list = models.ForeignKey(AccreditationList, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()
     line = models.PositiveIntegerField()
-    names = models.JSONField(default=list)
+    names = models.JSONField(default=_no_items)  # `list` is the field above, here
     date_of_birth = models.CharField(max_length=32, blank=True)
-    nationalities = models.JSONField(default=list, blank=True)
-    documents = models.JSONField(default=list, blank=True)
+    nationalities = models.JSONField(default=_no_items, blank=True)
+    documents = models.JSONField(default=_no_items, blank=True)
     key = models.CharField(max_length=64)
 
     class Meta:
