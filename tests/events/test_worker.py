@@ -28,7 +28,7 @@ from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.models import AccreditationList, Candidate, Event, ListStatus
 from liaison.events.screening import identity
 from liaison.events.tables import Mapping
-from liaison.matching.screen import SCREENING_THRESHOLD, Screener
+from liaison.matching.screen import Screener
 from liaison.registry.models import Person
 from liaison.registry.queries import watchlist_identities
 
