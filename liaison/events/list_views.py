@@ -73,9 +73,14 @@ def list_detail(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse
     return render(request, "events/list_detail.html", context)
 
 
-def _list(request: HttpRequest, uid: UUID, list_uid: UUID) -> AccreditationList:
+def _list(
+    request: HttpRequest, uid: UUID, list_uid: UUID, action: Action = Action.SEARCH
+) -> AccreditationList:
+    """The list, for a user who may see it (404 otherwise) and do `action` (403, audited)."""
     lst = get_list_for_user(request.user, uid, list_uid)
     require(request, Action.SEARCH, object_type=accreditation.OBJECT)
+    if action != Action.SEARCH:
+        require(request, action, object_type=accreditation.OBJECT)
     return lst
 
 
@@ -92,7 +97,7 @@ def _context(request: HttpRequest, lst: AccreditationList) -> dict[str, object]:
 @login_required
 @require_POST
 def list_columns(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
-    lst = _list(request, uid, list_uid)
+    lst = _list(request, uid, list_uid, Action.CREATE)
     form = MappingForm(lst.columns, request.POST)
     if form.is_valid():
         try:
@@ -120,7 +125,7 @@ def list_screen(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse
 
 
 def _step(request: HttpRequest, uid: UUID, list_uid: UUID, step: object, done: str) -> HttpResponse:
-    lst = _list(request, uid, list_uid)
+    lst = _list(request, uid, list_uid, Action.CREATE)
     try:
         step(actor=request.user, lst=lst, request=request)  # type: ignore[operator]
     except (Refused, PermissionDenied) as error:
@@ -174,7 +179,7 @@ def _words(candidate: Candidate) -> str:
 @login_required
 @require_POST
 def candidate_confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> HttpResponse:
-    lst = _list(request, uid, list_uid)
+    lst = _list(request, uid, list_uid, Action.CREATE)
     candidate = get_candidate_for_user(request.user, lst, pk)
     try:
         review.confirm_candidate(actor=request.user, candidate=candidate, request=request)
@@ -188,7 +193,7 @@ def candidate_confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) 
 @login_required
 @require_POST
 def candidate_clear(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> HttpResponse:
-    lst = _list(request, uid, list_uid)
+    lst = _list(request, uid, list_uid, Action.CREATE)
     candidate = get_candidate_for_user(request.user, lst, pk)
     form = ClearForm(request.POST)
     if not form.is_valid():
