@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -167,7 +167,7 @@ def _queue(request: HttpRequest, lst: AccreditationList, status: str) -> QuerySe
     return (
         lst.candidates.filter(status=status, person__in=persons)
         .select_related("applicant", "person", "decided_by")
-        .prefetch_related(Prefetch("person", queryset=Person.objects.prefetch_related(*related)))
+        .prefetch_related(*(f"person__{name}" for name in related))
         .order_by("-score", "pk")
     )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from liaison.accounts.models import User
@@ -28,11 +30,13 @@ from liaison.events.models import (
 from liaison.events.review import clear_candidate, confirm_candidate
 from liaison.events.tables import Mapping
 from liaison.registry.models import Hit, Person
+from tests.conftest import AUDIT_ENTRY_QUERIES
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "Nom,Prénom,Date de naissance\n"
 MAPPING = Mapping(names=[1, 0], date_of_birth=2)
+QUEUE_QUERIES, LIST_QUERIES, PROGRESS_QUERIES = 19 + AUDIT_ENTRY_QUERIES, 13, 12
 
 
 @pytest.fixture
@@ -189,3 +193,46 @@ def test_the_review_queue_page_shows_evidence_side_by_side_and_decides(
     assert (candidate.status, candidate.reason) == ("cleared", "Not him")
     progress = client.get(base, headers={"HX-Request": "true"})
     assert b'id="progress"' in progress.content and b"<html" not in progress.content
+
+
+def _many(n: int) -> str:
+    return "".join(f"Benali,Karim,1984-03-{12 if i == 0 else 10 + i:02d}\n" for i in range(n))
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_the_review_queue_and_list_pages_cost_a_fixed_number_of_queries(
+    officer: User,
+    event: Event,
+    persons: tuple[Person, Person],
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+    login: Callable[[User], Client],
+    rows: int,
+) -> None:
+    lst = _screened(officer, event, _many(rows), django_capture_on_commit_callbacks)
+    assert Candidate.objects.filter(list=lst).count() == rows
+    client = login(officer)
+    base = f"/events/{event.uid}/lists/{lst.uid}/"
+    with django_assert_num_queries(QUEUE_QUERIES):
+        assert len(client.get(f"{base}candidates/").context["rows"]) == rows
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get(base)
+    with django_assert_num_queries(PROGRESS_QUERIES):
+        client.get(base, headers={"HX-Request": "true"})
+
+
+def test_the_screening_command_shows_the_progress(
+    officer: User,
+    event: Event,
+    persons: tuple[Person, Person],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    lst = _screened(officer, event, ROWS, django_capture_on_commit_callbacks)
+    out = io.StringIO()
+    call_command("screening", str(lst.uid), "--follow", stdout=out, stderr=io.StringIO())
+    assert out.getvalue() == (
+        "Staff: Screened, 7/7 rows screened in 1 chunks, 2 candidates (0 already decided), "
+        "0 bad rows\n"
+    )
+    with pytest.raises(CommandError, match="no accreditation list"):
+        call_command("screening", "not-a-uid")
