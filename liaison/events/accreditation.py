@@ -3,6 +3,8 @@ cancelled. Keyword-only, take the actor, atomic, audited (docs/events.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -129,10 +131,12 @@ def _check_mapping(lst: AccreditationList, mapping: Mapping) -> None:
         raise ListError(_("That column is not in the file."))
 
 
-def _import(lst: AccreditationList, mapped: object) -> tuple[int, list[dict[str, object]]]:
+def _import(
+    lst: AccreditationList, mapped: Iterable[Row | tuple[int, str]]
+) -> tuple[int, list[dict[str, object]]]:
     good: list[Applicant] = []
     bad: list[dict[str, object]] = []
-    for item in mapped:  # type: ignore[attr-defined]
+    for item in mapped:
         if isinstance(item, Row):
             good.append(_applicant(lst, len(good), item))
         else:
@@ -163,7 +167,9 @@ def _start(lst: AccreditationList, actor: Actor, request: HttpRequest | None) ->
     lst.rows_screened = lst.chunks_done = lst.candidates_found = lst.candidates_known = 0
     lst.started_at = lst.finished_at = lst.heartbeat_at = None
     lst.worker = ""
-    lst.save()
+    progress = ["rows_screened", "chunks_done", "candidates_found", "candidates_known"]
+    times = ["started_at", "finished_at", "heartbeat_at"]
+    lst.save(update_fields=["run", "status", "screened_by", "worker", *progress, *times])
     log_event(
         action="combine",
         request=request,

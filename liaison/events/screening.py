@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -102,8 +103,8 @@ def _candidates(
     """The chunk's hits as candidates, less those already decided in the event or raised
     for this applicant already (kept from an earlier run); and how many were left out."""
     uids = {h.watchlist_id for h in hits}
-    persons = dict(Person.objects.filter(uid__in=uids).values_list("uid", "pk"))
-    persons_by_text = {str(uid): pk for uid, pk in persons.items()}
+    found = Person.objects.filter(uid__in=uids).values_list("uid", "pk")
+    persons_by_text = {str(uid): pk for uid, pk in found}
     decided = set(
         Decision.objects.filter(
             event_id=lst.event_id, applicant_key__in={a.key for a in chunk}
@@ -118,17 +119,11 @@ def _candidates(
         applicant, person = chunk[hit.query_index], persons_by_text.get(hit.watchlist_id)
         if person is None:
             continue  # the person went between building the index and now
-        if (applicant.key, _uid(hit)) in decided or (applicant.pk, person) in kept:
+        if (applicant.key, UUID(hit.watchlist_id)) in decided or (applicant.pk, person) in kept:
             known += 1
             continue
         raised.append(_candidate(lst, applicant, person, hit))
     return raised, known
-
-
-def _uid(hit: Hit) -> object:
-    from uuid import UUID
-
-    return UUID(hit.watchlist_id)
 
 
 def _candidate(lst: AccreditationList, applicant: Applicant, person: int, hit: Hit) -> Candidate:
@@ -162,7 +157,7 @@ def _finish(lst: AccreditationList) -> None:
     )
 
 
-def interrupted(now: object = None) -> list[AccreditationList]:
+def interrupted() -> list[AccreditationList]:
     """Screenings whose worker is gone: killed on this host (its process is no more), or
     silent for longer than SCREENING_STALE_SECONDS (another host)."""
     stale = timezone.now() - timedelta(seconds=settings.SCREENING_STALE_SECONDS)
