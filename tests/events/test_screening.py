@@ -21,6 +21,7 @@ from liaison.events.accreditation import (
     screen_again,
     upload_list,
 )
+from liaison.events.demo_data import VOLUNTEERS, seed_events
 from liaison.events.models import (
     AccreditationList,
     Candidate,
@@ -279,3 +280,15 @@ def test_a_confirmed_candidate_on_a_partners_person_goes_to_that_partner_as_a_hi
     sent = OutboxEnvelope.objects.get(message_type="hit.notify")
     assert (sent.peer.node_id, sent.payload["object"]["person"]) == ("fr", str(person.uid))
     assert sent.payload["object"]["context"] == "event_screening"
+
+
+def test_the_demo_seeds_a_list_on_the_first_event_screened_by_the_worker(
+    officer: User, persons: tuple[Person, Person], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        assert seed_events(actor=officer, node_id="ma") == 2
+    lst = AccreditationList.objects.get()
+    assert lst.event.name == "Coupe d'Afrique des Nations 2025"
+    assert (lst.status, lst.rows_total) == (ListStatus.DONE, len(VOLUNTEERS) + 2)
+    assert [b["line"] for b in lst.bad_rows] == [len(VOLUNTEERS) + 4]
+    assert {c.person_id for c in Candidate.objects.filter(list=lst)} == {p.pk for p in persons}
