@@ -17,6 +17,7 @@ from liaison.core.field_rules import FieldRuleError, line
 from liaison.events.models import AccreditationList, Applicant, CandidateStatus, Event
 from liaison.events.models import ListStatus as Status
 from liaison.events.tables import Mapping, Row, TableError, read_table, rows
+from liaison.events.tasks import enqueue_screening
 from liaison.policy import Action, atomic_action, authorise
 from liaison.refusals import Refused
 
@@ -97,7 +98,7 @@ def map_columns(
 ) -> AccreditationList:
     """Read every row with the mapping: good rows kept, bad ones reported; then screen."""
     lst = AccreditationList.objects.select_for_update().get(pk=lst.pk)
-    _authorise(actor, lst.event, request)
+    user = _authorise(actor, lst.event, request)
     if lst.status != Status.MAPPING:
         raise ListError(_("The columns of this list are already mapped."))
     _check_mapping(lst, mapping)
@@ -115,7 +116,7 @@ def map_columns(
         purpose=lst.purpose,
         detail={"rows": good, "bad_rows": len(bad)},
     )
-    _start(lst, actor, request)
+    _start(lst, user, request)
     return lst
 
 
@@ -158,12 +159,10 @@ def _applicant(lst: AccreditationList, position: int, row: Row) -> Applicant:
     )
 
 
-def _start(lst: AccreditationList, actor: Actor, request: HttpRequest | None) -> None:
+def _start(lst: AccreditationList, actor: User, request: HttpRequest | None) -> None:
     """A new run from the first row; the worker takes it after the commit."""
-    from liaison.events.tasks import enqueue_screening
-
     lst.run += 1
-    lst.status, lst.screened_by = Status.QUEUED, actor  # type: ignore[assignment]
+    lst.status, lst.screened_by = Status.QUEUED, actor
     lst.rows_screened = lst.chunks_done = lst.candidates_found = lst.candidates_known = 0
     lst.started_at = lst.finished_at = lst.heartbeat_at = None
     lst.worker = ""
@@ -190,11 +189,11 @@ def screen_again(
     """Screen the list again (the watchlist changed): undecided candidates are replaced;
     decisions already taken in the event are remembered and not raised again."""
     lst = AccreditationList.objects.select_for_update().get(pk=lst.pk)
-    _authorise(actor, lst.event, request)
+    user = _authorise(actor, lst.event, request)
     if lst.status not in (Status.DONE, Status.CANCELLED):
         raise ListError(_("This list is not screened yet or is being screened."))
     lst.candidates.filter(status=CandidateStatus.PENDING).delete()
-    _start(lst, actor, request)
+    _start(lst, user, request)
     return lst
 
 

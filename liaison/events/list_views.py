@@ -3,6 +3,7 @@ action, render. The list page's progress is an htmx partial polled while screeni
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
@@ -124,10 +125,12 @@ def list_screen(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse
     return _step(request, uid, list_uid, accreditation.screen_again, _("Screening again."))
 
 
-def _step(request: HttpRequest, uid: UUID, list_uid: UUID, step: object, done: str) -> HttpResponse:
+def _step(
+    request: HttpRequest, uid: UUID, list_uid: UUID, step: Callable[..., object], done: str
+) -> HttpResponse:
     lst = _list(request, uid, list_uid, Action.CREATE)
     try:
-        step(actor=request.user, lst=lst, request=request)  # type: ignore[operator]
+        step(actor=request.user, lst=lst, request=request)
     except (Refused, PermissionDenied) as error:
         messages.error(request, str(error))
     else:
