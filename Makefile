@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/exchange.py
 	$(BIN)/python bench/desk.py
+	$(BIN)/python bench/event_screening.py
 
 # A throwaway data directory: the commands need settings, not a node (no stray secret key).
 messages: $(STAMP)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "ninja",
+    "django_tasks_db",
     "liaison.core",
     "liaison.accounts",
     "liaison.audit",
@@ -245,6 +246,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Alerts and warrants come up for review this many years after creation (then are erased
 # unless a supervisor extends them with a written justification).
 REVIEW_YEARS = env_int("LIAISON_REVIEW_YEARS", 3)
+
+# Background work (django.tasks): the database backend, run by `liaison task-worker` (and by
+# `liaison serve`). LIAISON_TASKS_IMMEDIATE=1 runs tasks in the request instead (tests).
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if env_bool("LIAISON_TASKS_IMMEDIATE", default=False)
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+# Accreditation screening (docs/events.md): rows per chunk (one transaction each), a pause
+# between chunks (milliseconds, to leave the CPU to the web server), and how long a
+# screening may go without a finished chunk before another worker takes it over.
+SCREENING_CHUNK_ROWS = env_int("LIAISON_SCREENING_CHUNK_ROWS", 1000)
+SCREENING_CHUNK_PAUSE_MS = env_int("LIAISON_SCREENING_CHUNK_PAUSE_MS", 0)
+SCREENING_STALE_SECONDS = env_int("LIAISON_SCREENING_STALE_SECONDS", 600)
+LIST_MAX_BYTES = env_int("LIAISON_LIST_MAX_MB", 50) * 1024 * 1024
 
 # Requests for assistance (docs/assistance.md): hours the recipient has to answer, counted
 # from receipt on its node, per urgency (Directive (EU) 2023/977 art. 5: 8 h, 3 days,

@@ -12,6 +12,7 @@ os.environ.setdefault("LIAISON_COUNTRY", "MA")
 # Pages count the navbar's unread items afresh, so query pins do not depend on test order
 # (tests/desk/test_badge_cache.py turns the reuse on).
 os.environ.setdefault("LIAISON_DESK_BADGE_SECONDS", "0")
+os.environ.setdefault("LIAISON_TASKS_IMMEDIATE", "1")
 os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from liaison.settings import *  # noqa: F403

@@ -10,6 +10,7 @@ soon as it passes the limit.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from django.conf import settings
@@ -27,9 +28,17 @@ FEDERATION_LIMITS = {
 }
 
 
+# The one page that takes a file: an accreditation list (docs/events.md), up to
+# LIAISON_LIST_MAX_MB, plus room for the form's other fields and the multipart framing.
+LIST_UPLOAD = re.compile(r"/events/[0-9a-f-]{36}/lists/new/?")
+FORM_ROOM = 64 * 1024
+
+
 def body_limit(path: str) -> int:
     """The largest request body accepted on `path`, in bytes. Elsewhere: Django's own
-    limit (DATA_UPLOAD_MAX_MEMORY_SIZE), as no page or API operation takes files."""
+    limit (DATA_UPLOAD_MAX_MEMORY_SIZE), as no other page or API operation takes files."""
+    if LIST_UPLOAD.fullmatch(path):
+        return int(settings.LIST_MAX_BYTES) + FORM_ROOM
     return FEDERATION_LIMITS.get(path.rstrip("/"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 

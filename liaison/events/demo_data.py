@@ -4,10 +4,14 @@ Olympic Games hosted by fr; each node records its own, through the actions."""
 from __future__ import annotations
 
 from datetime import date
+from itertools import islice
 
 from liaison.accounts.models import User
+from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.actions import EventData, create_event
 from liaison.events.models import Event
+from liaison.events.tables import Mapping
+from liaison.registry.queries import watchlist_identities
 
 DEMO_EVENTS = {
     "ma": [
@@ -45,9 +49,44 @@ DEMO_EVENTS = {
 
 
 def seed_events(*, actor: User, node_id: str) -> int:
-    """This node's demo events, once (a second run keeps the data)."""
+    """This node's demo events, once (a second run keeps the data); the first one gets an
+    accreditation list, screened by the task worker when the node starts."""
     if Event.objects.exists():
         return 0
-    for data in DEMO_EVENTS.get(node_id, []):
-        create_event(actor=actor, data=data)
-    return len(DEMO_EVENTS.get(node_id, []))
+    events = [create_event(actor=actor, data=data) for data in DEMO_EVENTS.get(node_id, [])]
+    if events:
+        seed_list(actor=actor, event=events[0])
+    return len(events)
+
+
+VOLUNTEERS = [
+    ("Amine", "Tazi", "1996-04-11", "MA"),
+    ("Salma", "Bennani", "1999-09-02", "MA"),
+    ("Lucas", "Moreau", "1994-01-23", "FR"),
+    ("Aya", "Cherkaoui", "2001-12-30", "MA"),
+    ("Ousmane", "Diallo", "1992-07-15", "SN"),
+    ("Chloé", "Petit", "1997-05-05", "FR"),
+]
+
+
+def seed_list(*, actor: User, event: Event) -> None:
+    """Volunteers, with three people of this node's watchlist (as a third party would type
+    them) and a bad row, through the same actions as an upload."""
+    rows = ["Prénom,Nom,Date de naissance,Nationalité,Passeport"]
+    rows += [f"{g},{f},{d},{n},P{i:07d}" for i, (g, f, d, n) in enumerate(VOLUNTEERS)]
+    for i, identity in enumerate(islice(watchlist_identities(), 3)):
+        given, _, family = identity.names[0].partition(" ")
+        dob = identity.dates_of_birth[0] if identity.dates_of_birth else ""
+        rows.append(f"{given},{family},{dob},,W{i:07d}")
+    rows.append("Karim,Alaoui,1990-13-45,MA,P9999999")  # no such date: a bad row
+    data = ("\n".join(rows) + "\n").encode("utf-8-sig")
+    lst = upload_list(
+        actor=actor,
+        event=event,
+        name="Volontaires (démo)",
+        purpose="Accréditation des volontaires",
+        file_name="volontaires.csv",
+        data=data,
+    )
+    mapping = Mapping(names=[0, 1], date_of_birth=2, nationality=3, documents=[4])
+    map_columns(actor=actor, lst=lst, mapping=mapping)

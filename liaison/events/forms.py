@@ -9,6 +9,7 @@ from liaison.core.field_rules import validate_line, validate_text
 from liaison.core.forms import BootstrapForm, DateField
 from liaison.events.actions import EventData
 from liaison.events.models import Event
+from liaison.events.tables import Mapping
 from liaison.policy import HandlingCode
 
 
@@ -76,3 +77,86 @@ class EventForm(BootstrapForm):
         values["venues"] = _lines(values["venues"])
         values["partner_nodes"] = _lines(values["partner_nodes"])
         return EventData(**values)
+
+
+class UploadListForm(BootstrapForm):
+    name = forms.CharField(
+        label=_("Name of the list"),
+        max_length=200,
+        required=False,
+        validators=[validate_line],
+        help_text=_("e.g. Volunteers, Media, Contractors"),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=500,
+        validators=[validate_line],
+        help_text=_("Why this list is screened; recorded in the audit log."),
+    )
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_("A header row, then one person a row. CSV in UTF-8 or Windows-1256."),
+    )
+
+
+class MappingForm(BootstrapForm):
+    """Which of the file's columns hold the names, date of birth, nationality, documents."""
+
+    def __init__(self, columns: list[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(i), c or f"#{i + 1}") for i, c in enumerate(columns)]
+        none = [("", _("(none)"))]
+        self.fields["names"] = forms.MultipleChoiceField(
+            label=_("Name columns (joined in the file's order)"),
+            choices=choices,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["alias"] = _single(_("Other name (e.g. in Arabic script)"), none + choices)
+        self.fields["date_of_birth"] = _single(_("Date of birth"), none + choices)
+        self.fields["nationality"] = _single(_("Nationality"), none + choices)
+        self.fields["documents"] = forms.MultipleChoiceField(
+            label=_("Document numbers"),
+            choices=choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    @staticmethod
+    def initial_for(mapping: Mapping) -> dict[str, Any]:
+        def one(value: int | None) -> str:
+            return "" if value is None else str(value)
+
+        return {
+            "names": [str(i) for i in mapping.names],
+            "alias": one(mapping.alias),
+            "date_of_birth": one(mapping.date_of_birth),
+            "nationality": one(mapping.nationality),
+            "documents": [str(i) for i in mapping.documents],
+        }
+
+    def to_mapping(self) -> Mapping:
+        data = self.cleaned_data
+
+        def one(name: str) -> int | None:
+            return int(data[name]) if data.get(name) else None
+
+        return Mapping(
+            names=[int(i) for i in data["names"]],
+            alias=one("alias"),
+            date_of_birth=one("date_of_birth"),
+            nationality=one("nationality"),
+            documents=[int(i) for i in data.get("documents") or []],
+        )
+
+
+def _single(label: Any, choices: list[tuple[str, Any]]) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=choices, required=False)
+
+
+class ClearForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("Reason for clearing"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text],
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
-from liaison.events.models import Event
-from liaison.policy import Action, restrict
+from liaison.events.models import AccreditationList, Candidate, Event
+from liaison.policy import Action, decide, restrict
 
 
 def events_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[Event]:
@@ -21,4 +22,27 @@ def get_event_for_user(user: Actor, uid: Any) -> Event:
     try:
         return events_visible_to(user, Action.VIEW).get(uid=uid)
     except (Event.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def lists_visible_to(user: Actor, event: Event) -> QuerySet[AccreditationList]:
+    """The event's accreditation lists, for those who may search (screening is a search)."""
+    if not decide(user, Action.SEARCH):
+        return AccreditationList.objects.none()
+    return event.lists.select_related("uploaded_by")
+
+
+def get_list_for_user(user: Actor, event_uid: Any, list_uid: Any) -> AccreditationList:
+    """The list if `user` may see its event and search; 404 otherwise."""
+    event = get_event_for_user(user, event_uid)
+    try:
+        return lists_visible_to(user, event).get(uid=list_uid)
+    except (AccreditationList.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def get_candidate_for_user(user: Actor, lst: AccreditationList, pk: Any) -> Candidate:
+    try:
+        return lst.candidates.select_related("applicant", "person").get(pk=pk)
+    except (Candidate.DoesNotExist, ValueError):
         raise Http404 from None

@@ -121,7 +121,9 @@ class Node:
         return lines["fingerprint"], lines["public-key"]
 
     def start(self, *, worker: bool = True) -> None:
-        args = ["serve", "--port", str(self.port)] + ([] if worker else ["--no-worker"])
+        # No task worker: these tests screen nothing (tests/events/test_worker.py runs one).
+        args = ["serve", "--port", str(self.port), "--no-task-worker"]
+        args += [] if worker else ["--no-worker"]
         self.server = self._popen(*args)
         wait_for(self._healthy, timeout=60, every=0.2)
 

@@ -22,7 +22,7 @@ COLUMNS = ["see", "propose", "decide", "share"]
 
 
 def _table() -> dict[str, dict[str, bool]]:
-    section = DOC.read_text().split("## The action plan", 1)[1]
+    section = DOC.read_text().split("## The action plan", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){4})$", section, re.M)
     return {
         role: dict(zip(COLUMNS, [a.strip() == "yes" for a in answers.split("|")[:-1]], strict=True))

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import logging
+import subprocess
+import sys
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +26,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not run the exchange worker here (run `liaison exchange-worker` instead).",
         )
+        parser.add_argument(
+            "--no-task-worker",
+            action="store_true",
+            help="Do not start the background task worker (run `liaison task-worker` instead).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from liaison.core.server import serve
@@ -30,6 +39,8 @@ class Command(BaseCommand):
 
         if not options["no_worker"]:
             start_thread(threading.Event())
+        if not options["no_task_worker"]:
+            TaskWorker().start()
         logger.info(
             "node %s serving on http://%s:%s%s",
             settings.NODE_ID,
@@ -46,6 +57,39 @@ class Command(BaseCommand):
             clear_untrusted_proxy_headers=True,
             **_proxy_options(settings.TRUSTED_PROXY),
         )
+
+
+class TaskWorker:
+    """`liaison task-worker` as a child process (screening is CPU work: not in the web
+    server's threads), started again if it dies; it resumes what its predecessor left."""
+
+    RESTART_SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+
+    def start(self) -> None:
+        atexit.register(self.stop)
+        threading.Thread(target=self._watch, name="task-worker", daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self.stopping:
+            command = [sys.executable, "-m", "liaison.cli", "task-worker", "--with-parent"]
+            self.process = subprocess.Popen(command)  # noqa: S603 (our own command)
+            code = self.process.wait()
+            if not self.stopping:
+                logger.warning("task worker exited (%s); starting it again", code)
+                time.sleep(self.RESTART_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 # Only these two: the proxy must set (overwrite) both. X-Forwarded-Host stays untrusted, so

@@ -1,0 +1,216 @@
+"""Accreditation lists and the review queue: authorise by scoped lookup, validate, one
+action, render. The list page's progress is an htmx partial polled while screening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liaison.audit.actions import log_event
+from liaison.events import accreditation, review
+from liaison.events.forms import ClearForm, MappingForm, UploadListForm
+from liaison.events.models import AccreditationList, Candidate, CandidateStatus, ListStatus
+from liaison.events.queries import (
+    get_candidate_for_user,
+    get_event_for_user,
+    get_list_for_user,
+)
+from liaison.events.screening import identity
+from liaison.events.tables import guess_mapping
+from liaison.matching.lookup import lookup
+from liaison.policy import Action, decide, require, restrict
+from liaison.refusals import Refused
+from liaison.registry.explain import explain
+from liaison.registry.models import Person
+from liaison.registry.search import identity_of
+
+PAGE = 50
+
+
+@login_required
+def list_upload(request: HttpRequest, uid: UUID) -> HttpResponse:
+    event = get_event_for_user(request.user, uid)
+    require(request, Action.CREATE, object_type=accreditation.OBJECT)
+    form = UploadListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            lst = accreditation.upload_list(
+                actor=request.user,
+                event=event,
+                name=form.cleaned_data["name"],
+                purpose=form.cleaned_data["purpose"],
+                file_name=upload.name or "",
+                data=upload.read(),
+                request=request,
+            )
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("events:list_detail", uid=event.uid, list_uid=lst.uid)
+    context = {"form": form, "event": event, "title": _("Upload an accreditation list")}
+    return render(request, "events/list_upload.html", context)
+
+
+@login_required
+def list_detail(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
+    lst = _list(request, uid, list_uid)
+    if request.headers.get("HX-Request"):
+        return render(request, "events/list_detail.html#progress", _context(request, lst))
+    context = _context(request, lst)
+    if lst.status == ListStatus.MAPPING:
+        initial = MappingForm.initial_for(guess_mapping(lst.columns))
+        context["mapping_form"] = MappingForm(lst.columns, initial=initial)
+    return render(request, "events/list_detail.html", context)
+
+
+def _list(
+    request: HttpRequest, uid: UUID, list_uid: UUID, action: Action = Action.SEARCH
+) -> AccreditationList:
+    """The list, for a user who may see it (404 otherwise) and do `action` (403, audited)."""
+    lst = get_list_for_user(request.user, uid, list_uid)
+    require(request, Action.SEARCH, object_type=accreditation.OBJECT)
+    if action != Action.SEARCH:
+        require(request, action, object_type=accreditation.OBJECT)
+    return lst
+
+
+def _context(request: HttpRequest, lst: AccreditationList) -> dict[str, object]:
+    return {
+        "lst": lst,
+        "event": lst.event,
+        "can_act": decide(request.user, Action.CREATE).allowed,
+        "screening": lst.status in (ListStatus.QUEUED, ListStatus.RUNNING),
+        "pending": lst.candidates.filter(status=CandidateStatus.PENDING).count(),
+    }
+
+
+@login_required
+@require_POST
+def list_columns(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
+    lst = _list(request, uid, list_uid, Action.CREATE)
+    form = MappingForm(lst.columns, request.POST)
+    if form.is_valid():
+        try:
+            accreditation.map_columns(
+                actor=request.user, lst=lst, mapping=form.to_mapping(), request=request
+            )
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("events:list_detail", uid=uid, list_uid=list_uid)
+    context = _context(request, lst) | {"mapping_form": form}
+    return render(request, "events/list_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def list_cancel(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
+    return _step(request, uid, list_uid, accreditation.cancel_screening, _("Cancelled."))
+
+
+@login_required
+@require_POST
+def list_screen(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
+    return _step(request, uid, list_uid, accreditation.screen_again, _("Screening again."))
+
+
+def _step(
+    request: HttpRequest, uid: UUID, list_uid: UUID, step: Callable[..., object], done: str
+) -> HttpResponse:
+    lst = _list(request, uid, list_uid, Action.CREATE)
+    try:
+        step(actor=request.user, lst=lst, request=request)
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("events:list_detail", uid=uid, list_uid=list_uid)
+
+
+@login_required
+def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse:
+    """Candidates to review, best score first, each with its evidence side by side."""
+    lst = _list(request, uid, list_uid)
+    status = request.GET.get("status") or CandidateStatus.PENDING
+    status = status if status in CandidateStatus.values else CandidateStatus.PENDING
+    page = Paginator(_queue(request, lst, status), PAGE).get_page(request.GET.get("page"))
+    rows = [(c, _words(c)) for c in page.object_list]
+    log_event(
+        action="consult",
+        request=request,
+        object_type=accreditation.OBJECT,
+        object_id=str(lst.uid),
+        purpose=lst.purpose,
+        detail={"candidates": [c.pk for c in page.object_list], "status": status},
+    )
+    context = _context(request, lst) | {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "statuses": CandidateStatus.choices,
+        "clear_form": ClearForm(),
+    }
+    return render(request, "events/review_queue.html", context)
+
+
+def _queue(request: HttpRequest, lst: AccreditationList, status: str) -> QuerySet[Candidate]:
+    persons = restrict(Person.objects.all(), request.user, Action.VIEW)
+    related = ("names", "birth_dates", "nationalities", "documents")
+    return (
+        lst.candidates.filter(status=status, person__in=persons)
+        .select_related("applicant", "person", "decided_by")
+        .prefetch_related(*(f"person__{name}" for name in related))
+        .order_by("-score", "pk")
+    )
+
+
+def _words(candidate: Candidate) -> str:
+    return explain(lookup(identity(candidate.applicant), identity_of(candidate.person)))
+
+
+@login_required
+@require_POST
+def candidate_confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> HttpResponse:
+    lst = _list(request, uid, list_uid, Action.CREATE)
+    candidate = get_candidate_for_user(request.user, lst, pk)
+    try:
+        review.confirm_candidate(actor=request.user, candidate=candidate, request=request)
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Confirmed: a hit is recorded on the person."))
+    return redirect("events:review", uid=uid, list_uid=list_uid)
+
+
+@login_required
+@require_POST
+def candidate_clear(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> HttpResponse:
+    lst = _list(request, uid, list_uid, Action.CREATE)
+    candidate = get_candidate_for_user(request.user, lst, pk)
+    form = ClearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why this candidate is cleared."))
+        return redirect("events:review", uid=uid, list_uid=list_uid)
+    try:
+        review.clear_candidate(
+            actor=request.user,
+            candidate=candidate,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Cleared."))
+    return redirect("events:review", uid=uid, list_uid=list_uid)

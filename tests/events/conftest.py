@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from liaison.accounts.models import User
+from liaison.events.actions import EventData, create_event
+from liaison.events.models import Event
+from liaison.registry.actions import AlertData, NameData, PersonData, create_alert, create_person
+from liaison.registry.models import Person
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    # Argon2 costs ~0.2 s a password; these tests sign in dozens of users (STYLE.md).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def event(officer: User) -> Event:
+    data = EventData(
+        name="Coupe d'Afrique des Nations 2025",
+        starts_on=date(2025, 12, 21),
+        ends_on=date(2026, 1, 18),
+        host_node="ma",
+    )
+    return create_event(actor=officer, data=data)
+
+
+@pytest.fixture
+def watched(officer: User) -> Callable[..., Person]:
+    """A person with an active alert: on the watchlist that lists are screened against."""
+
+    def make(*names: str, dob: str = "") -> Person:
+        data = PersonData(
+            category="wanted",
+            names=[NameData(n) for n in names],
+            birth_dates=[dob] if dob else [],
+        )
+        person = create_person(actor=officer, data=data)
+        alert = AlertData(alert_type="locate", action_on_hit="Inform the liaison officer.")
+        create_alert(actor=officer, person=person, data=alert)
+        return person
+
+    return make
+
+
+CSV = (
+    "Nom,Prénom,Date de naissance,Nationalité,Passeport\n"
+    "Benali,Karim,1984-03-12,MA,AB123456\n"  # line 2: on the watchlist
+    ",,1990-01-01,FR,\n"  # line 3: no name
+    "Durand,Sophie,1991-13-45,FR,CD1\n"  # line 4: bad date
+    "Martin,Paul,1975-06-01,FRA,EF2\n"  # line 5: bad nationality
+    "Dupont,Marie,1988-02-02,FR,GH3,extra\n"  # line 6: too many fields
+    "Lefebvre,Jean,1970-07-07,FR,IJ4\n"  # line 7: nobody on the watchlist
+)
