@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 STEPS = ["see", "upload", "screen", "decide"]
-SECTION = DOC.read_text().split("## Accreditation lists and the review queue", 1)[1].split("\n## ")[0]
+SECTION = (
+    DOC.read_text().split("## Accreditation lists and the review queue", 1)[1].split("\n## ")[0]
+)
 ROWS = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){4})$", SECTION, re.M)
 TABLE = [
     (role, step, answer.strip() == "yes")
