@@ -20,6 +20,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
 from liaison.assistance.api import router as assistance_router
+from liaison.cooperation.api import router as cooperation_router
 from liaison.core.api_errors import (
     error_body,
     error_responses,
@@ -152,6 +153,7 @@ api.add_router("/", registry_router)
 api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
 api.add_router("/", assistance_router)
+api.add_router("/", cooperation_router)
 api.add_router("/", intel_router)
 
 

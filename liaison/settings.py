@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "liaison.registry",
     "liaison.events",
     "liaison.assistance",
+    "liaison.cooperation",
     "liaison.intel",
     "liaison.exchange",
     "liaison.witness",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/", include("liaison.registry.urls")),
     path("events/", include("liaison.events.urls")),
     path("requests/", include("liaison.assistance.urls")),
+    path("groups/", include("liaison.cooperation.urls")),
     path("intel/", include("liaison.intel.urls")),
     path("", include("liaison.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CooperationConfig(AppConfig):
+    name = "liaison.cooperation"
+    label = "cooperation"
+    verbose_name = _("Working groups")
+
+    def ready(self) -> None:
+        from liaison.audit import labels
+        from liaison.cooperation import sharing
+        from liaison.cooperation.models import MemberList, WorkingGroup
+
+        sharing.register()
+        labels.register_model(WorkingGroup, object_type="group")
+        labels.register_model(MemberList, object_type="group_members")
+        labels.register_detail({"participants": _("participating services")})
