@@ -78,13 +78,13 @@ def api(user: User) -> Client:
 
 def our_group(user: User, **extra: Any) -> WorkingGroup:
     """ma's fugitives group with fr, and ma's two members."""
-    data = GroupData(
-        name="Fugitifs Maroc-France",
-        theme="fugitives",
-        mandate="Localiser et remettre les fugitifs recherchés par les deux services.",
-        participant_nodes=["fr"],
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "name": "Fugitifs Maroc-France",
+        "theme": "fugitives",
+        "mandate": "Localiser et remettre les fugitifs recherchés par les deux services.",
+        "participant_nodes": ["fr"],
+    }
+    data = GroupData(**(values | extra))
     group = create_group(actor=user, data=data)
     members = [MemberData("Nadia Alaoui", "Commissaire", lead=True), MemberData("Omar Idrissi")]
     set_members(actor=user, group=group, members=members)
