@@ -21,6 +21,7 @@ from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
 from liaison.assistance.api import router as assistance_router
 from liaison.cooperation.api import router as cooperation_router
+from liaison.cooperation.case_api import router as cases_router
 from liaison.core.api_errors import (
     error_body,
     error_responses,
@@ -154,6 +155,7 @@ api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
 api.add_router("/", assistance_router)
 api.add_router("/", cooperation_router)
+api.add_router("/", cases_router)
 api.add_router("/", intel_router)
 
 

@@ -10,9 +10,17 @@ class CooperationConfig(AppConfig):
     def ready(self) -> None:
         from liaison.audit import labels
         from liaison.cooperation import sharing
-        from liaison.cooperation.models import MemberList, WorkingGroup
+        from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
 
         sharing.register()
         labels.register_model(WorkingGroup, object_type="group")
         labels.register_model(MemberList, object_type="group_members")
-        labels.register_detail({"participants": _("participating services")})
+        labels.register_model(JointCase, object_type="case")
+        labels.register_model(CasePart, object_type="case_part")
+        labels.register_detail(
+            {
+                "participants": _("participating services"),
+                "link": _("linked records"),
+                "task": _("task"),
+            }
+        )

@@ -27,3 +27,25 @@ class GroupStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
+
+
+class CaseStatus(models.TextChoices):
+    """The columns of the case board."""
+
+    OPEN = "open", _("Open")
+    ACTIVE = "active", _("In progress")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", _("To do")
+    DOING = "doing", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class LinkKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    WARRANT = "warrant", _("Warrant")
+    ALERT = "alert", _("Alert")

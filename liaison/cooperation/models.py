@@ -1,5 +1,6 @@
 """Joint working groups between services: the group, its meeting log, and each
-participating service's own list of members.
+participating service's own list of members; joint cases of a group, with each
+participating service's own part of the case (links, comments, tasks, progress).
 
 Each node writes only what it owns. The convening node owns the `WorkingGroup` (theme,
 mandate, status, participating services, meeting log); every participating node owns its
@@ -16,7 +17,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from liaison.cooperation.choices import GroupStatus, Theme
+from liaison.cooperation.choices import CaseStatus, GroupStatus, Theme
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.records import SharedRecord
 
@@ -104,3 +105,51 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JointCase(SharedRecord):
+    """A case worked jointly by a group's services; opened (and owned) by one of them."""
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("group",)
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="cases")
+    title = models.CharField(_("title"), max_length=200, validators=[validate_line])
+    summary = models.TextField(_("summary"), max_length=8000, validators=[validate_text])
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+
+    class Meta:
+        verbose_name = _("joint case")
+        verbose_name_plural = _("joint cases")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CasePart(SharedRecord):
+    """One participating node's part of a joint case: the records it links (uids only),
+    its comments, the tasks it sets and its progress on the tasks assigned to it. Owned,
+    changed and sent only by that node."""
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("case",)
+    case = models.ForeignKey(JointCase, on_delete=models.CASCADE, related_name="parts")
+    # [{"kind": "person"|"warrant"|"alert", "uid"}]
+    links = models.JSONField(_("linked records"), default=list, blank=True)
+    # [{"at", "by", "text"}]
+    comments = models.JSONField(_("comments"), default=list, blank=True)
+    # [{"uid", "title", "assignee_node", "assignee", "due_on", "at", "by"}]
+    tasks = models.JSONField(_("tasks"), default=list, blank=True)
+    # The progress this node reports on tasks assigned to it: [{"task", "status", "at", "by"}]
+    progress = models.JSONField(_("progress on tasks"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("part of a joint case")
+        verbose_name_plural = _("parts of joint cases")
+        ordering = ["owner_node"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "owner_node"], name="one_case_part_per_node")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.owner_node}"

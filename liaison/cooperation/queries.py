@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
-from liaison.cooperation.models import Member, MemberList, WorkingGroup
+from liaison.cooperation.choices import LinkKind
+from liaison.cooperation.models import JointCase, Member, MemberList, WorkingGroup
 from liaison.policy import Action, restrict
+from liaison.registry.models import Alert, Person, Warrant
+
+# What a case may link: a record of this node or one a partner shared with it.
+LINKABLE: dict[str, type[Model]] = {
+    LinkKind.PERSON: Person,
+    LinkKind.WARRANT: Warrant,
+    LinkKind.ALERT: Alert,
+}
 
 
 def groups_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[WorkingGroup]:
@@ -31,3 +41,58 @@ def get_group_for_user(user: Actor, uid: Any, *, detailed: bool = False) -> Work
         return (with_members(rows) if detailed else rows).get(uid=uid)
     except (WorkingGroup.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+# Joint cases
+
+
+def cases_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[JointCase]:
+    return restrict(JointCase.objects.select_related("group"), user, action)
+
+
+def get_case_for_user(user: Actor, uid: Any) -> JointCase:
+    """The case if `user` may see it (and its group); 404 otherwise."""
+    rows = cases_visible_to(user, Action.VIEW).prefetch_related("parts")
+    try:
+        return rows.get(uid=uid)
+    except (JointCase.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the case page and the API show, read from every node's part."""
+
+    timeline: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    links: list[tuple[str, Any]]
+
+
+def case_view(user: Actor, case: JointCase) -> CaseView:
+    """Comments and tasks of every node's part; each task's status as its assignee's node
+    reports it; only the linked records this node holds and `user` may see."""
+    parts = list(case.parts.all())
+    timeline = sorted(
+        ({**c, "node": p.owner_node} for p in parts for c in p.comments), key=lambda c: c["at"]
+    )
+    progress = {p.owner_node: {e["task"]: e["status"] for e in p.progress} for p in parts}
+    tasks = [
+        {
+            **t,
+            "node": p.owner_node,
+            "status": progress.get(t["assignee_node"], {}).get(t["uid"], "todo"),
+        }
+        for p in parts
+        for t in p.tasks
+    ]
+    return CaseView(timeline, tasks, _links(user, [link for p in parts for link in p.links]))
+
+
+def _links(user: Actor, links: list[dict[str, str]]) -> list[tuple[str, Any]]:
+    shown: list[tuple[str, Any]] = []
+    for kind, model in LINKABLE.items():
+        uids = [link["uid"] for link in links if link["kind"] == kind]
+        if uids:
+            rows = restrict(model._default_manager.filter(uid__in=uids), user, Action.VIEW)
+            shown += [(str(kind), row) for row in rows.order_by("id")]
+    return shown
