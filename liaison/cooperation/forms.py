@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liaison.cooperation.actions import GroupData, MemberData
-from liaison.cooperation.choices import GroupStatus, Theme
+from liaison.cooperation.choices import CaseStatus, GroupStatus, LinkKind, TaskStatus, Theme
 from liaison.cooperation.models import WorkingGroup
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.core.forms import BootstrapForm, DateField
@@ -114,3 +114,56 @@ class MeetingForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         validators=[validate_text],
     )
+
+
+class CaseForm(BootstrapForm):
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_line])
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[validate_text],
+    )
+    handling_code = forms.ChoiceField(
+        label=_("Handling code"), choices=SHAREABLE_CODES, initial=HandlingCode.H0
+    )
+
+
+class CommentForm(BootstrapForm):
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text],
+    )
+
+
+class LinkForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Record"), choices=LinkKind.choices)
+    uid = forms.UUIDField(label=_("Identifier"))
+
+
+class TaskForm(BootstrapForm):
+    title = forms.CharField(label=_("Task"), max_length=200, validators=[validate_line])
+    assignee_node = forms.ChoiceField(label=_("Assigned to the service"))
+    assignee = forms.CharField(
+        label=_("Assigned to (name)"), required=False, max_length=200, validators=[validate_line]
+    )
+    due_on = DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, services: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee_node"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = services
+
+
+class ProgressForm(BootstrapForm):
+    task = forms.UUIDField()
+    status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
+
+
+class MoveForm(BootstrapForm):
+    status = forms.ChoiceField(label=_("Status"), choices=CaseStatus.choices)

@@ -9,7 +9,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
-from liaison.cooperation.choices import LinkKind
+from liaison.cooperation.choices import LinkKind, TaskStatus
 from liaison.cooperation.models import JointCase, Member, MemberList, WorkingGroup
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, Person, Warrant
@@ -19,6 +19,12 @@ LINKABLE: dict[str, type[Model]] = {
     LinkKind.PERSON: Person,
     LinkKind.WARRANT: Warrant,
     LinkKind.ALERT: Alert,
+}
+# What each shows of itself (its name): read with it, not once per link.
+NAMES: dict[str, list[str]] = {
+    LinkKind.PERSON: ["names"],
+    LinkKind.WARRANT: [],
+    LinkKind.ALERT: ["person__names"],
 }
 
 
@@ -76,15 +82,12 @@ def case_view(user: Actor, case: JointCase) -> CaseView:
         ({**c, "node": p.owner_node} for p in parts for c in p.comments), key=lambda c: c["at"]
     )
     progress = {p.owner_node: {e["task"]: e["status"] for e in p.progress} for p in parts}
-    tasks = [
-        {
-            **t,
-            "node": p.owner_node,
-            "status": progress.get(t["assignee_node"], {}).get(t["uid"], "todo"),
-        }
-        for p in parts
-        for t in p.tasks
-    ]
+    tasks = []
+    for part in parts:
+        for task in part.tasks:
+            status = progress.get(task["assignee_node"], {}).get(task["uid"], TaskStatus.TODO)
+            label = str(TaskStatus(status).label)
+            tasks.append({**task, "node": part.owner_node, "status": status, "status_label": label})
     return CaseView(timeline, tasks, _links(user, [link for p in parts for link in p.links]))
 
 
@@ -94,5 +97,6 @@ def _links(user: Actor, links: list[dict[str, str]]) -> list[tuple[str, Any]]:
         uids = [link["uid"] for link in links if link["kind"] == kind]
         if uids:
             rows = restrict(model._default_manager.filter(uid__in=uids), user, Action.VIEW)
-            shown += [(str(kind), row) for row in rows.order_by("id")]
+            rows = rows.prefetch_related(*NAMES[kind]).order_by("id")
+            shown += [(str(kind), row) for row in rows]
     return shown

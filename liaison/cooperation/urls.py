@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.cooperation import views
+from liaison.cooperation import case_views, views
 
 app_name = "cooperation"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("<uuid:uid>/edit/", views.group_edit, name="edit"),
     path("<uuid:uid>/members/", views.group_members, name="members"),
     path("<uuid:uid>/meetings/new/", views.group_meeting, name="meeting"),
+    path("<uuid:uid>/cases/new/", case_views.case_create, name="case_create"),
+    path("cases/", case_views.case_board, name="cases"),
+    path("cases/<uuid:uid>/", case_views.case_detail, name="case"),
+    path("cases/<uuid:uid>/<str:step>/", case_views.case_step, name="case_step"),
 ]

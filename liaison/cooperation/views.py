@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from liaison.cooperation import actions
 from liaison.cooperation.forms import GroupForm, MeetingForm, MembersForm
 from liaison.cooperation.models import MemberList, WorkingGroup
-from liaison.cooperation.queries import get_group_for_user, groups_visible_to
+from liaison.cooperation.queries import cases_visible_to, get_group_for_user, groups_visible_to
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.share_status import partner_choices
@@ -43,6 +43,7 @@ def group_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
         "here": settings.NODE_ID,
         "can_change": _may_convene(request, group),
         "can_set_members": _may_set_members(request, group),
+        "cases": cases_visible_to(request.user).filter(group=group),
     }
     return render(request, "cooperation/group_detail.html", context)
 

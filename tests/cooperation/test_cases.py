@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from liaison.accounts.models import User
@@ -196,3 +197,98 @@ def test_bad_tasks_change_nothing(fr: Any, liaison: User, task: dict[str, Any]) 
     done = api(liaison).post(f"/api/v1/cases/{case['uid']}/tasks", task, content_type=JSON)
     assert done.status_code == 400, done.content
     assert _state() == before
+
+
+# Pages
+
+
+def test_the_pages_open_a_case_and_work_it(
+    fr: Any, liaison: User, login: Callable[[User], Client]
+) -> None:
+    group = our_group(liaison)
+    client = login(liaison)
+    body = {"title": "Réseau Benali", "summary": "Fugitif à Lyon.", "handling_code": "H0"}
+    opened = client.post(f"/groups/{group.uid}/cases/new/", body)
+    assert opened.status_code == 302, opened.content.decode()[:1500]
+    case = JointCase.objects.get()
+    url = f"/groups/cases/{case.uid}"
+    assert client.post(f"{url}/comment/", {"text": "Premier point."}).status_code == 302
+    task = {"title": "Vérifier l'adresse", "assignee_node": "ma", "due_on": "2026-12-15"}
+    assert client.post(f"{url}/task/", task).status_code == 302
+    [row] = CasePart.objects.get().tasks
+    assert (
+        client.post(f"{url}/progress/", {"task": row["uid"], "status": "done"}).status_code == 302
+    )
+    assert client.post(f"{url}/move/", {"status": "active"}).status_code == 302
+    page = client.get(f"{url}/").content.decode()
+    assert "Premier point." in page and "Vérifier l&#x27;adresse" in page
+    board = client.get("/groups/cases/").content.decode()
+    assert "Réseau Benali" in board
+    case.refresh_from_db()
+    assert case.status == "active"
+
+
+def test_the_pages_show_bad_input_and_change_nothing(
+    fr: Any, liaison: User, login: Callable[[User], Client]
+) -> None:
+    group = our_group(liaison)
+    case = JointCase.objects.get(uid=_open(liaison, group)["uid"])
+    client = login(liaison)
+    before = _state()
+    url = f"/groups/cases/{case.uid}"
+    shown = client.post(f"{url}/task/", {"title": "t", "assignee_node": "es"}, follow=True)
+    assert "Select a valid choice" in shown.content.decode()
+    shown = client.post(f"{url}/link/", {"kind": "person", "uid": "nope"}, follow=True)
+    assert "Identifier" in shown.content.decode()
+    missing = "6f1c8a52-9999-4d7e-9c39-5b5f6f7b2c01"
+    shown = client.post(f"{url}/link/", {"kind": "person", "uid": missing}, follow=True)
+    assert "No such record that you may see." in shown.content.decode()
+    assert client.post(f"{url}/nothing/", {}).status_code == 404
+    assert _state() == before
+
+
+def test_the_pages_refuse_other_roles_and_partners_cases(
+    send: Send, liaison: User, make_user: Callable[..., User], login: Callable[[User], Client]
+) -> None:
+    send("group.upsert", fr_group())
+    send("case.upsert", fr_case())
+    before = _state()
+    officer = login(make_user("off", "officer"))
+    url = f"/groups/cases/{FR_CASE}"
+    assert officer.get(f"{url}/").status_code == 200
+    assert officer.post(f"{url}/comment/", {"text": "x"}).status_code == 403
+    assert officer.post(f"/groups/{FR_GROUP}/cases/new/", {"title": "t"}).status_code == 403
+    moved = login(liaison).post(f"{url}/move/", {"status": "closed"})
+    assert moved.status_code == 403  # fr opened it: only fr moves it
+    assert _state() == before
+
+
+BOARD_QUERIES = 12
+CASE_QUERIES = 15
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_board_and_a_case_cost_a_fixed_number_of_queries(
+    fr: Any,
+    liaison: User,
+    login: Callable[[User], Client],
+    django_assert_num_queries: Any,
+    count: int,
+) -> None:
+    group = our_group(liaison)
+    for n in range(count):
+        case = _open(liaison, group)
+        url = f"/api/v1/cases/{case['uid']}"
+        for m in range(count):
+            api(liaison).post(f"{url}/comments", {"text": f"c{m}"}, content_type=JSON)
+            task = {"title": f"t{m}", "assignee_node": "fr"}
+            api(liaison).post(f"{url}/tasks", task, content_type=JSON)
+            person = create_person(actor=liaison, data=person_data(f"Omar Tazi{n}{m}"))
+            link = {"kind": "person", "uid": str(person.uid)}
+            api(liaison).post(f"{url}/links", link, content_type=JSON)
+    client = login(liaison)
+    client.get("/groups/cases/")
+    with django_assert_num_queries(BOARD_QUERIES):
+        assert client.get("/groups/cases/").status_code == 200
+    with django_assert_num_queries(CASE_QUERIES):
+        assert client.get(f"/groups/cases/{case['uid']}/").status_code == 200

@@ -253,7 +253,7 @@ def test_a_partner_group_page_offers_our_members_not_changes(
 # Query pins: the number of queries does not grow with groups, members or meetings.
 
 LIST_QUERIES = 12
-DETAIL_QUERIES = 15
+DETAIL_QUERIES = 16
 
 
 def _more_groups(user: User, count: int) -> None:
