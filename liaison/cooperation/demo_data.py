@@ -1,5 +1,6 @@
 """The demo's working groups between `ma` and `fr`: a fugitives group and a major-events
-group, convened by `ma`, with each service's own members.
+group, convened by `ma`, with each service's own members, and a joint case in the
+fugitives group with a task for `fr`, which `fr` takes up.
 
 Two phases, as for the requests for assistance: `send` (after the nodes are partnered,
 before they start) sets up the convener's groups with its members and a meeting; `answer`
@@ -22,7 +23,8 @@ from liaison.cooperation.actions import (
     record_meeting,
     set_members,
 )
-from liaison.cooperation.models import MemberList, WorkingGroup
+from liaison.cooperation.case_actions import add_task, comment, open_case, report_progress
+from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
 
 DEMO_GROUPS = {
     "ma": [
@@ -74,7 +76,37 @@ def send_demo_groups(partner: str) -> int:
             participants="Nadia Alaoui, Omar Idrissi, Claire Martin, Julien Roux",
             decisions="Échange hebdomadaire des listes de fugitifs ; point mensuel par visio.",
         )
+        _demo_case(actor, first)
     return len(plan)
+
+
+def _demo_case(actor: User, group: WorkingGroup) -> None:
+    """A joint case in the fugitives group: a comment and a task for the partner."""
+    case = open_case(
+        actor=actor,
+        group=group,
+        title="Karim Benali : localisation en France",
+        summary="Recherché pour trafic de stupéfiants ; signalé à Lyon en octobre.",
+    )
+    comment(actor=actor, case=case, body="Dernière adresse connue transmise au groupe.")
+    partner = group.participant_nodes[0]
+    add_task(
+        actor=actor,
+        case=case,
+        title="Vérifier l'adresse à Villeurbanne",
+        assignee_node=partner,
+        due_on=date(2026, 12, 15),
+    )
+
+
+def _work_demo_cases(actor: User, partner: str) -> None:
+    """Take up the tasks the partner assigned to this node, and say so."""
+    for case in JointCase.objects.filter(owner_node=partner).select_related("group"):
+        for part in case.parts.all():
+            for task in part.tasks:
+                if task["assignee_node"] == settings.NODE_ID:
+                    report_progress(actor=actor, case=case, task=task["uid"], status="doing")
+        comment(actor=actor, case=case, body="Vérification en cours par notre antenne de Lyon.")
 
 
 def answer_demo_groups(partner: str, *, wait: float = 60) -> int:
@@ -90,4 +122,9 @@ def answer_demo_groups(partner: str, *, wait: float = 60) -> int:
     for group in rows.exclude(pk__in=ours):
         set_members(actor=actor, group=group, members=DEMO_MEMBERS.get(settings.NODE_ID, []))
         done += 1
+    if done:
+        cases = JointCase.objects.filter(owner_node=partner)
+        while not CasePart.objects.filter(case__in=cases).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        _work_demo_cases(actor, partner)
     return done
