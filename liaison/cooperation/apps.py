@@ -9,10 +9,11 @@ class CooperationConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
-        from liaison.cooperation import sharing
+        from liaison.cooperation import desk, sharing
         from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
 
         sharing.register()
+        desk.register()
         labels.register_model(WorkingGroup, object_type="group")
         labels.register_model(MemberList, object_type="group_members")
         labels.register_model(JointCase, object_type="case")
