@@ -20,6 +20,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from liaison.accounts.middleware import two_factor_satisfied
 from liaison.accounts.tokens import user_for_token
 from liaison.assistance.api import router as assistance_router
+from liaison.cooperation.api import router as cooperation_router
+from liaison.cooperation.case_api import router as cases_router
 from liaison.core.api_errors import (
     error_body,
     error_responses,
@@ -153,6 +155,8 @@ api.add_router("/", registry_router)
 api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
 api.add_router("/", assistance_router)
+api.add_router("/", cooperation_router)
+api.add_router("/", cases_router)
 api.add_router("/", intel_router)
 api.add_router("/", plan_router)
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "liaison.registry",
     "liaison.events",
     "liaison.assistance",
+    "liaison.cooperation",
     "liaison.intel",
     "liaison.plan",
     "liaison.exchange",

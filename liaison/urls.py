@@ -12,6 +12,7 @@ urlpatterns = [
     path("events/", include("liaison.events.urls")),
     path("plan/", include("liaison.plan.urls")),
     path("requests/", include("liaison.assistance.urls")),
+    path("groups/", include("liaison.cooperation.urls")),
     path("intel/", include("liaison.intel.urls")),
     path("", include("liaison.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -152,7 +152,7 @@ def test_mark_all_read_refuses_get_a_missing_csrf_token_and_a_section_not_yours(
     [
         ("officer", {"received", "hits", "events", "intel"}),
         ("analyst", {"received", "hits", "events", "intel"}),
-        ("liaison_officer", {"received", "hits", "events", "intel"}),
+        ("liaison_officer", {"received", "hits", "events", "intel", "cases"}),
         ("supervisor", {"received", "hits", "events", "intel", "reviews"}),
         ("auditor", set()),
         ("node_admin", {"delivery"}),

@@ -155,6 +155,8 @@ def _demo_requests(nodes: list[DemoNode], base: Path, phase: str) -> None:
     first, second = nodes
     for node, other in ((first, second), (second, first)):
         _run(node, base / node.node_id, ["demo-requests", phase, other.node_id])
+        # Working groups the same way (liaison/cooperation/demo_data.py).
+        _run(node, base / node.node_id, ["demo-groups", phase, other.node_id])
 
 
 def _demo_plan(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
