@@ -113,17 +113,19 @@ def _ascii_word(word: str) -> str:
 
 
 def _is_capitals(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    return word.isupper() and sum(map(str.isalpha, word)) >= 2
 
 
 def given_first(text: str) -> str:
     """Put the given names first: "FAMILY, Given" and "FAMILY Given" with the family name
     in capitals are read as "Given FAMILY" (the order matters for relatives, below)."""
-    family, comma, given = text.partition(",")
-    if comma and family.strip() and given.strip():
-        return f"{given.strip()} {family.strip()}"
+    if "," in text:
+        family, _, given = text.partition(",")
+        if family.strip() and given.strip():
+            return f"{given.strip()} {family.strip()}"
     words = text.split()
+    if not words or not _is_capitals(words[0]):
+        return text
     caps = 0
     while caps < len(words) and _is_capitals(words[caps]):
         caps += 1
@@ -134,6 +136,8 @@ def given_first(text: str) -> str:
 
 def _drop_titles(words: list[str], titles: frozenset[str]) -> tuple[list[str], list[str]]:
     # Only leading titles, and never the whole name (Imam alone is a name).
+    if not words or words[0] not in titles:
+        return [], words
     n = 0
     while n < len(words) - 1 and words[n] in titles:
         n += 1
@@ -141,12 +145,15 @@ def _drop_titles(words: list[str], titles: frozenset[str]) -> tuple[list[str], l
 
 
 def _glue_french(words: list[str]) -> list[str]:
-    # Du Pont -> dupont, De La Tour -> delatour; not at the start (Le Van Thanh) and not
-    # at the end (a particle alone stays as written).
+    # Du Pont -> dupont, De La Tour -> delatour, De Gaulle -> degaulle; an article starts a
+    # name only as De/Du/Des (Le Van Thanh is Vietnamese), and a particle at the end stays.
+    if particles.FRENCH_PARTICLES.isdisjoint(words):
+        return words
     out: list[str] = []
     pending = ""
     for i, word in enumerate(words):
-        if 0 < i < len(words) - 1 and word in particles.FRENCH_PARTICLES:
+        opens = i > 0 or word in particles.FRENCH_OPENING
+        if opens and i < len(words) - 1 and word in particles.FRENCH_PARTICLES:
             pending += word
         else:
             out.append(pending + word)
@@ -164,7 +171,6 @@ def _latin_parts(words: list[str]) -> list[Token]:
     out: list[Token] = []
     abd_pending: str | None = None
     for word in words:
-        abu = particles.LATIN_ABU_GLUED.match(word)
         if word in particles.LATIN_ARTICLES:
             continue
         if abd_pending is not None and word not in particles.LATIN_KIN:
@@ -174,7 +180,7 @@ def _latin_parts(words: list[str]) -> list[Token]:
             abd_pending = word
         elif word in particles.LATIN_KIN:
             out.append(Token(word, (particles.LATIN_KIN[word],), "particle", "?"))
-        elif abu and word not in particles.LATIN_KIN:
+        elif word.startswith("ab") and (abu := particles.LATIN_ABU_GLUED.match(word)):
             out.append(Token(abu.group(), ("b",), "particle", "?"))
             out.append(_latin_word(word[abu.end() :]))
         elif out and out[-1].kind == "name" and word in particles.LATIN_DIN_TAIL:

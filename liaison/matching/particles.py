@@ -184,3 +184,4 @@ LATIN_ABU_GLUED = re.compile(r"^(?:aboul|abul|abou|abu)(?=[a-z]{3})")
 # French particles (Du Pont, De La Tour, Le Gall) belong to the family name that follows:
 # read apart they would be parts of one or two letters that match any initial.
 FRENCH_PARTICLES = frozenset(["du", "de", "des", "le", "la", "les"])
+FRENCH_OPENING = frozenset(["du", "de", "des"])

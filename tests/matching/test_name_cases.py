@@ -191,6 +191,8 @@ SKELETON_SAME = [  # spelling habits the vowel rule must leave alone
 FRENCH_PARTICLES_SAME = [
     ("Jean Du Pont", "Jean Dupont"),
     ("Marie De La Tour", "DELATOUR, Marie"),
+    ("DE GAULLE, Charles", "Charles Degaulle"),
+    ("Le Van Thanh", "Van Thanh Le"),  # Vietnamese Le opens a name and stays a part
 ]
 
 
@@ -252,4 +254,8 @@ def test_french_particles_belong_to_the_family_name(a: str, b: str) -> None:
     # Du Pont is one part, the same as Dupont (before: a part "d" left over, 0.96).
     m = match_names(a, b)
     assert m.score == 1.0, m
-    assert len(m.pairs) == 2
+    assert m.rule == "aligned-parts", m
+
+
+def test_a_french_particle_opening_a_family_name_joins_it() -> None:
+    assert compare_names("De Gaulle", "Charles de Gaulle") >= SCREENING_THRESHOLD
