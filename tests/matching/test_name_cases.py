@@ -169,6 +169,8 @@ RELATIVES_DIFFERENT = [
     ("Uday Saddam Hussein al-Tikriti", "Qusay Saddam Hussein al-Tikriti"),
     ("Omar Mohamed Ali Hassan", "Khaled Mohamed Ali Hassan"),
     ("AL-TIKRITI, Qusay Saddam Hussein", "Uday Saddam Hussein al-Tikriti"),
+    ("AL-TIKRITI Qusay Saddam Hussein", "Uday Saddam Hussein al-Tikriti"),
+    ("قصي صدام حسين التكريتي", "Uday Saddam Hussein al-Tikriti"),
 ]
 SKELETON_DIFFERENT = [
     ("Mohamed Ali", "Mahmoud Ali"),
@@ -259,3 +261,14 @@ def test_french_particles_belong_to_the_family_name(a: str, b: str) -> None:
 
 def test_a_french_particle_opening_a_family_name_joins_it() -> None:
     assert compare_names("De Gaulle", "Charles de Gaulle") >= SCREENING_THRESHOLD
+
+
+def test_titles_travel_in_the_match_explanation() -> None:
+    from liaison.matching import Identity, compare
+
+    d = compare(Identity.of("Mullah Abdul Ghani Baradar"), Identity.of("Abdul Ghani Baradar"))
+    names = d.as_dict()["names"]
+    assert isinstance(names, dict)
+    assert names["titles_a"] == ["mullah"]
+    assert names["titles_b"] == []
+    assert d.score == 1.0
