@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -31,6 +31,9 @@ class Token:
     loose: tuple[str, ...] = ()
     near: str = ""
     nears: tuple[str, ...] = ()
+    # Written vowels between the skeleton's consonants (``latin.vowels``/``arabic.vowels``),
+    # for single words only: they tell apart names that share a skeleton.
+    vowels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Folded keys are computed once here rather than on every comparison or lookup.
@@ -48,6 +51,8 @@ class AnalysedName:
     parts: tuple[Token, ...]
     names: tuple[Token, ...]
     joined: tuple[str, ...]
+    # Titles and honorifics (Sheikh, Haji, Dr...) left out of the comparison, as written.
+    titles: tuple[str, ...] = ()
 
 
 def _fill(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -95,7 +100,8 @@ def _latin_word(word: str) -> Token:
         return _token(word, latin.keys(word[glued_abd.end() :]), "a", prefix="bd")
     glued = _LATIN_GLUED.match(word)
     loose = latin.keys(word[glued.end() :]) if glued else ()
-    return _token(word, latin.keys(word), latin.lead(word), loose)
+    token = _token(word, latin.keys(word), latin.lead(word), loose)
+    return replace(token, vowels=latin.vowels(word))
 
 
 _NOT_ASCII_LETTER = re.compile("[^a-z]")
@@ -106,11 +112,65 @@ def _ascii_word(word: str) -> str:
     return _NOT_ASCII_LETTER.sub("", strip_diacritics(word))
 
 
-def _latin_parts(text: str) -> list[Token]:
-    words = [_ascii_word(w) for w in tokens(text)]
+def _is_capitals(word: str) -> bool:
+    return word.isupper() and sum(map(str.isalpha, word)) >= 2
+
+
+def given_first(text: str) -> str:
+    """Put the given names first: "FAMILY, Given" and "FAMILY Given" with the family name
+    in capitals are read as "Given FAMILY" (the order matters for relatives, below)."""
+    if "," in text:
+        family, _, given = text.partition(",")
+        if family.strip() and given.strip():
+            return f"{given.strip()} {family.strip()}"
+    words = text.split()
+    if not words or not _is_capitals(words[0]):
+        return text
+    caps = 0
+    while caps < len(words) and _is_capitals(words[caps]):
+        caps += 1
+    if 0 < caps < len(words) and not any(_is_capitals(w) for w in words[caps:]):
+        return " ".join(words[caps:] + words[:caps])
+    return text
+
+
+def _drop_titles(words: list[str], titles: frozenset[str]) -> tuple[list[str], list[str]]:
+    # Only leading titles, and never the whole name (Imam alone is a name).
+    if not words or words[0] not in titles:
+        return [], words
+    n = 0
+    while n < len(words) - 1 and words[n] in titles:
+        n += 1
+    return words[:n], words[n:]
+
+
+def _glue_french(words: list[str]) -> list[str]:
+    # Du Pont -> dupont, De La Tour -> delatour, De Gaulle -> degaulle; an article starts a
+    # name only as De/Du/Des (Le Van Thanh is Vietnamese), and a particle at the end stays.
+    if particles.FRENCH_PARTICLES.isdisjoint(words):
+        return words
+    out: list[str] = []
+    pending = ""
+    for i, word in enumerate(words):
+        opens = i > 0 or word in particles.FRENCH_OPENING
+        if opens and i < len(words) - 1 and word in particles.FRENCH_PARTICLES:
+            pending += word
+        else:
+            out.append(pending + word)
+            pending = ""
+    return out
+
+
+def _latin_words(text: str) -> tuple[list[str], list[str]]:
+    words = [w for w in (_ascii_word(w) for w in tokens(given_first(text))) if w]
+    titles, words = _drop_titles(words, particles.LATIN_TITLES)
+    return titles, _glue_french(words)
+
+
+def _latin_parts(words: list[str]) -> list[Token]:
     out: list[Token] = []
     abd_pending: str | None = None
-    for word in filter(None, words):
+    for word in words:
         if word in particles.LATIN_ARTICLES:
             continue
         if abd_pending is not None and word not in particles.LATIN_KIN:
@@ -120,6 +180,9 @@ def _latin_parts(text: str) -> list[Token]:
             abd_pending = word
         elif word in particles.LATIN_KIN:
             out.append(Token(word, (particles.LATIN_KIN[word],), "particle", "?"))
+        elif word.startswith("ab") and (abu := particles.LATIN_ABU_GLUED.match(word)):
+            out.append(Token(abu.group(), ("b",), "particle", "?"))
+            out.append(_latin_word(word[abu.end() :]))
         elif out and out[-1].kind == "name" and word in particles.LATIN_DIN_TAIL:
             out[-1] = _suffixed(out[-1], "dn", word)
         elif out and out[-1].kind == "name" and word in particles.LATIN_ALLAH_TAIL:
@@ -145,7 +208,8 @@ def _arabic_token(text: str, bare: str, prefix: str = "") -> Token:
     if bare.endswith("ه") and len(bare) > 2:
         loose += tuple(k + "t" for k in arabic.keys(bare[:-1]))
     lead = "a" if prefix else arabic.lead(bare)
-    return _token(text, arabic.keys(bare), lead, loose, prefix)
+    token = _token(text, arabic.keys(bare), lead, loose, prefix)
+    return token if prefix else replace(token, vowels=arabic.vowels(bare))
 
 
 @lru_cache(maxsize=200_000)
@@ -156,10 +220,14 @@ def _arabic_word(word: str) -> Token:
     return _arabic_token(word, _strip_article(word))
 
 
-def _arabic_parts(text: str) -> list[Token]:
+def _arabic_words(text: str) -> tuple[list[str], list[str]]:
+    return _drop_titles(tokens(normalise_arabic(text)), particles.ARABIC_TITLES)
+
+
+def _arabic_parts(words: list[str]) -> list[Token]:
     out: list[Token] = []
     abd_pending = False
-    for word in tokens(normalise_arabic(text)):
+    for word in words:
         if word == particles.ARABIC_ARTICLE:
             continue
         if abd_pending:
@@ -192,6 +260,11 @@ def _joined(parts: list[Token]) -> tuple[str, ...]:
 def analyse(name: str) -> AnalysedName:
     """Analyse a name once; cached because screening compares each name many times."""
     script: Literal["ar", "lat"] = "ar" if is_arabic(name) else "lat"
-    parts = _arabic_parts(name) if script == "ar" else _latin_parts(name)
+    if script == "ar":
+        titles, words = _arabic_words(name)
+        parts = _arabic_parts(words)
+    else:
+        titles, words = _latin_words(name)
+        parts = _latin_parts(words)
     names = tuple(t for t in parts if t.kind != "particle")
-    return AnalysedName(name, script, tuple(parts), names, _joined(parts))
+    return AnalysedName(name, script, tuple(parts), names, _joined(parts), tuple(titles))

@@ -85,3 +85,29 @@ def lead(word: str) -> str:
     if ch in "اعءؤئ":
         return "a"
     return _COMMON.get(ch) or _ARABIC_READING.get(ch) or {"و": "w", "ي": "y"}.get(ch, "?")
+
+
+def vowels(word: str) -> tuple[str, ...]:
+    """The long vowels written between each two consonants: "" none, else the letters'
+    classes (a for alef, u for waw, i for yeh), as ``latin.vowels`` reads a Latin spelling.
+
+    Arabic writes long vowels and leaves short ones out, so محمد (no letter) and محمود (waw
+    before the last consonant) differ where their skeletons do not.
+    """
+    out: list[str] = []
+    gap = ""
+    last = len(word) - 1
+    last_class = ""
+    seen = False
+    for i, ch in enumerate(word):
+        consonant = (i == 0 and ch in "وي") or (
+            ch not in _VOWELS and not (i == last and ch in "هح")
+        )
+        if not consonant:
+            gap += {"ا": "a", "و": "u", "ي": "i"}.get(ch, "")
+            continue
+        cls = _COMMON.get(ch) or _ARABIC_READING.get(ch, "") or ch
+        if seen and not (cls == last_class and not gap):
+            out.append("".join(sorted(set(gap))))
+        seen, last_class, gap = True, cls, ""
+    return ("ar", *out)

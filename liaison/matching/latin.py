@@ -92,3 +92,37 @@ def lead(word: str) -> str:
     if first in "aeiouU":
         return "a"
     return {"G": "k", "Y": "y", "W": "w", "D": "d", "T": "t"}.get(first, first[0])
+
+
+_VOWEL_LETTER = {"a": "a", "e": "e", "i": "i", "Y": "i", "o": "o", "u": "u", "U": "u", "W": "u"}
+
+
+def _vowel_letters(gap: list[str]) -> str:
+    # The vowels written between two consonants, as a set of letters (ee as i, ou/w as u);
+    # "-" when there is none.
+    return "".join(sorted({_VOWEL_LETTER[s] for s in gap if s in _VOWEL_LETTER})) or "-"
+
+
+def vowels(word: str) -> tuple[str, ...]:
+    """The vowels written between each two consonants of the skeleton, per gap.
+
+    Consonant skeletons cannot tell Mohamed (o-a-e) from Mahmoud (a-none-ou), or Hussein
+    (u-ei) from Hassan (a-a); the vowels written between the consonants can. Doubled
+    consonants count once, as in the key.
+    """
+    symbols = _symbols(word)
+    out: list[str] = []
+    gap: list[str] = []
+    last_consonant = ""
+    seen = False
+    for i, s in enumerate(symbols):
+        is_vowel = s in _VOWEL and not (
+            i == 0 and s in "UWY" and len(symbols) > 1 and symbols[1][0] in "aeiouUY"
+        )
+        if is_vowel or (s == "h" and i == len(symbols) - 1 and i > 0):
+            gap.append(s)
+            continue
+        if seen and not (s == last_consonant and not gap):
+            out.append(_vowel_letters(gap))
+        seen, last_consonant, gap = True, s, []
+    return ("lat", *out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from rapidfuzz.distance import Indel
 
 from liaison.matching.analyse import AnalysedName, Token, analyse
@@ -18,7 +20,20 @@ INITIAL_SIMILARITY = 0.9
 LOOSE_FACTOR = 0.92
 COARSE_FACTOR = 0.9
 JOINED_FACTOR = 0.96
+# Two words with one skeleton whose written vowels disagree (Mohamed/Mahmoud, Hussein/
+# Hassan, محمد/محمود) are different names: their similarity is at most this.
+DISTINCT_VOWELS_SIMILARITY = 0.5
+# A short form (a kunya "Abu X", or two of five parts) whose every part is found in the
+# full name: a partial match, at most this (a screening hit, not a search match alone).
+KNOWN_AS_SCORE = 0.82
+KNOWN_AS_PART_MIN = 0.86
+# Relatives: a different first given name before the same chain of father's, grandfather's
+# and family names (Ali / Qusay Saddam Hussein al-Tikriti) is a brother or a cousin.
+RELATIVE_FIRST_MAX = 0.6
+RELATIVE_CHAIN_MIN = 0.86
+RELATIVE_SCORE = 0.73
 _sim = Indel.normalized_similarity
+_FOLD_LEAD = str.maketrans("xSzT", "ksst")
 
 
 def _best(xs: tuple[str, ...], ys: tuple[str, ...]) -> float:
@@ -31,12 +46,63 @@ def _best(xs: tuple[str, ...], ys: tuple[str, ...]) -> float:
     return best
 
 
+def _initial_agrees(a: Token, b: Token) -> bool:
+    # K. stands for Khalfan and S. for Sharif: the first letter as written, or the first
+    # sound with kh/k and sh/s folded.
+    if a.lead == b.lead or a.lead.translate(_FOLD_LEAD) == b.lead.translate(_FOLD_LEAD):
+        return True
+    return a.text[:1] == b.text[:1] and a.text[:1].isascii()
+
+
+def _latin_conflict(x: str, y: str) -> bool:
+    # Two Latin gaps that write different sounds: o/u against a/e (Mohamed/Mahmoud), an
+    # i-sound against a (Hussein/Hassan). e/i (Serene/Sireen) and a dropped vowel (Madghari/
+    # Medeghri) are spelling habits.
+    round_x, round_y = ("o" in x or "u" in x), ("o" in y or "u" in y)
+    if round_x != round_y and "-" not in (x, y) and "i" not in x + y:
+        return True
+    return ("i" in x and y == "a") or ("i" in y and x == "a")
+
+
+# Latin vowels that contradict an Arabic long vowel: e or i for waw (Mohamed for محمود), o
+# or u for yeh. Latin a for either is common in loose transliterations (Mrizak for مرزوق).
+_LATIN_AGAINST_LONG = {"u": frozenset("ei"), "i": frozenset("ou")}
+
+
+def _vowels_differ(a: Token, b: Token) -> bool:
+    """Same skeleton, different written vowels: Mohamed (o-a-e) / Mahmoud (a-none-ou).
+
+    Latin against Latin needs two gaps that disagree (one is a spelling habit: Nasser/Nasir,
+    Youssef/Youssouf); Arabic writes only long vowels, so one waw or yeh that the other
+    Arabic name lacks is enough, and so is a Latin vowel that contradicts it.
+    """
+    va, vb = a.vowels, b.vowels
+    if len(va) != len(vb) or len(va) < 2:
+        return False
+    if va[0] == vb[0] == "lat":
+        pairs = zip(va[1:], vb[1:], strict=True)
+        return sum(_latin_conflict(x, y) for x, y in pairs) >= 2
+    if va[0] == vb[0] == "ar":
+        return any(
+            ("u" in x) != ("u" in y) or ("i" in x) != ("i" in y)
+            for x, y in zip(va[1:], vb[1:], strict=True)
+        )
+    ar, lat = (va, vb) if va[0] == "ar" else (vb, va)
+    for x, y in zip(ar[1:], lat[1:], strict=True):
+        for long, against in _LATIN_AGAINST_LONG.items():
+            if long in x and y != "-" and set(y) <= against:
+                return True
+    return False
+
+
 def _token_similarity(a: Token, b: Token) -> float:
     if a.kind == "initial" or b.kind == "initial":
-        return INITIAL_SIMILARITY if a.lead == b.lead else 0.0
+        return INITIAL_SIMILARITY if _initial_agrees(a, b) else 0.0
     ka, kb = a.keys, b.keys
     exact = _sim(ka[0], kb[0])
     if exact == 1.0:
+        if ka[0] == kb[0] and _vowels_differ(a, b):
+            return DISTINCT_VOWELS_SIMILARITY
         return 1.0
     if len(ka) > 1 or len(kb) > 1:
         exact = max(exact, _best(ka, kb))
@@ -115,11 +181,74 @@ def _joined_score(a: AnalysedName, b: AnalysedName) -> float:
     return JOINED_FACTOR * max(_sim(x, y) for x in a.joined for y in b.joined)
 
 
+def _is_kunya(name: AnalysedName) -> bool:
+    # "Abu X": a kinship particle b (Abu/Abou/Bou) followed by a name part.
+    parts = name.parts
+    return any(
+        p.kind == "particle" and p.keys[0] == "b" and q.kind == "name"
+        for p, q in itertools.pairwise(parts)
+    )
+
+
+def _known_as(a: AnalysedName, b: AnalysedName, alignment: Alignment) -> float:
+    """A short form against the full name: every part of the shorter found in the longer,
+    which has two parts more or more. Two parts at least, or a kunya also in the full name."""
+    _, pairs, rest_a, rest_b = alignment
+    short, rest_short, rest_long = (a, rest_a, rest_b) if rest_b else (b, rest_b, rest_a)
+    longer = b if short is a else a
+    if rest_short or len(rest_long) < 2 or any(t.kind == "initial" for t in short.names):
+        return 0.0
+    if len(short.names) < 2 and not (_is_kunya(short) and _is_kunya(longer)):
+        return 0.0
+    sims = [s for _, _, s in pairs]
+    if min(sims) < KNOWN_AS_PART_MIN:
+        return 0.0
+    return KNOWN_AS_SCORE * sum(sims) / len(sims)
+
+
+def _relatives(a: AnalysedName, b: AnalysedName, alignment: Alignment) -> bool:
+    """A different first given name before the same chain (two parts or more) of the
+    father's, grandfather's and family names: brothers or cousins, not one person."""
+    _, pairs, rest_a, rest_b = alignment
+    if len(a.names) < 3 or len(b.names) < 3 or rest_a or rest_b:
+        return False
+    if a.names[0].kind == "initial" or b.names[0].kind == "initial":
+        return False
+    first = [s for i, j, s in pairs if i == 0 and j == 0]
+    chain = [s for i, j, s in pairs if i and j]
+    return (
+        len(first) == 1
+        and first[0] < RELATIVE_FIRST_MAX
+        and len(chain) == len(pairs) - 1
+        and min(chain) >= RELATIVE_CHAIN_MIN
+    )
+
+
+def _decide(
+    a: AnalysedName, b: AnalysedName, alignment: Alignment | None, joined: float
+) -> tuple[float, str]:
+    if alignment is None:
+        return joined, "joined-keys"
+    aligned, pairs = alignment[0], alignment[1]
+    if joined > aligned and any(
+        s == DISTINCT_VOWELS_SIMILARITY and a.names[i].keys[0] == b.names[j].keys[0]
+        for i, j, s in pairs
+    ):
+        joined = 0.0  # whole-name skeletons would hide the vowels that tell the names apart
+    score, rule = (aligned, "aligned-parts") if aligned >= joined else (joined, "joined-keys")
+    if alignment[2] or alignment[3]:
+        known_as = _known_as(a, b, alignment)
+        if known_as:
+            return max(score, known_as), "known-as"
+    elif score > RELATIVE_SCORE and _relatives(a, b, alignment):
+        return RELATIVE_SCORE, "relatives"
+    return score, rule
+
+
 def score_names(a: AnalysedName, b: AnalysedName) -> tuple[float, str]:
     """Fast path: the score and the winning rule, without building evidence."""
-    aligned = _align(a.names, b.names)[0] if a.names and b.names else 0.0
-    joined = _joined_score(a, b)
-    return (aligned, "aligned-parts") if aligned >= joined else (joined, "joined-keys")
+    alignment = _align(a.names, b.names) if a.names and b.names else None
+    return _decide(a, b, alignment, _joined_score(a, b))
 
 
 def match_names(a: str, b: str) -> NameMatch:
@@ -129,15 +258,10 @@ def match_names(a: str, b: str) -> NameMatch:
 
 def match_analysed(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMatch:
     """``match_names`` from analyses already made (the screener keeps its own)."""
-    aligned = 0.0
-    pairs: list[tuple[int, int, float]] = []
-    rest_a: list[int] = []
-    rest_b: list[int] = []
-    if na.names and nb.names:
-        aligned, pairs, rest_a, rest_b = _align(na.names, nb.names)
-    joined = _joined_score(na, nb)
+    alignment = _align(na.names, nb.names) if na.names and nb.names else None
+    _, pairs, rest_a, rest_b = alignment or (0.0, [], [], [])
     # The same choice as score_names, from the one alignment.
-    score, rule = (aligned, "aligned-parts") if aligned >= joined else (joined, "joined-keys")
+    score, rule = _decide(na, nb, alignment, _joined_score(na, nb))
     return NameMatch(
         name_a=a,
         name_b=b,
@@ -151,6 +275,8 @@ def match_analysed(a: str, b: str, na: AnalysedName, nb: AnalysedName) -> NameMa
         ),
         unmatched_a=tuple(na.names[i].text for i in rest_a),
         unmatched_b=tuple(nb.names[j].text for j in rest_b),
+        titles_a=na.titles,
+        titles_b=nb.titles,
     )
 
 

@@ -106,3 +106,82 @@ ARABIC_TAILS = frozenset(["الدين", "دين", "الله"])
 
 # Written abbreviations of Muhammad (South Asian Md/Mohd, Maghrebi Med).
 LATIN_ABBREVIATIONS = dict.fromkeys(["md", "mohd", "muhd", "mhd", "med", "mohd"], "muhammad")
+
+# Titles and honorifics written before a name (religious, pilgrim, scholarly, military,
+# civil). They say nothing about who the person is, so they are left out of the comparison
+# and kept in the explanation. Cheikh is left out of this list: in West Africa
+# and the Maghreb they are given names as often as titles (Hadj is left in: as a name it is
+# rarer than the pilgrim's title).
+LATIN_TITLES = frozenset(
+    [
+        "sheikh",
+        "shaykh",
+        "shaikh",
+        "sheik",
+        "haji",
+        "hajji",
+        "hajj",
+        "hadj",
+        "haj",
+        "shiekh",
+        "alhaji",
+        "alhajji",
+        "mullah",
+        "mulla",
+        "mollah",
+        "maulavi",
+        "maulvi",
+        "mawlawi",
+        "moulavi",
+        "maulana",
+        "qari",
+        "mufti",
+        "imam",
+        "ayatollah",
+        "dr",
+        "doctor",
+        "prof",
+        "professor",
+        "col",
+        "colonel",
+        "gen",
+        "general",
+        "brig",
+        "brigadier",
+        "maj",
+        "major",
+        "capt",
+        "captain",
+        "lt",
+        "mr",
+        "mrs",
+        "mme",
+        "mlle",
+    ]
+)
+ARABIC_TITLES = frozenset(
+    [
+        "الشيخ",
+        "شيخ",
+        "الحاج",
+        "حاج",
+        "الملا",
+        "ملا",
+        "المولوي",
+        "مولوي",
+        "الدكتور",
+        "القاري",
+        "قاري",
+        "مفتي",
+        "حاجي",
+    ]
+)
+
+# Written glued to a name, the kunya's Abu is still a particle: Abulabbas = Abou El Abbes,
+# Aboubakar = Abu Bakr. The rest must be a name of three letters or more.
+LATIN_ABU_GLUED = re.compile(r"^(?:aboul|abul|abou|abu)(?=[a-z]{3})")
+
+# French particles (Du Pont, De La Tour, Le Gall) belong to the family name that follows:
+# read apart they would be parts of one or two letters that match any initial.
+FRENCH_PARTICLES = frozenset(["du", "de", "des", "le", "la", "les"])
+FRENCH_OPENING = frozenset(["du", "de", "des"])

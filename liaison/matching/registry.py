@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 NameScorer = Callable[[str, str], float]
 
-ALGORITHM = "liaison-names/1"
+ALGORITHM = "liaison-names/2"
 _ALGORITHMS: dict[str, NameScorer] = {}
 
 

@@ -51,6 +51,8 @@ from liaison.matching.names import (
     INITIAL_SIMILARITY,
     INITIAL_WEIGHT,
     JOINED_FACTOR,
+    KNOWN_AS_PART_MIN,
+    KNOWN_AS_SCORE,
     LOOSE_FACTOR,
     MISSING_MIDDLE_WEIGHT,
     match_analysed,
@@ -412,6 +414,7 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
         return joined
     s = _part_similarities(tokens, table)  # (rows, row parts, query parts)
     nparts = table.nparts
+    joined = np.maximum(joined, _known_as_bound(s, n, initials, nparts))
     if initials:
         aligned = _bound_with_initials(s.max(axis=1), initials, nparts)
         return np.maximum(aligned, joined).astype(np.float32)
@@ -423,6 +426,25 @@ def _estimate_name(name: AnalysedName, table: _Texts) -> FloatArray:
     missing = MISSING_MIDDLE_WEIGHT * np.abs(nparts - n) / 2
     aligned = np.where(k > 0, np.minimum(a, b) / np.maximum(k + missing, 1e-9), 0.0)
     return np.maximum(aligned, joined).astype(np.float32)
+
+
+def _known_as_bound(s: FloatArray, n: int, initials: int, nparts: IntArray) -> FloatArray:
+    """Upper bound of the known-as rule of ``names.py``: the shorter name (two parts fewer
+    or more, no initials) has every part at least KNOWN_AS_PART_MIN similar to one of the
+    longer's; the score is KNOWN_AS_SCORE times the mean of those pairs."""
+    out = np.zeros(len(s), dtype=np.float32)
+    query_best = s.max(axis=1)  # (rows, query parts)
+    if n and not initials:
+        short = nparts - n >= 2
+        ok = short & (query_best.min(axis=1) >= KNOWN_AS_PART_MIN - 1e-6)
+        out[ok] = KNOWN_AS_SCORE * query_best[ok].mean(axis=1)
+    row_best = s.max(axis=2)  # (rows, row parts), padding after nparts
+    real = np.arange(row_best.shape[1]) < nparts[:, None]
+    short = (n + initials - nparts >= 2) & (nparts > 0)
+    mean = np.where(real, row_best, 0.0).sum(axis=1) / np.maximum(nparts, 1)
+    low = np.where(real, row_best, np.inf).min(axis=1)
+    ok = short & (low >= KNOWN_AS_PART_MIN - 1e-6)
+    return np.maximum(out, np.where(ok, KNOWN_AS_SCORE * mean, 0.0)).astype(np.float32)
 
 
 def _part_similarities(tokens: Sequence[Token], table: _Texts) -> FloatArray:

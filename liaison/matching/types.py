@@ -64,6 +64,9 @@ class NameMatch:
     pairs: tuple[TokenPair, ...] = ()
     unmatched_a: tuple[str, ...] = ()
     unmatched_b: tuple[str, ...] = ()
+    # Titles and honorifics left out of the comparison (Sheikh, Haji, Dr...).
+    titles_a: tuple[str, ...] = ()
+    titles_b: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,8 @@ class Match:
                 ],
                 "unmatched_a": list(self.names.unmatched_a),
                 "unmatched_b": list(self.names.unmatched_b),
+                "titles_a": list(self.names.titles_a),
+                "titles_b": list(self.names.titles_b),
             },
             "factors": [
                 {

@@ -80,5 +80,5 @@ def test_aliases_are_compared_and_the_best_pair_is_the_evidence() -> None:
 
 def test_match_is_json_ready() -> None:
     d = compare(Identity.of("Ali", dob="1980"), Identity.of("علي", dob="1980")).as_dict()
-    assert d["algorithm"] == "liaison-names/1"
+    assert d["algorithm"] == "liaison-names/2"
     assert d["factors"][0]["name"] == "date_of_birth"

@@ -130,6 +130,13 @@ TRICKY = [
     "Hisham Al Shazai",
     "M. K. Benali",
     "Mohamed Benali",
+    # Known-as forms (issue 15): the short form scores by its own rule.
+    "Abu Hafs",
+    "Abu Hafs Mohamed Atef Al Masri",
+    "Saddam Hussein",
+    "Saddam Hussein Abd al-Majid al-Tikriti",
+    "Qusay Saddam Hussein al-Tikriti",
+    "S. Hussein Abd al-Majid al-Tikriti",
 ]
 
 
