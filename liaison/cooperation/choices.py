@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Theme(models.TextChoices):
@@ -32,10 +33,11 @@ class GroupStatus(models.TextChoices):
 class CaseStatus(models.TextChoices):
     """The columns of the case board."""
 
-    OPEN = "open", _("Open")
-    ACTIVE = "active", _("In progress")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    # A case is feminine in French and Arabic ("affaire", "قضية"), a group is not.
+    OPEN = "open", pgettext_lazy("joint case", "Open")
+    ACTIVE = "active", pgettext_lazy("joint case", "In progress")
+    SUSPENDED = "suspended", pgettext_lazy("joint case", "Suspended")
+    CLOSED = "closed", pgettext_lazy("joint case", "Closed")
 
 
 class TaskStatus(models.TextChoices):
