@@ -20,6 +20,7 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
+from liaison.matching.mentions import find_mentions, name_keys, text_keys
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -99,14 +100,7 @@ def _char_name(ch: str) -> str:
 
 def blocking_keys(names: Iterable[str]) -> set[str]:
     """The skeleton keys of every name part: the same for محمد, Mohamed and Muhammad."""
-    keys: set[str] = set()
-    for name in names:
-        analysed = analyse(name)
-        for token in analysed.names:
-            keys.update(token.keys)
-            keys.update(token.loose)
-        keys.update(analysed.joined)
-    return {key[:64] for key in keys if key}
+    return set().union(*(name_keys(name) for name in names))
 
 
 def index_person_names(person: Person, names: Sequence[str]) -> None:
@@ -414,6 +408,60 @@ def search_detail(
     if filters is not None and filters.used():
         detail["filters"] = filters.used()
     return detail
+
+
+# Persons scored against a text's words, at most: the ones sharing the rarest keys with it.
+MAX_MENTION_CANDIDATES = 300
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A person the text names: where, how well, and the evidence (liaison.matching.lookup)."""
+
+    person_id: int
+    text: str
+    start: int
+    end: int
+    found: Lookup
+
+    @property
+    def words(self) -> str:
+        from liaison.registry.explain import explain
+
+        return explain(self.found)
+
+
+def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
+    """The persons of `scope` that `text` names in full, in any script or spelling, best
+    first: candidates by the text's rarer keys (as a search picks them, ranked by summed
+    IDF), then each scored on the spans of words that share its keys (find_mentions)."""
+    keys = text_keys(text)
+    if not keys:
+        return []
+    counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
+    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
+    if not rare:
+        return []
+    total = _registry_size()
+    weights = [When(key=k, then=Value(_idf(total, n))) for k, n in rare.items()]
+    ranked = (
+        NameKey.objects.filter(key__in=rare)
+        .values("person_id")
+        .annotate(
+            weight=Sum(Case(*weights, default=Value(0.0), output_field=FloatField())),
+            shared=Count("key", distinct=True),
+        )
+        .filter(shared__gte=2)
+        .order_by("-weight", "-person_id")
+    )
+    best = [row["person_id"] for row in ranked[: MAX_MENTION_CANDIDATES * 2]]
+    visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
+    ids = [pk for pk in best if pk in visible][:MAX_MENTION_CANDIDATES]
+    candidates = [(identity, family) for identity, family, *_ in _identities(ids).values()]
+    return [
+        Mentioned(int(m.id), m.text, m.start, m.end, m.found)
+        for m in find_mentions(text, candidates)
+    ]
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

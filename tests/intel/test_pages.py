@@ -171,7 +171,7 @@ def test_filters_by_origin(
 # Query counts
 
 LIST_QUERIES = 11
-DETAIL_QUERIES = 17 + AUDIT_ENTRY_QUERIES
+DETAIL_QUERIES = 19 + AUDIT_ENTRY_QUERIES  # + mentions, indicators
 
 
 def test_the_list_costs_a_fixed_number_of_queries(
