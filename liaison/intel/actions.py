@@ -122,7 +122,7 @@ def _service(user: User) -> str:
 def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None = None) -> Report:
     user = authorise(
         actor,
-        Action.CREATE,
+        Action.WRITE_REPORT,
         handling_code=data.handling_code,
         request=request,
         object_type="report",
@@ -156,7 +156,7 @@ def update_report(
     report = Report.objects.select_for_update().get(pk=report.pk)
     user = authorise(
         actor,
-        Action.CHANGE,
+        Action.WRITE_REPORT,
         report,
         handling_code=data.handling_code,
         request=request,

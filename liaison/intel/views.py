@@ -58,7 +58,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "reports": list(reports[:PAGE_SIZE]),
-        "can_create": decide(request.user, Action.CREATE).allowed,
+        "can_create": decide(request.user, Action.WRITE_REPORT).allowed,
     }
     return render(request, "intel/report_list.html", context)
 
@@ -130,7 +130,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "report": report,
         "versions": [_version(v) for v in report.versions.all()],
         "consents": consents,
-        "can_change": decide(user, Action.CHANGE, report).allowed,
+        "can_change": decide(user, Action.WRITE_REPORT, report).allowed,
         "conditions": {
             kind: conditions.refusal(report, kind, "", consents)
             for kind in (ConsentKind.EVIDENCE, ConsentKind.EXPORT)
@@ -158,7 +158,7 @@ def _version(version: ReportVersion) -> ReportVersion:
 
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
-    require(request, Action.CREATE, object_type="report")
+    require(request, Action.WRITE_REPORT, object_type="report")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +179,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
     report = get_report_for_user(request.user, uid)
-    require(request, Action.CHANGE, report, object_type="report")
+    require(request, Action.WRITE_REPORT, report, object_type="report")
     form = ReportForm.for_report(report, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
