@@ -35,7 +35,7 @@ FIELD_LABELS = {
 
 def _region() -> str | None:
     """The node's country, to read phone numbers written without a country code."""
-    code = str(getattr(settings, "INTEL_PHONE_REGION", "") or settings.NODE_ID).upper()
+    code = (settings.INTEL_PHONE_REGION or settings.NODE_ID).upper()
     return code if len(code) == 2 and code.isalpha() else None
 
 

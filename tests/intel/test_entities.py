@@ -316,3 +316,18 @@ def test_the_report_page_costs_the_same_with_more_persons_named(
     with django_assert_num_queries(PAGE_QUERIES + AUDIT_ENTRY_QUERIES) as many:
         assert client.get(f"/intel/{report.uid}/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_the_demo_reports_name_demo_persons_of_both_nodes(officer: User, analyst: User) -> None:
+    from liaison.intel.demo_data import seed_reports
+    from liaison.registry.demo_data import seed_registry
+
+    persons = 12
+    seed_registry(actor=officer, count=persons, seed=sum(ord(c) for c in "ma"))
+    seed_reports(actor=officer, node_id="ma", persons=persons)
+    report = Report.objects.get(grading_scheme="admiralty")
+    assert "{" not in report.facts
+    added = suggest_persons(actor=analyst, report=report)
+    assert len(added) == 1 and added[0].span in report.facts  # this node's person
+    kinds = set(report.indicators.values_list("kind", flat=True))
+    assert kinds == {"phone", "plate"}
