@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
-from liaison.matching.normalise import is_arabic
+from liaison.matching.normalise import is_arabic, normalise_arabic
 from liaison.matching.types import Identity
 
 MAX_SPAN = 6  # words in one mention: given names, particles, family names
@@ -62,6 +62,20 @@ _CONNECTORS = frozenset(
         "umm",
     ]
 )
+
+
+# Arabic words of grammar that are never part of a name (Arabic has no capitals to tell
+# them apart): prepositions, conjunctions, demonstratives, relatives, common verbs of
+# reporting. Grammar, like particles.py, not a list of names.
+_FUNCTION_WORDS = (
+    "في من إلى الى على عن مع بين قبل بعد حسب حول عند منذ خلال ضد دون لدى نحو"
+    " و أو ثم أن إن لكن بل حتى كي لا لم لن ما هل قد وقد كل بعض غير"
+    " هذا هذه ذلك تلك هؤلاء هو هي هم هما نحن أنا الذي التي الذين كان كانت يكون"
+    " قال قالت أفاد أكد تم وفق كما أيضا فقط حيث"
+)
+_ARABIC_FUNCTION = frozenset(normalise_arabic(w) for w in _FUNCTION_WORDS.split())
+# A mention scores at least this (lookup's search threshold: precision first).
+MENTION_THRESHOLD = 0.86
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +131,9 @@ def words(text: str) -> list[Word]:
 
 
 def _may_name(word: Word) -> bool:
-    if word.text.lower() in _CONNECTORS or word.arabic:
+    if word.arabic:
+        return normalise_arabic(word.text) not in _ARABIC_FUNCTION
+    if word.text.lower() in _CONNECTORS:
         return True
     # A capitalised Latin word of three letters or more ("Il", "Le" start sentences).
     return word.text[:1].isupper() and len(word.text) > 2
@@ -200,7 +216,7 @@ def _best(
             for first in starts:
                 span = text[first : found[j - 1].end]
                 got = lookup(Identity(names=(span,)), identity, family)
-                if not got.accepted or got.kind != "full":
+                if not got.accepted or got.kind != "full" or got.score < MENTION_THRESHOLD:
                     continue
                 if best is None or got.score > best.found.score:
                     best = Mention(identity.id or "", span, first, found[j - 1].end, got)
@@ -225,7 +241,23 @@ def find_mentions(
                 best = got
         if best is not None:
             mentions.append(best)
-    return sorted(mentions, key=lambda m: (-m.found.score, m.start))
+    return sorted(_longest(mentions), key=lambda m: (-m.found.score, m.start))
+
+
+def _longest(mentions: list[Mention]) -> list[Mention]:
+    """Leave out a mention whose words lie inside another's longer span that scores as
+    well: "Salma Ait Nour-Eddine" names Salma, not a Nour-Eddine found in its last words."""
+    return [
+        m
+        for m in mentions
+        if not any(
+            o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            and o.found.score >= m.found.score
+            for o in mentions
+        )
+    ]
 
 
 def lookup_of(evidence: dict[str, object]) -> Lookup:

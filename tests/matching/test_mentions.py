@@ -21,6 +21,8 @@ REGISTRY = {
     "alaoui": "Youssef Alaoui",
     "bennani": "Karim Bennani",
     "naceur": "Hassan Ben Naceur",
+    "benali": "Imane Benali",
+    "mohamed": "Mohamed Karim Bennani",
 }
 
 
@@ -54,6 +56,10 @@ CASES = [
     ("Il a vu Youssef. Cherif est arrivé ensuite.", {}),
     # Lower-case words in Latin script are not a name (except particles).
     ("le youssef cherif du port", {}),
+    # Arabic words of grammar are no name (من إلى: "from ... to", not Imane Benali).
+    ("نقلت البضاعة من إلى الميناء.", {}),
+    # The longer name is the one the text gives: Mohamed Karim Bennani, not Karim Bennani.
+    ("Mohamed Karim Bennani a signé.", {"mohamed": "Mohamed Karim Bennani"}),
 ]
 
 
