@@ -164,6 +164,10 @@ def run_child(args: argparse.Namespace) -> None:
         truth = {pk for pk, _ in planted}
         named = {canonical[pk] for pk in truth}
         if args.show:
+            got = {m.person_id for m in mentioned_persons(text, Person.objects.all())}
+            for pk, spelling in planted:
+                if pk not in got:
+                    print("   missed:", spelling, "=", canonical[pk])
             for m in mentioned_persons(text, Person.objects.all()):
                 if canonical[m.person_id] not in named:
                     print(

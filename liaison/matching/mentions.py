@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
@@ -179,23 +180,74 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
 
 def text_keys(text: str) -> frozenset[str]:
     """Every key the text's words and runs of words have: what to look candidates up by."""
-    found = name_words(text)
-    return frozenset().union(*word_keys(found)) if found else frozenset()
+    return frozenset(KeyedText.of(text).where)
 
 
-def _runs(found: Sequence[Word], hits: Sequence[bool]) -> list[tuple[int, int]]:
-    """Maximal stretches [i, j) of words sharing the candidate's keys, within one block."""
+@dataclass(frozen=True, slots=True)
+class KeyedText:
+    """A text read once for every candidate: its name words, and where each key is."""
+
+    text: str
+    words: tuple[Word, ...]
+    where: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, text: str) -> KeyedText:
+        found = name_words(text)
+        where: dict[str, list[int]] = {}
+        for i, keys in enumerate(word_keys(found)):
+            for key in keys:
+                where.setdefault(key, []).append(i)
+        return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()})
+
+    def hits(self, keys: Iterable[str]) -> list[int]:
+        """The positions of the words that have one of `keys`, in order."""
+        return sorted({i for k in keys for i in self.where.get(k, ())})
+
+    def plausible(self, keys: Iterable[str]) -> bool:
+        """Two words within one span that have the keys: a name of two parts or more
+        may be there (a given name here and a family name three paragraphs on is not)."""
+        hits = self.hits(keys)
+        return any(
+            b - a < MAX_SPAN and self.words[a].block == self.words[b].block
+            for a, b in pairwise(hits)
+        )
+
+    def local_weight(self, weights: dict[str, float]) -> float:
+        """The most weight (IDF) of distinct keys found together on the words of one span:
+        a name written in full gathers its given and family names' keys in a few words;
+        a person whose keys are scattered over the text does not."""
+        hits = sorted((i, k) for k in weights for i in self.where.get(k, ()))
+        best = 0.0
+        inside: dict[str, int] = {}
+        total = 0.0
+        first = 0
+        for i, key in hits:
+            while hits[first][0] <= i - MAX_SPAN or (
+                self.words[hits[first][0]].block != self.words[i].block
+            ):
+                gone = hits[first][1]
+                inside[gone] -= 1
+                if not inside[gone]:
+                    del inside[gone]
+                    total -= weights[gone]
+                first += 1
+            if key not in inside:
+                total += weights[key]
+            inside[key] = inside.get(key, 0) + 1
+            best = max(best, total)
+        return best
+
+
+def _runs(found: Sequence[Word], hits: Sequence[int]) -> list[tuple[int, int]]:
+    """Maximal stretches [i, j) of consecutive words sharing the candidate's keys, within
+    one block (`hits`: the positions of those words, in order)."""
     runs: list[tuple[int, int]] = []
-    i = 0
-    while i < len(found):
-        if not hits[i]:
-            i += 1
-            continue
-        j = i + 1
-        while j < len(found) and hits[j] and found[j].block == found[i].block:
-            j += 1
-        runs.append((i, j))
-        i = j
+    for i in hits:
+        if runs and runs[-1][1] == i and found[i].block == found[runs[-1][0]].block:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
     return runs
 
 
@@ -224,19 +276,18 @@ def _best(
 
 
 def find_mentions(
-    text: str, candidates: Iterable[tuple[Identity, dict[str, str]]]
+    text: str | KeyedText, candidates: Iterable[tuple[Identity, dict[str, str]]]
 ) -> list[Mention]:
     """Each candidate (an identity with an id, and its recorded family names by full name)
     the text names, once, at its best-scoring span; best first."""
-    found = name_words(text)
-    keys = word_keys(found)
+    keyed = text if isinstance(text, KeyedText) else KeyedText.of(text)
+    found = keyed.words
     mentions: list[Mention] = []
     for identity, family in candidates:
         wanted = frozenset().union(*(_name_keys(n) for n in identity.names))
-        hits = [bool(k & wanted) for k in keys]
         best: Mention | None = None
-        for run in _runs(found, hits):
-            got = _best(text, found, run, identity, family)
+        for run in _runs(found, keyed.hits(wanted)):
+            got = _best(keyed.text, found, run, identity, family)
             if got is not None and (best is None or got.found.score > best.found.score):
                 best = got
         if best is not None:

@@ -20,7 +20,7 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
-from liaison.matching.mentions import find_mentions, name_keys, text_keys
+from liaison.matching.mentions import KeyedText, find_mentions, name_keys
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -410,8 +410,9 @@ def search_detail(
     return detail
 
 
-# Persons scored against a text's words, at most: the ones sharing the rarest keys with it.
-MAX_MENTION_CANDIDATES = 300
+# Of the persons whose keys sit close together in a text, at most this many are scored
+# (those sharing the rarest keys with it first).
+MAX_MENTION_CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -433,34 +434,38 @@ class Mentioned:
 
 def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     """The persons of `scope` that `text` names in full, in any script or spelling, best
-    first: candidates by the text's rarer keys (as a search picks them, ranked by summed
-    IDF), then each scored on the spans of words that share its keys (find_mentions)."""
-    keys = text_keys(text)
-    if not keys:
+        first. Candidates share two of the text's rarer keys or more (as a search's do), on
+        words close enough to be one name (`KeyedText.plausible`), ranked by the IDF of the keys
+    they have together on the words of one span (`KeyedText.local_weight`); then
+        each is scored on the spans of words that share its keys (find_mentions)."""
+    keyed = KeyedText.of(text)
+    if not keyed.where:
         return []
-    counts = dict(NameKey.objects.filter(key__in=keys).values_list("key").annotate(n=Count("id")))
+    counts = dict(
+        NameKey.objects.filter(key__in=keyed.where).values_list("key").annotate(n=Count("id"))
+    )
     rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
     if not rare:
         return []
+    keys: dict[int, set[str]] = defaultdict(set)
+    for pk, key in NameKey.objects.filter(key__in=rare).values_list("person_id", "key"):
+        keys[pk].add(key)
     total = _registry_size()
-    weights = [When(key=k, then=Value(_idf(total, n))) for k, n in rare.items()]
-    ranked = (
-        NameKey.objects.filter(key__in=rare)
-        .values("person_id")
-        .annotate(
-            weight=Sum(Case(*weights, default=Value(0.0), output_field=FloatField())),
-            shared=Count("key", distinct=True),
-        )
-        .filter(shared__gte=2)
-        .order_by("-weight", "-person_id")
-    )
-    best = [row["person_id"] for row in ranked[: MAX_MENTION_CANDIDATES * 2]]
-    visible = set(scope.filter(pk__in=best).values_list("pk", flat=True))
-    ids = [pk for pk in best if pk in visible][:MAX_MENTION_CANDIDATES]
+    idf = {k: _idf(total, n) for k, n in rare.items()}
+    weight = {
+        pk: keyed.local_weight({k: idf[k] for k in shared})
+        for pk, shared in keys.items()
+        if len(shared) >= 2 and keyed.plausible(shared)
+    }
+    near = sorted(weight, key=lambda pk: (-weight[pk], -pk))
+    # As in a search: rank first, then keep what the user may see.
+    near = near[: MAX_MENTION_CANDIDATES * 4]
+    visible = set(scope.filter(pk__in=near).values_list("pk", flat=True))
+    ids = [pk for pk in near if pk in visible][:MAX_MENTION_CANDIDATES]
     candidates = [(identity, family) for identity, family, *_ in _identities(ids).values()]
     return [
         Mentioned(int(m.id), m.text, m.start, m.end, m.found)
-        for m in find_mentions(text, candidates)
+        for m in find_mentions(keyed, candidates)
     ]
 
 
