@@ -20,7 +20,7 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
-from liaison.matching.mentions import KeyedText, find_mentions, name_keys
+from liaison.matching.mentions import MENTION_THRESHOLD, KeyedText, find_mentions, name_keys
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -410,9 +410,11 @@ def search_detail(
     return detail
 
 
-# Of the persons whose keys sit close together in a text, at most this many are scored
-# (those sharing the rarest keys with it first).
+# Of the names whose keys sit close together in a text, at most this many are scored
+# (those sharing the rarest keys with it first); homonyms count once.
 MAX_MENTION_CANDIDATES = 500
+# Persons of one name checked against the words that name one of them, at most.
+MAX_HOMONYMS = 50
 
 
 @dataclass(frozen=True)
@@ -452,21 +454,43 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
         keys[pk].add(key)
     total = _registry_size()
     idf = {k: _idf(total, n) for k, n in rare.items()}
+    # Persons with the same keys bear one name as far as the text can tell (homonyms,
+    # common in a large registry): scored once, through one of them the user may see.
+    groups: dict[frozenset[str], list[int]] = defaultdict(list)
+    for pk, shared in keys.items():
+        if len(shared) >= 2:
+            groups[frozenset(shared)].append(pk)
     weight = {
-        pk: keyed.local_weight({k: idf[k] for k in shared})
-        for pk, shared in keys.items()
-        if len(shared) >= 2 and keyed.plausible(shared)
+        group: keyed.local_weight({k: idf[k] for k in group})
+        for group in groups
+        if keyed.plausible(group)
     }
-    near = sorted(weight, key=lambda pk: (-weight[pk], -pk))
-    # As in a search: rank first, then keep what the user may see.
-    near = near[: MAX_MENTION_CANDIDATES * 4]
-    visible = set(scope.filter(pk__in=near).values_list("pk", flat=True))
-    ids = [pk for pk in near if pk in visible][:MAX_MENTION_CANDIDATES]
-    candidates = [(identity, family) for identity, family, *_ in _identities(ids).values()]
-    return [
-        Mentioned(int(m.id), m.text, m.start, m.end, m.found)
-        for m in find_mentions(keyed, candidates)
+    ranked = sorted(weight, key=lambda g: (-weight[g], sorted(g)))
+    chosen = [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
+    visible = set(
+        scope.filter(pk__in=[pk for members in chosen for pk in members]).values_list(
+            "pk", flat=True
+        )
+    )
+    seen = [[pk for pk in members if pk in visible] for members in chosen]
+    seen = [members[:MAX_HOMONYMS] for members in seen if members][:MAX_MENTION_CANDIDATES]
+    homonyms = {members[0]: members for members in seen}
+    candidates = [
+        (identity, family) for identity, family, *_ in _identities(list(homonyms)).values()
     ]
+    found = find_mentions(keyed, candidates)
+    others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
+    read = _identities(others)
+    mentioned = []
+    for m in found:
+        mentioned.append(Mentioned(int(m.id), m.text, m.start, m.end, m.found))
+        # The others of the same keys, when the same words name them too.
+        for pk in homonyms[int(m.id)][1:]:
+            identity, family, *_ = read[pk]
+            got = lookup(Identity(names=(m.text,)), identity, family)
+            if got.accepted and got.kind == "full" and got.score >= MENTION_THRESHOLD:
+                mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
+    return mentioned
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

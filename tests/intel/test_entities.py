@@ -331,3 +331,20 @@ def test_the_demo_reports_name_demo_persons_of_both_nodes(officer: User, analyst
     assert len(added) == 1 and added[0].span in report.facts  # this node's person
     kinds = set(report.indicators.values_list("kind", flat=True))
     assert kinds == {"phone", "plate"}
+
+
+def test_homonyms_are_each_suggested_when_visible(
+    officer: User, analyst: User, supervisor: User, cast: dict[str, Person]
+) -> None:
+    from liaison.registry.actions import create_person
+
+    twin = create_person(actor=officer, data=person_data("Youssef Cherif"))
+    hidden_twin = create_person(
+        actor=supervisor,
+        data=person_data("يوسف الشريف", handling_code="H3", named_recipients=["supervisor"]),
+    )
+    report = _report(officer, facts="Youssef CHERIF a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {cast["cherif"].pk, twin.pk}
+    assert hidden_twin.pk not in named
