@@ -66,6 +66,7 @@ class Action(StrEnum):
     SUBJECT_ACCESS = "subject_access"  # report what the node holds on a person (LED art. 14)
     DECIDE = "decide"  # answer a partner's hit on one of this node's persons (SIRENE form G)
     ASSIST = "assist"  # send, answer, refuse or withdraw a request for assistance (issue 17)
+    WRITE_REPORT = "write_report"  # write or change an intelligence report (issue 13)
 
 
 CAPABILITY = {
@@ -82,9 +83,11 @@ CAPABILITY = {
     Action.DECIDE: "disclose_records",
     # A request for assistance and every answer to one go to a partner's service.
     Action.ASSIST: "disclose_records",
+    # Analysts write reports as officers do; neither may change a partner's.
+    Action.WRITE_REPORT: "write_reports",
 }
 
-_WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND}
+_WRITES = {Action.CHANGE, Action.DELETE, Action.EXTEND, Action.WRITE_REPORT}
 
 _ROLE_REFUSALS = {
     Action.EXTEND: _("Only a supervisor may extend a review date."),
@@ -176,7 +179,8 @@ def decide(
     decision = _decide_for_user(user, action)
     if decision and record is not None:
         decision = _decide_for_record(user, action, record)
-    marks_h3 = handling_code == HandlingCode.H3 and action in (Action.CREATE, Action.CHANGE)
+    writes = (Action.CREATE, Action.CHANGE, Action.WRITE_REPORT)
+    marks_h3 = handling_code == HandlingCode.H3 and action in writes
     if decision and marks_h3 and not user.has_perm("accounts.approve_handling"):
         decision = Decision(False, _("Only a supervisor may mark a record H3."))
     return decision

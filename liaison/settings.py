@@ -42,6 +42,9 @@ HTTPS = env_bool("LIAISON_HTTPS", default=True)
 
 # The grading scheme new intelligence reports start on (liaison/intel/grading.py).
 INTEL_GRADING_SCHEME = env_str("LIAISON_INTEL_GRADING_SCHEME", "admiralty")
+# The country phone numbers without a country code are read in (ISO 3166 alpha-2);
+# empty: the node id when it is a two-letter country code (liaison/intel/indicators.py).
+INTEL_PHONE_REGION = env_str("LIAISON_INTEL_PHONE_REGION", "")
 
 ALLOWED_HOSTS = env_list("LIAISON_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("LIAISON_CSRF_TRUSTED_ORIGINS", [])

@@ -75,6 +75,7 @@ class Capability(models.Model):
             ("disclose_records", _("Disclose records to partner services")),
             ("approve_handling", _("Approve higher handling codes and extensions")),
             ("subject_access", _("Produce subject access reports (LED art. 14)")),
+            ("write_reports", _("Write and change intelligence reports")),
             ("view_audit", _("Read the audit log")),
             ("manage_users", _("Manage users of this node")),
             ("manage_peers", _("Manage partner nodes")),

@@ -25,10 +25,16 @@ ROLE_LABELS = {
 _OPERATIONAL = ["view_records", "search_records", "create_records", "change_records"]
 
 ROLE_CAPABILITIES: dict[str, list[str]] = {
-    OFFICER: _OPERATIONAL,
-    ANALYST: ["view_records", "search_records"],
-    LIAISON_OFFICER: [*_OPERATIONAL, "disclose_records"],
-    SUPERVISOR: [*_OPERATIONAL, "delete_records", "approve_handling", "subject_access"],
+    OFFICER: [*_OPERATIONAL, "write_reports"],
+    ANALYST: ["view_records", "search_records", "write_reports"],
+    LIAISON_OFFICER: [*_OPERATIONAL, "disclose_records", "write_reports"],
+    SUPERVISOR: [
+        *_OPERATIONAL,
+        "delete_records",
+        "approve_handling",
+        "subject_access",
+        "write_reports",
+    ],
     AUDITOR: ["view_audit"],
     NODE_ADMIN: ["manage_users", "manage_peers"],
 }

@@ -86,5 +86,7 @@ def _seed_reports() -> None:
     from liaison.intel.demo_data import seed_reports
 
     seed_reports(
-        actor=User.objects.get(username=demo_username("officer")), node_id=settings.NODE_ID
+        actor=User.objects.get(username=demo_username("officer")),
+        node_id=settings.NODE_ID,
+        persons=DEMO_PERSONS,
     )

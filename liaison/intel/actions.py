@@ -23,13 +23,21 @@ from liaison.audit.actions import log_event
 from liaison.exchange import sharing
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import NODE_ID
-from liaison.intel import conditions
+from liaison.intel import conditions, entities
 from liaison.intel.choices import ConsentKind, ConsentState
 from liaison.intel.grading import SCHEMES
-from liaison.intel.models import ConsentDecision, ConsentRequest, Report, ReportVersion
+from liaison.intel.models import (
+    ConsentDecision,
+    ConsentRequest,
+    MentionState,
+    Report,
+    ReportMention,
+    ReportVersion,
+)
 from liaison.policy import Action, atomic_action, authorise, denial
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
+from liaison.registry.queries import persons_visible_to
 
 # What the originator writes and partners receive (besides the sharing contract's fields).
 FIELDS = [
@@ -114,7 +122,7 @@ def _service(user: User) -> str:
 def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None = None) -> Report:
     user = authorise(
         actor,
-        Action.CREATE,
+        Action.WRITE_REPORT,
         handling_code=data.handling_code,
         request=request,
         object_type="report",
@@ -129,6 +137,7 @@ def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None
     clean_or_refuse(report, IntelError)
     report.save()
     record_version(report, {}, report.author)
+    entities.refresh_indicators(report)
     log_event(
         action="collect",
         request=request,
@@ -147,7 +156,7 @@ def update_report(
     report = Report.objects.select_for_update().get(pk=report.pk)
     user = authorise(
         actor,
-        Action.CHANGE,
+        Action.WRITE_REPORT,
         report,
         handling_code=data.handling_code,
         request=request,
@@ -163,6 +172,7 @@ def update_report(
     report.version += 1
     report.save()
     record_version(report, changes, user.get_full_name() or user.get_username())
+    entities.refresh_indicators(report)
     sharing.push_update("report", report)
     log_event(
         action="alter",
@@ -402,3 +412,71 @@ def decide_consent(
         detail={"consent": str(consent.uid), "granted": granted, "partner": peer.node_id},
     )
     return decision
+
+
+# Persons named in the text (liaison/intel/entities.py). Finding them is a search of the
+# registry (search_records, which analysts hold); confirming or rejecting one is the
+# analyst's reading of the report, kept on this node only.
+
+
+@atomic_action
+def suggest_persons(
+    *, actor: Actor, report: Report, request: HttpRequest | None = None
+) -> list[ReportMention]:
+    """Suggest the registry persons visible to the actor whose names the report's text
+    gives, in any script or spelling; none already suggested, confirmed or rejected."""
+    user = _received(actor, Action.SEARCH, report, request)
+    report = Report.objects.get(pk=report.pk)
+    scope = persons_visible_to(user, Action.SEARCH)
+    added = entities.suggest(report, scope)
+    log_event(
+        action="consult",
+        request=request,
+        actor=user,
+        object_type="report",
+        object_id=str(report.uid),
+        purpose=_("Persons named in the report"),
+        detail={"suggested": len(added)},
+    )
+    return added
+
+
+def _decide_mention(
+    actor: Actor, mention: ReportMention, state: MentionState, request: HttpRequest | None
+) -> ReportMention:
+    user = _received(actor, Action.SEARCH, mention.report, request)
+    authorise(user, Action.VIEW, mention.person, request=request, object_type="person")
+    mention = ReportMention.objects.select_for_update().get(pk=mention.pk)
+    if mention.state != MentionState.SUGGESTED:
+        raise IntelError(_("This suggestion has been decided already."))
+    mention.state = state
+    mention.decided_by = user
+    mention.decided_at = timezone.now()
+    mention.save(update_fields=["state", "decided_by", "decided_at"])
+    log_event(
+        action="combine" if state == MentionState.CONFIRMED else "alter",
+        request=request,
+        actor=user,
+        object_type="report",
+        object_id=str(mention.report.uid),
+        changes={"mention": [MentionState.SUGGESTED.value, state.value]},
+        detail={"person": str(mention.person.uid)},
+    )
+    return mention
+
+
+@atomic_action
+def confirm_mention(
+    *, actor: Actor, mention: ReportMention, request: HttpRequest | None = None
+) -> ReportMention:
+    """The report does name this person: the link shows on the person's page (to those
+    who may see the report)."""
+    return _decide_mention(actor, mention, MentionState.CONFIRMED, request)
+
+
+@atomic_action
+def reject_mention(
+    *, actor: Actor, mention: ReportMention, request: HttpRequest | None = None
+) -> ReportMention:
+    """The report names someone else: the suggestion is not offered again for it."""
+    return _decide_mention(actor, mention, MentionState.REJECTED, request)

@@ -9,19 +9,20 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictStr, model_validator
 
 from liaison.audit.actions import log_event
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, ReviewDate
 from liaison.core.field_rules import Line, Purpose, Text
 from liaison.exchange.protocol import NODE_ID
-from liaison.intel import actions
+from liaison.intel import actions, entities
 from liaison.intel.choices import ConsentKind
-from liaison.intel.models import MAX_TEXT, ConsentRequest, Report
+from liaison.intel.models import MAX_TEXT, ConsentRequest, Report, ReportMention
 from liaison.intel.queries import (
     consents_visible_to,
     get_consent_for_user,
+    get_mention_for_user,
     get_report_for_user,
     reports_visible_to,
     search_reports,
@@ -54,6 +55,31 @@ class ReportIn(ApiInput):
     review_date: ReviewDate | None = None
 
 
+class IndicatorOut(Schema):
+    kind: str
+    value: str
+    normalised: str
+    field: str
+
+
+class MentionOut(Schema):
+    id: int
+    person: UUID
+    person_name: str
+    span: str
+    field: str
+    score: float
+    state: str
+    explanation: str
+    evidence: dict[str, Any]
+
+
+class MentionDecisionIn(ApiInput):
+    model_config = {"extra": "forbid"}
+
+    confirm: StrictBool = Field(description="true: the text names this person; false: not")
+
+
 class ReportOut(Schema):
     uid: UUID
     owner_node: str
@@ -76,6 +102,7 @@ class ReportOut(Schema):
     review_date: date | None
     received_at: datetime | None
     used_as_evidence_at: datetime | None
+    indicators: list[IndicatorOut]
 
 
 class PurposeQuery(ApiInput):
@@ -149,7 +176,28 @@ def report_out(report: Report) -> dict[str, Any]:
     fields += ["received_at", "used_as_evidence_at"]
     values = {name: getattr(report, name) for name in fields}
     code = {"handling_code": report.effective_handling_code, "tlp": report.tlp_label}
-    return values | code | {"grading": report.grading_words}
+    indicators = [
+        {n: getattr(i, n) for n in ("kind", "value", "normalised", "field")}
+        for i in report.indicators.all()
+    ]
+    return values | code | {"grading": report.grading_words, "indicators": indicators}
+
+
+def mention_out(mention: ReportMention) -> dict[str, Any]:
+    words = getattr(mention, "words", None)
+    if words is None:
+        words = entities.with_words(mention).words  # type: ignore[attr-defined]
+    return {
+        "id": mention.pk,
+        "person": mention.person.uid,
+        "person_name": str(mention.person),
+        "span": mention.span,
+        "field": mention.field,
+        "score": mention.score,
+        "state": mention.state,
+        "explanation": words,
+        "evidence": mention.evidence,
+    }
 
 
 def consent_out(asked: ConsentRequest) -> dict[str, Any]:
@@ -182,7 +230,7 @@ def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> Any:
         reports = reports.filter(handling_code=query.handling_code)
     if query.received is not None:
         reports = reports.filter(received_at__isnull=not query.received)
-    found = [report_out(r) for r in reports[:LIST_MAX]]
+    found = [report_out(r) for r in reports.prefetch_related("indicators")[:LIST_MAX]]
     if query.q:
         log_event(
             action="consult",
@@ -221,6 +269,40 @@ def update_report(request: HttpRequest, uid: UUID, payload: ReportIn) -> Any:
         actor=request.user, report=report, data=_data(payload), request=request
     )
     return report_out(changed)
+
+
+@router.get(
+    "/reports/{uid}/persons",
+    response={200: list[MentionOut], **RECORD_ERRORS},
+    summary="Persons the report names: suggestions and confirmed links",
+)
+def list_mentions(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    return [mention_out(m) for m in entities.mentions_for(request.user, report)]
+
+
+@router.post(
+    "/reports/{uid}/persons/suggest",
+    response={201: list[MentionOut], **RECORD_ERRORS},
+    summary="Suggest the registry persons the report's text names",
+)
+def suggest_persons(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    added = actions.suggest_persons(actor=request.user, report=report, request=request)
+    return Status(201, [mention_out(m) for m in added])
+
+
+@router.post(
+    "/reports/{uid}/persons/{mention_id}/decision",
+    response={200: MentionOut, **CHANGE_ERRORS},
+    summary="Confirm or reject a suggested person",
+)
+def decide_mention(
+    request: HttpRequest, uid: UUID, mention_id: int, payload: MentionDecisionIn
+) -> Any:
+    mention = get_mention_for_user(request.user, uid, mention_id)
+    decide_it = actions.confirm_mention if payload.confirm else actions.reject_mention
+    return mention_out(decide_it(actor=request.user, mention=mention, request=request))
 
 
 @router.post(

@@ -9,8 +9,9 @@ class IntelConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
-        from liaison.intel import desk, sharing
+        from liaison.intel import desk, entities, sharing
         from liaison.intel.models import ConsentDecision, ConsentRequest, Report
+        from liaison.registry.panels import register_person_panel
 
         sharing.register()
         labels.register_model(Report)
@@ -31,6 +32,9 @@ class IntelConfig(AppConfig):
                 "report": _("intelligence report"),
                 "originator": _("originator"),
                 "query": _("searched for"),
+                "suggested": _("persons suggested"),
+                "person": _("person"),
             }
         )
         desk.register()
+        register_person_panel(entities.person_panel)

@@ -18,3 +18,12 @@ class ConsentState(models.TextChoices):
     PENDING = "pending", _("waiting for the originator")
     GRANTED = "granted", _("granted")
     REFUSED = "refused", _("refused")
+
+
+class IndicatorKind(models.TextChoices):
+    """Typed indicators read from a report's text (liaison/intel/indicators.py)."""
+
+    PHONE = "phone", _("phone number")
+    EMAIL = "email", _("e-mail address")
+    DOCUMENT = "document", _("document number")
+    PLATE = "plate", _("vehicle plate")

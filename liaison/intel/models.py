@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.field_rules import validate_line, validate_text
-from liaison.intel.choices import ConsentKind, ConsentState
+from liaison.intel.choices import ConsentKind, ConsentState, IndicatorKind
 from liaison.intel.grading import grading_in_words, scheme_choices
 from liaison.records import SharedRecord
 
@@ -138,3 +138,66 @@ class ConsentDecision(SharedRecord):
 
     def __str__(self) -> str:
         return f"{self.granted} · {self.request}"
+
+
+class MentionState(models.TextChoices):
+    SUGGESTED = "suggested", _("suggested")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+
+
+class ReportMention(models.Model):
+    """A registry person the report's text names (liaison/intel/entities.py): suggested
+    by the matcher, then confirmed or rejected by an analyst. This node's own reading of
+    the report: never sent to partners. A rejected suggestion is kept, so it is not
+    offered again for this report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="mentions")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="report_mentions"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=MentionState.choices, default=MentionState.SUGGESTED
+    )
+    field = models.CharField(_("found in"), max_length=16)
+    span = models.CharField(_("name as written"), max_length=200)
+    score = models.FloatField(_("score"))
+    evidence = models.JSONField(_("evidence"), default=dict)
+    suggested_at = models.DateTimeField(_("suggested on"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person named in a report")
+        verbose_name_plural = _("persons named in reports")
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "person"], name="intel_one_mention_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "state"], name="intel_mention_person_state")]
+
+    def __str__(self) -> str:
+        return f"{self.span} · {self.report_id}"
+
+
+class ReportIndicator(models.Model):
+    """A typed indicator found in the report's text (liaison/intel/indicators.py), read
+    again with every version of the report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="indicators")
+    kind = models.CharField(_("kind"), max_length=16, choices=IndicatorKind.choices)
+    value = models.CharField(_("as written"), max_length=200)
+    normalised = models.CharField(_("value"), max_length=200, db_index=True)
+    field = models.CharField(_("found in"), max_length=16)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.normalised}"

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
-from liaison.intel.models import ConsentRequest, Report
+from liaison.intel.models import ConsentRequest, MentionState, Report, ReportMention
 from liaison.policy import Action, restrict
+from liaison.registry.queries import persons_visible_to
 
 
 def reports_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[Report]:
@@ -46,3 +47,16 @@ def get_consent_for_user(user: Actor, uid: Any) -> ConsentRequest:
         return consents_visible_to(user).get(uid=uid)
     except (ConsentRequest.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def get_mention_for_user(user: Actor, uid: Any, pk: Any) -> ReportMention:
+    """A suggestion on a report the user may see, of a person they may see; 404 otherwise
+    (a rejected one is gone from view as well)."""
+    report = get_report_for_user(user, uid)
+    rows = ReportMention.objects.filter(report=report, person__in=persons_visible_to(user))
+    try:
+        mention = rows.exclude(state=MentionState.REJECTED).select_related("person").get(pk=pk)
+    except (ReportMention.DoesNotExist, ValueError):
+        raise Http404 from None
+    mention.report = report
+    return mention

@@ -22,7 +22,7 @@ from liaison.exchange.models import Peer, Share
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type, shared_with
-from liaison.intel import conditions
+from liaison.intel import conditions, entities
 from liaison.intel.actions import FIELDS, record_version, versioned_values
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES
@@ -118,6 +118,7 @@ def _write_report(sender: str, body: ReportBody, report: Report | None, via: str
     changes = {k: [v, after[k]] for k, v in before.items() if v != after[k]}
     peer = Peer.objects.filter(node_id=sender).first()
     record_version(copy, changes, (peer.agency if peer is not None else "") or sender)
+    entities.on_receipt(copy)
 
 
 def apply_report(sender: str, body: ReportBody) -> Applied:

@@ -14,5 +14,8 @@ urlpatterns = [
     path("<uuid:uid>/evidence/", views.report_evidence, name="evidence"),
     path("<uuid:uid>/export/", views.report_export, name="export"),
     path("<uuid:uid>/consent/", views.consent_new, name="consent_new"),
+    path("<uuid:uid>/persons/suggest/", views.report_suggest, name="suggest"),
+    path("<uuid:uid>/persons/<int:pk>/confirm/", views.mention_confirm, name="mention_confirm"),
+    path("<uuid:uid>/persons/<int:pk>/reject/", views.mention_reject, name="mention_reject"),
     path("consents/<uuid:uid>/", views.consent_detail, name="consent"),
 ]

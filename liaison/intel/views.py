@@ -12,13 +12,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from liaison.audit.actions import log_event
 from liaison.audit.labels import changes_in_words
 from liaison.exchange.queries import service_names_for, share_outcome
-from liaison.intel import actions, conditions
+from liaison.intel import actions, conditions, entities
 from liaison.intel.choices import ConsentKind
 from liaison.intel.forms import (
     ConsentDecisionForm,
@@ -31,6 +33,7 @@ from liaison.intel.models import ConsentRequest, Report, ReportVersion
 from liaison.intel.queries import (
     consents_visible_to,
     get_consent_for_user,
+    get_mention_for_user,
     get_report_for_user,
     reports_visible_to,
     search_reports,
@@ -55,7 +58,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "reports": list(reports[:PAGE_SIZE]),
-        "can_create": decide(request.user, Action.CREATE).allowed,
+        "can_create": decide(request.user, Action.WRITE_REPORT).allowed,
     }
     return render(request, "intel/report_list.html", context)
 
@@ -127,12 +130,15 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "report": report,
         "versions": [_version(v) for v in report.versions.all()],
         "consents": consents,
-        "can_change": decide(user, Action.CHANGE, report).allowed,
+        "can_change": decide(user, Action.WRITE_REPORT, report).allowed,
         "conditions": {
             kind: conditions.refusal(report, kind, "", consents)
             for kind in (ConsentKind.EVIDENCE, ConsentKind.EXPORT)
         },
         "may_disclose": user.has_perm("accounts.disclose_records"),
+        "mentions": entities.mentions_for(user, report),
+        "may_suggest": decide(user, Action.SEARCH).allowed,
+        "indicators": list(report.indicators.all()),
     }
     if report.is_local and user.has_perm("accounts.disclose_records"):
         decision = decide(user, Action.DISCLOSE, report)
@@ -152,7 +158,7 @@ def _version(version: ReportVersion) -> ReportVersion:
 
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
-    require(request, Action.CREATE, object_type="report")
+    require(request, Action.WRITE_REPORT, object_type="report")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +179,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
     report = get_report_for_user(request.user, uid)
-    require(request, Action.CHANGE, report, object_type="report")
+    require(request, Action.WRITE_REPORT, report, object_type="report")
     form = ReportForm.for_report(report, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -298,3 +304,49 @@ def consent_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
 def _may_decide(request: HttpRequest, asked: ConsentRequest) -> bool:
     open_here = asked.is_incoming and asked.report.is_local and not asked.decisions.all()
     return open_here and decide(request.user, Action.DECIDE, asked).allowed
+
+
+@login_required
+@require_POST
+def report_suggest(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The "suggest persons" step: the registry persons the text names, for the analyst to
+    confirm or reject."""
+    report = get_report_for_user(request.user, uid)
+    try:
+        added = actions.suggest_persons(actor=request.user, report=report, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        if added:
+            messages.success(
+                request,
+                ngettext("%(count)d person suggested.", "%(count)d persons suggested.", len(added))
+                % {"count": len(added)},
+            )
+        else:
+            messages.info(request, _("No new person found in the text."))
+    return redirect(f"{reverse('intel:detail', args=[report.uid])}#mentions")
+
+
+def _decide_mention(request: HttpRequest, uid: UUID, pk: int, confirm: bool) -> HttpResponse:
+    mention = get_mention_for_user(request.user, uid, pk)
+    decide_it = actions.confirm_mention if confirm else actions.reject_mention
+    try:
+        decide_it(actor=request.user, mention=mention, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Link confirmed.") if confirm else _("Suggestion rejected."))
+    return redirect(f"{reverse('intel:detail', args=[uid])}#mentions")
+
+
+@login_required
+@require_POST
+def mention_confirm(request: HttpRequest, uid: UUID, pk: int) -> HttpResponse:
+    return _decide_mention(request, uid, pk, confirm=True)
+
+
+@login_required
+@require_POST
+def mention_reject(request: HttpRequest, uid: UUID, pk: int) -> HttpResponse:
+    return _decide_mention(request, uid, pk, confirm=False)

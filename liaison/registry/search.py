@@ -20,6 +20,7 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
+from liaison.matching.mentions import MENTION_THRESHOLD, KeyedText, find_mentions, name_keys
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -99,14 +100,7 @@ def _char_name(ch: str) -> str:
 
 def blocking_keys(names: Iterable[str]) -> set[str]:
     """The skeleton keys of every name part: the same for محمد, Mohamed and Muhammad."""
-    keys: set[str] = set()
-    for name in names:
-        analysed = analyse(name)
-        for token in analysed.names:
-            keys.update(token.keys)
-            keys.update(token.loose)
-        keys.update(analysed.joined)
-    return {key[:64] for key in keys if key}
+    return set().union(*(name_keys(name) for name in names))
 
 
 def index_person_names(person: Person, names: Sequence[str]) -> None:
@@ -414,6 +408,89 @@ def search_detail(
     if filters is not None and filters.used():
         detail["filters"] = filters.used()
     return detail
+
+
+# Of the names whose keys sit close together in a text, at most this many are scored
+# (those sharing the rarest keys with it first); homonyms count once.
+MAX_MENTION_CANDIDATES = 500
+# Persons of one name checked against the words that name one of them, at most.
+MAX_HOMONYMS = 50
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A person the text names: where, how well, and the evidence (liaison.matching.lookup)."""
+
+    person_id: int
+    text: str
+    start: int
+    end: int
+    found: Lookup
+
+    @property
+    def words(self) -> str:
+        from liaison.registry.explain import explain
+
+        return explain(self.found)
+
+
+def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
+    """The persons of `scope` that `text` names in full, in any script or spelling, best
+        first. Candidates share two of the text's rarer keys or more (as a search's do), on
+        words close enough to be one name (`KeyedText.plausible`), ranked by the IDF of the keys
+    they have together on the words of one span (`KeyedText.local_weight`); then
+        each is scored on the spans of words that share its keys (find_mentions)."""
+    keyed = KeyedText.of(text)
+    if not keyed.where:
+        return []
+    counts = dict(
+        NameKey.objects.filter(key__in=keyed.where).values_list("key").annotate(n=Count("id"))
+    )
+    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
+    if not rare:
+        return []
+    keys: dict[int, set[str]] = defaultdict(set)
+    for pk, key in NameKey.objects.filter(key__in=rare).values_list("person_id", "key"):
+        keys[pk].add(key)
+    total = _registry_size()
+    idf = {k: _idf(total, n) for k, n in rare.items()}
+    # Persons with the same keys bear one name as far as the text can tell (homonyms,
+    # common in a large registry): scored once, through one of them the user may see.
+    groups: dict[frozenset[str], list[int]] = defaultdict(list)
+    for pk, shared in keys.items():
+        if len(shared) >= 2:
+            groups[frozenset(shared)].append(pk)
+    weight = {
+        group: keyed.local_weight({k: idf[k] for k in group})
+        for group in groups
+        if keyed.plausible(group)
+    }
+    ranked = sorted(weight, key=lambda g: (-weight[g], sorted(g)))
+    chosen = [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
+    visible = set(
+        scope.filter(pk__in=[pk for members in chosen for pk in members]).values_list(
+            "pk", flat=True
+        )
+    )
+    seen = [[pk for pk in members if pk in visible] for members in chosen]
+    seen = [members[:MAX_HOMONYMS] for members in seen if members][:MAX_MENTION_CANDIDATES]
+    homonyms = {members[0]: members for members in seen}
+    candidates = [
+        (identity, family) for identity, family, *_ in _identities(list(homonyms)).values()
+    ]
+    found = find_mentions(keyed, candidates)
+    others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
+    read = _identities(others)
+    mentioned = []
+    for m in found:
+        mentioned.append(Mentioned(int(m.id), m.text, m.start, m.end, m.found))
+        # The others of the same keys, when the same words name them too.
+        for pk in homonyms[int(m.id)][1:]:
+            identity, family, *_ = read[pk]
+            got = lookup(Identity(names=(m.text,)), identity, family)
+            if got.accepted and got.kind == "full" and got.score >= MENTION_THRESHOLD:
+                mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
+    return mentioned
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

@@ -49,6 +49,7 @@ from liaison.registry.forms import (
     inherit_handling,
 )
 from liaison.registry.models import Alert, Hit, HitDecision, Warrant
+from liaison.registry.panels import person_panels
 from liaison.registry.queries import (
     get_person_for_user,
     get_record_for_user,
@@ -297,6 +298,7 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         "can_extend": decide(user, Action.EXTEND).allowed,
         "can_decide": decide(user, Action.DECIDE).allowed and person.is_local,
         "purpose": _purpose(request),
+        "panels": person_panels(user, person),
         **_share_context(request, person),
         **person_sharing(user, person),
     }

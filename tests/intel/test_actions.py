@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -308,3 +309,35 @@ def test_the_demo_reports_are_graded_in_arabic_and_in_french(officer: User) -> N
     schemes = sorted(Report.objects.values_list("grading_scheme", "handling_code"))
     assert schemes == [("admiralty", "H2"), ("europol", "H1")]
     assert all("\u0600" <= r.facts[0] <= "\u06ff" for r in Report.objects.all())
+
+
+# Analysts write reports (write_reports), without creating registry records.
+
+
+def test_an_analyst_writes_and_changes_a_report_but_creates_no_person(
+    analyst: User, officer: User
+) -> None:
+    from liaison.registry.actions import create_person
+    from tests.registry.conftest import person_data
+
+    report = create_report(actor=analyst, data=report_data())
+    assert (report.created_by, report.version) == (analyst, 1)
+    changed = update_report(actor=analyst, report=report, data=report_data(title="Autre titre"))
+    assert Report.objects.get(pk=report.pk).title == "Autre titre" == changed.title
+    with pytest.raises(PermissionDenied):
+        create_person(actor=analyst, data=person_data("Youssef Cherif"))
+    with pytest.raises(PermissionDenied):  # H3 stays a supervisor's decision
+        create_report(actor=analyst, data=report_data(handling_code="H3"))
+    assert Report.objects.count() == 1
+
+
+def test_an_auditor_writes_no_report_and_an_analyst_no_partners_report(
+    make_user: Callable[..., User], analyst: User, their_report: Report
+) -> None:
+    auditor = make_user("audit", "auditor")
+    with pytest.raises(PermissionDenied):
+        create_report(actor=auditor, data=report_data())
+    with pytest.raises(PermissionDenied):
+        update_report(actor=analyst, report=their_report, data=report_data(title="Autre"))
+    assert Report.objects.get(pk=their_report.pk).title == "Faux documents à Marseille"
+    assert Report.objects.count() == 1

@@ -67,9 +67,8 @@ def test_a_grade_outside_the_scheme_is_an_error_beside_its_field(
     assert not Report.objects.exists()
 
 
-def test_an_analyst_may_read_but_not_write(analyst: User, login: Login) -> None:
-    client = login(analyst)
-    assert client.get("/intel/").status_code == 200
+def test_an_auditor_may_not_write(make_user: Callable[..., User], login: Login) -> None:
+    client = login(make_user("audit", "auditor"))
     assert client.get("/intel/new/").status_code == 403
     assert client.post("/intel/new/", FORM).status_code == 403
     assert not Report.objects.exists()
@@ -171,7 +170,7 @@ def test_filters_by_origin(
 # Query counts
 
 LIST_QUERIES = 11
-DETAIL_QUERIES = 17 + AUDIT_ENTRY_QUERIES
+DETAIL_QUERIES = 19 + AUDIT_ENTRY_QUERIES  # + mentions, indicators
 
 
 def test_the_list_costs_a_fixed_number_of_queries(
@@ -357,3 +356,12 @@ def test_the_consent_page_costs_a_fixed_number_of_queries(
     _grant(asked)
     with django_assert_num_queries(CONSENT_QUERIES):
         assert client.get(f"/intel/consents/{asked.uid}/").status_code == 200
+
+
+def test_an_analyst_writes_a_report_on_the_form(analyst: User, login: Login) -> None:
+    client = login(analyst)
+    assert 'href="/intel/new/"' in client.get("/intel/").content.decode()
+    response = client.post("/intel/new/", FORM)
+    report = Report.objects.get()
+    assert response.status_code == 302 and report.created_by == analyst
+    assert client.get(f"/intel/{report.uid}/edit/").status_code == 200
