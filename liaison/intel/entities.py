@@ -8,15 +8,18 @@ Both are this node's reading of the report: kept per report, never sent to partn
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import Actor
 from liaison.intel import indicators
 from liaison.intel.models import MentionState, Report, ReportIndicator, ReportMention
+from liaison.intel.tasks import suggest_for_received
 from liaison.policy import Action
 from liaison.registry.models import Person
 from liaison.registry.queries import persons_visible_to
@@ -96,11 +99,12 @@ def suggest(report: Report, scope: QuerySet[Person]) -> list[ReportMention]:
 
 
 def on_receipt(report: Report) -> None:
-    """A partner's report (or a new version of it) arrived: read its indicators and
-    suggest the persons it names among all this node holds. Who sees a suggestion is
-    decided when it is shown (mentions_for): only the persons the viewer may see."""
+    """A partner's report (or a new version of it) arrived: read its indicators now, and
+    the persons it names among all this node holds in the background after the commit
+    (`intel.tasks`). Who sees a suggestion is decided when it is shown (mentions_for):
+    only the persons the viewer may see."""
     refresh_indicators(report)
-    suggest(report, Person.objects.all())
+    transaction.on_commit(partial(suggest_for_received.enqueue, report.pk))
 
 
 def mentions_for(user: Actor, report: Report) -> list[ReportMention]:

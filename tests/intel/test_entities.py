@@ -113,11 +113,19 @@ def test_a_person_the_user_may_not_see_is_never_suggested_to_them(
 
 
 def test_a_received_report_gets_its_suggestions_and_indicators_on_receipt(
-    analyst: User, cast: dict[str, Person], peers: Any, login: Login
+    analyst: User,
+    cast: dict[str, Person],
+    peers: Any,
+    login: Login,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     body = partner_body(facts="Vu : Youssef Cherif et Karim Bennani, tél. +33 6 12 34 56 78.")
-    receive("fr", "report", body)
+    with django_capture_on_commit_callbacks() as after_commit:
+        receive("fr", "report", body)
     report = Report.objects.get(uid=body["uid"])
+    assert not report.mentions.exists()  # not in the envelope's transaction: after it
+    for callback in after_commit:
+        callback()  # the task, run at once by the test settings' immediate backend
     assert set(report.mentions.values_list("person_id", flat=True)) == {
         cast["cherif"].pk,
         cast["hidden"].pk,
