@@ -28,10 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field
 
+from liaison.exchange.models import Share
 from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import WithdrawBody, bury, owned_by_sender, withdrawn
-from liaison.policy import TLP_LABELS, HandlingCode, effective_handling_code
+from liaison.policy import TLP_LABELS, Action, HandlingCode, decide, effective_handling_code
 from liaison.refusals import Refused
 
 
@@ -252,3 +253,27 @@ def withdraw_applier[M: SharedRecord](
         return Applied("deleted", object_type, str(body.uid), body.version)
 
     return apply_withdraw
+
+
+# The sharing contract's `find` and `refusal` (liaison/exchange/sharing.py, RecordType) as
+# most record types need them.
+
+
+def finder[M: SharedRecord](model: type[M]) -> Callable[[UUID], M | None]:
+    """`find`: the record with this uid, this node's own or a partner's copy."""
+    return lambda uid: model._default_manager.filter(uid=uid).first()
+
+
+def disclose_refusal(share: Share, record: SharedRecord) -> str:
+    """`refusal` of a record a liaison officer shares: the policy, as its sharer; empty if
+    it may still go to the partner."""
+    decision = decide(share.shared_by, Action.DISCLOSE, record)
+    return "" if decision else str(decision.reason)
+
+
+def held_back(share: Share, record: SharedRecord) -> str:
+    """`refusal` of a record that follows another without a disclose check (a reply, a
+    proposal, a consent): only H3 or the neutrality flag keeps it on this node."""
+    if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
+        return str(_("H3 or flagged: it stays on this node."))
+    return ""

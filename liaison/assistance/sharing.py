@@ -20,15 +20,14 @@ from liaison.assistance import actions
 from liaison.assistance.choices import CLOSED, OPEN, RequestType, Status, Urgency
 from liaison.assistance.models import AssistanceRequest, Reply
 from liaison.core.field_rules import Line, Text
-from liaison.exchange.models import Share
 from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type
-from liaison.policy import HandlingCode
 from liaison.records import (
     Body,
     Shared,
     existing_copy,
+    held_back,
     received_fields,
     save_copy,
     shared_fields,
@@ -170,13 +169,6 @@ def apply_reply(sender: str, body: ReplyBody) -> Applied:
     return Applied(effect, "request_reply", str(body.uid), body.version)
 
 
-def refusal(share: Share, record: AssistanceRequest | Reply) -> str:
-    """Nothing about a request goes to a partner once it is H3 or flagged."""
-    if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
-        return "H3 or flagged"
-    return ""
-
-
 def register() -> None:
     register_record_type(
         RecordType(
@@ -185,7 +177,7 @@ def register() -> None:
             serialise=request_object,
             apply=apply_request,
             find=lambda uid: AssistanceRequest.objects.filter(uid=uid).first(),
-            refusal=refusal,
+            refusal=held_back,
             resync_order=10,
         )
     )
@@ -196,7 +188,7 @@ def register() -> None:
             serialise=reply_object,
             apply=apply_reply,
             find=lambda uid: Reply.objects.filter(uid=uid).first(),
-            refusal=refusal,
+            refusal=held_back,
             message="request.reply",
             resync_order=11,
         )

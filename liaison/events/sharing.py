@@ -14,13 +14,12 @@ from pydantic import Field
 
 from liaison.core.field_rules import Line, Text
 from liaison.events.models import Event
-from liaison.exchange.models import Share
 from liaison.exchange.protocol import NODE_ID
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type
-from liaison.policy import Action, decide
 from liaison.records import (
     Shared,
+    disclose_refusal,
     existing_copy,
     received_fields,
     save_copy,
@@ -62,12 +61,6 @@ def apply_event(sender: str, body: EventBody) -> Applied:
     return Applied(effect, "event", str(body.uid), body.version)
 
 
-def refusal(share: Share, event: Event) -> str:
-    """Why the event may no longer go to the partner (as its sharer); empty if it may."""
-    decision = decide(share.shared_by, Action.DISCLOSE, event)
-    return "" if decision else str(decision.reason)
-
-
 def _find(uid: UUID) -> Event | None:
     return Event.objects.filter(uid=uid).first()
 
@@ -80,7 +73,7 @@ def register() -> None:
             serialise=event_object,
             apply=apply_event,
             find=_find,
-            refusal=refusal,
+            refusal=disclose_refusal,
             withdraw=withdraw_applier(Event, "event"),
         )
     )

@@ -27,11 +27,12 @@ from liaison.intel.actions import FIELDS, record_version, versioned_values
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import MAX_TEXT, ConsentDecision, ConsentRequest, Report
-from liaison.policy import Action, HandlingCode, decide
+from liaison.policy import Action, decide
 from liaison.records import (
     Shared,
-    SharedRecord,
     existing_copy,
+    finder,
+    held_back,
     received_fields,
     save_copy,
     shared_fields,
@@ -229,18 +230,6 @@ def forward_refusal(share: Share, report: Report) -> str:
     return conditions.refusal(report, ConsentKind.FORWARD, share.peer.node_id)
 
 
-def attached_refusal(share: Share, record: SharedRecord) -> str:
-    """Requests and decisions go to the other node without a disclose check: only H3 or a
-    flag stops them (as hits)."""
-    if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
-        return "H3"
-    return ""
-
-
-def _finder(model: type[SharedRecord]) -> Any:
-    return lambda uid: model._default_manager.filter(uid=uid).first()
-
-
 def register() -> None:
     types = [
         RecordType(
@@ -248,7 +237,7 @@ def register() -> None:
             body=ReportBody,
             serialise=report_object,
             apply=apply_report,
-            find=_finder(Report),
+            find=finder(Report),
             refusal=report_refusal,
             withdraw=withdraw_applier(Report, "report"),
         ),
@@ -257,7 +246,7 @@ def register() -> None:
             body=ForwardBody,
             serialise=forward_object,
             apply=apply_forward,
-            find=_finder(Report),
+            find=finder(Report),
             refusal=forward_refusal,
             message="report.forward",
             resync_order=1,
@@ -267,8 +256,8 @@ def register() -> None:
             body=ConsentRequestBody,
             serialise=consent_request_object,
             apply=apply_consent_request,
-            find=_finder(ConsentRequest),
-            refusal=attached_refusal,
+            find=finder(ConsentRequest),
+            refusal=held_back,
             message="consent.request",
             resync_order=2,
         ),
@@ -277,8 +266,8 @@ def register() -> None:
             body=ConsentDecisionBody,
             serialise=consent_decision_object,
             apply=apply_consent_decision,
-            find=_finder(ConsentDecision),
-            refusal=attached_refusal,
+            find=finder(ConsentDecision),
+            refusal=held_back,
             message="consent.decision",
             resync_order=3,
         ),

@@ -21,7 +21,7 @@ from django.conf import settings
 from pydantic import Field
 
 from liaison.core.field_rules import Line, Text
-from liaison.exchange.models import Peer, Share
+from liaison.exchange.models import Peer
 from liaison.exchange.protocol import ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type, shared_with
@@ -44,11 +44,13 @@ from liaison.plan.models import (
     Training,
 )
 from liaison.plan.versions import action_values, changed, record_version
-from liaison.policy import Action, HandlingCode, decide
 from liaison.records import (
     Shared,
     SharedRecord,
+    disclose_refusal,
     existing_copy,
+    finder,
+    held_back,
     received_fields,
     save_copy,
     shared_fields,
@@ -316,24 +318,6 @@ def _plain_applier(model: type[SharedRecord], name: str, fields: list[str]) -> A
 # Refusals: whether a record may still go to the partner
 
 
-def disclose_refusal(share: Share, record: SharedRecord) -> str:
-    """Objectives, trainings and assistance: the policy, as their sharer."""
-    decision = decide(share.shared_by, Action.DISCLOSE, record)
-    return "" if decision else str(decision.reason)
-
-
-def attached_refusal(share: Share, record: SharedRecord) -> str:
-    """Actions, proposals and decisions follow the objective the services share: only H3
-    or the neutrality flag stops them (as hits)."""
-    if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
-        return "H3"
-    return ""
-
-
-def _finder(model: type[SharedRecord]) -> Any:
-    return lambda uid: model._default_manager.filter(uid=uid).first()
-
-
 def register() -> None:
     types = [
         RecordType(
@@ -341,7 +325,7 @@ def register() -> None:
             body=ObjectiveBody,
             serialise=objective_object,
             apply=apply_objective,
-            find=_finder(Objective),
+            find=finder(Objective),
             refusal=disclose_refusal,
             withdraw=withdraw_applier(Objective, "objective"),
         ),
@@ -350,8 +334,8 @@ def register() -> None:
             body=ActionBody,
             serialise=action_object,
             apply=apply_action,
-            find=_finder(PlanAction),
-            refusal=attached_refusal,
+            find=finder(PlanAction),
+            refusal=held_back,
             withdraw=withdraw_applier(PlanAction, "planaction"),
             resync_order=1,
         ),
@@ -360,8 +344,8 @@ def register() -> None:
             body=ProposalBody,
             serialise=proposal_object,
             apply=apply_proposal,
-            find=_finder(PlanProposal),
-            refusal=attached_refusal,
+            find=finder(PlanProposal),
+            refusal=held_back,
             resync_order=2,
         ),
         RecordType(
@@ -369,8 +353,8 @@ def register() -> None:
             body=DecisionBody,
             serialise=decision_object,
             apply=apply_decision,
-            find=_finder(PlanDecision),
-            refusal=attached_refusal,
+            find=finder(PlanDecision),
+            refusal=held_back,
             resync_order=3,
         ),
         RecordType(
@@ -378,7 +362,7 @@ def register() -> None:
             body=TrainingBody,
             serialise=training_object,
             apply=_plain_applier(Training, "training", TRAINING_FIELDS),
-            find=_finder(Training),
+            find=finder(Training),
             refusal=disclose_refusal,
             withdraw=withdraw_applier(Training, "training"),
         ),
@@ -387,7 +371,7 @@ def register() -> None:
             body=AssistanceBody,
             serialise=assistance_object,
             apply=_plain_applier(TechnicalAssistance, "technicalassistance", ASSISTANCE_FIELDS),
-            find=_finder(TechnicalAssistance),
+            find=finder(TechnicalAssistance),
             refusal=disclose_refusal,
             withdraw=withdraw_applier(TechnicalAssistance, "technicalassistance"),
         ),

@@ -64,12 +64,6 @@ def _send(
     result.envelopes.append(str(row.envelope_id))
 
 
-def refusal(share: Share, record: SharedRecord) -> str:
-    """Why a shared record may no longer go to the partner; empty if it may."""
-    decision = decide(share.shared_by, Action.DISCLOSE, record)
-    return "" if decision else str(decision.reason)
-
-
 def hit_refusal(share: Share, hit: SharedRecord) -> str:
     """Hits go back to the person's owner without a disclose role: only H3 or a flag stops them."""
     if hit.effective_handling_code == HandlingCode.H3 or hit.neutrality_concern():

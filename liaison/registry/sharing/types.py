@@ -8,14 +8,11 @@ recorder).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from uuid import UUID
-
 from liaison.exchange.sharing import RecordType, register_record_type
-from liaison.records import SharedRecord, withdraw_applier
+from liaison.records import disclose_refusal, finder, withdraw_applier
 from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 from liaison.registry.sharing import records
-from liaison.registry.sharing.share import hit_refusal, refusal
+from liaison.registry.sharing.share import hit_refusal
 
 
 def register() -> None:
@@ -28,7 +25,7 @@ def register() -> None:
             body=records.HitBody,
             serialise=records.hit_object,
             apply=records.apply_hit,
-            find=_finder(Hit),
+            find=finder(Hit),
             refusal=hit_refusal,
             message="hit.notify",
             resync_order=3,
@@ -40,7 +37,7 @@ def register() -> None:
             body=records.HitDecisionBody,
             serialise=records.decision_object,
             apply=records.apply_hit_decision,
-            find=_finder(HitDecision),
+            find=finder(HitDecision),
             refusal=hit_refusal,
             resync_order=4,
         )
@@ -55,13 +52,9 @@ def _owned_type(model: type[Person | Warrant | Alert], order: int) -> RecordType
         body=records.BODIES[name],
         serialise=records.SERIALISERS[name],
         apply=records.APPLIERS[name],
-        find=_finder(model),
-        refusal=refusal,
+        find=finder(model),
+        refusal=disclose_refusal,
         withdraw=withdraw_applier(model, name),
         resync_order=order,
         read_ahead=records.persons_read_ahead if model is Person else None,
     )
-
-
-def _finder(model: type[SharedRecord]) -> Callable[[UUID], SharedRecord | None]:
-    return lambda uid: model._default_manager.filter(uid=uid).first()
