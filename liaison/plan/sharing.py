@@ -265,6 +265,9 @@ def apply_proposal(sender: str, body: ProposalBody) -> Applied:
     proposal = existing_copy(PlanProposal, sender, body.uid)
     if superseded(proposal, body):
         return Applied("unchanged", "planproposal", str(body.uid), body.version)
+    if proposal is not None and PlanDecision.objects.filter(proposal=proposal).exists():
+        # Our decision would then read as deciding a change we never saw.
+        raise ProtocolError(Reason.NOT_ACCEPTED, f"proposal {body.uid} was decided already")
     values = received_fields(sender, body) | {
         "action": action,
         "changes": body.changes.plain(),
