@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -159,7 +160,8 @@ def _read_xlsx(data: bytes) -> Table:
         raise TableError(_("The file is too large."))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    # ParseError: broken XML, or entity expansion (billion laughs) stopped by expat.
+    except (ParseError, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise TableError(_("This is not an XLSX workbook that can be read.")) from None
     try:
         sheet = book.worksheets[0]
