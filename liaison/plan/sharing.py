@@ -287,7 +287,11 @@ def apply_decision(sender: str, body: DecisionBody) -> Applied:
         .select_related("action")
         .first()
     )
-    if proposal is None or proposal.action.owner_node != sender:
+    if (
+        proposal is None
+        or proposal.action.owner_node != sender
+        or not shared_with(sender, "planproposal", proposal.uid)
+    ):
         raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"proposal {body.proposal} was not sent")
     decision = existing_copy(PlanDecision, sender, body.uid)
     if superseded(decision, body):

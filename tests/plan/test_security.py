@@ -105,3 +105,29 @@ def test_a_partner_may_not_overwrite_our_action_or_replay_an_envelope(
     again = Client().post(URL, token, content_type="application/jose")
     assert first.status_code == 200 and again.status_code < 500
     assert PlanAction.objects.filter(owner_node="fr").count() == 1
+
+
+def test_a_decision_on_a_proposal_of_ours_never_sent_is_refused(
+    their_action: PlanAction, officer: User, fr: Partner
+) -> None:
+    """A proposal kept here (H3 or flagged: never sent) cannot be decided by the partner,
+    even about its own action and even if it learnt the proposal's id."""
+    kept = PlanProposal.objects.create(
+        uid=uuid.uuid4(),
+        action=their_action,
+        changes={"status": "done"},
+        reason="Gardée ici.",
+        proposed_by="Police marocaine",
+        proposed_on="2026-03-01T10:00:00+00:00",
+        owner_node="ma",
+        version=1,
+        handling_code="H3",
+        created_by=officer,
+    )
+    receipt = deliver(fr, "plandecision.upsert", _decision_body(kept))
+    assert (receipt.status, receipt.reason) == ("rejected", "unknown_reference")
+    assert not PlanDecision.objects.exists()
+    sent = propose_change(
+        actor=officer, action=their_action, changes={"status": "done"}, reason="x"
+    )
+    assert deliver(fr, "plandecision.upsert", _decision_body(sent)).status == "applied"
