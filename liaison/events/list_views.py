@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from liaison.events.queries import (
     get_candidate_for_user,
     get_event_for_user,
     get_list_for_user,
+    visible_candidates,
 )
 from liaison.events.screening import identity
 from liaison.events.tables import guess_mapping
@@ -86,12 +87,15 @@ def _list(
 
 
 def _context(request: HttpRequest, lst: AccreditationList) -> dict[str, object]:
-    return {
+    pending = Q(status=CandidateStatus.PENDING)
+    counts = visible_candidates(request.user, lst).aggregate(
+        found=Count("pk", filter=Q(run=lst.run)), pending=Count("pk", filter=pending)
+    )
+    return counts | {
         "lst": lst,
         "event": lst.event,
         "can_act": decide(request.user, Action.CREATE).allowed,
         "screening": lst.status in (ListStatus.QUEUED, ListStatus.RUNNING),
-        "pending": lst.candidates.filter(status=CandidateStatus.PENDING).count(),
     }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
 from liaison.events.models import AccreditationList, Candidate, Event
 from liaison.policy import Action, decide, restrict
+from liaison.registry.models import Person
 
 
 def events_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[Event]:
@@ -30,6 +31,19 @@ def lists_visible_to(user: Actor, event: Event) -> QuerySet[AccreditationList]:
     if not decide(user, Action.SEARCH):
         return AccreditationList.objects.none()
     return event.lists.select_related("uploaded_by")
+
+
+def visible_candidates(user: Actor, lst: AccreditationList) -> QuerySet[Candidate]:
+    """The list's candidates on persons `user` may see: a count over the others would tell
+    that a name matched a record hidden from the user (H3)."""
+    return lst.candidates.filter(person__in=restrict(Person.objects.all(), user, Action.VIEW))
+
+
+def lists_with_counts(user: Actor, event: Event) -> QuerySet[AccreditationList]:
+    """The event's lists, each with `found`: its last run's candidates `user` may see."""
+    persons = restrict(Person.objects.all(), user, Action.VIEW)
+    seen = Q(candidates__run=F("run"), candidates__person__in=persons)
+    return lists_visible_to(user, event).annotate(found=Count("candidates", filter=seen))
 
 
 def get_list_for_user(user: Actor, event_uid: Any, list_uid: Any) -> AccreditationList:

@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from liaison.matching.cli import InputError, decode
@@ -27,6 +29,9 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _NATIONALITY = re.compile(r"^[A-Z]{2}$")
 _SEPARATORS = re.compile(r"[|;,]")
 MAX_NAME = 300
+# A workbook unpacked may be this many times LIST_MAX_BYTES (the XML's markup around the
+# cells); a zip bomb is refused before it is read.
+MAX_UNZIPPED_RATIO = 8
 
 # Header names recognised when proposing a mapping (lower case, accents as typed).
 GUESSES = {
@@ -147,8 +152,16 @@ def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TableError(_("This is not an XLSX workbook that can be read.")) from None
+    if unzipped > settings.LIST_MAX_BYTES * MAX_UNZIPPED_RATIO:
+        raise TableError(_("The file is too large."))
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    # ParseError: broken XML, or entity expansion (billion laughs) stopped by expat.
+    except (ParseError, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise TableError(_("This is not an XLSX workbook that can be read.")) from None
     try:
         sheet = book.worksheets[0]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from liaison.events import actions
 from liaison.events.forms import EventForm
 from liaison.events.models import Event
-from liaison.events.queries import events_visible_to, get_event_for_user, lists_visible_to
+from liaison.events.queries import events_visible_to, get_event_for_user, lists_with_counts
 from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
@@ -44,7 +44,7 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, object]:
         "can_change": decide(request.user, Action.CHANGE, event).allowed,
         "may_screen": decide(request.user, Action.SEARCH).allowed,
         "can_upload": decide(request.user, Action.CREATE).allowed,
-        "lists": lists_visible_to(request.user, event),
+        "lists": lists_with_counts(request.user, event),
     }
     if request.user.has_perm("accounts.disclose_records"):
         decision = decide(request.user, Action.DISCLOSE, event)

@@ -267,6 +267,9 @@ def apply_proposal(sender: str, body: ProposalBody) -> Applied:
     proposal = existing_copy(PlanProposal, sender, body.uid)
     if superseded(proposal, body):
         return Applied("unchanged", "planproposal", str(body.uid), body.version)
+    if proposal is not None and PlanDecision.objects.filter(proposal=proposal).exists():
+        # Our decision would then read as deciding a change we never saw.
+        raise ProtocolError(Reason.NOT_ACCEPTED, f"proposal {body.uid} was decided already")
     values = received_fields(sender, body) | {
         "action": action,
         "changes": body.changes.plain(),
@@ -286,7 +289,11 @@ def apply_decision(sender: str, body: DecisionBody) -> Applied:
         .select_related("action")
         .first()
     )
-    if proposal is None or proposal.action.owner_node != sender:
+    if (
+        proposal is None
+        or proposal.action.owner_node != sender
+        or not shared_with(sender, "planproposal", proposal.uid)
+    ):
         raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"proposal {body.proposal} was not sent")
     decision = existing_copy(PlanDecision, sender, body.uid)
     if superseded(decision, body):
