@@ -160,3 +160,21 @@ def test_a_worker_killed_mid_run_is_resumed_from_its_last_chunk_with_exact_count
     assert Candidate.objects.filter(list=lst).count() == lst.candidates_found == 12
     tasks = sorted(DBTaskResult.objects.values_list("status", flat=True))
     assert tasks == ["FAILED", "SUCCESSFUL"]  # the killed run's, and the resumed one
+
+
+def test_a_worker_whose_parent_died_while_it_started_exits_at_once(tmp_path: Path) -> None:
+    """`liaison serve` passes its pid: a worker that finds another parent (init took over
+    an orphan) does not run on, taking tasks for a node that is gone. No database here:
+    a worker that went on would fail or wait for tasks, not exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    env |= {"LIAISON_DATA_DIR": str(tmp_path), "LIAISON_HTTPS": "0"}
+    not_our_parent = str(os.getpid())  # the test's process: the worker's parent is pytest's child
+    command = [sys.executable, "-m", "liaison.cli", "task-worker", "--parent", not_our_parent]
+    runner = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))",
+    ]
+    done = subprocess.run([*runner, *command], env=env, cwd=tmp_path, timeout=60, check=False)
+    assert done.returncode == 0

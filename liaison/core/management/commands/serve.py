@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -75,7 +76,8 @@ class TaskWorker:
 
     def _watch(self) -> None:
         while not self.stopping:
-            command = [sys.executable, "-m", "liaison.cli", "task-worker", "--with-parent"]
+            parent = str(os.getpid())
+            command = [sys.executable, "-m", "liaison.cli", "task-worker", "--parent", parent]
             self.process = subprocess.Popen(command)  # noqa: S603 (our own command)
             code = self.process.wait()
             if not self.stopping:

@@ -19,16 +19,19 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0)
         parser.add_argument("--batch", action="store_true", help="Exit when no task is left.")
         parser.add_argument(
-            "--with-parent",
-            action="store_true",
-            help="Exit when the process that started this one is gone (`liaison serve`).",
+            "--parent",
+            type=int,
+            metavar="PID",
+            help="Exit when this process (`liaison serve`, which started this one) is gone.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from liaison.events.tasks import resume_interrupted
 
-        if options["with_parent"]:
-            threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+        if options["parent"]:
+            if os.getppid() != options["parent"]:
+                return  # the parent died while this process started: nothing to serve
+            threading.Thread(target=_exit_with, args=(options["parent"],), daemon=True).start()
         resume_interrupted()
         worker_args = ["--interval", str(options["interval"])]
         call_command("db_worker", *worker_args, *(["--batch"] if options["batch"] else []))
@@ -36,7 +39,9 @@ class Command(BaseCommand):
 
 def _exit_with(parent: int) -> None:
     """`liaison serve` killed (even with kill -9) takes its worker with it; a screening cut
-    short here is resumed by the next worker from its last finished chunk."""
+    short here is resumed by the next worker from its last finished chunk. The parent's pid
+    comes from the parent: one that died while this process started has already been
+    replaced (by init), which `os.getppid()` read here would take for the parent."""
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
