@@ -1,8 +1,9 @@
 """Reads of the desk: sections with their items, unread counts, one item by its key.
 
 Every read costs a fixed number of queries whatever the data: the unread counts of all
-sections are one query; each feed lists its first rows in one query (plus the feed's own
-prefetches); the read marks of every listed item are one more.
+sections are one query (none on a page that reuses them: request_unread_counts); each
+feed lists its first rows in one query (plus the feed's own prefetches); the read marks
+of every listed item are one more.
 """
 
 from __future__ import annotations
