@@ -271,9 +271,12 @@ def disclose_refusal(share: Share, record: SharedRecord) -> str:
     return "" if decision else str(decision.reason)
 
 
+def kept_local(record: SharedRecord) -> bool:
+    """An H3 or flagged record never leaves the node, whatever else allows it."""
+    return record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern()
+
+
 def held_back(share: Share, record: SharedRecord) -> str:
     """`refusal` of a record that follows another without a disclose check (a reply, a
     proposal, a consent): only H3 or the neutrality flag keeps it on this node."""
-    if record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern():
-        return str(_("H3 or flagged: it stays on this node."))
-    return ""
+    return str(_("H3 or flagged: it stays on this node.")) if kept_local(record) else ""

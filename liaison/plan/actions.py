@@ -26,8 +26,8 @@ from liaison.exchange.models import Share
 from liaison.plan.bodies import ACTION_FIELDS, ProposedChanges
 from liaison.plan.models import Objective, PlanAction, PlanDecision, PlanProposal
 from liaison.plan.versions import action_values, changed, record_version
-from liaison.policy import Action, HandlingCode, atomic_action, authorise
-from liaison.records import clean_or_refuse
+from liaison.policy import Action, atomic_action, authorise
+from liaison.records import clean_or_refuse, kept_local
 from liaison.refusals import Refused
 
 
@@ -170,14 +170,9 @@ def share_objective(
     objective = Objective.objects.get(pk=objective.pk)
     rows = [sharing.send(peer, "objective", objective, actor=actor, request=request)]
     for action in objective.actions.filter(owner_node=settings.NODE_ID).order_by("pk"):
-        if not _kept_local(action):
+        if not kept_local(action):
             rows.append(sharing.send(peer, "planaction", action, actor=actor, request=request))
     return [str(row.envelope_id) for row in rows]
-
-
-def _kept_local(record: PlanAction | PlanProposal | PlanDecision) -> bool:
-    """H3 and flagged records never leave the node (the attached records' rule, as hits)."""
-    return record.effective_handling_code == HandlingCode.H3 or record.neutrality_concern()
 
 
 # Actions
@@ -219,7 +214,7 @@ def create_action(
     clean_or_refuse(action, PlanError)
     action.save()
     record_version(action, {}, service_of(user))
-    if not _kept_local(action):
+    if not kept_local(action):
         for node in _plan_partners(objective):
             sharing.send(sharing.peer_for(node), "planaction", action, actor=user, request=request)
     log_event(
@@ -320,7 +315,7 @@ def propose_change(
     )
     clean_or_refuse(proposal, PlanError)
     proposal.save()
-    if not action.is_local and not _kept_local(proposal):
+    if not action.is_local and not kept_local(proposal):
         peer = sharing.peer_for(action.owner_node)
         sharing.send(peer, "planproposal", proposal, actor=user, request=request)
     log_event(
@@ -366,7 +361,7 @@ def decide_proposal(
     if accepted:
         values = _merged(action, _checked_changes(proposal.changes))
         changes = _change(action, values, decision.decided_by)
-    if not proposal.is_local and not _kept_local(decision):
+    if not proposal.is_local and not kept_local(decision):
         peer = sharing.peer_for(proposal.owner_node)
         sharing.send(peer, "plandecision", decision, actor=user, request=request)
     log_event(

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from liaison.exchange import sharing
 from liaison.exchange.models import Peer, Share
 from liaison.exchange.sharing import ShareResult, Skipped
-from liaison.policy import Action, HandlingCode, atomic_action, authorise, decide
-from liaison.records import SharedRecord
+from liaison.policy import Action, atomic_action, authorise, decide
+from liaison.records import SharedRecord, kept_local
 from liaison.registry.choices import AlertStatus, WarrantStatus
 from liaison.registry.models import Hit, HitDecision, Person
 
@@ -66,7 +66,7 @@ def _send(
 
 def hit_refusal(share: Share, hit: SharedRecord) -> str:
     """Hits go back to the person's owner without a disclose role: only H3 or a flag stops them."""
-    if hit.effective_handling_code == HandlingCode.H3 or hit.neutrality_concern():
+    if kept_local(hit):
         return _("The hit is now H3 or flagged.")
     return ""
 
