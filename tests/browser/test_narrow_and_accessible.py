@@ -142,6 +142,14 @@ def _pages(person: Person, event: Any) -> list[tuple[str, str]]:
         ("events", "/events/"),
         ("event", f"/events/{event.uid}/"),
         ("partner nodes", "/federation/peers/"),
+        ("plan", "/plan/"),
+        ("requests", "/requests/"),
+        ("new request", "/requests/new/"),
+        ("groups", "/groups/"),
+        ("cases", "/groups/cases/"),
+        ("intel", "/intel/"),
+        ("new report", "/intel/new/"),
+        ("list upload", f"/events/{event.uid}/lists/new/"),
     ]
 
 
