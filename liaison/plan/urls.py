@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.plan import views
+from liaison.plan import dashboard, views
 
 app_name = "plan"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("actions/<uuid:uid>/edit/", views.action_edit, name="action_edit"),
     path("actions/<uuid:uid>/propose/", views.action_propose, name="action_propose"),
     path("proposals/<uuid:uid>/decide/", views.proposal_decide, name="proposal_decide"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/charts/<slug:key>.svg", dashboard.chart, name="chart"),
+    path("dashboard/review-pack.xlsx", dashboard.pack, name="review_pack"),
     path("trainings/", views.training_list, name="trainings"),
     path("trainings/new/", views.training_create, name="training_create"),
     path("trainings/<uuid:uid>/", views.training_detail, name="training"),

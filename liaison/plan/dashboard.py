@@ -1,0 +1,72 @@
+"""The plan's dashboard: the indicators as charts (SVG images) and tables, and the review
+pack (XLSX) for a chosen period. Seeing them needs view_records, as the plan does."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.csp import CSP
+from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
+
+from liaison.plan import charts, indicators, review_pack
+from liaison.plan.indicators import Period
+from liaison.policy import Action, require
+
+# An SVG chart is a document of its own: its styles are inline (pygal's), it runs nothing
+# and loads nothing.
+CHART_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "frame-ancestors": [CSP.NONE],
+}
+
+
+def _period(request: HttpRequest, *, warn: bool = False) -> Period:
+    """The period asked (?from=2025-Q1&to=2026-Q4), or the last eight quarters."""
+    first, last = request.GET.get("from", ""), request.GET.get("to", "")
+    if not first and not last:
+        return Period.recent()
+    try:
+        return Period.parse(first, last)
+    except ValueError:
+        if warn:
+            messages.error(request, _("Give the period as two quarters, such as 2025-Q1."))
+        return Period.recent()
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require(request, Action.LIST, object_type="indicators")
+    period = _period(request, warn=True)
+    context = {
+        "period": period,
+        "indicators": indicators.cached(request.user, period),
+        "query": f"from={period.first}&to={period.last}",
+    }
+    return render(request, "plan/dashboard.html", context)
+
+
+@login_required
+@csp_override(CHART_CSP)
+def chart(request: HttpRequest, key: str) -> HttpResponse:
+    require(request, Action.LIST, object_type="indicators")
+    found = {i.key: i for i in indicators.cached(request.user, _period(request))}
+    if key not in found:
+        raise Http404
+    response = HttpResponse(charts.render(found[key]), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def pack(request: HttpRequest) -> HttpResponse:
+    require(request, Action.LIST, object_type="indicators")
+    period = _period(request)
+    content = review_pack.xlsx(request.user, period)
+    response = HttpResponse(content, content_type=review_pack.XLSX_TYPE)
+    name = f"liaison-review-{period.first}-{period.last}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
