@@ -84,8 +84,8 @@ def quarter_start(label: str) -> date:
 
 
 def next_quarter(label: str) -> str:
-    start = quarter_start(label)
-    return quarter_of(date(start.year + (start.month == 10), start.month % 12 + 3, 1))
+    year, number = (int(part) for part in label.split("-Q"))
+    return f"{year + 1}-Q1" if number == 4 else f"{year}-Q{number + 1}"
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,7 @@ def training(officer: User) -> Training:
 @pytest.fixture
 def assistance(officer: User) -> TechnicalAssistance:
     return create_assistance(actor=officer, data=assistance_data())
+
+
+# The indicators' known events (tests/plan/test_indicators.py) serve the dashboard's tests.
+from tests.plan.test_indicators import lo, wanted  # noqa: E402, F401

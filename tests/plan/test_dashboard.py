@@ -1,0 +1,125 @@
+"""The dashboard (charts as SVG images, tables), and the review pack read back with
+openpyxl: who may see them, what they show, right to left in Arabic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import BytesIO
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from liaison.accounts.models import User
+from liaison.audit.models import AuditEntry
+from liaison.plan.models import PlanAction
+from tests.plan.test_indicators import SPRING, partner_hit
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = "?from=2026-Q1&to=2026-Q4"
+PAGES = ["/plan/dashboard/", "/plan/dashboard/charts/hits.svg", "/plan/dashboard/review-pack.xlsx"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_those_without_view_records_are_refused_and_it_is_audited(
+    url: str, make_user: Callable[..., User], login: Callable[[User], Client]
+) -> None:
+    auditor = make_user("aud", "auditor")
+    before = AuditEntry.objects.filter(action="permission_denied").count()
+    assert login(auditor).get(url + PERIOD).status_code == 403
+    assert AuditEntry.objects.filter(action="permission_denied").count() == before + 1
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(url: str, db: None) -> None:
+    response = Client().get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_dashboard_shows_each_figure_in_a_table_beside_its_chart(
+    lo: User, wanted: dict[str, Any], login: Callable[[User], Client]
+) -> None:
+    partner_hit(wanted["person"], wanted["alert"], SPRING)
+    client = login(lo)
+    page = client.get("/plan/dashboard/" + PERIOD).content.decode()
+    assert 'src="/plan/dashboard/charts/hits.svg?from=2026-Q1&amp;to=2026-Q4"' in page
+    table = page.split('id="table-hits"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="row"><bdi>2026-Q2</bdi></th><td>0</td><td>1</td>' in table
+    assert 'alt="' in page and "<caption" in table
+    assert 'href="/plan/dashboard/"' in client.get("/plan/").content.decode()
+
+
+def test_a_chart_is_svg_with_no_script_under_its_own_strict_policy(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    response = login(lo).get("/plan/dashboard/charts/shares.svg" + PERIOD)
+    assert response["Content-Type"] == "image/svg+xml"
+    body = response.content.decode()
+    assert body.lstrip().startswith("<?xml") and "<svg" in body and "<title>" in body
+    assert "<script" not in body and "href=" not in body and "@import" not in body
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+
+
+def test_an_unknown_chart_is_not_found(lo: User, login: Callable[[User], Client]) -> None:
+    assert login(lo).get("/plan/dashboard/charts/nothing.svg").status_code == 404
+
+
+def test_a_bad_period_falls_back_to_the_last_quarters_and_says_so(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    page = login(lo).get("/plan/dashboard/?from=2026-Q9&to=x").content.decode()
+    assert "2025-Q1" in page or "Q1" in page
+    assert 'class="alert' in page
+
+
+def test_the_dashboard_is_right_to_left_in_arabic(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    client = login(lo)
+    client.post("/i18n/setlang/", {"language": "ar"})
+    assert 'dir="rtl"' in client.get("/plan/dashboard/" + PERIOD).content.decode()
+
+
+def test_the_review_pack_holds_the_figures_and_the_actions(
+    lo: User,
+    wanted: dict[str, Any],
+    our_action: PlanAction,
+    login: Callable[[User], Client],
+) -> None:
+    partner_hit(wanted["person"], wanted["alert"], SPRING)
+    response = login(lo).get("/plan/dashboard/review-pack.xlsx" + PERIOD)
+    assert response["Content-Disposition"].endswith('liaison-review-2026-Q1-2026-Q4.xlsx"')
+    book = load_workbook(BytesIO(response.content))
+    hits = next(
+        s
+        for s in book.worksheets
+        if "hits" in str(s["A1"].value).lower() or "Hits" in str(s["A1"].value)
+    )
+    rows = {r[0]: r[1:] for r in hits.iter_rows(min_row=5, values_only=True) if r[0]}
+    assert rows["2026-Q2"][:2] == (0, 1)
+    assert set(rows) == {"2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"}
+    actions = book.worksheets[-1]
+    titles = [row[1] for row in actions.iter_rows(min_row=2, values_only=True)]
+    assert titles == [our_action.title]
+    assert not book.worksheets[0].sheet_view.rightToLeft
+
+
+def test_the_review_pack_reads_right_to_left_in_arabic(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    client = login(lo)
+    client.post("/i18n/setlang/", {"language": "ar"})
+    book = load_workbook(BytesIO(client.get("/plan/dashboard/review-pack.xlsx").content))
+    assert all(sheet.sheet_view.rightToLeft for sheet in book.worksheets)
+
+
+def test_the_review_pack_leaves_out_h3_actions_the_reader_is_not_named_on(
+    our_action: PlanAction, make_user: Callable[..., User], login: Callable[[User], Client]
+) -> None:
+    PlanAction.objects.filter(pk=our_action.pk).update(handling_code="H3")
+    colleague = make_user("colleague2", "analyst")
+    book = load_workbook(BytesIO(login(colleague).get("/plan/dashboard/review-pack.xlsx").content))
+    assert list(book.worksheets[-1].iter_rows(min_row=2, values_only=True)) == []

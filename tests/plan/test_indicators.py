@@ -1,0 +1,160 @@
+"""The plan's indicators on known events: a partner's hit on our wanted person, confirmed
+by its recorder and by us, then our warrant executed. Each counts once, in its quarter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from liaison.accounts.models import User
+from liaison.exchange.models import Peer
+from liaison.plan import indicators
+from liaison.plan.indicators import Period, quarter_of
+from liaison.registry import actions
+from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.sharing import records
+from liaison.registry.sharing.share import share_person
+from tests.registry.conftest import person_data, warrant_data
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = Period("2025-Q1", "2026-Q4")
+SPRING = timezone.make_aware(datetime(2026, 5, 12, 9, 30))
+
+
+def test_quarters_are_labelled_and_listed_in_order() -> None:
+    assert quarter_of(date(2026, 3, 31)) == "2026-Q1"
+    assert quarter_of(date(2026, 4, 1)) == "2026-Q2"
+    assert Period("2025-Q4", "2026-Q2").quarters == ["2025-Q4", "2026-Q1", "2026-Q2"]
+    assert Period.recent(4, today=date(2026, 2, 1)).quarters == [
+        "2025-Q2",
+        "2025-Q3",
+        "2025-Q4",
+        "2026-Q1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("2026-Q5", "2026-Q1"), ("2026", "2026-Q1"), ("2026-Q3", "2026-Q1"), ("x", "")],
+)
+def test_a_bad_period_is_refused(first: str, last: str) -> None:
+    with pytest.raises(ValueError):
+        Period.parse(first, last)
+
+
+@pytest.fixture
+def lo(make_user: Callable[..., User]) -> User:
+    return make_user("lo", "liaison_officer")
+
+
+@pytest.fixture
+def fr(db: None) -> Peer:
+    return Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+
+
+@pytest.fixture
+def wanted(lo: User, fr: Peer) -> dict[str, Any]:
+    person = actions.create_person(actor=lo, data=person_data("Karim Tazi", "كريم التازي"))
+    warrant = actions.create_warrant(actor=lo, person=person, data=warrant_data())
+    alert = actions.create_alert(
+        actor=lo,
+        person=person,
+        data=actions.AlertData(alert_type="locate", action_on_hit="Inform Rabat at once."),
+    )
+    share_person(actor=lo, person=person, partner="fr")
+    return {"person": person, "warrant": warrant, "alert": alert}
+
+
+def partner_hit(person: Person, alert: Alert | None, when: datetime, **extra: Any) -> Hit:
+    """fr's hit on our person, applied as fr's envelope is."""
+    body = records.HitBody(
+        uid=uuid.uuid4(),
+        owner="fr",
+        version=1,
+        handling_code="H0",
+        person=person.uid,
+        alert=alert.uid if alert else None,
+        encountered_name="Karim Tazi",
+        encountered_on=when,
+        place="Marseille, port",
+        context="border_check",
+        recorded_by_name="fr-officer",
+        score=0.97,
+        disposition=extra.get("disposition", "pending"),
+        action_taken="Held for checks.",
+    )
+    records.apply_hit("fr", body)
+    return Hit.objects.get(uid=body.uid)
+
+
+def _executed(lo: User, warrant: Warrant) -> None:
+    actions.set_warrant_status(
+        actor=lo, warrant=warrant, status="executed", reason="Arrested at Tanger Med."
+    )
+
+
+def test_a_confirmed_hit_and_the_warrant_executed_count_once_in_their_quarters(
+    lo: User, wanted: dict[str, Any]
+) -> None:
+    # fr confirmed it itself (its disposition) and we confirm it too: one confirmed hit.
+    hit = partner_hit(wanted["person"], wanted["alert"], SPRING, disposition="confirmed")
+    actions.decide_hit(actor=lo, hit=hit, decision="confirmed", message="It is him: arrest.")
+    # A second, earlier hit on the same person: the warrant still counts once.
+    partner_hit(wanted["person"], None, SPRING.replace(month=4))
+    _executed(lo, wanted["warrant"])
+    now = quarter_of(timezone.now())
+
+    hits = indicators.hits(lo, PERIOD)
+    assert hits.row("2026-Q2") == [0, 2, 1, 0, 1]  # ours, theirs, confirmed, false, located
+    assert sum(hits.total(i) for i in range(5)) == 4
+    warrants = indicators.warrants_after_hits(lo, PERIOD)
+    assert warrants.row(now) == [1, 1]
+    assert warrants.total(0) == warrants.total(1) == 1
+
+
+def test_a_warrant_executed_before_any_hit_is_not_counted_as_after_one(
+    lo: User, wanted: dict[str, Any]
+) -> None:
+    _executed(lo, wanted["warrant"])
+    partner_hit(wanted["person"], None, timezone.now().replace(year=2027))
+    warrants = indicators.warrants_after_hits(lo, Period("2026-Q1", "2027-Q4"))
+    assert (warrants.total(0), warrants.total(1)) == (1, 0)
+
+
+def test_our_own_hit_on_our_own_person_is_not_a_hit_on_a_shared_record(
+    lo: User, wanted: dict[str, Any]
+) -> None:
+    data = actions.HitData(
+        encountered_name="Karim Tazi",
+        encountered_on=SPRING,
+        place="Rabat",
+        context="investigation",
+    )
+    actions.record_hit(actor=lo, person=wanted["person"], data=data)
+    assert indicators.hits(lo, PERIOD).total(1) == 0
+    assert Hit.objects.count() == 1
+
+
+def test_hits_on_an_h3_person_are_not_counted_for_those_not_named(
+    lo: User, wanted: dict[str, Any], make_user: Callable[..., User]
+) -> None:
+    partner_hit(wanted["person"], None, SPRING)
+    colleague = make_user("colleague", "officer")
+    assert indicators.hits(colleague, PERIOD).total(1) == 1
+    Person.objects.filter(pk=wanted["person"].pk).update(handling_code="H3")
+    assert indicators.hits(colleague, PERIOD).total(1) == 0
+    assert indicators.hits(lo, PERIOD).total(1) == 1  # its creator is named on it
+
+
+def test_those_who_may_not_see_records_get_no_figures(
+    lo: User, wanted: dict[str, Any], make_user: Callable[..., User]
+) -> None:
+    partner_hit(wanted["person"], None, SPRING)
+    auditor = make_user("aud", "auditor")
+    assert indicators.hits(auditor, PERIOD).total(1) == 0
