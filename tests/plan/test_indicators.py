@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -158,3 +158,102 @@ def test_those_who_may_not_see_records_get_no_figures(
     partner_hit(wanted["person"], None, SPRING)
     auditor = make_user("aud", "auditor")
     assert indicators.hits(auditor, PERIOD).total(1) == 0
+
+
+def test_records_shared_count_delivered_envelopes_each_way_and_their_delivery_time(
+    lo: User, wanted: dict[str, Any]
+) -> None:
+    from liaison.exchange.models import InboxEnvelope, OutboxEnvelope
+
+    # Sharing the person queued its envelope: not counted until the partner's receipt.
+    queued = OutboxEnvelope.objects.filter(message_type="person.upsert")
+    assert queued.count() == 1 and indicators.shares(PERIOD).total(0) == 0
+    written = queued.get().created_at
+    queued.update(state="delivered", delivered_at=written + timedelta(seconds=12))
+    InboxEnvelope.objects.create(
+        envelope_id=uuid.uuid4(),
+        sender="fr",
+        seq=1,
+        message_type="hit.notify",
+        status="applied",
+        sent_at=SPRING,
+    )
+    InboxEnvelope.objects.create(
+        envelope_id=uuid.uuid4(),
+        sender="fr",
+        seq=2,
+        message_type="warrant.withdraw",
+        status="applied",
+        sent_at=SPRING,
+    )
+    now = quarter_of(timezone.now())
+    assert indicators.shares(PERIOD).row(now) == [1, 1, 0]  # the withdrawal is no record
+    assert indicators.delivery_times(PERIOD).row(now) == [12.0, 12.0, 12.0]
+
+
+def _request(lo: User, hours: float | None, status: str, *, paused: int = 0) -> None:
+    from liaison.assistance.models import AssistanceRequest, Reply
+
+    request = AssistanceRequest.objects.create(
+        owner_node="fr",
+        recipient_node="ma",
+        request_type="locate",
+        subject="Locate K.T.",
+        text="Where is he?",
+        urgency="urgent",
+        requested_by_name="fr-officer",
+    )
+    Reply.objects.create(
+        request=request,
+        owner_node="ma",
+        status=status,
+        received_on=SPRING,
+        due_at=SPRING + timedelta(hours=72 + paused / 3600),
+        paused_seconds=paused,
+        closed_at=None if hours is None else SPRING + timedelta(hours=hours),
+    )
+
+
+def test_requests_answered_within_the_deadline_exclude_the_time_paused(lo: User) -> None:
+    _request(lo, 10, "answered")
+    _request(lo, 100, "answered", paused=40 * 3600)  # 60 h of work: in time
+    _request(lo, 80, "refused")  # after the 72 h deadline
+    _request(lo, None, "acknowledged")
+    received = indicators.requests(lo, PERIOD, received=True)
+    assert received.row("2026-Q2") == [4, 3, 66.7, 60.0, 1]
+    assert indicators.requests(lo, PERIOD, received=False).total(0) == 0
+    by_type = indicators.requests_by_type(lo, PERIOD)
+    assert by_type.row("locate")[:2] == [4, 3] and by_type.total(0) == 4
+
+
+def test_actions_are_on_time_or_late_by_the_version_that_marked_them_done(
+    officer: User, shared_objective: Any
+) -> None:
+    from liaison.plan.actions import create_action, update_action
+    from tests.plan.conftest import action_data
+
+    due = date(2026, 6, 30)
+    late = create_action(actor=officer, objective=shared_objective, data=action_data(due_on=due))
+    create_action(
+        actor=officer,
+        objective=shared_objective,
+        data=action_data(working_group="Cybercrime", status="done", due_on=due),
+    )
+    actions_ = indicators.action_states(officer, PERIOD, today=date(2026, 7, 1))
+    assert actions_.rows == ["Cybercrime", "Fugitifs"]
+    # The one recorded done was done on its first version (today, after its due date).
+    assert actions_.row("Cybercrime") == [0, 1, 0, 0, 0]
+    assert actions_.row("Fugitifs") == [0, 0, 1, 0, 0]
+    update_action(actor=officer, action=late, data=action_data(due_on=due, status="done"))
+    after = indicators.action_states(officer, PERIOD, today=date(2026, 7, 1))
+    assert after.row("Fugitifs") == [0, 1, 0, 0, 0]
+
+
+def test_trainings_count_sessions_each_way_and_participants(officer: User) -> None:
+    from liaison.plan.delivery import create_training
+    from tests.plan.conftest import training_data
+
+    create_training(actor=officer, data=training_data())  # fr trained ma, 2025-10-06
+    create_training(actor=officer, data=training_data(provider_node="ma", receiver_node="fr"))
+    row = indicators.trainings(officer, PERIOD).row("2025-Q4")
+    assert row == [1, 1, 36, 34]
