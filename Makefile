@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/exchange.py
 	$(BIN)/python bench/desk.py
 	$(BIN)/python bench/event_screening.py
+	$(BIN)/python bench/indicators.py
 
 # A throwaway data directory: the commands need settings, not a node (no stray secret key).
 messages: $(STAMP)
