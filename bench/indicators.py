@@ -72,15 +72,19 @@ def _where_cold_time_goes(officer: Any) -> None:
 
     user = User.objects.select_related("agency").get(pk=officer.pk)
     period = indicators.Period.parse("2025-Q1", "2026-Q4")
+
+    def read() -> list[Any]:
+        return indicators.request_rows(user, period)
+
     parts = {
         "shares": lambda: indicators.shares(period),
         "delivery": lambda: indicators.delivery_times(period),
         "hits": lambda: indicators.hits(user, period),
         "warrants": lambda: indicators.warrants_after_hits(user, period),
-        "requests x3": lambda: [
-            indicators.requests(user, period, received=True),
-            indicators.requests(user, period, received=False),
-            indicators.requests_by_type(user, period),
+        "requests (read once, 3 tables)": lambda: [
+            indicators.requests(user, period, received=True, rows=(rows := read())),
+            indicators.requests(user, period, received=False, rows=rows),
+            indicators.requests_by_type(user, period, rows),
         ],
         "screening": lambda: indicators.screening(user, period),
         "trainings+assistance": lambda: [

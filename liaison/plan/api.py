@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictStr
 
 from liaison.core import idempotency
@@ -17,7 +18,7 @@ from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDate
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.protocol import NODE_ID
-from liaison.plan import actions, delivery
+from liaison.plan import actions, delivery, indicators
 from liaison.plan.bodies import MAX_EVIDENCE, MAX_OWNERS
 from liaison.plan.choices import (
     ActionStatus,
@@ -26,6 +27,7 @@ from liaison.plan.choices import (
     EvidenceType,
     TrainingTopic,
 )
+from liaison.plan.indicators import Period
 from liaison.plan.models import Objective, PlanAction, PlanProposal, TechnicalAssistance, Training
 from liaison.plan.queries import (
     actions_visible_to,
@@ -41,6 +43,7 @@ from liaison.plan.queries import (
 )
 from liaison.plan.sharing import MAX_TRAINERS
 from liaison.policy import Action, HandlingCode, require
+from liaison.refusals import Refused
 
 router = Router(tags=["plan"])
 LIST_ERRORS = error_responses(401, 403)
@@ -519,3 +522,54 @@ def share_assistance(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
         actor=request.user, assistance=record, partner=payload.partner, request=request
     )
     return Status(201, {"partner": payload.partner, "envelopes": [envelope]})
+
+
+# Indicators (computed from the node's data; docs/plan.md)
+
+Quarter = Annotated[StrictStr, Field(pattern=r"^[0-9]{4}-Q[1-4]$")]
+
+
+class IndicatorOut(Schema):
+    key: str
+    title: str
+    definition: str
+    by: str = Field(description="What the rows are: quarter, type or working_group.")
+    series: list[str]
+    rows: list[str]
+    values: list[list[int | float | None]] = Field(description="One list per row, by series.")
+
+
+class BadPeriod(Refused):
+    """The period's quarters are in the wrong order."""
+
+
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], **error_responses(400, 401, 403)},
+    summary="The plan's indicators for a period",
+)
+def list_indicators(
+    request: HttpRequest,
+    first: Annotated[Quarter | None, Query(alias="from")] = None,
+    last: Annotated[Quarter | None, Query(alias="to")] = None,
+) -> Any:
+    """Every indicator of the dashboard, as the caller may see them: `from` and `to` are
+    quarters (2025-Q1); the last eight quarters by default."""
+    require(request, Action.LIST, object_type="indicators")
+    try:
+        period = Period.parse(first or "", last or "") if first or last else Period.recent()
+    except ValueError:
+        raise BadPeriod(_("Give the period as two quarters, such as 2025-Q1.")) from None
+    return [_indicator_out(i) for i in indicators.cached(request.user, period)]
+
+
+def _indicator_out(indicator: indicators.Indicator) -> dict[str, Any]:
+    return {
+        "key": indicator.key,
+        "title": str(indicator.title),
+        "definition": str(indicator.definition),
+        "by": indicator.by,
+        "series": [str(s) for s in indicator.series],
+        "rows": indicator.rows,
+        "values": [indicator.row(r) for r in indicator.rows],
+    }

@@ -123,3 +123,30 @@ def test_the_review_pack_leaves_out_h3_actions_the_reader_is_not_named_on(
     colleague = make_user("colleague2", "analyst")
     book = load_workbook(BytesIO(login(colleague).get("/plan/dashboard/review-pack.xlsx").content))
     assert list(book.worksheets[-1].iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_the_api_gives_the_same_figures_as_the_dashboard(lo: User, wanted: dict[str, Any]) -> None:
+    from tests.plan.conftest import api
+
+    partner_hit(wanted["person"], wanted["alert"], SPRING)
+    response = api(lo).get("/api/v1/indicators?from=2026-Q1&to=2026-Q4")
+    assert response.status_code == 200
+    hits = next(i for i in response.json() if i["key"] == "hits")
+    assert hits["rows"] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert hits["values"][1][:2] == [0, 1] and hits["by"] == "quarter"
+
+
+@pytest.mark.parametrize(
+    "query", ["from=2026-Q4&to=2026-Q1", "from=2026-Q5&to=2026-Q6", "from=2026-Q1"]
+)
+def test_the_api_refuses_a_bad_period(lo: User, query: str) -> None:
+    from tests.plan.conftest import api
+
+    response = api(lo).get(f"/api/v1/indicators?{query}")
+    assert response.status_code == 400 and response.json()["detail"]
+
+
+def test_the_api_refuses_the_indicators_to_an_auditor(make_user: Callable[..., User]) -> None:
+    from tests.plan.conftest import api
+
+    assert api(make_user("aud2", "auditor")).get("/api/v1/indicators").status_code == 403
