@@ -91,6 +91,10 @@ def next_quarter(label: str) -> str:
     return f"{year + 1}-Q1" if number == 4 else f"{year}-Q{number + 1}"
 
 
+# Ten years: each quarter is a condition in the queries, so a period is bounded.
+MAX_QUARTERS = 40
+
+
 @dataclass(frozen=True)
 class Period:
     """From the first day of `first` to the last day of `last` (quarters, inclusive)."""
@@ -106,8 +110,11 @@ class Period:
             year, _sep, number = label.partition("-Q")
             if not (year.isdigit() and len(year) == 4 and number in {"1", "2", "3", "4"}):
                 raise ValueError(label)
-        if quarter_start(first) > quarter_start(last):
+        start, end = quarter_start(first), quarter_start(next_quarter(last))  # ValueError
+        if start >= end:
             raise ValueError(f"{first} > {last}")
+        if (end.year - start.year) * 4 + (end.month - start.month) // 3 > MAX_QUARTERS:
+            raise ValueError(f"more than {MAX_QUARTERS} quarters")
         return cls(first, last)
 
     @classmethod

@@ -41,11 +41,22 @@ def test_quarters_are_labelled_and_listed_in_order() -> None:
 
 @pytest.mark.parametrize(
     ("first", "last"),
-    [("2026-Q5", "2026-Q1"), ("2026", "2026-Q1"), ("2026-Q3", "2026-Q1"), ("x", "")],
+    [
+        ("2026-Q5", "2026-Q1"),
+        ("2026", "2026-Q1"),
+        ("2026-Q3", "2026-Q1"),
+        ("x", ""),
+        ("2016-Q1", "2026-Q1"),
+        ("9999-Q1", "9999-Q4"),
+    ],
 )
 def test_a_bad_period_is_refused(first: str, last: str) -> None:
     with pytest.raises(ValueError):
         Period.parse(first, last)
+
+
+def test_a_period_of_ten_years_is_the_longest() -> None:
+    assert len(Period.parse("2016-Q1", "2025-Q4").quarters) == 40
 
 
 @pytest.fixture
