@@ -20,7 +20,7 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
-from liaison.matching.mentions import MENTION_THRESHOLD, KeyedText, find_mentions, name_keys
+from liaison.matching.mentions import KeyedText, find_mentions, mention_lookup, name_keys
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -415,6 +415,11 @@ def search_detail(
 MAX_MENTION_CANDIDATES = 500
 # Persons of one name checked against the words that name one of them, at most.
 MAX_HOMONYMS = 50
+# A key of a name in a text is read up to this many postings (screening's limit): two of
+# them within a few words, not one, make a candidate.
+MENTION_KEY_POSTINGS = 50_000
+# Spans that nearly named a candidate, checked against the others of the same keys.
+MAX_NEAR_SPANS = 3
 
 
 @dataclass(frozen=True)
@@ -446,7 +451,10 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     counts = dict(
         NameKey.objects.filter(key__in=keyed.where).values_list("key").annotate(n=Count("id"))
     )
-    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
+    # Unlike a search, common keys count too (Ahmed and Tazi are each borne by thousands
+    # at 100,000 persons, Ahmed Tazi by a few): the text's words must still hold two
+    # keys of a candidate within a few words, and rare keys weigh more.
+    rare = {k: n for k, n in counts.items() if n <= MENTION_KEY_POSTINGS}
     if not rare:
         return []
     keys: dict[int, set[str]] = defaultdict(set)
@@ -475,11 +483,11 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     seen = [[pk for pk in members if pk in visible] for members in chosen]
     seen = [members[:MAX_HOMONYMS] for members in seen if members][:MAX_MENTION_CANDIDATES]
     homonyms = {members[0]: members for members in seen}
-    candidates = [
-        (identity, family) for identity, family, *_ in _identities(list(homonyms)).values()
-    ]
-    found = find_mentions(keyed, candidates)
+    candidates = [read[:2] for read in _identities(list(homonyms)).values()]
+    near: dict[str, list[tuple[int, int]]] = {}
+    found = find_mentions(keyed, candidates, near)
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
+    others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
     mentioned = []
     for m in found:
@@ -487,9 +495,26 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
         # The others of the same keys, when the same words name them too.
         for pk in homonyms[int(m.id)][1:]:
             identity, family, *_ = read[pk]
-            got = lookup(Identity(names=(m.text,)), identity, family)
-            if got.accepted and got.kind == "full" and got.score >= MENTION_THRESHOLD:
+            if got := mention_lookup(m.text, identity, family):
                 mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
+    # Persons with the same keys in the text do not always bear one name (Abdallah Ould
+    # Ahmed, Ahmed Ben Abdallah): when the words that nearly named one of them differ
+    # from its name by a particle, they may name another of the same keys.
+    for rep, spans in near.items():
+        for pk in homonyms[int(rep)][1:]:
+            identity, family, *_ = read[pk]
+            best = max(
+                (
+                    (got, start, end)
+                    for start, end in spans[:MAX_NEAR_SPANS]
+                    if (got := mention_lookup(text[start:end], identity, family))
+                ),
+                key=lambda f: f[0].score,
+                default=None,
+            )
+            if best is not None:
+                got, start, end = best
+                mentioned.append(Mentioned(pk, text[start:end], start, end, got))
     return mentioned
 
 
