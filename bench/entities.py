@@ -29,6 +29,7 @@ import random
 import statistics
 import time
 import unicodedata
+from types import SimpleNamespace
 from typing import Any
 
 from harness import load, run_in_child, setup_django
@@ -227,10 +228,63 @@ def _forms(plan: Any) -> set[str]:
     return forms
 
 
+# Family names that the registry's lists do not hold, each near one they do (Taji/Tazi,
+# Ammari/Amrani, Haddaoui/Haddad, Kadiri/Kacemi): the decoys' names.
+DECOY_FAMILIES = [
+    row.split(" | ")
+    for row in (
+        "\u0627\u0644\u0639\u0644\u0645\u064a | El Alami | al-Alami",
+        "\u0627\u0644\u0632\u064a\u0627\u0646\u064a | Zayani | al-Zayani",
+        "\u0627\u0644\u0628\u0642\u0627\u0644\u064a | Bakkali | al-Baqqali",
+        "\u0627\u0644\u062a\u0627\u062c\u064a | Taji | al-Taji",
+        "\u0627\u0644\u0634\u0631\u0627\u064a\u0628\u064a | Cheraibi | al-Sharaibi",
+        "\u0627\u0644\u062d\u062f\u0627\u0648\u064a | Haddaoui | al-Haddawi",
+        "\u0627\u0644\u0642\u0627\u062f\u0631\u064a | Kadiri | al-Qadiri",
+        "\u0627\u0644\u0645\u0631\u0646\u064a\u0633\u064a | Mernissi | al-Marnisi",
+        "\u0627\u0644\u0641\u064a\u0644\u0627\u0644\u064a | Filali | al-Filali",
+        "\u0628\u0648\u0632\u064a\u0627\u0646 | Bouziane | Bu Ziyan",
+        "\u0628\u0644\u062e\u064a\u0631 | Belkheir | Bel Khayr",
+        "\u0627\u0644\u0639\u0645\u0627\u0631\u064a | Ammari | al-Ammari",
+        "\u0627\u0644\u062e\u064a\u0627\u0637\u064a | Khayati | al-Khayyati",
+        "\u0628\u0646 \u0633\u0644\u064a\u0645\u0627\u0646 | Ben Slimane | bin Sulayman",
+        "\u0648\u0644\u062f \u0627\u0644\u0637\u0627\u0644\u0628 | Ould Taleb | wuld al-Talib",
+    )
+]
+DECOY_FRENCH = ("Gautier", "Lamarque", "Dufresne", "Rolland", "Chauvin", "Marchal")
+
+
+def _decoys(rng: random.Random, count: int) -> list[Any]:
+    """Persons not in the registry: a given name of the registry's lists and a family name
+    it does not hold, written as the registry's persons are (Arabic, French and English
+    spellings), so each shares a given name with thousands of registry persons."""
+    from liaison.registry import demo_data as d
+    from liaison.registry.actions import NameData
+
+    out = []
+    for _ in range(count):
+        sex = rng.choice("MF")
+        if rng.random() < 0.25:
+            given = rng.choice(d.FRENCH_MALE if sex == "M" else d.FRENCH_FEMALE)
+            family = rng.choice(DECOY_FRENCH)
+            names = [NameData(f"{given} {family}", "primary", given, family)]
+            hits = [f"{family.upper()} {given}"]
+        else:
+            part = rng.choice(d.MALE_GIVEN if sex == "M" else d.FEMALE_GIVEN)
+            ar, fr, en = rng.choice(DECOY_FAMILIES)
+            gfr, gen = rng.choice(part.french), rng.choice(part.english)
+            names = [
+                NameData(f"{part.arabic} {ar}", "primary", part.arabic, ar),
+                NameData(f"{gfr} {fr}", "transliteration", gfr, fr),
+            ]
+            hits = [f"{gen} {en}"]
+        person = SimpleNamespace(names=names, sex=sex)
+        out.append(SimpleNamespace(person=person, hit_names=hits))
+    return out
+
+
 def _distractors(plans: list[Any], extra: list[Any]) -> list[Any]:
-    """Persons not in the registry whose names are no registry person's (nor one's with the
-    middle names left out): built from the same name lists, so they share given and family
-    names with registry persons (Omar Alaoui when the registry has Youssef Alaoui)."""
+    """The decoys whose names are no registry person's (nor one's with the middle names
+    left out): an alias of a registry person may still use a decoy's family name."""
     taken = set().union(*(_forms(p) for p in plans))
     return [p for p in extra if not _forms(p) & taken]
 
@@ -258,8 +312,8 @@ def run_child(args: argparse.Namespace) -> None:
     seed = 7
     bulk_seed_for_bench(args.persons, seed=seed, bench=True)
     pks = list(Person.objects.order_by("pk").values_list("pk", flat=True))
-    every = list(plan_registry(args.persons + 3_000, seed))  # the same first persons
-    plans, pool = every[: args.persons], _distractors(every[: args.persons], every[args.persons :])
+    plans = list(plan_registry(args.persons, seed))
+    pool = _distractors(plans, _decoys(random.Random(17), 2_000))
     names: dict[str, set[int]] = {}
     by_initial: dict[tuple[str, str], set[int]] = {}
     rows = PersonName.objects.values_list("person_id", "full_name", "given_names", "family_name")
@@ -276,7 +330,7 @@ def run_child(args: argparse.Namespace) -> None:
     }
     print(
         f"\nseeded {args.persons:,} persons in {time.perf_counter() - started:.0f} s; "
-        f"{len(pool):,} distractors (not in the registry, no registry person's name)"
+        f"{len(pool):,} decoys (not in the registry, no registry person's name)"
     )
     rng = random.Random(13)
     scores: dict[str, dict[str, list[float]]] = {"liaison": {}, "baseline": {}}

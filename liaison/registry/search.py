@@ -20,7 +20,13 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
-from liaison.matching.mentions import KeyedText, find_mentions, mention_lookup, name_keys
+from liaison.matching.mentions import (
+    KeyedText,
+    Mention,
+    find_mentions,
+    mention_lookup,
+    name_keys,
+)
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -420,6 +426,10 @@ MAX_HOMONYMS = 50
 MENTION_KEY_POSTINGS = 50_000
 # Spans that nearly named a candidate, checked against the others of the same keys.
 MAX_NEAR_SPANS = 3
+# Groups whose first person is not named, of which this many (the best ranked) have
+# their next persons of other names scored too, looking that far into each group.
+MAX_SECOND_GROUPS = 30
+MAX_SECOND_NAMES = 6
 
 
 @dataclass(frozen=True)
@@ -486,6 +496,10 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     candidates = [read[:2] for read in _identities(list(homonyms)).values()]
     near: dict[str, list[tuple[int, int]]] = {}
     found = find_mentions(keyed, candidates, near)
+    second = _second_names(keyed, seen, {int(m.id) for m in found} | {int(r) for r in near})
+    for m, members in second:
+        homonyms[int(m.id)] = [int(m.id), *(pk for pk in members if pk != int(m.id))]
+        found.append(m)
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
     others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
@@ -515,7 +529,33 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
             if best is not None:
                 got, start, end = best
                 mentioned.append(Mentioned(pk, text[start:end], start, end, got))
-    return mentioned
+    once = {m.person_id: m for m in reversed(mentioned)}
+    return [m for m in mentioned if once[m.person_id] is m]
+
+
+def _second_names(
+    keyed: KeyedText, seen: list[list[int]], named: set[int]
+) -> list[tuple[Mention, list[int]]]:
+    """Persons with the same keys in the text do not always bear one name (Abdallah Ould
+    Ahmed, Ahmed Ben Abdallah, Abdallah Ahmed Tazi): for the best-ranked groups whose first
+    person the text does not name, the others of distinct names are scored too."""
+    failed = [members for members in seen if members[0] not in named][:MAX_SECOND_GROUPS]
+    read = _identities([pk for members in failed for pk in members[:MAX_SECOND_NAMES]])
+    candidates = []
+    group: dict[int, list[int]] = {}
+    for members in failed:
+        signatures = {_signature(read[members[0]][0])}
+        for pk in members[1:MAX_SECOND_NAMES]:
+            signature = _signature(read[pk][0])
+            if signature not in signatures:
+                signatures.add(signature)
+                candidates.append(read[pk][:2])
+                group[pk] = members
+    return [(m, group[int(m.id)]) for m in find_mentions(keyed, candidates)]
+
+
+def _signature(identity: Identity) -> frozenset[str]:
+    return frozenset().union(*(name_keys(n) for n in identity.names))
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:
