@@ -356,3 +356,18 @@ def test_homonyms_are_each_suggested_when_visible(
     named = set(report.mentions.values_list("person_id", flat=True))
     assert named == {cast["cherif"].pk, twin.pk}
     assert hidden_twin.pk not in named
+
+
+def test_persons_sharing_the_texts_keys_are_each_scored_by_their_own_name(
+    officer: User, analyst: User, supervisor: User
+) -> None:
+    from liaison.registry.actions import create_person
+
+    son_of_abdallah = create_person(actor=supervisor, data=person_data("أحمد بن عبد الله"))
+    ould_ahmed = create_person(actor=supervisor, data=person_data("عبد الله ولد أحمد"))
+    ait_ahmed = create_person(actor=supervisor, data=person_data("Abdallah Ait Ahmed"))
+    report = _report(officer, facts="رصدت المصلحة عبد الله ولد أحمد قرب الميناء.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {ould_ahmed.pk}
+    assert not named & {son_of_abdallah.pk, ait_ahmed.pk}
