@@ -5,21 +5,30 @@
 
 A fresh throwaway node (bench/harness.py) is filled by `bulk_seed_for_bench`; then
 synthetic reports of about 2,000 words, half in French and half in Arabic, each plant
-`--planted` registry persons under the spellings an officer might write them
-(`PersonPlan.hit_names`: another transliteration, family name first in capitals, the
-Arabic writing), in the report's script where the person has one. Measured in the same
-run, on the same reports:
+`--planted` registry persons and `--distractors` decoys inside their sentences (after
+"le nommé", "M.", "المدعو" or no word at all). Each planted name is one of the kinds an
+officer writes (`_spellings`), drawn evenly among those the person has: in French,
+another transliteration (latin), FAMILY Given (capitals), FAMILY, Given (comma), a title
+(Hadj, Sheikh, Dr), Ould/Ait/Ben/El glued (particle), an initial (Y. ALAOUI) and the
+Arabic writing left in Arabic script; in Arabic, the Arabic writing, the same with plain
+hamza and ta marbuta (arabic-plain), with الحاج/الشيخ, and a foreign name left in Latin
+script. Decoys are persons not in the registry: a given name of the registry's lists with
+a family name it does not hold, near one it does (Taji/Tazi, Ammari/Amrani), written in
+the same kinds (never as an initial, which fits registry persons as well). Measured in
+the same run, on the same reports:
 
 - liaison: `registry.search.mentioned_persons` (the suggestions of a report's page);
 - baseline: exact-string lookup, every run of one to six words of the text looked up
   among the registry's full names as written (case-insensitive).
 
-Printed: recall of planted persons; precision of the persons found, where a found person
-is right when planted in that report or a homonym of one (the same name: synthetic
-registries, like real ones, hold several persons of one name, and no text tells them
-apart; the analyst does); strict precision, homonyms counted as wrong; and seconds per
-report (median and worst, CPU time of this process). Targets (issue 13): recall >= 0.90
-at precision >= 0.80, <= 2 s per report on one core.
+Printed: recall of planted persons, and per kind; precision of the persons found, where
+a found person is right when planted in that report or a homonym of one (a person who
+bears one of its names, an alias too, written alike but for case, accents, hamza and
+articles: synthetic registries, like real ones, hold several persons of one name, and no
+text tells them apart; the analyst does) or, for an initial, a person it fits (same
+family name, a given name with that letter); strict precision, homonyms counted as
+wrong; and seconds per report (median and worst, CPU time of this process). Targets
+(issue 13): recall >= 0.90 at precision >= 0.80, <= 2 s per report on one core.
 """
 
 from __future__ import annotations

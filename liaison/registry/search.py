@@ -420,7 +420,7 @@ def search_detail(
 # (those sharing the rarest keys with it first); homonyms count once.
 MAX_MENTION_CANDIDATES = 500
 # Persons of one name checked against the words that name one of them, at most.
-MAX_HOMONYMS = 50
+MAX_HOMONYMS = 1_000
 # A key of a name in a text is read up to this many postings (screening's limit): two of
 # them within a few words, not one, make a candidate.
 MENTION_KEY_POSTINGS = 50_000
@@ -485,21 +485,35 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     }
     ranked = sorted(weight, key=lambda g: (-weight[g], sorted(g)))
     chosen = [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
-    visible = set(
-        scope.filter(pk__in=[pk for members in chosen for pk in members]).values_list(
-            "pk", flat=True
-        )
-    )
-    seen = [[pk for pk in members if pk in visible] for members in chosen]
-    seen = [members[:MAX_HOMONYMS] for members in seen if members][:MAX_MENTION_CANDIDATES]
+    # The first persons of each group the user may see; the rest of a group only when
+    # the text names one of it (a common name has a hundred homonyms at 100,000 persons).
+    heads = [pk for members in chosen for pk in members[:MAX_SECOND_NAMES]]
+    visible = set(scope.filter(pk__in=heads).values_list("pk", flat=True))
+    seen, rest = [], {}
+    for members in chosen:
+        head = [pk for pk in members[:MAX_SECOND_NAMES] if pk in visible]
+        if head:
+            seen.append(head)
+            rest[head[0]] = members[MAX_SECOND_NAMES:]
+    seen = seen[:MAX_MENTION_CANDIDATES]
     homonyms = {members[0]: members for members in seen}
     candidates = [read[:2] for read in _identities(list(homonyms)).values()]
     near: dict[str, list[tuple[int, int]]] = {}
     found = find_mentions(keyed, candidates, near)
     second = _second_names(keyed, seen, {int(m.id) for m in found} | {int(r) for r in near})
     for m, members in second:
+        rest[int(m.id)] = rest[members[0]]
         homonyms[int(m.id)] = [int(m.id), *(pk for pk in members if pk != int(m.id))]
         found.append(m)
+    named = [int(m.id) for m in found] + [int(key) for key in near]
+    more = set(
+        scope.filter(pk__in=[pk for first in named for pk in rest[first]]).values_list(
+            "pk", flat=True
+        )
+    )
+    for first in named:
+        homonyms[first] = [*homonyms[first], *(pk for pk in rest[first] if pk in more)]
+        homonyms[first] = homonyms[first][:MAX_HOMONYMS]
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
     others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
