@@ -244,6 +244,18 @@ class KeyedText:
                 where.setdefault(key, []).append(i)
         return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()})
 
+    def initialled(self) -> dict[str, str]:
+        """The keys of the words after an initial ("Y. ALAOUI", "A. EL MARRAKCHI"), with
+        the initial: a name with one key a person has, and the letter of a given name."""
+        found: dict[str, str] = {}
+        for i, word in enumerate(self.words[:-1]):
+            if len(word.text) != 1 or word.arabic or self.words[i + 1].block != word.block:
+                continue
+            rest = [w.text for w in self.words[i + 1 : i + 1 + MAX_RUN] if w.block == word.block]
+            for n in range(1, len(rest) + 1):
+                found.update(dict.fromkeys(_name_keys(" ".join(rest[:n])), word.text))
+        return found
+
     def hits(self, keys: Iterable[str]) -> list[int]:
         """The positions of the words that have one of `keys`, in order."""
         return sorted({i for k in keys for i in self.where.get(k, ())})

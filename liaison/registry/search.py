@@ -484,7 +484,7 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
         if keyed.plausible(group)
     }
     ranked = sorted(weight, key=lambda g: (-weight[g], sorted(g)))
-    chosen = [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
+    chosen = _initialled(keyed, keys) + [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
     # The first persons of each group the user may see; the rest of a group only when
     # the text names one of it (a common name has a hundred homonyms at 100,000 persons).
     heads = [pk for members in chosen for pk in members[:MAX_SECOND_NAMES]]
@@ -545,6 +545,22 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
                 mentioned.append(Mentioned(pk, text[start:end], start, end, got))
     once = {m.person_id: m for m in reversed(mentioned)}
     return [m for m in mentioned if once[m.person_id] is m]
+
+
+def _initialled(keyed: KeyedText, keys: dict[int, set[str]]) -> list[list[int]]:
+    """For each name written with an initial ("Y. ALAOUI"), the persons with its family
+    name's key and a given name of that letter: one key in common, not the two others need."""
+    groups = []
+    by_letter: dict[str, set[str]] = defaultdict(set)
+    for key, letter in keyed.initialled().items():
+        by_letter[letter].add(key)
+    for letter, wanted in by_letter.items():
+        bearing = [pk for pk, shared in keys.items() if shared & wanted]
+        fits = PersonName.objects.filter(person_id__in=bearing, given_names__istartswith=letter)
+        members = sorted(set(fits.values_list("person_id", flat=True)))
+        if members:
+            groups.append(members)
+    return groups
 
 
 def _second_names(

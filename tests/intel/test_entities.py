@@ -392,3 +392,16 @@ def test_every_homonym_is_suggested_beyond_the_first_read(
     named = set(report.mentions.values_list("person_id", flat=True))
     assert named == {cast["cherif"].pk, *(t.pk for t in twins)}
     assert hidden_twin.pk not in named
+
+
+def test_a_name_written_with_an_initial_suggests_the_persons_it_fits(
+    officer: User, analyst: User, supervisor: User, cast: dict[str, Person]
+) -> None:
+    from liaison.registry.actions import create_person
+
+    karim = create_person(actor=supervisor, data=person_data("Karim Cherif"))
+    report = _report(officer, facts="Le nommé Y. CHERIF a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {cast["cherif"].pk}
+    assert karim.pk not in named
