@@ -556,7 +556,10 @@ def _initialled(keyed: KeyedText, keys: dict[int, set[str]]) -> list[list[int]]:
         by_letter[letter].add(key)
     for letter, wanted in by_letter.items():
         bearing = [pk for pk, shared in keys.items() if shared & wanted]
-        fits = PersonName.objects.filter(person_id__in=bearing, given_names__istartswith=letter)
+        given = Q(given_names__istartswith=letter) | Q(
+            given_names="", full_name__istartswith=letter
+        )
+        fits = PersonName.objects.filter(given, person_id__in=bearing)
         members = sorted(set(fits.values_list("person_id", flat=True)))
         if members:
             groups.append(members)
