@@ -84,8 +84,8 @@ def _suffixed(head: Token, tail_key: str, text: str, construct: bool = False) ->
 
 
 # Latin words that begin with a glued article or particle (Elyousfi, Lmalki, Benhamouda,
-# Bouhadja, Ouldali): the bare rest is a loose reading.
-_LATIN_GLUED = re.compile(r"^(?:[ae]l(?=...)|l(?=...)|ben(?=..)|bou(?=...))")
+# Bouhadja, Ouldali, Aitahmed): the bare rest is a loose reading.
+_LATIN_GLUED = re.compile(r"^(?:[ae]l(?=...)|l(?=...)|ben(?=..)|bou(?=...)|ould(?=..)|ait(?=...))")
 
 
 @lru_cache(maxsize=200_000)

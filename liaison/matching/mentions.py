@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from liaison.matching import particles
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
 from liaison.matching.normalise import is_arabic, normalise_arabic
@@ -74,9 +75,16 @@ _FUNCTION_WORDS = (
     " هذا هذه ذلك تلك هؤلاء هو هي هم هما نحن أنا الذي التي الذين كان كانت يكون"
     " قال قالت أفاد أكد تم وفق كما أيضا فقط حيث"
 )
+_CONNECTORS |= frozenset(particles.LATIN_KIN)  # wuld, ibn, bint...
 _ARABIC_FUNCTION = frozenset(normalise_arabic(w) for w in _FUNCTION_WORDS.split())
 # A mention scores at least this (lookup's search threshold: precision first).
 MENTION_THRESHOLD = 0.86
+# A name with an initial ("Y. ALAOUI") scores at most 0.9 x 0.95: it is a mention from
+# this score, for each person the initial fits (the analyst tells them apart).
+INITIAL_THRESHOLD = 0.80
+# A single word never names a person in full: it is a family name, or a common word read
+# as a whole name's joined skeleton (السائق, "the driver", is not Ayşe Kaya).
+MIN_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,20 @@ def _name_keys(name: str) -> frozenset[str]:
     return frozenset(key[:KEY_LENGTH] for key in keys if key)
 
 
+_INITIAL_GAP = re.compile(r"\.[^\S\n]*")
+_COMMA_GAP = re.compile(r",[^\S\n]*")
+
+
+def _joins(before: Word, gap: str, after: str) -> bool:
+    """Latin punctuation inside a name: the period of an initial ("Y. ALAOUI") and the
+    comma of family-name-first order ("ALAOUI, Youssef"), before a capitalised word."""
+    if before.arabic or not after[:1].isupper():
+        return False
+    if len(before.text) == 1 and before.text.isupper():
+        return _INITIAL_GAP.fullmatch(gap) is not None
+    return len(before.text) > 1 and before.text.isupper() and bool(_COMMA_GAP.fullmatch(gap))
+
+
 def words(text: str) -> list[Word]:
     """The text's words with their offsets, numbered by block (a name never crosses one)."""
     found: list[Word] = []
@@ -124,20 +146,41 @@ def words(text: str) -> list[Word]:
     for match in _WORD.finditer(text):
         arabic = is_arabic(match.group())
         gap = text[last_end : match.start()]
-        if found and (_BREAK.search(gap) or found[-1].arabic != arabic):
+        if found and (
+            (_BREAK.search(gap) and not _joins(found[-1], gap, match.group()))
+            or found[-1].arabic != arabic
+        ):
             block += 1
         found.append(Word(match.group(), match.start(), match.end(), block, arabic))
         last_end = match.end()
     return found
 
 
-def _may_name(word: Word) -> bool:
+def _may_name(word: Word, initial: bool = False) -> bool:
     if word.arabic:
         return normalise_arabic(word.text) not in _ARABIC_FUNCTION
     if word.text.lower() in _CONNECTORS:
         return True
-    # A capitalised Latin word of three letters or more ("Il", "Le" start sentences).
-    return word.text[:1].isupper() and len(word.text) > 2
+    head, _, rest = word.text.partition("-")
+    if head.lower() in _CONNECTORS and rest[:1].isupper():
+        return True  # al-Mansuri, el-Idrissi, ibn-Rashid
+    # A capitalised Latin word of three letters or more ("Il", "Le" start sentences), or
+    # an initial: one capital letter with its period, before the rest of the name.
+    return word.text[:1].isupper() and (len(word.text) > 2 or initial)
+
+
+# "M." before a name is Monsieur in French, not an initial.
+_NOT_INITIALS = frozenset({"M"})
+
+
+def _initial(found: Sequence[Word], i: int) -> bool:
+    return (
+        len(found[i].text) == 1
+        and found[i].text not in _NOT_INITIALS
+        and i + 1 < len(found)
+        and found[i + 1].block == found[i].block
+        and not found[i + 1].arabic
+    )
 
 
 def name_words(text: str) -> list[Word]:
@@ -146,8 +189,9 @@ def name_words(text: str) -> list[Word]:
     kept: list[Word] = []
     block = 0
     last = -1
-    for word in words(text):
-        if not _may_name(word):
+    every = words(text)
+    for i, word in enumerate(every):
+        if not _may_name(word, _initial(every, i)):
             block += 1
             continue
         if word.block != last:
@@ -199,6 +243,18 @@ class KeyedText:
             for key in keys:
                 where.setdefault(key, []).append(i)
         return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()})
+
+    def initialled(self) -> dict[str, str]:
+        """The keys of the words after an initial ("Y. ALAOUI", "A. EL MARRAKCHI"), with
+        the initial: a name with one key a person has, and the letter of a given name."""
+        found: dict[str, str] = {}
+        for i, word in enumerate(self.words[:-1]):
+            if len(word.text) != 1 or word.arabic or self.words[i + 1].block != word.block:
+                continue
+            rest = [w.text for w in self.words[i + 1 : i + 1 + MAX_RUN] if w.block == word.block]
+            for n in range(1, len(rest) + 1):
+                found.update(dict.fromkeys(_name_keys(" ".join(rest[:n])), word.text))
+        return found
 
     def hits(self, keys: Iterable[str]) -> list[int]:
         """The positions of the words that have one of `keys`, in order."""
@@ -257,41 +313,151 @@ def _best(
     run: tuple[int, int],
     identity: Identity,
     family: dict[str, str],
+    near: list[tuple[int, int]],
 ) -> Mention | None:
     best: Mention | None = None
     start, stop = run
     for i in range(start, stop):
-        for j in range(i + 1, min(stop, i + MAX_SPAN) + 1):
+        if (_kin(found[i]) and not found[i].text.isupper()) or (
+            i and found[i - 1].block == found[i].block and _kin(found[i - 1])
+        ):
+            continue  # "bin Rashid al-Susi" is the father's name; "Ben Salem" one name
+        for j in range(i + MIN_WORDS, min(stop, i + MAX_SPAN) + 1):
             starts = [found[i].start]
             if _conjoined(found[i]):
                 starts.append(found[i].start + 1)
             for first in starts:
                 span = text[first : found[j - 1].end]
-                got = lookup(Identity(names=(span,)), identity, family)
-                if not got.accepted or got.kind != "full" or got.score < MENTION_THRESHOLD:
+                got = _accepted(span, identity, family)
+                if got is None:
                     continue
-                if best is None or got.score > best.found.score:
+                if not fits(span, got):
+                    near.append((first, found[j - 1].end))
+                elif best is None or got.score > best.found.score:
                     best = Mention(identity.id or "", span, first, found[j - 1].end, got)
     return best
 
 
+def _kin(word: Word) -> bool:
+    """A kinship particle: a name goes on after it, it does not start one."""
+    text = normalise_arabic(word.text) if word.arabic else word.text.lower()
+    return text in _KIN
+
+
+# Son or daughter of, tribe of (not Abu or Umm: Abou Bakr, Oum Keltoum start names).
+_LINEAGE = frozenset({"bn", "bnt", "wld", "yt"})
+_KIN = frozenset(w for w, k in particles.LATIN_KIN.items() if k in _LINEAGE) | frozenset(
+    normalise_arabic(w) for w, k in particles.ARABIC_KIN.items() if k in _LINEAGE
+)
+
+
+# Ould and Ait glued to the name they belong to (Ouldkarim, Aitahmed): read as particles.
+_GLUED_PARTICLE = {"ould": "wld", "ait": "yt"}
+
+
+@lru_cache(maxsize=200_000)
+def _particles(name: str) -> dict[str, str]:
+    """Each part of the name that follows a kinship particle, with the particle's meaning
+    (ben/bin/بن: bn; ould/ولد: wld; ait/آيت: yt), glued to it or not."""
+    parts = analyse(name).parts
+    found = {
+        b.text: a.keys[0]
+        for a, b in pairwise(parts)
+        if a.kind == "particle" and b.kind != "particle"
+    }
+    for part in parts:
+        glued = next((g for g in _GLUED_PARTICLE if part.text.startswith(g)), None)
+        if glued and part.kind == "name" and part.loose and part.text not in found:
+            found[part.text] = _GLUED_PARTICLE[glued]
+    return found
+
+
+def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
+    got = lookup(Identity(names=(span,)), identity, family)
+    initial = any(len(p.query) == 1 and p.role == "given" for p in got.parts)
+    threshold = INITIAL_THRESHOLD if initial else MENTION_THRESHOLD
+    if not got.accepted or got.kind != "full" or got.score < threshold:
+        return None
+    return got
+
+
+def fits(span: str, found: Lookup) -> bool:
+    """The span names the record as a report writes a name (`written_in_full`), with the
+    same kinship particles (`particles_agree`)."""
+    return written_in_full(found) and particles_agree(span, found)
+
+
+def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
+    """The lookup of `span` against the candidate when the span names them in full, as a
+    report would write them; else None."""
+    got = _accepted(span, identity, family)
+    return got if got is not None and fits(span, got) else None
+
+
+def written_in_full(found: Lookup) -> bool:
+    """A report writes whole words, so no part of the span is only the first letters of
+    the record's (Iman is not Amina, though a search for "Amin" finds her); an initial
+    stands for a given name, never the family name (in "M. PERRIN, Jean", M. is Monsieur);
+    an Arabic word with the article is no given name (الميناء, "the port", is not Amina),
+    unless the recorded one has the article too (الياس, Elias)."""
+    for part in found.parts:
+        if part.how == "prefix":
+            return False
+        if part.role == "given" and len(part.query) == 1 and part.query.isascii():
+            continue
+        if part.role != "given" and len(part.query) == 1:
+            return False
+        if part.role == "given" and _with_article(part.query) and not _with_article(part.record):
+            return False
+    return True
+
+
+def _with_article(text: str) -> bool:
+    return text.startswith(("\u0627\u0644", "el", "al", "il"))
+
+
+def particles_agree(span: str, found: Lookup) -> bool:
+    """When both the span and the record's name write kinship particles, each part they
+    share follows the same particle on both sides, or none on either: Said Ben Ahmed (son
+    of Ahmed) is not Said Ait Ahmed (of the Ait Ahmed) nor Said Ould Ahmed, and Rachid Ben
+    Mohamed (son of Mohamed) is not Mohamed Ben Rachid (his father, or his son). A name
+    written without any particle is a spelling habit, not a contradiction, but the name
+    after a particle is never the record's first given name."""
+    ours, theirs = _particles(span), _particles(found.name)
+    names = analyse(found.name).names
+    # The name after "Ben" is a father's or a family name, never the first given name
+    # (Leïla Ben Otmane is not Othmane Alaoui).
+    if names and any(ours.get(p.query) and p.record == names[0].text for p in found.parts):
+        return False
+    if not ours or not theirs:
+        return True
+    return all(ours.get(part.query) == theirs.get(part.record) for part in found.parts)
+
+
 def find_mentions(
-    text: str | KeyedText, candidates: Iterable[tuple[Identity, dict[str, str]]]
+    text: str | KeyedText,
+    candidates: Iterable[tuple[Identity, dict[str, str]]],
+    near: dict[str, list[tuple[int, int]]] | None = None,
 ) -> list[Mention]:
     """Each candidate (an identity with an id, and its recorded family names by full name)
-    the text names, once, at its best-scoring span; best first."""
+    the text names, once, at its best-scoring span; best first. `near`, when given,
+    receives per candidate not named the spans (start, end) that would name it but for
+    their particles or a part written short: persons of similar names may fit them."""
     keyed = text if isinstance(text, KeyedText) else KeyedText.of(text)
     found = keyed.words
     mentions: list[Mention] = []
     for identity, family in candidates:
         wanted = frozenset().union(*(_name_keys(n) for n in identity.names))
         best: Mention | None = None
+        spans: list[tuple[int, int]] = []
         for run in _runs(found, keyed.hits(wanted)):
-            got = _best(keyed.text, found, run, identity, family)
+            got = _best(keyed.text, found, run, identity, family, spans)
             if got is not None and (best is None or got.found.score > best.found.score):
                 best = got
         if best is not None:
             mentions.append(best)
+        elif spans and near is not None:
+            near[identity.id or ""] = list(dict.fromkeys(spans))
     return sorted(_longest(mentions), key=lambda m: (-m.found.score, m.start))
 
 

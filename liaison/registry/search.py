@@ -20,7 +20,13 @@ from django.db.models import Case, Count, FloatField, Max, Prefetch, Q, QuerySet
 from liaison.matching import Identity, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import PREFIX_MIN_KEY, PREFIX_MIN_LETTERS, Lookup, lookup
-from liaison.matching.mentions import MENTION_THRESHOLD, KeyedText, find_mentions, name_keys
+from liaison.matching.mentions import (
+    KeyedText,
+    Mention,
+    find_mentions,
+    mention_lookup,
+    name_keys,
+)
 from liaison.matching.normalise import is_arabic
 from liaison.matching.types import Sex
 from liaison.registry.choices import NameKind, Script
@@ -414,7 +420,16 @@ def search_detail(
 # (those sharing the rarest keys with it first); homonyms count once.
 MAX_MENTION_CANDIDATES = 500
 # Persons of one name checked against the words that name one of them, at most.
-MAX_HOMONYMS = 50
+MAX_HOMONYMS = 1_000
+# A key of a name in a text is read up to this many postings (screening's limit): two of
+# them within a few words, not one, make a candidate.
+MENTION_KEY_POSTINGS = 50_000
+# Spans that nearly named a candidate, checked against the others of the same keys.
+MAX_NEAR_SPANS = 3
+# Groups whose first person is not named, of which this many (the best ranked) have
+# their next persons of other names scored too, looking that far into each group.
+MAX_SECOND_GROUPS = 30
+MAX_SECOND_NAMES = 6
 
 
 @dataclass(frozen=True)
@@ -446,7 +461,10 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     counts = dict(
         NameKey.objects.filter(key__in=keyed.where).values_list("key").annotate(n=Count("id"))
     )
-    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_POSTINGS}
+    # Unlike a search, common keys count too (Ahmed and Tazi are each borne by thousands
+    # at 100,000 persons, Ahmed Tazi by a few): the text's words must still hold two
+    # keys of a candidate within a few words, and rare keys weigh more.
+    rare = {k: n for k, n in counts.items() if n <= MENTION_KEY_POSTINGS}
     if not rare:
         return []
     keys: dict[int, set[str]] = defaultdict(set)
@@ -466,20 +484,38 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
         if keyed.plausible(group)
     }
     ranked = sorted(weight, key=lambda g: (-weight[g], sorted(g)))
-    chosen = [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
-    visible = set(
-        scope.filter(pk__in=[pk for members in chosen for pk in members]).values_list(
+    chosen = _initialled(keyed, keys) + [groups[g] for g in ranked[: MAX_MENTION_CANDIDATES * 2]]
+    # The first persons of each group the user may see; the rest of a group only when
+    # the text names one of it (a common name has a hundred homonyms at 100,000 persons).
+    heads = [pk for members in chosen for pk in members[:MAX_SECOND_NAMES]]
+    visible = set(scope.filter(pk__in=heads).values_list("pk", flat=True))
+    seen, rest = [], {}
+    for members in chosen:
+        head = [pk for pk in members[:MAX_SECOND_NAMES] if pk in visible]
+        if head:
+            seen.append(head)
+            rest[head[0]] = members[MAX_SECOND_NAMES:]
+    seen = seen[:MAX_MENTION_CANDIDATES]
+    homonyms = {members[0]: members for members in seen}
+    candidates = [read[:2] for read in _identities(list(homonyms)).values()]
+    near: dict[str, list[tuple[int, int]]] = {}
+    found = find_mentions(keyed, candidates, near)
+    second = _second_names(keyed, seen, {int(m.id) for m in found} | {int(r) for r in near})
+    for m, members in second:
+        rest[int(m.id)] = rest[members[0]]
+        homonyms[int(m.id)] = [int(m.id), *(pk for pk in members if pk != int(m.id))]
+        found.append(m)
+    named = [int(m.id) for m in found] + [int(key) for key in near]
+    more = set(
+        scope.filter(pk__in=[pk for first in named for pk in rest[first]]).values_list(
             "pk", flat=True
         )
     )
-    seen = [[pk for pk in members if pk in visible] for members in chosen]
-    seen = [members[:MAX_HOMONYMS] for members in seen if members][:MAX_MENTION_CANDIDATES]
-    homonyms = {members[0]: members for members in seen}
-    candidates = [
-        (identity, family) for identity, family, *_ in _identities(list(homonyms)).values()
-    ]
-    found = find_mentions(keyed, candidates)
+    for first in named:
+        homonyms[first] = [*homonyms[first], *(pk for pk in rest[first] if pk in more)]
+        homonyms[first] = homonyms[first][:MAX_HOMONYMS]
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
+    others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
     mentioned = []
     for m in found:
@@ -487,10 +523,72 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
         # The others of the same keys, when the same words name them too.
         for pk in homonyms[int(m.id)][1:]:
             identity, family, *_ = read[pk]
-            got = lookup(Identity(names=(m.text,)), identity, family)
-            if got.accepted and got.kind == "full" and got.score >= MENTION_THRESHOLD:
+            if got := mention_lookup(m.text, identity, family):
                 mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
-    return mentioned
+    # Persons with the same keys in the text do not always bear one name (Abdallah Ould
+    # Ahmed, Ahmed Ben Abdallah): when the words that nearly named one of them differ
+    # from its name by a particle, they may name another of the same keys.
+    for rep, spans in near.items():
+        for pk in homonyms[int(rep)][1:]:
+            identity, family, *_ = read[pk]
+            best = max(
+                (
+                    (got, start, end)
+                    for start, end in spans[:MAX_NEAR_SPANS]
+                    if (got := mention_lookup(text[start:end], identity, family))
+                ),
+                key=lambda f: f[0].score,
+                default=None,
+            )
+            if best is not None:
+                got, start, end = best
+                mentioned.append(Mentioned(pk, text[start:end], start, end, got))
+    once = {m.person_id: m for m in reversed(mentioned)}
+    return [m for m in mentioned if once[m.person_id] is m]
+
+
+def _initialled(keyed: KeyedText, keys: dict[int, set[str]]) -> list[list[int]]:
+    """For each name written with an initial ("Y. ALAOUI"), the persons with its family
+    name's key and a given name of that letter: one key in common, not the two others need."""
+    groups = []
+    by_letter: dict[str, set[str]] = defaultdict(set)
+    for key, letter in keyed.initialled().items():
+        by_letter[letter].add(key)
+    for letter, wanted in by_letter.items():
+        bearing = [pk for pk, shared in keys.items() if shared & wanted]
+        given = Q(given_names__istartswith=letter) | Q(
+            given_names="", full_name__istartswith=letter
+        )
+        fits = PersonName.objects.filter(given, person_id__in=bearing)
+        members = sorted(set(fits.values_list("person_id", flat=True)))
+        if members:
+            groups.append(members)
+    return groups
+
+
+def _second_names(
+    keyed: KeyedText, seen: list[list[int]], named: set[int]
+) -> list[tuple[Mention, list[int]]]:
+    """Persons with the same keys in the text do not always bear one name (Abdallah Ould
+    Ahmed, Ahmed Ben Abdallah, Abdallah Ahmed Tazi): for the best-ranked groups whose first
+    person the text does not name, the others of distinct names are scored too."""
+    failed = [members for members in seen if members[0] not in named][:MAX_SECOND_GROUPS]
+    read = _identities([pk for members in failed for pk in members[:MAX_SECOND_NAMES]])
+    candidates = []
+    group: dict[int, list[int]] = {}
+    for members in failed:
+        signatures = {_signature(read[members[0]][0])}
+        for pk in members[1:MAX_SECOND_NAMES]:
+            signature = _signature(read[pk][0])
+            if signature not in signatures:
+                signatures.add(signature)
+                candidates.append(read[pk][:2])
+                group[pk] = members
+    return [(m, group[int(m.id)]) for m in find_mentions(keyed, candidates)]
+
+
+def _signature(identity: Identity) -> frozenset[str]:
+    return frozenset().union(*(name_keys(n) for n in identity.names))
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:

@@ -356,3 +356,52 @@ def test_homonyms_are_each_suggested_when_visible(
     named = set(report.mentions.values_list("person_id", flat=True))
     assert named == {cast["cherif"].pk, twin.pk}
     assert hidden_twin.pk not in named
+
+
+def test_persons_sharing_the_texts_keys_are_each_scored_by_their_own_name(
+    officer: User, analyst: User, supervisor: User
+) -> None:
+    from liaison.registry.actions import create_person
+
+    son_of_abdallah = create_person(actor=supervisor, data=person_data("أحمد بن عبد الله"))
+    ould_ahmed = create_person(actor=supervisor, data=person_data("عبد الله ولد أحمد"))
+    ait_ahmed = create_person(actor=supervisor, data=person_data("Abdallah Ait Ahmed"))
+    report = _report(officer, facts="رصدت المصلحة عبد الله ولد أحمد قرب الميناء.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {ould_ahmed.pk}
+    assert not named & {son_of_abdallah.pk, ait_ahmed.pk}
+
+
+def test_every_homonym_is_suggested_beyond_the_first_read(
+    officer: User, analyst: User, supervisor: User, cast: dict[str, Person]
+) -> None:
+    from liaison.registry.actions import create_person
+    from liaison.registry.search import MAX_SECOND_NAMES
+
+    twins = [
+        create_person(actor=officer, data=person_data("Youssef Cherif"))
+        for _ in range(MAX_SECOND_NAMES + 3)
+    ]
+    hidden_twin = create_person(
+        actor=supervisor,
+        data=person_data("يوسف الشريف", handling_code="H3", named_recipients=["supervisor"]),
+    )
+    report = _report(officer, facts="Youssef CHERIF a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {cast["cherif"].pk, *(t.pk for t in twins)}
+    assert hidden_twin.pk not in named
+
+
+def test_a_name_written_with_an_initial_suggests_the_persons_it_fits(
+    officer: User, analyst: User, supervisor: User, cast: dict[str, Person]
+) -> None:
+    from liaison.registry.actions import create_person
+
+    karim = create_person(actor=supervisor, data=person_data("Karim Cherif"))
+    report = _report(officer, facts="Le nommé Y. CHERIF a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    named = set(report.mentions.values_list("person_id", flat=True))
+    assert named == {cast["cherif"].pk}
+    assert karim.pk not in named
