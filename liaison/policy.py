@@ -267,7 +267,8 @@ def restrict(
 # The condition depends on the model and the user's key only, and building it (the parents'
 # querysets, recursively) is most of what a page with several feeds spends on restrict:
 # built once per user and model. A Q is not changed by the queries it is added to.
-@lru_cache(maxsize=1024)
+# Not mutated: the cache's size, or no cache, changes the cost only.
+@lru_cache(maxsize=1024)  # pragma: no mutate
 def _visible(model: Any, user_id: int) -> Q:
     # EXISTS rather than a join, so no row is repeated and no DISTINCT is needed.
     through = model.restricted_to.through
