@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,6 +278,7 @@ MODULES: tuple[Module, ...] = (
             "tests/registry/test_restrict_lineage.py",
             "tests/registry/test_child_handling.py",
             "tests/test_permission_matrix.py",
+            "tests/registry/test_sensitive_changes.py",  # denial(): a refusal the action decides
         ),
     ),
     Module("audit-chain", "liaison/audit/chain.py", AUDIT[:2]),
@@ -304,7 +305,7 @@ MODULES: tuple[Module, ...] = (
     Module(
         "registry-retention",
         "liaison/registry/actions.py",
-        RETENTION,
+        (*RETENTION, "tests/registry/test_sensitive_changes.py"),
         (
             "default_review_date",
             "_check_review_date_ahead",
@@ -392,11 +393,12 @@ def _skipped_spans(source: str, functions: tuple[str, ...]) -> tuple[list, list]
     annotations: list[tuple[tuple[int, int], tuple[int, int]]] = []
     wanted: list[tuple[int, int]] = []
     for node in ast.walk(tree):
-        found: list[ast.expr | None] = []
+        found: list[ast.expr | ast.type_param | None] = []
         if isinstance(node, ast.arg):
             found.append(node.annotation)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             found.append(node.returns)
+            found.extend(node.type_params)  # `[**P, R]`: typing only
             if node.name in functions:
                 wanted.append((node.lineno, node.end_lineno or node.lineno))
         elif isinstance(node, ast.AnnAssign):
@@ -484,7 +486,7 @@ def _function_bodies(source: str) -> list[tuple[int, int]]:
 
 
 def run_generated(
-    module: Module, tree: Path, env: dict[str, str], full: bool
+    module: Module, tree: Path, env: dict[str, str], full: bool, only_lines: list[int]
 ) -> tuple[int, int, list[tuple[Generated, str]]]:
     """(killed, timeouts, survivors with why) of the module's generated mutants.
 
@@ -493,7 +495,7 @@ def run_generated(
     test runs survives without a run ("no test runs it"); one at module level (a constant,
     a default, a decorator) runs all the module's tests. `full`: every mutant, all tests.
     """
-    mutants = generate(module)
+    mutants = [m for m in generate(module) if not only_lines or m.line in only_lines]
     lines_json = tree.parent / f"{module.name}.lines.json"
     mapped = {
         **env,
@@ -601,6 +603,8 @@ def planted(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def generated(args: argparse.Namespace, env: dict[str, str]) -> int:
     modules = [m for m in MODULES if not args.module or m.name in args.module]
+    if args.tests:  # a quick check of a few survivors against the tests written for them
+        modules = [replace(m, tests=tuple(args.tests)) for m in modules]
     if not modules:
         raise SystemExit(f"no module named {args.module}; --list shows them")
     rows = []
@@ -611,7 +615,7 @@ def generated(args: argparse.Namespace, env: dict[str, str]) -> int:
         # A test database in a file, created by each module's baseline run and then reused.
         env = {**env, "LIAISON_TEST_SQLITE": str(Path(tmp) / "test.sqlite3")}
         for module in modules:
-            killed, timeouts, survivors = run_generated(module, tree, env, args.full)
+            killed, timeouts, survivors = run_generated(module, tree, env, args.full, args.line)
             rows.append((module, killed, timeouts, survivors))
     print(f"\ngenerated mutants in {time.monotonic() - started:.0f} s")
     print(f"{'module':20} {'mutants':>7} {'killed':>6} {'survived':>8} {'timeout':>7} {'score':>7}")
@@ -638,6 +642,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--full", action="store_true", help="Generated: run all the module's tests per mutant."
+    )
+    parser.add_argument(
+        "--line", action="append", type=int, default=[], help="Generated: only mutants there."
+    )
+    parser.add_argument(
+        "--tests", action="append", default=[], help="Generated: these tests, not the module's."
     )
     parser.add_argument("--list", action="store_true", help="The modules, their tests, counts.")
     parser.add_argument("--pg-url", default="", help="Run the tests on this PostgreSQL URL.")
