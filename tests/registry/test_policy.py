@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
@@ -136,3 +137,16 @@ def test_a_refusal_inside_an_action_is_audited_with_the_record_and_changes_nothi
         "attempted": "extend",
         "reason": "Only a supervisor may extend a review date.",
     }
+
+
+def test_nobody_and_the_anonymous_user_are_refused_and_see_nothing(h3_person: Person) -> None:
+    """`None` is a share whose sharer is gone: refused like the anonymous user, not an error."""
+    open_person = actions.create_person(
+        actor=User.objects.get(username="officer"), data=person_data("Open Record")
+    )
+    assert Person.objects.count() == 2
+    for nobody in (None, AnonymousUser()):
+        for record in (None, open_person, h3_person):
+            decision = decide(nobody, Action.VIEW, record)
+            assert (decision.allowed, str(decision.reason)) == (False, "Sign in first.")
+        assert list(restrict(Person.objects.all(), nobody)) == []
