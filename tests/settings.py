@@ -21,3 +21,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     # Flushing a test database (transactional tests) truncates the audit log, which the
     # append-only trigger refuses unless this is on (liaison/audit/migrations/0002_...).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c liaison.audit_truncate=on"  # noqa: F405
+
+# bench/mutation.py runs the same tests hundreds of times: it keeps the SQLite test database
+# in a file between runs (pytest --reuse-db) instead of migrating a new one each time.
+if os.environ.get("LIAISON_TEST_SQLITE") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["LIAISON_TEST_SQLITE"]}  # noqa: F405

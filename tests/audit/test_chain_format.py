@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from liaison.audit.actions import log_event
 from liaison.audit.chain import HASHED_FIELDS, canonical, changes_digest, entry_hash, timestamp
+from liaison.audit.models import AuditEntry
 
 PINNED = {
     "seq": 42,
@@ -78,3 +80,13 @@ def test_timestamps_keep_their_format() -> None:
     assert timestamp(early) == early.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with pytest.raises(ValueError, match="aware"):
         timestamp(datetime(2025, 1, 1))
+
+
+@pytest.mark.django_db
+def test_the_first_entry_of_a_chain_links_to_sixty_four_zeros() -> None:
+    """docs/audit.md: seq 1's prev_hash is 64 zeros, written out here rather than read from
+    GENESIS, since an outside verifier starts from that text."""
+    first = log_event(action="collect", object_type="person", object_id="1")
+    stored = AuditEntry.objects.get(pk=first.pk)
+    assert (stored.seq, stored.prev_hash) == (1, "0" * 64)
+    assert stored.hash == entry_hash(stored.__dict__)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
+from liaison.exchange.outbox import enqueue, remember_share
 from liaison.exchange.sharing import ExchangeError
 from liaison.registry.actions import (
     create_alert,
@@ -125,3 +129,35 @@ def test_a_shared_record_made_unshareable_is_withdrawn_from_the_partner(
     last = OutboxEnvelope.objects.order_by("-seq").first()
     assert last is not None and last.message_type == "person.withdraw"
     assert not Share.objects.filter(object_uid=person.uid).exists()
+
+
+UID1, UID2 = uuid.uuid4(), uuid.uuid4()
+
+
+def test_the_outbox_and_the_shares_remember_who_shared_and_nobody_for_the_anonymous(
+    officer: User, fr: Peer, make_person: Callable[..., Person]
+) -> None:
+    person = make_person("Nadia Alaoui", actor=officer)
+    share_person(actor=officer, person=person, partner="fr")
+    row = OutboxEnvelope.objects.get(message_type="person.upsert")
+    assert (row.sent_by_id, row.seq) == (officer.pk, 1)
+    assert Share.objects.get(peer=fr, object_uid=str(person.uid)).shared_by_id == officer.pk
+    fr.refresh_from_db()
+    assert fr.next_seq == 2
+
+    # What no signed-in user sent (a task, a request by nobody) is recorded as sent by nobody.
+    with transaction.atomic():
+        sent = [
+            enqueue(fr, "person.upsert", {"uid": "u"}, handling="H0", sent_by=nobody)
+            for nobody in (None, AnonymousUser())
+        ]
+        remember_share(fr, "person", UID1, None)
+        remember_share(fr, "person", UID2, AnonymousUser())
+    assert [(e.seq, e.sent_by_id) for e in sent] == [(2, None), (3, None)]
+    assert [OutboxEnvelope.objects.get(pk=e.pk).sent_by_id for e in sent] == [None, None]
+    shared_by = Share.objects.filter(object_uid__in=[UID1, UID2]).values_list(
+        "shared_by_id", flat=True
+    )
+    assert list(shared_by) == [None, None]
+    fr.refresh_from_db()
+    assert fr.next_seq == 4

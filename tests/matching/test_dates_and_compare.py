@@ -82,3 +82,37 @@ def test_match_is_json_ready() -> None:
     d = compare(Identity.of("Ali", dob="1980"), Identity.of("علي", dob="1980")).as_dict()
     assert d["algorithm"] == "liaison-names/2"
     assert d["factors"][0]["name"] == "date_of_birth"
+
+
+def test_what_one_side_does_not_record_is_no_evidence() -> None:
+    """A sex, a nationality or a name recorded on one side only moves nothing."""
+    base = compare(Identity.of("Karim Benali"), Identity.of("Kerim Ben Ali"))
+    one_sex = compare(Identity.of("Karim Benali", sex="M"), Identity.of("Kerim Ben Ali"))
+    one_nat = compare(Identity.of("Karim Benali"), Identity.of("Kerim Ben Ali", nationality="DZ"))
+    assert (one_sex.score, one_sex.factors) == (base.score, ())
+    assert (one_nat.score, one_nat.factors) == (base.score, ())
+    nameless = Identity(names=(), sex="M")
+    for a, b in (
+        (nameless, Identity.of("Karim Benali", sex="M")),
+        (Identity.of("Karim"), nameless),
+    ):
+        match = compare(a, b)
+        assert (match.names.rule, match.name_score) == ("no-name", 0.0)
+
+
+def test_sex_and_nationality_move_the_score_by_their_weights() -> None:
+    """The tuning constants, each pinned: a different sex -0.2, a shared nationality +0.02,
+    disjoint ones -0.05."""
+    a, b = "Karim Benali", "Kerim Ben Ali"
+    base = compare(Identity.of(a), Identity.of(b)).score
+    assert 0.2 < base < 0.98  # room on both sides: no clamping below
+    cases = [
+        ({"sex": "M"}, {"sex": "F"}, -0.2),
+        ({"sex": "M"}, {"sex": "M"}, 0.0),
+        ({"nationality": "MA"}, {"nationality": "ma"}, 0.02),
+        ({"nationality": "MA"}, {"nationality": "FR"}, -0.05),
+    ]
+    for left, right, moved in cases:
+        match = compare(Identity.of(a, **left), Identity.of(b, **right))
+        assert [f.adjustment for f in match.factors] == [moved]
+        assert match.score == pytest.approx(base + moved)

@@ -20,7 +20,7 @@ from liaison.registry import actions
 from liaison.registry.actions import RegistryError
 from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 from liaison.registry.sharing import records
-from liaison.registry.sharing.share import share_person
+from liaison.registry.sharing.share import holders, share_person
 from tests.registry.conftest import person_data, warrant_data
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +349,46 @@ def test_a_supervisor_extends_a_warrant_and_a_past_date_is_named(
         justification="The case is still open in Rabat court.",
     )
     assert Warrant.objects.get(pk=warrant.pk).review_date == later
+
+
+def test_the_services_holding_a_copy_are_named_or_given_by_node(
+    shared: dict[str, Any], fr: Peer
+) -> None:
+    person = shared["person"]
+    es = Peer.objects.create(node_id="es", url="http://127.0.0.1:9", fingerprint="1" * 64)
+    Share.objects.create(peer=es, object_type="person", object_uid=person.uid)
+    assert holders("person", person.uid) == [FR_SERVICE, "es"]
+    assert holders("person", uuid.uuid4()) == []
+
+
+def _hit_data(**extra: Any) -> actions.HitData:
+    return actions.HitData(
+        encountered_name="Karim Tazi",
+        encountered_on=timezone.now(),
+        place="Tanger Med",
+        context="border_check",
+        **extra,
+    )
+
+
+def test_a_hit_on_a_partners_person_goes_to_its_owner_unless_h3_or_not_received(
+    lo: User, supervisor: User, fr: Peer
+) -> None:
+    received = Person.objects.create(
+        owner_node="fr", received_at=timezone.now(), category="wanted", handling_code="H0"
+    )
+    hit = actions.record_hit(actor=lo, person=received, data=_hit_data())
+    sent = OutboxEnvelope.objects.filter(object_uid=str(hit.uid))
+    assert [(e.peer.node_id, e.message_type) for e in sent] == [("fr", "hit.notify")]
+
+    restricted = actions.record_hit(
+        actor=supervisor, person=received, data=_hit_data(handling_code="H3")
+    )
+    assert Hit.objects.get(pk=restricted.pk).handling_code == "H3"
+    assert not OutboxEnvelope.objects.filter(object_uid=str(restricted.uid)).exists()
+
+    # A copy that did not come from its owner (no received_at) is not reported back.
+    unreceived = Person.objects.create(owner_node="fr", category="wanted", handling_code="H0")
+    other = actions.record_hit(actor=lo, person=unreceived, data=_hit_data())
+    assert not OutboxEnvelope.objects.filter(object_uid=str(other.uid)).exists()
+    assert OutboxEnvelope.objects.count() == 1

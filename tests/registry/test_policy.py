@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from liaison.accounts.models import Agency, User
-from liaison.policy import Action, decide, restrict
+from liaison.audit.models import AuditEntry
+from liaison.policy import Action, decide, lineage, restrict
 from liaison.registry import actions
 from liaison.registry.actions import RegistryError
-from liaison.registry.models import Person
-from tests.registry.conftest import person_data
+from liaison.registry.models import Alert, Person, Warrant
+from tests.registry.conftest import arrest_alert, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +98,55 @@ def test_accounts_of_no_agency_or_another_node_are_refused_everything(
         for action in Action:
             assert not decide(user, action, person), (user, action)
         assert not restrict(Person.objects.all(), user).exists()
+
+
+def test_lineage_reads_each_parent_once(warrant: Warrant, officer: User) -> None:
+    """An alert's lineage: the alert, its person, its warrant; the warrant's person is the
+    one already read (no third query), so a page of children costs no query per child."""
+    alert = actions.create_alert(actor=officer, person=warrant.person, data=arrest_alert(warrant))
+    fresh = Alert.objects.get(pk=alert.pk)  # nothing cached
+    with CaptureQueriesContext(connection) as queries:
+        family = list(lineage(fresh))
+    assert [(type(r), r.pk) for r in family] == [
+        (Alert, alert.pk),
+        (Person, warrant.person.pk),
+        (Warrant, warrant.pk),
+    ]
+    assert len(queries) == 2
+    assert family[2].person is family[1]  # type: ignore[attr-defined]
+
+
+def test_a_refusal_inside_an_action_is_audited_with_the_record_and_changes_nothing(
+    warrant: Warrant, officer: User
+) -> None:
+    """authorise() refuses an officer's extension; atomic_action audits it after the rollback,
+    naming the record."""
+    alert = actions.create_alert(actor=officer, person=warrant.person, data=arrest_alert(warrant))
+    before = Alert.objects.values("review_date", "version").get(pk=alert.pk)
+    with pytest.raises(PermissionDenied, match="Only a supervisor may extend"):
+        actions.extend_review(
+            actor=officer,
+            record=alert,
+            new_date=before["review_date"] + timedelta(days=30),
+            justification="The suspect is still at large abroad.",
+        )
+    assert Alert.objects.values("review_date", "version").get(pk=alert.pk) == before
+    entry = AuditEntry.objects.get(action="permission_denied", actor_username="officer")
+    assert (entry.object_type, entry.object_id) == ("alert", str(alert.uid))
+    assert entry.detail == {
+        "attempted": "extend",
+        "reason": "Only a supervisor may extend a review date.",
+    }
+
+
+def test_nobody_and_the_anonymous_user_are_refused_and_see_nothing(h3_person: Person) -> None:
+    """`None` is a share whose sharer is gone: refused like the anonymous user, not an error."""
+    open_person = actions.create_person(
+        actor=User.objects.get(username="officer"), data=person_data("Open Record")
+    )
+    assert Person.objects.count() == 2
+    for nobody in (None, AnonymousUser()):
+        for record in (None, open_person, h3_person):
+            decision = decide(nobody, Action.VIEW, record)
+            assert (decision.allowed, str(decision.reason)) == (False, "Sign in first.")
+        assert list(restrict(Person.objects.all(), nobody)) == []

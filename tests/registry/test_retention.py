@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -217,3 +218,41 @@ def test_extending_to_today_or_the_past_is_refused_and_changes_nothing(
     )
     assert after == before
     assert AuditEntry.objects.count() == entries and OutboxEnvelope.objects.count() == envelopes
+
+
+# A new record's review date
+
+
+def test_a_new_record_is_reviewed_the_configured_years_ahead_to_the_day(
+    lo: User, settings: Any
+) -> None:
+    settings.REVIEW_YEARS = 3
+    person = actions.create_person(actor=lo, data=person_data("Default Review"))
+    warrant = actions.create_warrant(actor=lo, person=person, data=warrant_data())
+    expected = timezone.localdate() + timedelta(days=1096)  # 3 years of 365.25 days, rounded
+    assert Person.objects.get(pk=person.pk).review_date == expected
+    assert Warrant.objects.get(pk=warrant.pk).review_date == expected
+
+
+def test_a_new_record_may_be_reviewed_on_the_default_date_or_earlier_not_later(
+    lo: User,
+) -> None:
+    default = actions.default_review_date()
+    person = actions.create_person(actor=lo, data=person_data("Early Review"))
+    on_default = actions.create_warrant(
+        actor=lo, person=person, data=warrant_data(review_date=default, reference="R-1")
+    )
+    earlier = default - timedelta(days=30)
+    early = actions.create_warrant(
+        actor=lo, person=person, data=warrant_data(review_date=earlier, reference="R-2")
+    )
+    assert Warrant.objects.get(pk=on_default.pk).review_date == default
+    assert Warrant.objects.get(pk=early.pk).review_date == earlier
+
+    warrants, entries = Warrant.objects.count(), AuditEntry.objects.count()
+    later = default + timedelta(days=1)
+    with pytest.raises(RegistryError, match="at most"):
+        actions.create_warrant(
+            actor=lo, person=person, data=warrant_data(review_date=later, reference="R-3")
+        )
+    assert Warrant.objects.count() == warrants and AuditEntry.objects.count() == entries
