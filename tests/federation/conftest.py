@@ -120,9 +120,9 @@ class Node:
         lines = dict(line.split(" ", 1) for line in self.cli("keys", "show").splitlines())
         return lines["fingerprint"], lines["public-key"]
 
-    def start(self, *, worker: bool = True) -> None:
+    def start(self, *, worker: bool = True, server: str = "gunicorn") -> None:
         # No task worker: these tests screen nothing (tests/events/test_worker.py runs one).
-        args = ["serve", "--port", str(self.port), "--no-task-worker"]
+        args = ["serve", "--port", str(self.port), "--no-task-worker", "--server", server]
         args += [] if worker else ["--no-worker"]
         self.server = self._popen(*args)
         wait_for(self._healthy, timeout=60, every=0.2)
