@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,18 @@ def _env(data_dir: Path) -> dict[str, str]:
         "LIAISON_ALLOWED_HOSTS": "127.0.0.1",
         "LIAISON_LOG_LEVEL": "WARNING",
     }
+
+
+def _migrated(data_dir: Path) -> Path:
+    """A node whose workers run as on a real node (tables there)."""
+    command = [sys.executable, "-m", "liaison.cli", "migrate", "-v", "0"]
+    subprocess.run(command, cwd=ROOT, env=_env(data_dir), check=True, timeout=180)
+    return data_dir
+
+
+def _beats(data_dir: Path) -> int:
+    with sqlite3.connect(data_dir / "liaison.sqlite3", timeout=20) as db:
+        return int(db.execute("SELECT count(*) FROM core_workerbeat").fetchone()[0])
 
 
 def _free_port() -> int:
@@ -90,13 +103,15 @@ def test_serve_runs_its_web_processes_and_workers_and_takes_them_down_when_kille
     port = _free_port()
     command = [sys.executable, "-m", "liaison.cli", "serve", "--port", str(port)]
     command += ["--workers", "3", "--threads", "2"]
-    serve = subprocess.Popen(command, cwd=ROOT, env=_env(tmp_path))
+    serve = subprocess.Popen(command, cwd=ROOT, env=_env(_migrated(tmp_path)))
     try:
         assert _until(lambda: _answers(port), 60), "liaison serve did not answer"
         wanted = ("exchange-worker --parent", "task-worker --parent")
         assert _until(
             lambda: all(any(w in c for c in _children(serve.pid).values()) for w in wanted), 30
         )
+        # Killed once the exchange worker runs (its heartbeat), not while it starts.
+        assert _until(lambda: _beats(tmp_path) > 0, 60), "the exchange worker never beat"
         children = _children(serve.pid)
         web = [pid for pid, c in children.items() if "--parent" not in c]
         assert len(web) == 3, children
