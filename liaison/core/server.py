@@ -15,6 +15,7 @@ import copy
 import io
 import ipaddress
 import logging
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
@@ -160,11 +162,37 @@ class _Logs(glogging.Logger):  # type: ignore[misc]
         self.access_log.disabled = True
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """The master; `on_stop` runs as it starts to stop, beside its web processes' own end."""
+
+    on_stop: Callable[[], None] = staticmethod(lambda: None)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.on_stop()
+        super().stop(graceful)
+
+    def halt(self, reason: str | None = None, exit_status: int = 0) -> None:
+        """As gunicorn's, then the process ends at once (see `_exit_now`), its status kept."""
+        try:
+            super().halt(reason, exit_status)
+        except SystemExit as done:
+            logging.shutdown()
+            os._exit(done.code if isinstance(done.code, int) else 1)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, application: Any, options: dict[str, Any]) -> None:
+    def __init__(
+        self, application: Any, options: dict[str, Any], on_stop: Callable[[], None]
+    ) -> None:
         self.application = application
         self.options = options
+        self.on_stop = on_stop
         super().__init__()
+
+    def run(self) -> None:
+        arbiter = _Arbiter(self)
+        arbiter.on_stop = self.on_stop
+        arbiter.run()
 
     def load_config(self) -> None:
         for name, value in self.options.items():
@@ -172,6 +200,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         return self.application
+
+
+def _exit_now(_arbiter: Any, _worker: Any) -> None:
+    """A web process that has finished its requests ends at once: the interpreter's own
+    teardown (a large heap, imported libraries) takes seconds on a busy machine, during
+    which the master, and whoever stops it, waits."""
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()  # flushes the handlers
+    os._exit(0)
 
 
 def serve_gunicorn(
@@ -183,11 +222,11 @@ def serve_gunicorn(
     threads: int,
     proxy: str | None,
     on_ready: Callable[[], None],
-    on_exit: Callable[[], None],
+    on_stop: Callable[[], None],
 ) -> None:
     """Gunicorn's threaded workers (`gthread`): `workers` processes of `threads` threads,
     the application imported once before they fork. `on_ready` runs in the master once
-    the port is bound, `on_exit` when it stops."""
+    the port is bound, `on_stop` when it starts to stop."""
     from django.db import connections
 
     connections.close_all()  # no connection of the master's may be shared by the workers
@@ -199,7 +238,10 @@ def serve_gunicorn(
         "preload_app": True,
         "timeout": 60,
         "graceful_timeout": 8,
-        "keepalive": 5,
+        # Longer than a proxy keeps an idle connection to the node (nginx: 60 s), so that
+        # the node never closes one the proxy is sending a request on (a 502, or a reset).
+        # An idle kept-alive connection holds no thread in gthread.
+        "keepalive": 75,
         # Forwarding headers are ProxyHeaders' job: gunicorn believes none itself.
         "forwarded_allow_ips": "",
         "secure_scheme_headers": {},
@@ -208,6 +250,6 @@ def serve_gunicorn(
         "proc_name": "liaison",
         "control_socket_disable": True,
         "when_ready": lambda _arbiter: on_ready(),
-        "on_exit": lambda _arbiter: on_exit(),
+        "worker_exit": _exit_now,
     }
-    _Gunicorn(ProxyHeaders(LimitBodies(application), proxy), options).run()
+    _Gunicorn(ProxyHeaders(LimitBodies(application), proxy), options, on_stop).run()

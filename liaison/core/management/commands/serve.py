@@ -97,7 +97,7 @@ class Command(BaseCommand):
             threads=options["threads"],
             proxy=settings.TRUSTED_PROXY,
             on_ready=lambda: _each(children, Child.start),
-            on_exit=lambda: _each(children, Child.stop),
+            on_stop=lambda: _stop_all(children),
         )
 
 
@@ -106,12 +106,21 @@ def _each(children: list[Child], method: Any) -> None:
         method(child)
 
 
+def _stop_all(children: list[Child]) -> None:
+    """All at once: each is asked to stop, then waited for."""
+    _each(children, Child.ask_to_stop)
+    _each(children, Child.stop)
+
+
 class Child:
     """`liaison <command> --parent PID` as a child process (screening is CPU work: not in
     the web server's threads; several web processes need one exchange worker), started
     again if it dies; it resumes what its predecessor left, and exits with its parent."""
 
     RESTART_SECONDS = 2.0
+    # A worker cut short loses nothing: a delivery is retried (and never applied twice), a
+    # screening resumes from its last finished chunk.
+    STOP_SECONDS = 5.0
 
     def __init__(self, command: str) -> None:
         self.command = command
@@ -134,14 +143,18 @@ class Child:
                 logger.warning("%s exited (%s); starting it again", self.command, code)
                 time.sleep(self.RESTART_SECONDS)
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         if os.getpid() != self.owner:
             return  # a forked web process: the child is its parent's to stop
         self.stopping = True
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
+
+    def stop(self) -> None:
+        self.ask_to_stop()
+        if os.getpid() == self.owner and self.process is not None:
             try:
-                self.process.wait(10)
+                self.process.wait(self.STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 self.process.kill()
 
