@@ -204,13 +204,15 @@ class Node:
         command = [sys.executable, "-m", "liaison.cli", "serve", "--server", self.server]
         command += ["--port", str(self.port), "--threads", str(self.threads)]
         command += ["--workers", str(self.workers), "--no-task-worker"]
-        log = (Path(os.environ["LIAISON_DATA_DIR"]) / f"serve-{self.server}.log").open("ab")
+        path = Path(os.environ["LIAISON_DATA_DIR"]) / f"serve-{self.server}.log"
+        log = path.open("ab")
         env = {**os.environ, "LIAISON_LOG_LEVEL": "WARNING"}
         self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while not asyncio.run(_healthy(self.port)):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"liaison serve --server {self.server} did not start; see {log}")
+                tail = path.read_text(errors="replace").splitlines()[-20:]
+                raise SystemExit("\n".join([f"liaison serve --server {self.server}:", *tail]))
             time.sleep(0.5)
         return self
 
