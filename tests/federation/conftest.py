@@ -95,6 +95,7 @@ class Node:
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: kill() takes it whole
         )
 
     def cli(self, *args: str, timeout: float = 180) -> str:
@@ -142,10 +143,11 @@ class Node:
             return False
 
     def kill(self, process: subprocess.Popen[bytes] | None = None) -> None:
-        """SIGKILL: no cleanup, as in a power cut."""
+        """SIGKILL: no cleanup, as in a power cut: the process and every process it started
+        (`liaison serve`'s web processes and workers), at once."""
         process = process or self.server
         assert process is not None
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
     def stop(self) -> None:
