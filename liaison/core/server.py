@@ -1,4 +1,6 @@
-"""The web server (waitress), with a request body limit per path, enforced before reading.
+"""The web servers: gunicorn (several processes, the default) and waitress (one process),
+both with a request body limit per path, enforced before reading, and the reverse proxy's
+forwarding headers believed from its address alone.
 
 Waitress reads a whole request body before the application sees it, up to one limit for
 every path (1 GiB by default). Here the limit depends on the path, and waitress applies
@@ -10,10 +12,18 @@ soon as it passes the limit.
 from __future__ import annotations
 
 import copy
+import io
+import ipaddress
+import logging
+import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from gunicorn import glogging
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
@@ -66,3 +76,180 @@ def serve(application: Any, **options: Any) -> None:
             dispatcher.channel_class = PathLimitedChannel
     server.print_listen("Serving on http://{}:{}")
     server.run()
+
+
+# --- gunicorn: several web processes -------------------------------------------------------
+# Gunicorn hands the application a request as soon as its head is parsed, the body unread:
+# the limits and the proxy's headers are WSGI middleware here, the same rules as above.
+
+
+def _too_large(start_response: Any) -> list[bytes]:
+    body = b"Request body too large\n"
+    start_response(
+        "413 Content Too Large",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+class LimitBodies:
+    """A body over its path's limit (`body_limit`) is answered 413 unread: at once when its
+    declared Content-Length is over; a chunked one is read up to the limit and no further."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        limit = body_limit(environ.get("PATH_INFO", "") or "")
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared:
+            if int(declared) > limit:  # gunicorn has checked it is a number
+                return _too_large(start_response)
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                return _too_large(start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.application(environ, start_response)
+
+
+# Forwarding headers that no one is trusted for: the proxy passes the public host in Host.
+UNTRUSTED_PROXY_HEADERS = ("HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
+
+
+class ProxyHeaders:
+    """What waitress's `trusted_proxy` options do: from `proxy` alone (one hop), the scheme
+    (X-Forwarded-Proto) and the client's address (the last X-Forwarded-For entry) are
+    believed; anyone else's forwarding headers are dropped before Django sees them."""
+
+    def __init__(self, application: Any, proxy: str | None) -> None:
+        self.application = application
+        self.proxy = proxy
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        for name in UNTRUSTED_PROXY_HEADERS:
+            environ.pop(name, None)
+        if self.proxy is not None and environ.get("REMOTE_ADDR") == self.proxy:
+            self._believe(environ)
+        else:
+            environ.pop("HTTP_X_FORWARDED_PROTO", None)
+            environ.pop("HTTP_X_FORWARDED_FOR", None)
+        return self.application(environ, start_response)
+
+    @staticmethod
+    def _believe(environ: dict[str, Any]) -> None:
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
+        if scheme in ("http", "https"):
+            environ["wsgi.url_scheme"] = scheme
+        else:
+            environ.pop("HTTP_X_FORWARDED_PROTO", None)
+        client = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            environ["REMOTE_ADDR"] = str(ipaddress.ip_address(client))
+        except ValueError:
+            environ.pop("HTTP_X_FORWARDED_FOR", None)
+
+
+class _Logs(glogging.Logger):  # type: ignore[misc]
+    """Gunicorn's own messages through the node's logging (text or JSON lines), not its
+    handlers; no access log (liaison.request writes one line per request)."""
+
+    def setup(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self.error_log.propagate = True
+        self.error_log.setLevel(self.LOG_LEVELS.get(cfg.loglevel.lower(), logging.INFO))
+        self.access_log.disabled = True
+
+
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """The master; `on_stop` runs as it starts to stop, beside its web processes' own end."""
+
+    on_stop: Callable[[], None] = staticmethod(lambda: None)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.on_stop()
+        super().stop(graceful)
+
+    def halt(self, reason: str | None = None, exit_status: int = 0) -> None:
+        """As gunicorn's, then the process ends at once (see `_exit_now`), its status kept."""
+        try:
+            super().halt(reason, exit_status)
+        except SystemExit as done:
+            logging.shutdown()
+            os._exit(done.code if isinstance(done.code, int) else 1)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(
+        self, application: Any, options: dict[str, Any], on_stop: Callable[[], None]
+    ) -> None:
+        self.application = application
+        self.options = options
+        self.on_stop = on_stop
+        super().__init__()
+
+    def run(self) -> None:
+        arbiter = _Arbiter(self)
+        arbiter.on_stop = self.on_stop
+        arbiter.run()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        return self.application
+
+
+def _exit_now(_arbiter: Any, _worker: Any) -> None:
+    """A web process that has finished its requests ends at once: the interpreter's own
+    teardown (a large heap, imported libraries) takes seconds on a busy machine, during
+    which the master, and whoever stops it, waits."""
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()  # flushes the handlers
+    os._exit(0)
+
+
+def serve_gunicorn(
+    application: Any,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    proxy: str | None,
+    on_ready: Callable[[], None],
+    on_stop: Callable[[], None],
+) -> None:
+    """Gunicorn's threaded workers (`gthread`): `workers` processes of `threads` threads,
+    the application imported once before they fork. `on_ready` runs in the master once
+    the port is bound, `on_stop` when it starts to stop."""
+    from django.db import connections
+
+    connections.close_all()  # no connection of the master's may be shared by the workers
+    options = {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "preload_app": True,
+        "timeout": 60,
+        "graceful_timeout": 8,
+        # Longer than a proxy keeps an idle connection to the node (nginx: 60 s), so that
+        # the node never closes one the proxy is sending a request on (a 502, or a reset).
+        # An idle kept-alive connection holds no thread in gthread.
+        "keepalive": 75,
+        # Forwarding headers are ProxyHeaders' job: gunicorn believes none itself.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "logger_class": _Logs,
+        "loglevel": "info",
+        "proc_name": "liaison",
+        "control_socket_disable": True,
+        "when_ready": lambda _arbiter: on_ready(),
+        "worker_exit": _exit_now,
+    }
+    _Gunicorn(ProxyHeaders(LimitBodies(application), proxy), options, on_stop).run()

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -92,6 +93,9 @@ def _serve(data_dir: Path, **extra: str) -> Served:
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
+    reader.start()
     try:
         _wait(base)
         query = urllib.parse.urlencode({"name": SEARCHED, "purpose": "investigation"})
@@ -101,10 +105,24 @@ def _serve(data_dir: Path, **extra: str) -> Served:
             "missing": _get(f"{base}/no-such-page?{query}", {"Cookie": f"sessionid={TOKEN}"}),
         }
         time.sleep(0.5)  # the last request's line is written after its answer
+        # The exchange worker is a process of its own (gunicorn): let it start and log.
+        _wait_for_line(lines, "exchange worker")
     finally:
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-    return Served([line for line in err.splitlines() if line.strip()], answers)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    return Served([line for line in lines if line.strip()], answers)
+
+
+def _read_lines(stream: Any, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line.rstrip("\n"))
+
+
+def _wait_for_line(lines: list[str], text: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(text in line for line in lines):
+        time.sleep(0.2)
 
 
 def _wait(base: str) -> None:

@@ -82,12 +82,16 @@ def _wait_until_serving(process: subprocess.Popen[bytes], port: int) -> None:
     pytest.fail("liaison serve did not answer within 60 s")
 
 
-@pytest.fixture(scope="module")
-def node_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+@pytest.fixture(scope="module", params=["gunicorn", "waitress"])
+def node_port(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[int]:
+    """A node behind the proxy, on each of `liaison serve`'s web servers."""
     data_dir = tmp_path_factory.mktemp("proxied-node")
     port = _free_port()
     env = _env(data_dir, LIAISON_BEHIND_PROXY="1", LIAISON_TRUSTED_PROXY=TRUSTED)
     command = [sys.executable, "-m", "liaison.cli", "serve", "--no-worker", "--port", str(port)]
+    command += ["--server", request.param, "--no-task-worker"]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_until_serving(process, port)

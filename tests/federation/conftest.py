@@ -95,6 +95,7 @@ class Node:
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: kill() takes it whole
         )
 
     def cli(self, *args: str, timeout: float = 180) -> str:
@@ -120,9 +121,9 @@ class Node:
         lines = dict(line.split(" ", 1) for line in self.cli("keys", "show").splitlines())
         return lines["fingerprint"], lines["public-key"]
 
-    def start(self, *, worker: bool = True) -> None:
+    def start(self, *, worker: bool = True, server: str = "gunicorn") -> None:
         # No task worker: these tests screen nothing (tests/events/test_worker.py runs one).
-        args = ["serve", "--port", str(self.port), "--no-task-worker"]
+        args = ["serve", "--port", str(self.port), "--no-task-worker", "--server", server]
         args += [] if worker else ["--no-worker"]
         self.server = self._popen(*args)
         wait_for(self._healthy, timeout=60, every=0.2)
@@ -142,10 +143,11 @@ class Node:
             return False
 
     def kill(self, process: subprocess.Popen[bytes] | None = None) -> None:
-        """SIGKILL: no cleanup, as in a power cut."""
+        """SIGKILL: no cleanup, as in a power cut: the process and every process it started
+        (`liaison serve`'s web processes and workers), at once."""
         process = process or self.server
         assert process is not None
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
     def stop(self) -> None:

@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-body-l
 GIB = 1024**3
 
 
-@pytest.fixture(scope="module")
-def node(make_nodes: Callable[..., list[Node]]) -> Node:
+@pytest.fixture(scope="module", params=["gunicorn", "waitress"])
+def node(make_nodes: Callable[..., list[Node]], request: pytest.FixtureRequest) -> Node:
+    """A node on each of `liaison serve`'s web servers."""
     (ma,) = make_nodes("ma")
-    ma.start(worker=False)
+    ma.start(worker=False, server=request.param)
     return ma
 
 
