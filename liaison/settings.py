@@ -144,6 +144,18 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+
+# The desk's unread counts and the plan's indicators are kept between requests. A node runs
+# several web processes (gunicorn), so the cache is files in the data folder, which every
+# process reads: marking an item read forgets the counts for all of them. No cache server
+# to run, nothing shared with another node.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -21,6 +22,15 @@ PASSWORD = "correct horse battery staple"
 # Statements of one audit entry inside a request: savepoint, lock the chain head, append and
 # move the head (one statement on PostgreSQL, two on SQLite), release. For query pins.
 AUDIT_ENTRY_QUERIES = 4 if connection.vendor == "postgresql" else 5
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> object:
+    # The cache outlives a test's database (rolled back): counts or indicators kept for
+    # user 1 in one test must not answer for another test's user 1.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

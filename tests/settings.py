@@ -17,6 +17,9 @@ os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from liaison.settings import *  # noqa: F403
 
+# In memory: each test process its own, emptied around every test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Flushing a test database (transactional tests) truncates the audit log, which the
     # append-only trigger refuses unless this is on (liaison/audit/migrations/0002_...).
