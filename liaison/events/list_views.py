@@ -69,6 +69,17 @@ def list_detail(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpResponse
     if request.headers.get("HX-Request"):
         return render(request, "events/list_detail.html#progress", _context(request, lst))
     context = _context(request, lst)
+    if lst.bad_rows:
+        # A bad row's reason quotes up to 40 characters of the applicant's line: reading
+        # it is a consultation like the review queue's.
+        log_event(
+            action="consult",
+            request=request,
+            object_type=accreditation.OBJECT,
+            object_id=str(lst.uid),
+            purpose=lst.purpose,
+            detail={"bad_rows": len(lst.bad_rows)},
+        )
     if lst.status == ListStatus.MAPPING:
         initial = MappingForm.initial_for(guess_mapping(lst.columns))
         context["mapping_form"] = MappingForm(lst.columns, initial=initial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,8 +64,12 @@ def _check(date: PartialDate) -> None:
         raise ValueError(f"year out of range: {date.year}")
     if date.month is not None and not 1 <= date.month <= 12:
         raise ValueError(f"month out of range: {date.month}")
-    if date.day is not None and not 1 <= date.day <= 31:
-        raise ValueError(f"day out of range: {date.day}")
+    if date.day is not None:
+        # With the month known the day must exist in it (31/02 is a typing error, not a
+        # date); 29/02 only in a leap year.
+        last = calendar.monthrange(date.year, date.month)[1] if date.month else 31
+        if not 1 <= date.day <= last:
+            raise ValueError(f"day out of range: {date.day}")
 
 
 def compare_dates(a: PartialDate, b: PartialDate) -> Factor:

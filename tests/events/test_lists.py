@@ -137,5 +137,15 @@ def test_the_pages_upload_map_and_show_the_bad_rows(
     mapping = {"names": ["1", "0"], "date_of_birth": "2", "nationality": "3", "documents": ["4"]}
     response = client.post(f"{response['Location']}columns/", mapping)
     assert response.status_code == 302
+    consulted = AuditEntry.objects.filter(action="consult", object_id=str(lst.uid))
+    assert not consulted.exists()
     page = client.get(response["Location"])
     assert "no name" in page.content.decode() and page.context["lst"].rows_total == 2
+    # The bad rows quote the applicants' lines: reading them is logged, with the purpose.
+    entry = consulted.get()
+    assert entry.actor_user_id == officer.pk and entry.purpose == "Accreditation"
+    assert (
+        entry.detail
+        == {"bad_rows": len(AccreditationList.objects.get().bad_rows)}
+        == {"bad_rows": 4}
+    )

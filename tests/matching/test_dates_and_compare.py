@@ -11,6 +11,8 @@ PARSE_CASES = [
     ("1980-05-17", PartialDate(1980, 5, 17)),
     ("17/05/1980", PartialDate(1980, 5, 17)),
     ("05/1980", PartialDate(1980, 5)),
+    ("29/02/1980", PartialDate(1980, 2, 29)),
+    ("1980-04-30", PartialDate(1980, 4, 30)),
 ]
 
 
@@ -19,7 +21,9 @@ def test_it_parses_partial_dates(text: str, expected: PartialDate) -> None:
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "80", "1980-13-01", "1980-05-40", "soon"])
+@pytest.mark.parametrize(
+    "text", ["", "80", "1980-13-01", "1980-05-40", "soon", "31/02/1980", "1980-04-31", "29/02/1981"]
+)
 def test_it_rejects_what_is_not_a_date(text: str) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
