@@ -91,11 +91,6 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
         LIAISON_ALLOWED_HOSTS=HOST,
         LIAISON_CSRF_TRUSTED_ORIGINS=f"https://{HOST}",
     )
-    node = subprocess.Popen(
-        [sys.executable, "-m", "liaison.cli", "serve", "--no-worker", "--port", str(node_port)],
-        cwd=ROOT,
-        env=env,
-    )
     cert, key = _certificate(base)
     (base / "site.conf").write_text(_site(node_port, https, http, cert, key))
     user = "user root;\n" if os.geteuid() == 0 else ""  # the workers read the temp files
@@ -104,17 +99,25 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
         "events { worker_connections 64; }\n"
         f"http {{ access_log {base}/access.log; include {base}/site.conf; }}\n"
     )
-    server = subprocess.Popen(
-        [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-g", "daemon off;"]
-    )
     context = ssl.create_default_context(cafile=str(cert))
     context.check_hostname = False  # reached as 127.0.0.1; the chain is still verified
+    started: list[subprocess.Popen[bytes]] = []  # whatever fails, nothing outlives the test
     try:
+        node = subprocess.Popen(
+            [sys.executable, "-m", "liaison.cli", "serve", "--no-worker", "--port", f"{node_port}"],
+            cwd=ROOT,
+            env=env,
+        )
+        started.append(node)
+        server = subprocess.Popen(
+            [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-g", "daemon off;"]
+        )
+        started.append(server)
         _wait(node_port, node, "liaison serve")
         _wait(https, server, "nginx")
         yield Proxy(https, http, context)
     finally:
-        for process in (server, node):
+        for process in reversed(started):
             process.terminate()
             process.wait(timeout=10)
 
