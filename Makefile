@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: run test lint format check bench clean-demo chromium nginx messages lock lock-upgrade
+.PHONY: run test lint format check bench clean-demo chromium nginx pdf messages lock lock-upgrade
 
 run: $(STAMP)
 	$(BIN)/liaison demo
 
-test: $(STAMP) chromium nginx
+test: $(STAMP) chromium nginx pdf
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -81,6 +81,17 @@ nginx:
 		echo "Installing Debian's nginx package for the reverse-proxy test"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; \
+	}
+
+# The review pack's PDF is drawn by WeasyPrint on Debian's Pango, with Debian's fonts for
+# Arabic (shaped by HarfBuzz); its tests read it back with Poppler's pdftotext/pdftoppm.
+pdf:
+	@{ command -v pdftotext >/dev/null && ldconfig -p | grep -q libpangoft2-1.0 \
+		&& fc-list :lang=ar family | grep -q 'Noto Sans Arabic'; } || { \
+		echo "Installing Debian's pango, poppler-utils and fonts for the review pack's PDF"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core fonts-noto-core >/dev/null; \
 	}
 
 clean-demo:
