@@ -1,17 +1,20 @@
 """The plan's dashboard: the indicators as charts (SVG images) and tables, and the review
-pack (XLSX) for a chosen period. Seeing them needs view_records, as the plan does."""
+pack (XLSX, PDF) for a chosen period, in a chosen language. Seeing them needs
+view_records, as the plan does."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
-from liaison.plan import charts, indicators, review_pack
+from liaison.plan import charts, indicators, review_pack, review_pdf
 from liaison.plan.indicators import Period
 from liaison.policy import Action, require
 
@@ -61,12 +64,34 @@ def chart(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
+def _language(request: HttpRequest) -> str:
+    """The pack's language: ?lang= when it is one of the node's, else the reader's."""
+    asked = request.GET.get("lang", "")
+    known = {code for code, _name in settings.LANGUAGES}
+    return asked if asked in known else translation.get_language()
+
+
+def _attachment(content: bytes, kind: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @login_required
 def pack(request: HttpRequest) -> HttpResponse:
     require(request, Action.LIST, object_type="indicators")
     period = _period(request)
-    content = review_pack.xlsx(request.user, period)
-    response = HttpResponse(content, content_type=review_pack.XLSX_TYPE)
+    with translation.override(_language(request)):
+        content = review_pack.xlsx(request.user, period)
     name = f"liaison-review-{period.first}-{period.last}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _attachment(content, review_pack.XLSX_TYPE, name)
+
+
+@login_required
+def pack_pdf(request: HttpRequest) -> HttpResponse:
+    require(request, Action.LIST, object_type="indicators")
+    period, language = _period(request), _language(request)
+    with translation.override(language):
+        content = review_pdf.pdf(request.user, period)
+    name = f"liaison-review-{period.first}-{period.last}-{language}.pdf"
+    return _attachment(content, review_pdf.PDF_TYPE, name)

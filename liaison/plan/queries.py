@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
+from liaison.cooperation.models import JointCase
+from liaison.cooperation.queries import cases_visible_to
 from liaison.plan.models import (
     Objective,
     PlanAction,
@@ -77,3 +80,16 @@ def get_training_for_user(user: Actor, uid: Any) -> Training:
 
 def get_assistance_for_user(user: Actor, uid: Any) -> TechnicalAssistance:
     return _get(assistance_visible_to(user, Action.VIEW), uid)
+
+
+NOTABLE_CASES = 30
+
+
+def notable_cases(user: Actor, start: datetime, end: datetime) -> list[JointCase]:
+    """The review pack's notable cases: the joint cases `user` may see that were opened or
+    changed in [start, end), the last changed first, at most NOTABLE_CASES of them."""
+    changed = Q(created_at__gte=start, created_at__lt=end) | Q(
+        updated_at__gte=start, updated_at__lt=end
+    )
+    rows = cases_visible_to(user).filter(changed).order_by("-updated_at", "-id")
+    return list(rows[:NOTABLE_CASES])

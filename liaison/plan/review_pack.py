@@ -109,17 +109,24 @@ def _actions_sheet(sheet: Worksheet, user: Actor) -> None:
     )
     for cell in sheet[1]:
         cell.font = BOLD
+    for action, state in actions_with_state(user):
+        sheet.append([_cell(v) for v in _action_row(action, state)])
+    for letter, width in zip("ABCDEFGH", (12, 40, 24, 12, 12, 12, 14, 22), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def actions_with_state(user: Actor) -> list[tuple[PlanAction, str]]:
+    """The plan's actions `user` may see, by objective and due date, each with whether it
+    is on time (the labels of the actions indicator), as of today."""
     rows = restrict(PlanAction.objects.select_related("objective"), user, Action.LIST)
-    rows = rows.order_by("objective__code", "due_on", "id")
-    actions = list(rows)
+    actions = list(rows.order_by("objective__code", "due_on", "id"))
     done = indicators.done_on([a for a in actions if a.status == "done"])
     today = timezone.localdate()
     states = _state_labels()
-    for action in actions:
-        state = indicators.action_state(action, done.get(action.pk), today)
-        sheet.append([_cell(v) for v in _action_row(action, states[state])])
-    for letter, width in zip("ABCDEFGH", (12, 40, 24, 12, 12, 12, 14, 22), strict=True):
-        sheet.column_dimensions[letter].width = width
+    return [
+        (action, states[indicators.action_state(action, done.get(action.pk), today)])
+        for action in actions
+    ]
 
 
 def _action_row(action: PlanAction, state: str) -> list[Any]:

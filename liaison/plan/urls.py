@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/charts/<slug:key>.svg", dashboard.chart, name="chart"),
     path("dashboard/review-pack.xlsx", dashboard.pack, name="review_pack"),
+    path("dashboard/review-pack.pdf", dashboard.pack_pdf, name="review_pack_pdf"),
     path("trainings/", views.training_list, name="trainings"),
     path("trainings/new/", views.training_create, name="training_create"),
     path("trainings/<uuid:uid>/", views.training_detail, name="training"),

@@ -19,7 +19,12 @@ from tests.plan.test_indicators import SPRING, partner_hit
 pytestmark = pytest.mark.django_db
 
 PERIOD = "?from=2026-Q1&to=2026-Q4"
-PAGES = ["/plan/dashboard/", "/plan/dashboard/charts/hits.svg", "/plan/dashboard/review-pack.xlsx"]
+PAGES = [
+    "/plan/dashboard/",
+    "/plan/dashboard/charts/hits.svg",
+    "/plan/dashboard/review-pack.xlsx",
+    "/plan/dashboard/review-pack.pdf",
+]
 
 
 @pytest.mark.parametrize("url", PAGES)
