@@ -10,7 +10,8 @@ throwaway node (bench/harness.py). Printed side by side, through the whole Djang
 (test client, signed-in officer):
 
 - the dashboard page cold (the indicators' cache cleared before each request) and warm;
-- one chart (SVG) warm, and the review pack (XLSX, always computed);
+- one chart (SVG) warm, and the review pack (XLSX, and PDF in French and in Arabic:
+  always computed);
 - the baseline: the plan's trainings page, a plain signed-in page, in the same run.
 """
 
@@ -62,6 +63,9 @@ def run_child(database: str, scale: float, requests: int) -> None:
     _row("one chart (SVG), warm", _time(officer, chart, requests))
     pack = "/plan/dashboard/review-pack.xlsx" + PERIOD
     _row("review pack (XLSX)", _time(officer, pack, max(3, requests // 10)))
+    for language in ("fr", "ar"):
+        pdf = f"/plan/dashboard/review-pack.pdf{PERIOD}&lang={language}"
+        _row(f"review pack (PDF, {language})", _time(officer, pdf, max(3, requests // 10)))
     _where_cold_time_goes(officer)
 
 

@@ -315,6 +315,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LIAISON_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs each step and page of a review pack's PDF at INFO: warnings only.
+        "weasyprint": {"level": "WARNING"},
         # One line per request (method, path, status, duration), unless turned off.
         "liaison.request": {
             "level": "INFO" if env_bool("LIAISON_LOG_REQUESTS", default=True) else "WARNING"
