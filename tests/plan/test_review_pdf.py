@@ -76,6 +76,16 @@ def test_it_is_refused_to_those_without_view_records_and_it_is_audited(
     assert AuditEntry.objects.filter(action="permission_denied").count() == before + 1
 
 
+def test_the_dashboard_links_to_the_pdf_for_its_period_in_each_language(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    page = login(lo).get("/plan/dashboard/" + PERIOD).content.decode()
+    query = "?from=2026-Q1&amp;to=2026-Q4"
+    assert f'id="review-pack-pdf" href="{PDF}{query}"' in page
+    for code in ("fr", "ar", "en"):
+        assert f'href="{PDF}{query}&amp;lang={code}" hreflang="{code}"' in page
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(db: None) -> None:
     response = Client().get(PDF)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
