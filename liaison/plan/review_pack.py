@@ -1,6 +1,6 @@
 """The review pack for the periodic review of the cooperation, as an XLSX workbook: the
-indicators of the period (a sheet each: definition, table, bar chart) and the status of
-the plan's actions. Only what the reader may see; in the reader's language (sheets right
+indicators of the period (a sheet each: definition, table, bar chart), the status of the
+plan's actions and the notable joint cases. Only what the reader may see; in the reader's language (sheets right
 to left in Arabic). Text from records goes through safecsv.neutralise (no formulas)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from liaison.accounts.models import Actor
 from liaison.plan import indicators
 from liaison.plan.indicators import Indicator, Period
 from liaison.plan.models import PlanAction
+from liaison.plan.queries import notable_cases
 from liaison.policy import Action, restrict
 from liaison.safecsv import safe_cell
 
@@ -38,6 +39,7 @@ def xlsx(user: Actor, period: Period) -> bytes:
     for number, indicator in enumerate(indicators.compute(user, period), start=1):
         _indicator_sheet(book.create_sheet(f"{number}"), number, indicator)
     _actions_sheet(book.create_sheet(_("Actions")[:31]), user)
+    _cases_sheet(book.create_sheet(_("Notable cases")[:31]), user, period)
     if get_language_bidi():
         for sheet in book.worksheets:
             sheet.sheet_view.rightToLeft = True
@@ -112,6 +114,23 @@ def _actions_sheet(sheet: Worksheet, user: Actor) -> None:
     for action, state in actions_with_state(user):
         sheet.append([_cell(v) for v in _action_row(action, state)])
     for letter, width in zip("ABCDEFGH", (12, 40, 24, 12, 12, 12, 14, 22), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _cases_sheet(sheet: Worksheet, user: Actor, period: Period) -> None:
+    """The notable cases, as in the PDF (queries.notable_cases)."""
+    header = [_("Title"), _("Working group"), _("Lead service"), _("Status")]
+    sheet.append([*header, _("Opened on"), _("Last changed")])
+    for cell in sheet[1]:
+        cell.font = BOLD
+    for case in notable_cases(user, period.start, period.end):
+        row = [case.title, case.group.name, case.owner_node, str(case.get_status_display())]
+        dates = [
+            timezone.localtime(case.created_at).date(),
+            timezone.localtime(case.updated_at).date(),
+        ]
+        sheet.append([*(_cell(v) for v in row), *dates])
+    for letter, width in zip("ABCDEF", (40, 24, 12, 14, 12, 12), strict=True):
         sheet.column_dimensions[letter].width = width
 
 

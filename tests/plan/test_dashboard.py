@@ -15,6 +15,7 @@ from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.plan.models import PlanAction
 from tests.plan.test_indicators import SPRING, partner_hit
+from tests.plan.test_review_pdf import joint_case
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_the_review_pack_holds_the_figures_and_the_actions(
     rows = {r[0]: r[1:] for r in hits.iter_rows(min_row=5, values_only=True) if r[0]}
     assert rows["2026-Q2"][:2] == (0, 1)
     assert set(rows) == {"2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"}
-    actions = book.worksheets[-1]
+    actions = book.worksheets[-2]
     titles = [row[1] for row in actions.iter_rows(min_row=2, values_only=True)]
     assert titles == [our_action.title]
     assert not book.worksheets[0].sheet_view.rightToLeft
@@ -125,13 +126,17 @@ def test_the_review_pack_reads_right_to_left_in_arabic(
     assert all(sheet.sheet_view.rightToLeft for sheet in book.worksheets)
 
 
-def test_the_review_pack_leaves_out_h3_actions_the_reader_is_not_named_on(
+def test_the_review_pack_leaves_out_h3_actions_and_cases_the_reader_is_not_named_on(
     our_action: PlanAction, make_user: Callable[..., User], login: Callable[[User], Client]
 ) -> None:
     PlanAction.objects.filter(pk=our_action.pk).update(handling_code="H3")
+    joint_case("Affaire ouverte")
+    joint_case("Affaire secrète", handling_code="H3")
     colleague = make_user("colleague2", "analyst")
     book = load_workbook(BytesIO(login(colleague).get("/plan/dashboard/review-pack.xlsx").content))
-    assert list(book.worksheets[-1].iter_rows(min_row=2, values_only=True)) == []
+    assert list(book.worksheets[-2].iter_rows(min_row=2, values_only=True)) == []
+    cases = [row[0] for row in book.worksheets[-1].iter_rows(min_row=2, values_only=True)]
+    assert cases == ["Affaire ouverte"]
 
 
 def test_the_api_gives_the_same_figures_as_the_dashboard(lo: User, wanted: dict[str, Any]) -> None:

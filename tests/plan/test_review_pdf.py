@@ -57,7 +57,7 @@ def _title(language: str, english: str) -> str:
     return translated
 
 
-def _case(title: str, **extra: Any) -> JointCase:
+def joint_case(title: str, **extra: Any) -> JointCase:
     group, _new = WorkingGroup.objects.get_or_create(
         owner_node=settings.NODE_ID, name="Fugitifs", defaults={"theme": "fugitives"}
     )
@@ -99,7 +99,7 @@ def test_it_holds_the_figures_the_actions_and_the_cases_in_french(
     tmp_path: Path,
 ) -> None:
     partner_hit(wanted["person"], wanted["alert"], SPRING)
-    _case("Réseau Benali")
+    joint_case("Réseau Benali")
     response = login(lo).get(PDF + PERIOD + "&lang=fr")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].endswith('liaison-review-2026-Q1-2026-Q4-fr.pdf"')
@@ -169,8 +169,8 @@ def test_it_leaves_out_the_h3_action_and_case_the_reader_is_not_named_on(
     tmp_path: Path,
 ) -> None:
     PlanAction.objects.filter(pk=our_action.pk).update(handling_code="H3")
-    _case("Affaire ouverte")
-    _case("Affaire secrète", handling_code="H3")
+    joint_case("Affaire ouverte")
+    joint_case("Affaire secrète", handling_code="H3")
     colleague = make_user("colleague2", "analyst")
     text = _text(login(colleague).get(PDF + PERIOD + "&lang=fr").content, tmp_path)
     assert "Affaire ouverte" in text
@@ -181,7 +181,7 @@ def test_notable_cases_are_those_opened_or_changed_in_the_period(lo: User) -> No
     from liaison.plan.indicators import Period
     from liaison.plan.queries import notable_cases
 
-    recent, old = _case("Récente"), _case("Ancienne")
+    recent, old = joint_case("Récente"), joint_case("Ancienne")
     long_ago = timezone.now().replace(year=2020)
     JointCase.objects.filter(pk=old.pk).update(created_at=long_ago, updated_at=long_ago)
     period = Period.recent()
