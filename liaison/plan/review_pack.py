@@ -1,7 +1,8 @@
 """The review pack for the periodic review of the cooperation, as an XLSX workbook: the
 indicators of the period (a sheet each: definition, table, bar chart), the status of the
 plan's actions and the notable joint cases. Only what the reader may see; in the reader's
-language (sheets right to left in Arabic). Text from records goes through safecsv.neutralise (no formulas)."""
+language (sheets right to left in Arabic). Text from records goes through
+safecsv.neutralise (no formulas)."""
 
 from __future__ import annotations
 
