@@ -14,8 +14,11 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
+from liaison.audit.actions import log_event
+from liaison.audit.choices import Action as Audited
 from liaison.plan import charts, indicators, review_pack, review_pdf
 from liaison.plan.indicators import Period
+from liaison.plan.queries import notable_cases
 from liaison.policy import Action, require
 
 # An SVG chart is a document of its own: its styles are inline (pygal's), it runs nothing
@@ -71,7 +74,18 @@ def _language(request: HttpRequest) -> str:
     return asked if asked in known else translation.get_language()
 
 
-def _attachment(content: bytes, kind: str, name: str) -> HttpResponse:
+def _attachment(
+    request: HttpRequest, content: bytes, kind: str, name: str, period: Period
+) -> HttpResponse:
+    # A pack is a file that leaves the node's pages, naming the cases in it: an audited
+    # consultation, like the audit log's own export.
+    cases = notable_cases(request.user, period.start, period.end)
+    log_event(
+        action=Audited.CONSULT,
+        request=request,
+        object_type="indicators",
+        detail={"export": name, "cases": [str(case.uid) for case in cases]},
+    )
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -84,7 +98,7 @@ def pack(request: HttpRequest) -> HttpResponse:
     with translation.override(_language(request)):
         content = review_pack.xlsx(request.user, period)
     name = f"liaison-review-{period.first}-{period.last}.xlsx"
-    return _attachment(content, review_pack.XLSX_TYPE, name)
+    return _attachment(request, content, review_pack.XLSX_TYPE, name, period)
 
 
 @login_required
@@ -94,4 +108,4 @@ def pack_pdf(request: HttpRequest) -> HttpResponse:
     with translation.override(language):
         content = review_pdf.pdf(request.user, period)
     name = f"liaison-review-{period.first}-{period.last}-{language}.pdf"
-    return _attachment(content, review_pdf.PDF_TYPE, name)
+    return _attachment(request, content, review_pdf.PDF_TYPE, name, period)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
+from liaison.cooperation.models import JointCase
 from liaison.plan.models import PlanAction
 from tests.plan.test_indicators import SPRING, partner_hit
 from tests.plan.test_review_pdf import joint_case
@@ -137,6 +138,12 @@ def test_the_review_pack_leaves_out_h3_actions_and_cases_the_reader_is_not_named
     assert list(book.worksheets[-2].iter_rows(min_row=2, values_only=True)) == []
     cases = [row[0] for row in book.worksheets[-1].iter_rows(min_row=2, values_only=True)]
     assert cases == ["Affaire ouverte"]
+    # The download is a consultation, naming the cases the file holds and no other.
+    entry = AuditEntry.objects.get(action="consult", object_type="indicators")
+    assert entry.actor_user_id == colleague.pk
+    opened = JointCase.objects.get(title="Affaire ouverte")
+    assert entry.detail["cases"] == [str(opened.uid)]
+    assert entry.detail["export"].endswith(".xlsx")
 
 
 def test_the_api_gives_the_same_figures_as_the_dashboard(lo: User, wanted: dict[str, Any]) -> None:

@@ -99,8 +99,13 @@ def test_it_holds_the_figures_the_actions_and_the_cases_in_french(
     tmp_path: Path,
 ) -> None:
     partner_hit(wanted["person"], wanted["alert"], SPRING)
-    joint_case("Réseau Benali")
+    case = joint_case("Réseau Benali")
     response = login(lo).get(PDF + PERIOD + "&lang=fr")
+    entry = AuditEntry.objects.get(action="consult", object_type="indicators")
+    assert (entry.actor_user_id, entry.detail) == (
+        lo.pk,
+        {"export": "liaison-review-2026-Q1-2026-Q4-fr.pdf", "cases": [str(case.uid)]},
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].endswith('liaison-review-2026-Q1-2026-Q4-fr.pdf"')
     text = " ".join(_text(response.content, tmp_path).split())
