@@ -33,7 +33,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from harness import load, pct, run_in_child, setup_django
+from harness import analyze, bench_user, load, pct, run_in_child, setup_django
 
 TARGET_MS = 300
 PURPOSE = {"purpose": "Desk benchmark", "reference": "BENCH-1", "record": ""}
@@ -69,10 +69,13 @@ def run_child(database: str, persons: int, requests: int) -> None:
     from liaison.registry.demo_data import bulk_seed_for_bench
 
     bulk_seed_for_bench(persons, seed=7, bench=True)
-    officer, supervisor = _user("bench-officer", "officer"), _user("bench-boss", "supervisor")
-    admin = _user("bench-admin", "node_admin")
+    officer, supervisor = (
+        bench_user("bench-officer", "officer"),
+        bench_user("bench-boss", "supervisor"),
+    )
+    admin = bench_user("bench-admin", "node_admin")
     counts = _partner_activity(persons, officer)
-    _analyze()
+    analyze()
     seeded = time.perf_counter() - started
     print(f"\n{database}: seeded {persons:,} persons and the partner's activity in {seeded:.0f} s")
     print("  " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
@@ -94,34 +97,11 @@ def run_child(database: str, persons: int, requests: int) -> None:
         print(f"  {label} p95 {worst:.1f} ms: {verdict} the {TARGET_MS} ms target")
 
 
-def _analyze() -> None:
-    """Table statistics, as a live PostgreSQL node has them (SQLite: none, as on a node)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 def _row(label: str, measure: Any) -> float:
     """Measure, print the line with the machine's load at the end of it; the p95."""
     times = measure()
     print(f"  {label:<36}{pct(times, 50):>9.1f}{pct(times, 95):>9.1f}  {load()}", flush=True)
     return pct(times, 95)
-
-
-def _user(username: str, role: str) -> Any:
-    from django.conf import settings
-    from django.contrib.auth.models import Group
-
-    from liaison.accounts.models import Agency, User
-
-    agency, _ = Agency.objects.get_or_create(
-        name="Bench", defaults={"country": "MA", "node_id": settings.NODE_ID}
-    )
-    user = User.objects.create(username=username, agency=agency, is_demo=True)
-    user.groups.set([Group.objects.get(name=role)])
-    return user
 
 
 def _partner_activity(persons: int, officer: Any) -> dict[str, int]:

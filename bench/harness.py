@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +86,28 @@ def load() -> str:
     """The machine's load averages (1, 5, 15 min), as `uptime` shows them, and its CPUs."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def analyze() -> None:
+    """Table statistics, as a live PostgreSQL node has them (autovacuum may be off on a test
+    server, and would have run on a node by then); SQLite: none, as on a node."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def bench_user(username: str, role: str) -> Any:
+    """A user of the node's own agency with one role (its group from the migrations)."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+
+    from liaison.accounts.models import Agency, User
+
+    agency, _ = Agency.objects.get_or_create(
+        name="Bench", defaults={"country": "MA", "node_id": settings.NODE_ID}
+    )
+    user = User.objects.create(username=username, agency=agency, is_demo=True)
+    user.groups.set([Group.objects.get(name=role)])
+    return user

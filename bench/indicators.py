@@ -24,7 +24,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from harness import load, pct, run_in_child, setup_django
+from harness import analyze, bench_user, load, pct, run_in_child, setup_django
 
 PERIOD = "?from=2025-Q1&to=2026-Q4"
 
@@ -50,9 +50,9 @@ def main() -> None:
 def run_child(database: str, scale: float, requests: int) -> None:
     setup_django()
     started = time.perf_counter()
-    officer = _user("bench-officer", "officer")
+    officer = bench_user("bench-officer", "officer")
     counts = _seed(scale, officer)
-    _analyze()
+    analyze()
     print(f"\n{database}: seeded in {time.perf_counter() - started:.0f} s: ", end="")
     print(", ".join(f"{name} {n:,}" for name, n in counts.items()))
     print(f"  {'page':<34}{'p50 ms':>9}{'p95 ms':>9}  machine while measured")
@@ -125,28 +125,6 @@ def _time(user: Any, path: str, requests: int, *, cold: bool = False) -> list[fl
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     return times
-
-
-def _analyze() -> None:
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
-def _user(username: str, role: str) -> Any:
-    from django.conf import settings
-    from django.contrib.auth.models import Group
-
-    from liaison.accounts.models import Agency, User
-
-    agency, _ = Agency.objects.get_or_create(
-        name="Bench", defaults={"country": "MA", "node_id": settings.NODE_ID}
-    )
-    user = User.objects.create(username=username, agency=agency, is_demo=True)
-    user.groups.set([Group.objects.get(name=role)])
-    return user
 
 
 def _seed(scale: float, officer: Any) -> dict[str, int]:

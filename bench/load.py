@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import load, pct, run_in_child, setup_django
+from harness import analyze, load, pct, run_in_child, setup_django
 
 TARGET_P95_MS = 500
 TIMEOUT_S = 60
@@ -100,7 +100,7 @@ def run_child(args: argparse.Namespace) -> None:
     from liaison.registry.demo_data import bulk_seed_for_bench
 
     bulk_seed_for_bench(args.persons, seed=7, bench=True)
-    _analyze()
+    analyze()
     seeded = time.perf_counter() - started
     print(f"\nseeded {args.persons:,} persons in {seeded:.0f} s ({load()})", flush=True)
     plan = _plan(args.users)
@@ -129,14 +129,6 @@ class Plan:
     arabic: list[str]
     uids: list[str]
     cookie: str = "sessionid"
-
-
-def _analyze() -> None:
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def _plan(users: int) -> Plan:
