@@ -222,6 +222,27 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
     return [frozenset(k) for k in keys]
 
 
+def _solo_keys(word: Word) -> frozenset[str]:
+    keys = _name_keys(word.text)
+    return keys | _name_keys(word.text[1:]) if _conjoined(word) else keys
+
+
+@lru_cache(maxsize=200_000)
+def _joiner(text: str) -> bool:
+    """A word that is no name part alone but joins the next or last words into one: a
+    particle or article (Ben, El, ولد), Abd before its second word, a tail (Eddine,
+    الدين, Allah), an initial."""
+    if len(text) == 1:
+        return True
+    analysed = analyse(text)
+    if not analysed.names or all(t.keys == ("bd",) for t in analysed.names):
+        return True
+    if is_arabic(text):
+        return normalise_arabic(text) in particles.ARABIC_TAILS
+    plain = text.lower()
+    return plain in particles.LATIN_DIN_TAIL or plain in particles.LATIN_ALLAH_TAIL
+
+
 def text_keys(text: str) -> frozenset[str]:
     """Every key the text's words and runs of words have: what to look candidates up by."""
     return frozenset(KeyedText.of(text).where)
@@ -234,6 +255,10 @@ class KeyedText:
     text: str
     words: tuple[Word, ...]
     where: dict[str, tuple[int, ...]]
+    # Per word: the keys of the word alone (a run's keys are every word's of the run),
+    # and whether it only joins others into a name (`_joiner`).
+    solo: tuple[frozenset[str], ...] = ()
+    joins: tuple[bool, ...] = ()
 
     @classmethod
     def of(cls, text: str) -> KeyedText:
@@ -242,7 +267,30 @@ class KeyedText:
         for i, keys in enumerate(word_keys(found)):
             for key in keys:
                 where.setdefault(key, []).append(i)
-        return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()})
+        solo = tuple(_solo_keys(w) for w in found)
+        joins = tuple(_joiner(w.text) for w in found)
+        return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()}, solo, joins)
+
+    def may_bound(self, i: int, j: int, wanted: frozenset[str]) -> bool:
+        """Words i and j - 1 may begin and end a name of the `wanted` keys: each has one
+        of them alone, or joins the words next to it into a name part (Abd, Ben, El, an
+        initial, ...Eddine), or comes before or after such a word (*Nour* Eddine, Abd el
+        *Kader*). A span
+        with a word of the text on either side of a name is not looked up: in Arabic,
+        without capitals, most spans that share a candidate's keys are such."""
+        if not self.solo:
+            return True
+        last = j - 1
+        head = (
+            self.joins[i]
+            or (i + 1 < last and self.joins[i + 1])
+            or not self.solo[i].isdisjoint(wanted)
+        )
+        return head and (
+            self.joins[last]
+            or (last - 1 >= i and self.joins[last - 1])
+            or not self.solo[last].isdisjoint(wanted)
+        )
 
     def initialled(self) -> dict[str, str]:
         """The keys of the words after an initial ("Y. ALAOUI", "A. EL MARRAKCHI"), with
@@ -308,14 +356,15 @@ def _runs(found: Sequence[Word], hits: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _best(
-    text: str,
-    found: Sequence[Word],
+    keyed: KeyedText,
     run: tuple[int, int],
     identity: Identity,
     family: dict[str, str],
     near: list[tuple[int, int]],
+    wanted: frozenset[str],
 ) -> Mention | None:
     best: Mention | None = None
+    text, found = keyed.text, keyed.words
     start, stop = run
     for i in range(start, stop):
         if (_kin(found[i]) and not found[i].text.isupper()) or (
@@ -323,6 +372,8 @@ def _best(
         ):
             continue  # "bin Rashid al-Susi" is the father's name; "Ben Salem" one name
         for j in range(i + MIN_WORDS, min(stop, i + MAX_SPAN) + 1):
+            if not keyed.may_bound(i, j, wanted):
+                continue
             starts = [found[i].start]
             if _conjoined(found[i]):
                 starts.append(found[i].start + 1)
@@ -451,7 +502,7 @@ def find_mentions(
         best: Mention | None = None
         spans: list[tuple[int, int]] = []
         for run in _runs(found, keyed.hits(wanted)):
-            got = _best(keyed.text, found, run, identity, family, spans)
+            got = _best(keyed, run, identity, family, spans, wanted)
             if got is not None and (best is None or got.found.score > best.found.score):
                 best = got
         if best is not None:

@@ -114,6 +114,9 @@ KINDS = {
     "amina_rachid": "أمينة بن رشيد",
     "rachid": "Rachid Tazi",
     "mustafa": "مصطفى بن إبراهيم ولد أيوب",
+    "nourddine": "نور الدين بن إدريس",
+    "kader": "Abdelkader Haddad",
+    "karim_kader": "Karim Abdelkader",
 }
 
 KIND_CASES = [
@@ -147,6 +150,13 @@ KIND_CASES = [
     ("غادرت الشاحنة الميناء الشرقاوي.", {}),
     # A report writes whole words: Iman is not Amina, whose name Iman only begins.
     ("Vu Iman Ben Rachid au port.", {}),
+    # Only spans that begin and end on a name's word are looked up (speed), which keeps
+    # compounds whose words are no name alone (Nour *Eddine*, *Abd* el Kader); a title
+    # before the name is left out of the span.
+    ("رصدت المصلحة الحاج نور الدين بن ادريس في الميناء.", {"nourddine": "نور الدين بن ادريس"}),
+    ("Vu Abd el Kader Haddad au port.", {"kader": "Abd el Kader Haddad"}),
+    ("رصدت المصلحة عبد القادر الحداد في الميناء.", {"kader": "عبد القادر الحداد"}),
+    ("Vu Karim Abd el Kader au port.", {"karim_kader": "Karim Abd el Kader"}),
 ]
 
 
