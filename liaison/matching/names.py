@@ -65,8 +65,9 @@ def _latin_conflict(x: str, y: str) -> bool:
 
 
 # Latin vowels that contradict an Arabic long vowel: e or i for waw (Mohamed for محمود), o
-# or u for yeh. Latin a for either is common in loose transliterations (Mrizak for مرزوق).
-_LATIN_AGAINST_LONG = {"u": frozenset("ei"), "i": frozenset("ou")}
+# or u for yeh, i alone for alef (Amina for إيمان). Latin a for waw or yeh is common in
+# loose transliterations (Mrizak for مرزوق).
+_LATIN_AGAINST_LONG = {"u": frozenset("ei"), "i": frozenset("ou"), "a": frozenset("i")}
 
 
 def _vowels_differ(a: Token, b: Token) -> bool:
@@ -96,6 +97,15 @@ def _vowels_differ(a: Token, b: Token) -> bool:
 
 
 def _token_similarity(a: Token, b: Token) -> float:
+    similarity = _skeleton_similarity(a, b)
+    if "?" not in (a.ending, b.ending) and a.ending != b.ending:
+        # Skeletons drop a final -i or -aoui: Idrissi is not Idriss, Alaoui not Ali,
+        # Haddaoui not Haddad, Rossi not Rousseau.
+        return min(similarity, DISTINCT_VOWELS_SIMILARITY)
+    return similarity
+
+
+def _skeleton_similarity(a: Token, b: Token) -> float:
     if a.kind == "initial" or b.kind == "initial":
         return INITIAL_SIMILARITY if _initial_agrees(a, b) else 0.0
     ka, kb = a.keys, b.keys

@@ -166,3 +166,46 @@ def test_each_kind_of_spelling_names_its_person_and_no_other(
 ) -> None:
     candidates = [(Identity(names=(name,), id=key), {}) for key, name in KINDS.items()]
     assert {m.id: m.text for m in find_mentions(text, candidates)} == expected
+
+
+# Issue 13's bench at 10,000 persons, second pass: false suggestions from names whose
+# skeletons agree but whose endings or vowels do not, each beside the spelling that
+# still names the person.
+ENDINGS = {
+    "alaoui": "مريم العلوي",
+    "haddad": "ليلى الحداد",
+    "idrissi": "يوسف الإدريسي",
+    "rousseau": "Julien Rousseau",
+    "lefevre": "Julien Lefèvre",
+    "amrani": "محمد العمراني",
+    "imane": "إيمان التازي",
+    "moreau": "Marie Moreau",
+}
+
+ENDING_CASES = [
+    # A final -aoui is no plain name: Ben Ali is not Alaoui, Haddaoui not Haddad.
+    ("Vu Myriam BEN ALI au port.", {}),
+    ("Vu Myriam Alaoui au port.", {"alaoui": "Myriam Alaoui"}),
+    ("Vu HADDAOUI, Leila au port.", {}),
+    ("Vu Leila Haddad au port.", {"haddad": "Leila Haddad"}),
+    # A final -i (the nisba) either: Bendriss (son of Idriss) is not Idrissi.
+    ("Vu Youssef Bendriss au port.", {}),
+    ("Vu Youssef El Idrissi au port.", {"idrissi": "Youssef El Idrissi"}),
+    ("Vu Julien Rossi au port.", {}),
+    ("Vu Julien Rousseau au port.", {"rousseau": "Julien Rousseau"}),
+    # Lefèvre is no L'efèvre (an l glued before e); Lamrani is L'Amrani.
+    ("Vu Julien Faure au port.", {}),
+    ("Vu Mohamed Lamrani au port.", {"amrani": "Mohamed Lamrani"}),
+    # An i written for the alef of إيمان: Amina, not Imane.
+    ("Vu Amina Tazi au port.", {}),
+    ("Vu Imane Tazi au port.", {"imane": "Imane Tazi"}),
+    # العماري (Ammari) ends in a nisba, Moreau does not.
+    ("رصدت المصلحة عمر العماري في الميناء.", {}),
+    ("Vu Marie MOREAU au port.", {"moreau": "Marie MOREAU"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ENDING_CASES)
+def test_names_that_end_otherwise_are_other_persons(text: str, expected: dict[str, str]) -> None:
+    candidates = [(Identity(names=(name,), id=key), {}) for key, name in ENDINGS.items()]
+    assert {m.id: m.text for m in find_mentions(text, candidates)} == expected
