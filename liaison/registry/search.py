@@ -428,7 +428,7 @@ MENTION_KEY_POSTINGS = 50_000
 MAX_NEAR_SPANS = 3
 # Groups whose first person is not named, of which this many (the best ranked) have
 # their next persons of other names scored too, looking that far into each group.
-MAX_SECOND_GROUPS = 30
+MAX_SECOND_GROUPS = 200
 MAX_SECOND_NAMES = 6
 
 
