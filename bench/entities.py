@@ -393,7 +393,10 @@ def run_child(args: argparse.Namespace) -> None:
                         print(f"   missed {kind}: {spelling} = {canonical[pk]}")
                 for m in result:
                     if m.person_id not in fair:
-                        print(f"   wrong: {m.text} -> {canonical[m.person_id]} {m.found.score:.3f}")
+                        print(
+                            f"   wrong: {m.text} -> {canonical[m.person_id]}"
+                            f" (as {m.found.name}) {m.found.score:.3f}"
+                        )
     _print(scores, kinds)
     if args.profile:
         _profile(slowest[1], lambda t: mentioned_persons(t, Person.objects.all()))

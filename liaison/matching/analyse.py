@@ -111,25 +111,38 @@ def _latin_word(word: str) -> Token:
     return replace(token, vowels=latin.vowels(word), ending=_latin_ending(word))
 
 
-_LATIN_WI = re.compile(r"(?:ou|w|u)[iy]$")
-_LATIN_I = re.compile(r"[^aeiouy][iy]$")
+# Alaoui, Alawi, Mahdavi; Idrissi, Tazi, Fethy, Chergui (gu is a hard g), Dmitriy; a
+# vowel before the last i (Rebai for الرباعي, Marie, Rafie) may write an ain or a hamza.
+_LATIN_WI = re.compile(r"(?:ou|w|v)[iy]$")
+_LATIN_I = re.compile(r"(?:[^aeiouy]|gu)(?:i|y|iy|ii)$")
+_LATIN_UNSURE = re.compile(r"(?:[aeiouy][iy]|ie)$")
 
 
 def _latin_ending(word: str) -> str:
     if len(word) > 3 and _LATIN_WI.search(word):
         return "wi"
-    return "i" if _LATIN_I.search(word) else ""
+    if _LATIN_I.search(word):
+        return "i"
+    return "?" if _LATIN_UNSURE.search(word) else ""
 
 
 def _arabic_ending(word: str) -> str:
     """A final yeh is the nisba (الإدريسي, العلوي) on a word with the article; without
     it, the normalised yeh may be an alef maqsura (ليلى, موسى, Leila, Moussa)."""
     article = word.startswith(particles.ARABIC_ARTICLE) and len(word) > 3
+    if word.endswith(_ARABIC_UNSURE):  # an ain, hamza or ta marbuta ends it: Latin varies
+        return "?"
     if not word.endswith("ي"):
         return ""
     if word.endswith("وي") and (article or len(word) >= 5):
         return "wi"
-    return "i" if article and word[-2] not in "اوي" else "?"
+    return "i" if article and word[-2] not in _ARABIC_BEFORE_UNSURE else "?"
+
+
+# Final letters whose Latin writing varies (Moubdi for مبدع, Audi for عوده), and letters
+# before a final yeh that Latin writes as a vowel (Rebai for الرباعي, Tai for الطائي).
+_ARABIC_UNSURE = ("ع", "ء", "ه", "ة")
+_ARABIC_BEFORE_UNSURE = "اويعئء"
 
 
 _NOT_ASCII_LETTER = re.compile("[^a-z]")
@@ -296,5 +309,8 @@ def analyse(name: str) -> AnalysedName:
     else:
         titles, words = _latin_words(name)
         parts = _latin_parts(words)
+    if "\u0649" in name:  # alef maqsura, yeh once normalised: الهدى is Houda, not -i
+        maqsura = {normalise_arabic(w) for w in name.split() if w.endswith("\u0649")}
+        parts = [replace(t, ending="?") if t.text in maqsura else t for t in parts]
     names = tuple(t for t in parts if t.kind != "particle")
     return AnalysedName(name, script, tuple(parts), names, _joined(parts), tuple(titles))

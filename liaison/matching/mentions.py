@@ -25,6 +25,7 @@ from itertools import pairwise
 from liaison.matching import particles
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
+from liaison.matching.names import latin_conflict
 from liaison.matching.normalise import is_arabic, normalise_arabic
 from liaison.matching.types import Identity
 
@@ -402,8 +403,9 @@ _KIN = frozenset(w for w, k in particles.LATIN_KIN.items() if k in _LINEAGE) | f
 )
 
 
-# Ould and Ait glued to the name they belong to (Ouldkarim, Aitahmed): read as particles.
-_GLUED_PARTICLE = {"ould": "wld", "ait": "yt"}
+# Ould, Ait and Ben glued to the name they belong to (Ouldkarim, Aitahmed, Bendriss):
+# read as particles.
+_GLUED_PARTICLE = {"ould": "wld", "ait": "yt", "ben": "bn"}
 
 
 @lru_cache(maxsize=200_000)
@@ -433,9 +435,34 @@ def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup |
 
 
 def fits(span: str, found: Lookup) -> bool:
-    """The span names the record as a report writes a name (`written_in_full`), with the
-    same kinship particles (`particles_agree`)."""
-    return written_in_full(found) and particles_agree(span, found)
+    """The span names the record as a report writes a name (`written_in_full`, `endings_agree`),
+    with the same kinship particles (`particles_agree`)."""
+    return written_in_full(found) and endings_agree(span, found) and particles_agree(span, found)
+
+
+def endings_agree(span: str, found: Lookup) -> bool:
+    """A report writes whole words, so each part ends as the record's does after its last
+    consonant, which skeletons drop (``Token.ending``): Bendriss is not Idrissi, Ben Ali
+    not Alaoui, Haddaoui not Haddad, Rossi not Rousseau. (The matcher itself lets them
+    be near, as aliases of one person are: Hussein and Husseini.)"""
+    ours = {t.text: t for t in analyse(span).names}
+    theirs = {t.text: t for t in analyse(found.name).names}
+    for part in found.parts:
+        a, b = ours.get(part.query), theirs.get(part.record)
+        if a is None or b is None:
+            continue
+        if "?" not in (a.ending, b.ending) and a.ending != b.ending:
+            return False
+        if _one_vowel_apart(a.vowels, b.vowels):
+            return False
+    return True
+
+
+def _one_vowel_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two Latin words of one gap between two consonants whose vowels differ as names do
+    (Amina and Imane, Anas and Anis): the matcher needs two such gaps to part them, as a
+    spelling habit may change one, but a report writes the word the officer heard."""
+    return len(a) == len(b) == 2 and a[0] == b[0] == "lat" and latin_conflict(a[1], b[1])
 
 
 def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:

@@ -54,7 +54,7 @@ def _initial_agrees(a: Token, b: Token) -> bool:
     return a.text[:1] == b.text[:1] and a.text[:1].isascii()
 
 
-def _latin_conflict(x: str, y: str) -> bool:
+def latin_conflict(x: str, y: str) -> bool:
     # Two Latin gaps that write different sounds: o/u against a/e (Mohamed/Mahmoud), an
     # i-sound against a (Hussein/Hassan). e/i (Serene/Sireen) and a dropped vowel (Madghari/
     # Medeghri) are spelling habits.
@@ -82,7 +82,7 @@ def _vowels_differ(a: Token, b: Token) -> bool:
         return False
     if va[0] == vb[0] == "lat":
         pairs = zip(va[1:], vb[1:], strict=True)
-        return sum(_latin_conflict(x, y) for x, y in pairs) >= 2
+        return sum(latin_conflict(x, y) for x, y in pairs) >= 2
     if va[0] == vb[0] == "ar":
         return any(
             ("u" in x) != ("u" in y) or ("i" in x) != ("i" in y)
@@ -97,15 +97,6 @@ def _vowels_differ(a: Token, b: Token) -> bool:
 
 
 def _token_similarity(a: Token, b: Token) -> float:
-    similarity = _skeleton_similarity(a, b)
-    if "?" not in (a.ending, b.ending) and a.ending != b.ending:
-        # Skeletons drop a final -i or -aoui: Idrissi is not Idriss, Alaoui not Ali,
-        # Haddaoui not Haddad, Rossi not Rousseau.
-        return min(similarity, DISTINCT_VOWELS_SIMILARITY)
-    return similarity
-
-
-def _skeleton_similarity(a: Token, b: Token) -> float:
     if a.kind == "initial" or b.kind == "initial":
         return INITIAL_SIMILARITY if _initial_agrees(a, b) else 0.0
     ka, kb = a.keys, b.keys

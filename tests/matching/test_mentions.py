@@ -180,6 +180,11 @@ ENDINGS = {
     "amrani": "محمد العمراني",
     "imane": "إيمان التازي",
     "moreau": "Marie Moreau",
+    "imane_lat": "Imane Bennis",
+    "ould_idriss": "Karim Ould Idriss",
+    "rebai": "هدى الرباعي",
+    "chergui": "كريم الشرقي",
+    "moussa": "موسى التازي",
 }
 
 ENDING_CASES = [
@@ -202,6 +207,17 @@ ENDING_CASES = [
     # العماري (Ammari) ends in a nisba, Moreau does not.
     ("رصدت المصلحة عمر العماري في الميناء.", {}),
     ("Vu Marie MOREAU au port.", {"moreau": "Marie MOREAU"}),
+    # In Latin script too, one gap's vowels tell a name of one gap: Amina is not Imane.
+    ("Vu Amina BENNIS au port.", {}),
+    ("Vu Imane BENNIS au port.", {"imane_lat": "Imane BENNIS"}),
+    # Ben glued to the name is a particle: Bendriss (son of Idriss) is not Ould Idriss.
+    ("Vu Karim Bendriss au port.", {}),
+    ("Vu Karim Ouldidriss au port.", {"ould_idriss": "Karim Ouldidriss"}),
+    # Endings the writing cannot tell are no contradiction: an ain before the nisba
+    # (Rebai), gu for a hard g (Chergui), an alef maqsura (موسى, Moussa).
+    ("Vu Houda Rebai au port.", {"rebai": "Houda Rebai"}),
+    ("Vu Karim Chergui au port.", {"chergui": "Karim Chergui"}),
+    ("Vu Moussa Tazi au port.", {"moussa": "Moussa Tazi"}),
 ]
 
 
