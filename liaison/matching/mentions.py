@@ -162,6 +162,9 @@ def _may_name(word: Word, initial: bool = False) -> bool:
         return normalise_arabic(word.text) not in _ARABIC_FUNCTION
     if word.text.lower() in _CONNECTORS:
         return True
+    low = word.text.lower()
+    if low in particles.FRENCH_PARTICLES and (word.text.isupper() or low in _FRENCH_OPENING):
+        return True  # DE VRIES, De Gaulle, DU PONT (not "Le" or "La" opening a sentence)
     head, _, rest = word.text.partition("-")
     if head.lower() in _CONNECTORS and rest[:1].isupper():
         return True  # al-Mansuri, el-Idrissi, ibn-Rashid
@@ -169,6 +172,8 @@ def _may_name(word: Word, initial: bool = False) -> bool:
     # an initial: one capital letter with its period, before the rest of the name.
     return word.text[:1].isupper() and (len(word.text) > 2 or initial)
 
+
+_FRENCH_OPENING = particles.FRENCH_OPENING
 
 # "M." before a name is Monsieur in French, not an initial.
 _NOT_INITIALS = frozenset({"M"})
@@ -231,9 +236,9 @@ def _solo_keys(word: Word) -> frozenset[str]:
 @lru_cache(maxsize=200_000)
 def _joiner(text: str) -> bool:
     """A word that is no name part alone but joins the next or last words into one: a
-    particle or article (Ben, El, ولد), Abd before its second word, a tail (Eddine,
+    particle or article (Ben, El, ولد, De), Abd before its second word, a tail (Eddine,
     الدين, Allah), an initial."""
-    if len(text) == 1:
+    if len(text) == 1 or text.lower() in particles.FRENCH_PARTICLES:
         return True
     analysed = analyse(text)
     if not analysed.names or all(t.keys == ("bd",) for t in analysed.names):

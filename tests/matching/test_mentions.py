@@ -185,6 +185,7 @@ ENDINGS = {
     "rebai": "هدى الرباعي",
     "chergui": "كريم الشرقي",
     "moussa": "موسى التازي",
+    "de_vries": "Bram de Vries",
 }
 
 ENDING_CASES = [
@@ -218,6 +219,9 @@ ENDING_CASES = [
     ("Vu Houda Rebai au port.", {"rebai": "Houda Rebai"}),
     ("Vu Karim Chergui au port.", {"chergui": "Karim Chergui"}),
     ("Vu Moussa Tazi au port.", {"moussa": "Moussa Tazi"}),
+    # A French or Dutch particle in capitals, or De/Du/Des, stays in the name.
+    ("Vu DE VRIES, Bram au port.", {"de_vries": "DE VRIES, Bram"}),
+    ("Vu Bram De Vries au port.", {"de_vries": "Bram De Vries"}),
 ]
 
 
