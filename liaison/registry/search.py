@@ -587,8 +587,10 @@ def _second_names(
     return [(m, group[int(m.id)]) for m in find_mentions(keyed, candidates)]
 
 
-def _signature(identity: Identity) -> frozenset[str]:
-    return frozenset().union(*(name_keys(n) for n in identity.names))
+def _signature(identity: Identity) -> frozenset[tuple[str, ...]]:
+    """The names' parts in order, particles too: Abdelkader Ould Omar and Omar Ben
+    Abdelkader have the same keys but are scored apart (one may be named, not the other)."""
+    return frozenset(tuple(t.keys[0] for t in analyse(n).parts) for n in identity.names)
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:
