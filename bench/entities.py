@@ -74,12 +74,16 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=4)
     parser.add_argument("--databases", default="sqlite")
     parser.add_argument("--show", action="store_true", help="print the wrong suggestions")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the slowest report (cProfile, top 25)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     argv = ["--persons", str(args.persons), "--reports", str(args.reports)]
     argv += ["--words", str(args.words), "--planted", str(args.planted)]
     argv += ["--distractors", str(args.distractors)]
     argv += ["--show"] if args.show else []
+    argv += ["--profile"] if args.profile else []
     if args.child:
         run_child(args)
         return
@@ -344,6 +348,7 @@ def run_child(args: argparse.Namespace) -> None:
     rng = random.Random(13)
     scores: dict[str, dict[str, list[float]]] = {"liaison": {}, "baseline": {}}
     kinds: dict[str, dict[str, list[int]]] = {"liaison": {}, "baseline": {}}
+    slowest = (0.0, "")
     for number in range(args.reports):
         arabic = number % 2 == 1
         planted: list[tuple[int, str, str]] = []
@@ -370,6 +375,8 @@ def run_child(args: argparse.Namespace) -> None:
             cpu = time.process_time()
             result = find()
             seconds = time.process_time() - cpu
+            if label == "liaison" and seconds > slowest[0]:
+                slowest = (seconds, text)
             found = {m.person_id for m in result} if label == "liaison" else set(result)
             right = len(found & truth)
             fair = {pk for pk in found if written[pk] & named or pk in fits}
@@ -386,8 +393,25 @@ def run_child(args: argparse.Namespace) -> None:
                         print(f"   missed {kind}: {spelling} = {canonical[pk]}")
                 for m in result:
                     if m.person_id not in fair:
-                        print(f"   wrong: {m.text} -> {canonical[m.person_id]} {m.found.score:.3f}")
+                        print(
+                            f"   wrong: {m.text} -> {canonical[m.person_id]}"
+                            f" (as {m.found.name}) {m.found.score:.3f}"
+                        )
     _print(scores, kinds)
+    if args.profile:
+        _profile(slowest[1], lambda t: mentioned_persons(t, Person.objects.all()))
+
+
+def _profile(text: str, find: Any) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(find, text)
+    print("  profile of the slowest report (cumulative, then own time):")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(20)
 
 
 def _print(

@@ -34,6 +34,10 @@ class Token:
     # Written vowels between the skeleton's consonants (``latin.vowels``/``arabic.vowels``),
     # for single words only: they tell apart names that share a skeleton.
     vowels: tuple[str, ...] = ()
+    # How the word ends after its last consonant, which skeletons drop (``ending``):
+    # "wi" (Alaoui, العلوي), "i" (Idrissi, الإدريسي, Rossi), "" (Idriss, Rousseau), or
+    # "?" when the writing cannot tell (ليلى and ليلي are written alike once normalised).
+    ending: str = "?"
 
     def __post_init__(self) -> None:
         # Folded keys are computed once here rather than on every comparison or lookup.
@@ -84,8 +88,11 @@ def _suffixed(head: Token, tail_key: str, text: str, construct: bool = False) ->
 
 
 # Latin words that begin with a glued article or particle (Elyousfi, Lmalki, Benhamouda,
-# Bouhadja, Ouldali, Aitahmed): the bare rest is a loose reading.
-_LATIN_GLUED = re.compile(r"^(?:[ae]l(?=...)|l(?=...)|ben(?=..)|bou(?=...)|ould(?=..)|ait(?=...))")
+# Bouhadja, Ouldali, Aitahmed): the bare rest is a loose reading. A glued "l" is not
+# read before an e (Lmalki, Lamrani, Louafi are L'..., Lefèvre and Leroy are not).
+_LATIN_GLUED = re.compile(
+    r"^(?:[ae]l(?=...)|l(?=[^e]..)|ben(?=..)|bou(?=...)|ould(?=..)|ait(?=...))"
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -101,7 +108,41 @@ def _latin_word(word: str) -> Token:
     glued = _LATIN_GLUED.match(word)
     loose = latin.keys(word[glued.end() :]) if glued else ()
     token = _token(word, latin.keys(word), latin.lead(word), loose)
-    return replace(token, vowels=latin.vowels(word))
+    return replace(token, vowels=latin.vowels(word), ending=_latin_ending(word))
+
+
+# Alaoui, Alawi, Mahdavi; Idrissi, Tazi, Fethy, Chergui (gu is a hard g), Dmitriy; a
+# vowel before the last i (Rebai for الرباعي, Marie, Rafie) may write an ain or a hamza.
+_LATIN_WI = re.compile(r"(?:ou|w|v)[iy]$")
+_LATIN_I = re.compile(r"(?:[^aeiouy]|gu)(?:i|y|iy|ii)$")
+_LATIN_UNSURE = re.compile(r"(?:[aeiouy][iy]|ie)$")
+
+
+def _latin_ending(word: str) -> str:
+    if len(word) > 3 and _LATIN_WI.search(word):
+        return "wi"
+    if _LATIN_I.search(word):
+        return "i"
+    return "?" if _LATIN_UNSURE.search(word) else ""
+
+
+def _arabic_ending(word: str) -> str:
+    """A final yeh is the nisba (الإدريسي, العلوي) on a word with the article; without
+    it, the normalised yeh may be an alef maqsura (ليلى, موسى, Leila, Moussa)."""
+    article = word.startswith(particles.ARABIC_ARTICLE) and len(word) > 3
+    if word.endswith(_ARABIC_UNSURE):  # an ain, hamza or ta marbuta ends it: Latin varies
+        return "?"
+    if not word.endswith("ي"):
+        return ""
+    if word.endswith("وي") and (article or len(word) >= 5):
+        return "wi"
+    return "i" if article and word[-2] not in _ARABIC_BEFORE_UNSURE else "?"
+
+
+# Final letters whose Latin writing varies (Moubdi for مبدع, Audi for عوده), and letters
+# before a final yeh that Latin writes as a vowel (Rebai for الرباعي, Tai for الطائي).
+_ARABIC_UNSURE = ("ع", "ء", "ه", "ة")
+_ARABIC_BEFORE_UNSURE = "اويعئء"
 
 
 _NOT_ASCII_LETTER = re.compile("[^a-z]")
@@ -209,7 +250,9 @@ def _arabic_token(text: str, bare: str, prefix: str = "") -> Token:
         loose += tuple(k + "t" for k in arabic.keys(bare[:-1]))
     lead = "a" if prefix else arabic.lead(bare)
     token = _token(text, arabic.keys(bare), lead, loose, prefix)
-    return token if prefix else replace(token, vowels=arabic.vowels(bare))
+    if prefix:
+        return token
+    return replace(token, vowels=arabic.vowels(bare), ending=_arabic_ending(text))
 
 
 @lru_cache(maxsize=200_000)
@@ -266,5 +309,8 @@ def analyse(name: str) -> AnalysedName:
     else:
         titles, words = _latin_words(name)
         parts = _latin_parts(words)
+    if "\u0649" in name:  # alef maqsura, yeh once normalised: الهدى is Houda, not -i
+        maqsura = {normalise_arabic(w) for w in name.split() if w.endswith("\u0649")}
+        parts = [replace(t, ending="?") if t.text in maqsura else t for t in parts]
     names = tuple(t for t in parts if t.kind != "particle")
     return AnalysedName(name, script, tuple(parts), names, _joined(parts), tuple(titles))

@@ -25,6 +25,7 @@ from itertools import pairwise
 from liaison.matching import particles
 from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
+from liaison.matching.names import latin_conflict
 from liaison.matching.normalise import is_arabic, normalise_arabic
 from liaison.matching.types import Identity
 
@@ -161,6 +162,9 @@ def _may_name(word: Word, initial: bool = False) -> bool:
         return normalise_arabic(word.text) not in _ARABIC_FUNCTION
     if word.text.lower() in _CONNECTORS:
         return True
+    low = word.text.lower()
+    if low in particles.FRENCH_PARTICLES and (word.text.isupper() or low in _FRENCH_OPENING):
+        return True  # DE VRIES, De Gaulle, DU PONT (not "Le" or "La" opening a sentence)
     head, _, rest = word.text.partition("-")
     if head.lower() in _CONNECTORS and rest[:1].isupper():
         return True  # al-Mansuri, el-Idrissi, ibn-Rashid
@@ -168,6 +172,8 @@ def _may_name(word: Word, initial: bool = False) -> bool:
     # an initial: one capital letter with its period, before the rest of the name.
     return word.text[:1].isupper() and (len(word.text) > 2 or initial)
 
+
+_FRENCH_OPENING = particles.FRENCH_OPENING
 
 # "M." before a name is Monsieur in French, not an initial.
 _NOT_INITIALS = frozenset({"M"})
@@ -222,6 +228,27 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
     return [frozenset(k) for k in keys]
 
 
+def _solo_keys(word: Word) -> frozenset[str]:
+    keys = _name_keys(word.text)
+    return keys | _name_keys(word.text[1:]) if _conjoined(word) else keys
+
+
+@lru_cache(maxsize=200_000)
+def _joiner(text: str) -> bool:
+    """A word that is no name part alone but joins the next or last words into one: a
+    particle or article (Ben, El, ولد, De), Abd before its second word, a tail (Eddine,
+    الدين, Allah), an initial."""
+    if len(text) == 1 or text.lower() in particles.FRENCH_PARTICLES:
+        return True
+    analysed = analyse(text)
+    if not analysed.names or all(t.keys == ("bd",) for t in analysed.names):
+        return True
+    if is_arabic(text):
+        return normalise_arabic(text) in particles.ARABIC_TAILS
+    plain = text.lower()
+    return plain in particles.LATIN_DIN_TAIL or plain in particles.LATIN_ALLAH_TAIL
+
+
 def text_keys(text: str) -> frozenset[str]:
     """Every key the text's words and runs of words have: what to look candidates up by."""
     return frozenset(KeyedText.of(text).where)
@@ -234,6 +261,10 @@ class KeyedText:
     text: str
     words: tuple[Word, ...]
     where: dict[str, tuple[int, ...]]
+    # Per word: the keys of the word alone (a run's keys are every word's of the run),
+    # and whether it only joins others into a name (`_joiner`).
+    solo: tuple[frozenset[str], ...] = ()
+    joins: tuple[bool, ...] = ()
 
     @classmethod
     def of(cls, text: str) -> KeyedText:
@@ -242,7 +273,30 @@ class KeyedText:
         for i, keys in enumerate(word_keys(found)):
             for key in keys:
                 where.setdefault(key, []).append(i)
-        return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()})
+        solo = tuple(_solo_keys(w) for w in found)
+        joins = tuple(_joiner(w.text) for w in found)
+        return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()}, solo, joins)
+
+    def may_bound(self, i: int, j: int, wanted: frozenset[str]) -> bool:
+        """Words i and j - 1 may begin and end a name of the `wanted` keys: each has one
+        of them alone, or joins the words next to it into a name part (Abd, Ben, El, an
+        initial, ...Eddine), or comes before or after such a word (*Nour* Eddine, Abd el
+        *Kader*). A span
+        with a word of the text on either side of a name is not looked up: in Arabic,
+        without capitals, most spans that share a candidate's keys are such."""
+        if not self.solo:
+            return True
+        last = j - 1
+        head = (
+            self.joins[i]
+            or (i + 1 < last and self.joins[i + 1])
+            or not self.solo[i].isdisjoint(wanted)
+        )
+        return head and (
+            self.joins[last]
+            or (last - 1 >= i and self.joins[last - 1])
+            or not self.solo[last].isdisjoint(wanted)
+        )
 
     def initialled(self) -> dict[str, str]:
         """The keys of the words after an initial ("Y. ALAOUI", "A. EL MARRAKCHI"), with
@@ -308,14 +362,15 @@ def _runs(found: Sequence[Word], hits: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _best(
-    text: str,
-    found: Sequence[Word],
+    keyed: KeyedText,
     run: tuple[int, int],
     identity: Identity,
     family: dict[str, str],
     near: list[tuple[int, int]],
+    wanted: frozenset[str],
 ) -> Mention | None:
     best: Mention | None = None
+    text, found = keyed.text, keyed.words
     start, stop = run
     for i in range(start, stop):
         if (_kin(found[i]) and not found[i].text.isupper()) or (
@@ -323,6 +378,8 @@ def _best(
         ):
             continue  # "bin Rashid al-Susi" is the father's name; "Ben Salem" one name
         for j in range(i + MIN_WORDS, min(stop, i + MAX_SPAN) + 1):
+            if not keyed.may_bound(i, j, wanted):
+                continue
             starts = [found[i].start]
             if _conjoined(found[i]):
                 starts.append(found[i].start + 1)
@@ -351,8 +408,9 @@ _KIN = frozenset(w for w, k in particles.LATIN_KIN.items() if k in _LINEAGE) | f
 )
 
 
-# Ould and Ait glued to the name they belong to (Ouldkarim, Aitahmed): read as particles.
-_GLUED_PARTICLE = {"ould": "wld", "ait": "yt"}
+# Ould, Ait and Ben glued to the name they belong to (Ouldkarim, Aitahmed, Bendriss):
+# read as particles.
+_GLUED_PARTICLE = {"ould": "wld", "ait": "yt", "ben": "bn"}
 
 
 @lru_cache(maxsize=200_000)
@@ -382,9 +440,34 @@ def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup |
 
 
 def fits(span: str, found: Lookup) -> bool:
-    """The span names the record as a report writes a name (`written_in_full`), with the
-    same kinship particles (`particles_agree`)."""
-    return written_in_full(found) and particles_agree(span, found)
+    """The span names the record as a report writes a name (`written_in_full`, `endings_agree`),
+    with the same kinship particles (`particles_agree`)."""
+    return written_in_full(found) and endings_agree(span, found) and particles_agree(span, found)
+
+
+def endings_agree(span: str, found: Lookup) -> bool:
+    """A report writes whole words, so each part ends as the record's does after its last
+    consonant, which skeletons drop (``Token.ending``): Bendriss is not Idrissi, Ben Ali
+    not Alaoui, Haddaoui not Haddad, Rossi not Rousseau. (The matcher itself lets them
+    be near, as aliases of one person are: Hussein and Husseini.)"""
+    ours = {t.text: t for t in analyse(span).names}
+    theirs = {t.text: t for t in analyse(found.name).names}
+    for part in found.parts:
+        a, b = ours.get(part.query), theirs.get(part.record)
+        if a is None or b is None:
+            continue
+        if "?" not in (a.ending, b.ending) and a.ending != b.ending:
+            return False
+        if _one_vowel_apart(a.vowels, b.vowels):
+            return False
+    return True
+
+
+def _one_vowel_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two Latin words of one gap between two consonants whose vowels differ as names do
+    (Amina and Imane, Anas and Anis): the matcher needs two such gaps to part them, as a
+    spelling habit may change one, but a report writes the word the officer heard."""
+    return len(a) == len(b) == 2 and a[0] == b[0] == "lat" and latin_conflict(a[1], b[1])
 
 
 def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
@@ -451,7 +534,7 @@ def find_mentions(
         best: Mention | None = None
         spans: list[tuple[int, int]] = []
         for run in _runs(found, keyed.hits(wanted)):
-            got = _best(keyed.text, found, run, identity, family, spans)
+            got = _best(keyed, run, identity, family, spans, wanted)
             if got is not None and (best is None or got.found.score > best.found.score):
                 best = got
         if best is not None:

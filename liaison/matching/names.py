@@ -54,7 +54,7 @@ def _initial_agrees(a: Token, b: Token) -> bool:
     return a.text[:1] == b.text[:1] and a.text[:1].isascii()
 
 
-def _latin_conflict(x: str, y: str) -> bool:
+def latin_conflict(x: str, y: str) -> bool:
     # Two Latin gaps that write different sounds: o/u against a/e (Mohamed/Mahmoud), an
     # i-sound against a (Hussein/Hassan). e/i (Serene/Sireen) and a dropped vowel (Madghari/
     # Medeghri) are spelling habits.
@@ -65,8 +65,9 @@ def _latin_conflict(x: str, y: str) -> bool:
 
 
 # Latin vowels that contradict an Arabic long vowel: e or i for waw (Mohamed for محمود), o
-# or u for yeh. Latin a for either is common in loose transliterations (Mrizak for مرزوق).
-_LATIN_AGAINST_LONG = {"u": frozenset("ei"), "i": frozenset("ou")}
+# or u for yeh, i alone for alef (Amina for إيمان). Latin a for waw or yeh is common in
+# loose transliterations (Mrizak for مرزوق).
+_LATIN_AGAINST_LONG = {"u": frozenset("ei"), "i": frozenset("ou"), "a": frozenset("i")}
 
 
 def _vowels_differ(a: Token, b: Token) -> bool:
@@ -81,7 +82,7 @@ def _vowels_differ(a: Token, b: Token) -> bool:
         return False
     if va[0] == vb[0] == "lat":
         pairs = zip(va[1:], vb[1:], strict=True)
-        return sum(_latin_conflict(x, y) for x, y in pairs) >= 2
+        return sum(latin_conflict(x, y) for x, y in pairs) >= 2
     if va[0] == vb[0] == "ar":
         return any(
             ("u" in x) != ("u" in y) or ("i" in x) != ("i" in y)

@@ -428,7 +428,7 @@ MENTION_KEY_POSTINGS = 50_000
 MAX_NEAR_SPANS = 3
 # Groups whose first person is not named, of which this many (the best ranked) have
 # their next persons of other names scored too, looking that far into each group.
-MAX_SECOND_GROUPS = 30
+MAX_SECOND_GROUPS = 200
 MAX_SECOND_NAMES = 6
 
 
@@ -587,8 +587,10 @@ def _second_names(
     return [(m, group[int(m.id)]) for m in find_mentions(keyed, candidates)]
 
 
-def _signature(identity: Identity) -> frozenset[str]:
-    return frozenset().union(*(name_keys(n) for n in identity.names))
+def _signature(identity: Identity) -> frozenset[tuple[str, ...]]:
+    """The names' parts in order, particles too: Abdelkader Ould Omar and Omar Ben
+    Abdelkader have the same keys but are scored apart (one may be named, not the other)."""
+    return frozenset(tuple(t.keys[0] for t in analyse(n).parts) for n in identity.names)
 
 
 def explain_hit(person: Person, encountered_name: str) -> tuple[float | None, dict[str, Any]]:
