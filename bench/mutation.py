@@ -319,7 +319,7 @@ MODULES: tuple[Module, ...] = (
     Module(
         "exchange-sharing",
         "liaison/exchange/sharing.py",
-        (*RECEIVE, "tests/exchange/test_share.py"),
+        (*RECEIVE, "tests/exchange/test_sharing_contract.py", "tests/exchange/test_share.py"),
     ),
     Module("exchange-worker", "liaison/exchange/worker.py", WORKER),
     Module(
