@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
+from liaison.exchange import receive as receiving
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
 from liaison.exchange.protocol import registered_types
 from liaison.exchange.sharing import (
@@ -175,6 +176,8 @@ def test_each_type_has_its_upsert_and_only_withdrawable_types_a_withdrawal() -> 
     register_record_type(record_type("hit"))
     register_record_type(record_type("person"))
     assert registered_types() == before
+    # Only persons read a batch's copies ahead (liaison/exchange/receive.py, read_ahead).
+    assert set(receiving._READ_AHEAD) == {"person.upsert"}
     assert "person.withdraw" in before and "hit.withdraw" not in before
 
 
