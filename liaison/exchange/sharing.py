@@ -72,7 +72,10 @@ class RecordType:
     refusal: Callable[[Share, Any], str]
     withdraw: Callable[[str, WithdrawBody], Applied] | None = None
     message: str = ""
-    resync_order: int = 0
+    # 0: a root type (objective, training, report...). -1 would change nothing (no root
+    # depends on a person); 1 would tie roots with their first children, ordered then by
+    # share age, parents being shared first. No test tells these apart.
+    resync_order: int = 0  # pragma: no mutate
     read_ahead: Callable[[list[UUID]], AbstractContextManager[object]] | None = None
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,26 @@ def test_a_tombstone_keeps_the_highest_version_withdrawn(
     assert list(Tombstone.objects.filter(object_uid=uid).values_list("version", flat=True)) == [5]
     assert upsert(client, fr, uid, 4)[1].detail.startswith("unchanged")
     assert copy_of(uid) is None
+
+
+def test_a_second_withdrawal_at_the_same_version_leaves_the_tombstone_as_it_was(
+    client: Client, partners: Callable[[str], Partner]
+) -> None:
+    """The desk lists withdrawals by date: one repeated (a new envelope, same version) must
+    not bring it back as new; a higher version does."""
+    fr = partners("fr")
+    uid = str(uuid.uuid4())
+    withdraw(client, fr, uid, 3)
+    long_ago = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    Tombstone.objects.filter(object_uid=uid).update(withdrawn_at=long_ago)
+
+    assert withdraw(client, fr, uid, 3)[1].detail.startswith("absent")
+    tomb = Tombstone.objects.get(object_uid=uid)
+    assert (tomb.version, tomb.withdrawn_at) == (3, long_ago)
+
+    withdraw(client, fr, uid, 4)
+    tomb.refresh_from_db()
+    assert tomb.version == 4 and tomb.withdrawn_at > long_ago
 
 
 def test_an_older_withdrawal_leaves_a_newer_copy_in_place(
