@@ -102,6 +102,9 @@ def test_a_rewritten_tail_passes_plain_verify_and_fails_witnessed_verify_naming_
 def test_witnessed_verify_says_so_when_a_partner_cannot_be_asked(nodes: tuple[Node, Node]) -> None:
     ma, fr = nodes
     fr.stop()
-    checked = liaison(ma, "audit", "verify", "--witnessed")
+    try:
+        checked = liaison(ma, "audit", "verify", "--witnessed")
+    finally:
+        fr.start()  # the nodes are the module's: the tests after this one (any order) ask fr
     assert checked.returncode == 2, checked.stderr
     assert "fr: could not be asked" in checked.stderr

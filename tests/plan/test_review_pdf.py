@@ -126,7 +126,7 @@ def test_arabic_comes_out_shaped_right_to_left_and_in_logical_order(
 ) -> None:
     response = login(lo).get(PDF + PERIOD + "&lang=ar")
     assert response["Content-Disposition"].endswith('-ar.pdf"')
-    text = _text(response.content, tmp_path)
+    text = " ".join(_text(response.content, tmp_path).split())  # a title may wrap
     # The words as written (logical order, base letters): the font's glyphs, chosen by
     # HarfBuzz for each letter's place in its word, map back to the letters. Poppler
     # reverses the two letters of a lam-alef ligature (the PDF maps it in logical order:
@@ -177,7 +177,8 @@ def test_it_leaves_out_the_h3_action_and_case_the_reader_is_not_named_on(
     joint_case("Affaire ouverte")
     joint_case("Affaire secrète", handling_code="H3")
     colleague = make_user("colleague2", "analyst")
-    text = _text(login(colleague).get(PDF + PERIOD + "&lang=fr").content, tmp_path)
+    pack = login(colleague).get(PDF + PERIOD + "&lang=fr").content
+    text = " ".join(_text(pack, tmp_path).split())  # a title may wrap in its table cell
     assert "Affaire ouverte" in text
     assert "Affaire secrète" not in text and our_action.title not in text
 
