@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +30,17 @@ def nodes(make_nodes: Callable[..., list[Node]]) -> tuple[Node, Node]:
     ma.start(worker=False)
     fr.start()
     return ma, fr
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test(nodes: tuple[Node, Node]) -> Iterator[None]:
+    # The nodes are the module's and the tests run in any order: a worker left running
+    # would deliver during the next test's "no worker left" step.
+    yield
+    ma, _fr = nodes
+    for worker in ma.workers:
+        if worker.poll() is None:
+            ma.kill(worker)
 
 
 def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
