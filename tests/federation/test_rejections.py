@@ -148,6 +148,7 @@ def test_a_replayed_envelope_is_answered_duplicate_and_applied_once(
     fr: tuple[Node, OKPKey, OKPKey],
 ) -> None:
     node, ma_key, fr_key = fr
+    received_before = node.call("state")["audit"]["counts"].get("receive", 0)
     uid = str(uuid.uuid4())
     envelope_id, body = envelope(
         ma_key,
@@ -171,7 +172,8 @@ def test_a_replayed_envelope_is_answered_duplicate_and_applied_once(
     state = node.call("state", "Replay")
     assert state["persons"] == {uid: 1}
     assert state["inbox"]["applied_for_prefix"] == 1
-    assert state["audit"]["counts"]["receive"] == 4  # the receipt and each replay, audited
+    # the receipt and each replay, audited (the node is the module's: count what this test adds)
+    assert state["audit"]["counts"]["receive"] - received_before == 4
 
 
 def test_an_older_version_arriving_late_is_acknowledged_not_applied(
