@@ -117,7 +117,10 @@ def peer_key(peer: Peer) -> OKPKey:
 
 @cache
 def _peer_key_from_x(x: str) -> OKPKey:
-    return keys.public_key_from_x(x)
+    try:
+        return keys.public_key_from_x(x)
+    except ValueError as error:  # a stored key edited to garbage: not a usable partner
+        raise PeerKeyError(f"the pinned key is not an Ed25519 public key: {error}") from error
 
 
 def accepted_keys(peer: Peer) -> list[OKPKey]:

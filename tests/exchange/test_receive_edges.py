@@ -67,6 +67,17 @@ def test_a_partner_whose_key_cannot_be_fetched_is_treated_as_unknown(
     assert not InboxEnvelope.objects.exists() and not Person.objects.exists()
 
 
+@pytest.mark.parametrize("stored", ["not-base64!", "AAAA", "x" * 60])
+def test_a_partner_whose_stored_key_is_garbage_is_treated_as_unknown(
+    client: Client, partners: Callable[[str], Partner], stored: str
+) -> None:
+    fr = partners("fr")
+    Peer.objects.filter(node_id="fr").update(public_key=stored)  # edited in the database
+
+    assert _refusal(client, fr.token("person.upsert", person("fr"))) == (401, "unknown_sender")
+    assert not InboxEnvelope.objects.exists() and not Person.objects.exists()
+
+
 def test_the_same_envelope_applied_twice_at_once_is_answered_duplicate_the_second_time(
     client: Client, partners: Callable[[str], Partner]
 ) -> None:
