@@ -113,7 +113,10 @@ def _at_text(value: datetime | str, utc_text: bool) -> str:
             return f"{value[:10]}T{value[11:]}Z"
         if len(value) == len("2025-01-31 09:15:02"):
             return f"{value[:10]}T{value[11:]}.000000Z"
-    return timestamp(datetime.fromisoformat(value).replace(tzinfo=connection.timezone))
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:  # an offset written in the text is kept: it moves the instant
+        parsed = parsed.replace(tzinfo=connection.timezone)
+    return timestamp(parsed)
 
 
 @lru_cache(maxsize=4096)

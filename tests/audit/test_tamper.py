@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from liaison.audit.chain import changes_digest, entry_hash
 from liaison.audit.models import AuditEntry
+from liaison.audit.verify import verify_chain
 from tests.audit.conftest import TABLE, Node, broken, sql, verify
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +182,52 @@ def test_the_liaison_command_exits_non_zero_and_names_the_entry(node: Node) -> N
     tampered = node.run("audit", "verify")
     assert tampered.returncode == 1
     assert "BROKEN at entry seq 2" in tampered.stderr
+
+
+SAME_INSTANT = (
+    "2025-01-31 09:15:02.000123",  # as Django writes it
+    "2025-01-31 09:15:02.000123Z",
+    "2025-01-31T09:15:02.000123",
+    "2025-01-31T09:15:02.000123+00:00",
+    "2025-01-31 10:15:02.000123+01:00",
+)
+
+
+@pytest.mark.parametrize("text", SAME_INSTANT)
+def test_an_entry_whose_time_is_rewritten_as_the_same_instant_verifies(
+    chain: list[AuditEntry], text: str
+) -> None:
+    """The hash covers the instant, not its spelling: the verifier's shortcuts for the
+    texts the databases write must not turn another spelling into another instant."""
+    forge(7, chain[-1].hash, at=datetime(2025, 1, 31, 9, 15, 2, 123, tzinfo=UTC))
+    sql("UPDATE audit_auditchainhead SET seq = 7, hash = %s", [AuditEntry.objects.get(seq=7).hash])
+    sql("UPDATE audit_auditentry SET at = %s WHERE seq = 7", [text])
+    assert verify().startswith("OK: 7 entries verified")
+    sql("UPDATE audit_auditentry SET at = %s WHERE seq = 7", [text.replace(":02.", ":03.")])
+    assert "seq 7: hash mismatch" in broken()
+
+
+@pytest.mark.parametrize("offset", ["+05:00", "-03:30", "Z"])
+def test_an_offset_added_to_an_entrys_time_moves_it_and_is_caught(
+    chain: list[AuditEntry], offset: str
+) -> None:
+    """Appending an offset to the stored text changes the instant (09:15 at +05:00 is
+    04:15 UTC): the verifier must read it as written, not drop it."""
+    forge(7, chain[-1].hash, at=datetime(2025, 1, 31, 9, 15, 2, 123, tzinfo=UTC))
+    sql("UPDATE audit_auditchainhead SET seq = 7, hash = %s", [AuditEntry.objects.get(seq=7).hash])
+    assert verify().startswith("OK: 7 entries verified")
+    moved = "2025-01-31 09:15:02.000123" + offset
+    sql("UPDATE audit_auditentry SET at = %s WHERE seq = 7", [moved])
+    if offset == "Z":  # the same instant, spelt otherwise
+        assert verify().startswith("OK: 7 entries verified")
+    else:
+        assert "seq 7: hash mismatch" in broken()
+
+
+@pytest.mark.parametrize(("batch_size", "reported"), [(2, [2, 2, 2]), (4, [4]), (7, [])])
+def test_progress_is_reported_once_per_full_batch(
+    chain: list[AuditEntry], batch_size: int, reported: list[int]
+) -> None:
+    calls: list[int] = []
+    outcome = verify_chain(batch_size=batch_size, progress=calls.append)
+    assert (outcome.ok, outcome.checked, calls) == (True, 6, reported)
