@@ -52,7 +52,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None and not self.problem
+        return not self.problem  # a break always says what it is
 
 
 def stream_entries(batch_size: int) -> Iterator[tuple[Any, ...]]:
@@ -86,7 +86,7 @@ def problem_with(
         at, detail = _at_text(entry["at"], utc_text), _detail_text(entry["detail"])
         if hash_of(entry, at=at, detail=detail) != entry["hash"]:
             return "hash mismatch: the entry's content was altered"
-    except (TypeError, ValueError, AttributeError):  # e.g. a date or JSON edited to garbage
+    except (TypeError, ValueError):  # a date or JSON edited to garbage, text in an id
         return "unreadable value: the entry's content was altered"
     if entry["prev_hash"] != prev_hash:
         return "prev_hash does not match the previous entry's hash"
