@@ -58,7 +58,8 @@ class Outcome:
 def stream_entries(batch_size: int) -> Iterator[tuple[Any, ...]]:
     """Every row (in _COLUMNS order) by seq, by keyset pagination: one batch in memory at a
     time. Plain cursor rows, not the ORM's: building model values cost more than hashing."""
-    last, query = -1, _batch_query()
+    # Not mutated: seqs start at 1, so any start below 1 reads the same rows.
+    last, query = -1, _batch_query()  # pragma: no mutate
     with connection.cursor() as cursor:
         while True:
             cursor.execute(query, [last, batch_size])
@@ -70,7 +71,11 @@ def stream_entries(batch_size: int) -> Iterator[tuple[Any, ...]]:
 
 
 def problem_with(
-    row: tuple[Any, ...], expected_seq: int, prev_hash: str, *, utc_text: bool = False
+    row: tuple[Any, ...],
+    expected_seq: int,
+    prev_hash: str,
+    *,
+    utc_text: bool = False,  # pragma: no mutate (it only allows _at_text's shortcuts)
 ) -> str:
     """What is wrong with one entry given its predecessor, or "" when it holds.
 
@@ -102,16 +107,21 @@ def _at_text(value: datetime | str, utc_text: bool) -> str:
     DATABASES sets TIME_ZONE)."""
     if isinstance(value, datetime):
         return timestamp(value)
-    if len(value) == len(_CANONICAL_AT) and value[10] == "T" and value[-1] == "Z":
+    # The four tests below are shortcuts past the parse at the end, which gives the same
+    # text: a mutant that turns one off is equivalent, so they are not mutated. One that
+    # took a shortcut for another spelling would change the text, which
+    # tests/audit/test_tamper.py pins for every spelling of an instant.
+    canonical_shape = len(value) == len(_CANONICAL_AT)  # pragma: no mutate
+    if canonical_shape and value[10] == "T" and value[-1] == "Z":  # pragma: no mutate
         return value  # PostgreSQL's to_char: one text per instant, like timestamp()
-    if utc_text and value[10:11] == " ":
+    if utc_text and value[10:11] == " ":  # pragma: no mutate
         # Django writes str(datetime): "2025-01-31 09:15:02.000123" for the canonical
         # "2025-01-31T09:15:02.000123Z", "2025-01-31 09:15:02" when the microseconds are 0.
         # Only that text gives that result, so no other instant can pass; any other shape
         # (an offset, a T) is parsed below.
-        if len(value) == len(_CANONICAL_AT) - 1:
+        if len(value) == len(_CANONICAL_AT) - 1:  # pragma: no mutate
             return f"{value[:10]}T{value[11:]}Z"
-        if len(value) == len("2025-01-31 09:15:02"):
+        if len(value) == len("2025-01-31 09:15:02"):  # pragma: no mutate
             return f"{value[:10]}T{value[11:]}.000000Z"
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:  # an offset written in the text is kept: it moves the instant
@@ -119,7 +129,7 @@ def _at_text(value: datetime | str, utc_text: bool) -> str:
     return timestamp(parsed)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # pragma: no mutate (a cache's size or absence changes no result)
 def _detail_text(stored: str) -> str:
     """Canonical text of a stored `detail`. Cached: a log repeats a few shapes ({},
     {"factor": "password"}, {"results": 3}) and the result depends on the text alone."""
@@ -132,10 +142,13 @@ def _json(value: Any) -> Any:
 
 
 def verify_chain(
-    batch_size: int = 20_000, progress: Callable[[int], object] | None = None
+    batch_size: int = 20_000,  # pragma: no mutate (any size reads the same rows)
+    progress: Callable[[int], object] | None = None,
 ) -> Outcome:
     checked, prev_hash = 0, GENESIS
-    utc_text = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
+    # Not mutated: utc_text only allows _at_text's shortcuts.
+    sqlite = connection.vendor == "sqlite"  # pragma: no mutate
+    utc_text = sqlite and connection.timezone_name == "UTC"  # pragma: no mutate
     for row in stream_entries(batch_size):
         problem = problem_with(row, checked + 1, prev_hash, utc_text=utc_text)
         if problem:
