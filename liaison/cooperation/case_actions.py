@@ -150,12 +150,15 @@ def _case(case: JointCase) -> JointCase:
 def link_record(
     *, actor: Actor, case: JointCase, kind: str, uid: str, request: HttpRequest | None = None
 ) -> CasePart:
-    """Link a person, warrant or alert this user may see to the case (its uid only)."""
+    """Link a person, warrant, alert or intelligence report this user may see to the case
+    (its uid only)."""
     case = _case(case)
     user, part = our_part(actor, case, request)
     model = LINKABLE.get(kind)
     if model is None:
-        raise GroupError(_("Link a person, a warrant or an alert."), field="kind")
+        raise GroupError(
+            _("Link a person, a warrant, an alert or an intelligence report."), field="kind"
+        )
     try:
         wanted = str(uuid.UUID(str(uid).strip()))
     except ValueError:

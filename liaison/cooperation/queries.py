@@ -11,6 +11,7 @@ from django.http import Http404
 from liaison.accounts.models import Actor
 from liaison.cooperation.choices import LinkKind, TaskStatus
 from liaison.cooperation.models import JointCase, Meeting, Member, MemberList, Task, WorkingGroup
+from liaison.intel.models import Report
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, Person, Warrant
 
@@ -19,12 +20,14 @@ LINKABLE: dict[str, type[Model]] = {
     LinkKind.PERSON: Person,
     LinkKind.WARRANT: Warrant,
     LinkKind.ALERT: Alert,
+    LinkKind.REPORT: Report,
 }
 # What each shows of itself (its name): read with it, not once per link.
 NAMES: dict[str, list[str]] = {
     LinkKind.PERSON: ["names"],
     LinkKind.WARRANT: [],
     LinkKind.ALERT: ["person__names"],
+    LinkKind.REPORT: [],
 }
 
 
