@@ -289,6 +289,32 @@ ASSISTANCE_DEADLINE_HOURS = {
     "normal": env_int("LIAISON_REQUEST_HOURS_NORMAL", 168),
 }
 ASSISTANCE_ESCALATION_SECONDS = env_int("LIAISON_REQUEST_ESCALATION_SECONDS", 300)
+# Tasks of joint cases (docs/groups.md): how many days before its due date a task assigned
+# to this service shows on the desk and is reminded (once), and how often the worker looks.
+TASK_REMINDER_DAYS = env_int("LIAISON_TASK_REMINDER_DAYS", 2)
+TASK_REMINDER_SECONDS = env_int("LIAISON_TASK_REMINDER_SECONDS", 300)
+# Notifications by e-mail (docs/operations.md#e-mail): off by default; when on, the worker
+# sends them every LIAISON_EMAIL_SECONDS through Django's mail backend, configured from the
+# environment. A notice links to LIAISON_PUBLIC_URL + the page's path and says nothing else.
+EMAIL_NOTIFICATIONS = env_bool("LIAISON_EMAIL_NOTIFICATIONS", default=False)
+EMAIL_SECONDS = env_int("LIAISON_EMAIL_SECONDS", 60)
+PUBLIC_URL = env_str("LIAISON_PUBLIC_URL", "")
+# Django's mailers (the EMAIL_* variables of the environment name the server).
+MAILERS = {
+    "default": {
+        "BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25),
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", default=False),
+            "timeout": env_int("EMAIL_TIMEOUT", 10),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "liaison@localhost")
 # How long the navbar's unread count may be reused between pages (the desk is always exact).
 DESK_BADGE_SECONDS = env_int("LIAISON_DESK_BADGE_SECONDS", 20)
 

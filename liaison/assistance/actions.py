@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,7 @@ from liaison.assistance.choices import (
 from liaison.assistance.models import AssistanceRequest, Reply
 from liaison.audit.actions import log_event
 from liaison.core.field_rules import FieldRuleError, text
+from liaison.desk.mail import notify, users_with
 from liaison.exchange import sharing
 from liaison.policy import Action, HandlingCode, atomic_action, authorise, restrict
 from liaison.records import clean_or_refuse
@@ -169,7 +171,12 @@ def receive_request(record: AssistanceRequest) -> Reply:
         history=[_entry("received", settings.NODE_ID, at=now)],
     )
     _send_reply(reply, actor=None)
+    notify("request_received", users_with("accounts.disclose_records", record), _path(record))
     return reply
+
+
+def _path(record: AssistanceRequest) -> str:
+    return reverse("assistance:detail", kwargs={"uid": record.uid})
 
 
 def follow_requester(record: AssistanceRequest) -> None:
@@ -379,6 +386,8 @@ def _escalate(pk: int, now: datetime) -> int:
         return 0
     reply.escalated_at = now
     reply.save(update_fields=["escalated_at"])
+    record = reply.request
+    notify("request_escalated", users_with("accounts.approve_handling", record), _path(record))
     log_event(
         action="alter",
         object_type="request",

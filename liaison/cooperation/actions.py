@@ -8,6 +8,8 @@ the liaison officer's work (`disclose`): a group exists to be shared.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
-from liaison.cooperation.models import Meeting, Member, MemberList, WorkingGroup
+from liaison.cooperation.case_actions import TaskData, our_part, set_tasks
+from liaison.cooperation.errors import GroupError
+from liaison.cooperation.models import JointCase, Meeting, Member, MemberList, WorkingGroup
 from liaison.cooperation.sharing import (
     GROUP_FIELDS,
     MAX_MEMBERS,
@@ -29,16 +33,6 @@ from liaison.exchange import sharing
 from liaison.exchange.models import Peer
 from liaison.policy import Action, HandlingCode, atomic_action, authorise
 from liaison.records import clean_or_refuse
-from liaison.refusals import Refused
-
-
-class GroupError(Refused):
-    """A change to a working group that the rules refuse; the message says why, and
-    `field` names the input it is about ("" for the whole)."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -184,6 +178,14 @@ def _send_new_version(
             sharing.send(peer, "group_members", ours, actor=user, request=request)
 
 
+@dataclass
+class FollowUpData:
+    """A follow-up action decided at a meeting: a task of one of the group's joint cases."""
+
+    case: str  # the case's uid
+    task: TaskData
+
+
 @atomic_action
 def record_meeting(
     *,
@@ -192,9 +194,12 @@ def record_meeting(
     held_on: date,
     participants: str,
     decisions: str,
+    follow_ups: Sequence[FollowUpData] = (),
     request: HttpRequest | None = None,
 ) -> Meeting:
-    """Add a meeting to the group's log (the convener's); participants get the new version."""
+    """Add a meeting to the group's log (the convener's); participants get the new version.
+    Its follow-up actions become tasks in this node's part of the cases named, in the same
+    transaction: one refused, nothing is recorded."""
     user, group = _convener(actor, group, request)
     meeting = Meeting(
         group=group,
@@ -207,7 +212,49 @@ def record_meeting(
     _send_new_version(user, group, request)
     detail = {"version": group.version, "meeting": held_on.isoformat()}
     _log(request, user, "alter", group, detail=detail)
+    _follow_up(user, meeting, follow_ups, request)
     return meeting
+
+
+@atomic_action
+def add_follow_up(
+    *,
+    actor: Actor,
+    group: WorkingGroup,
+    meeting: str,
+    follow_up: FollowUpData,
+    request: HttpRequest | None = None,
+) -> Meeting:
+    """Add a follow-up action to a meeting already in the log (the convener's)."""
+    user, group = _convener(actor, group, request)
+    found = group.meetings.filter(uid=_uuid(meeting, "meeting")).first()
+    if found is None:
+        raise GroupError(_("No such meeting in the group's log."), field="meeting")
+    _follow_up(user, found, [follow_up], request)
+    return found
+
+
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise GroupError(_("Give the identifier (a UUID)."), field=field) from None
+
+
+def _follow_up(
+    user: User, meeting: Meeting, follow_ups: Sequence[FollowUpData], request: HttpRequest | None
+) -> None:
+    """Each case named gets its follow-up tasks in this node's part, once (one new
+    version of the part per case)."""
+    per_case: dict[uuid.UUID, list[TaskData]] = {}
+    for item in follow_ups:
+        per_case.setdefault(_uuid(item.case, "case"), []).append(item.task)
+    for case_uid, tasks in per_case.items():
+        case = JointCase.objects.select_related("group").filter(group=meeting.group, uid=case_uid)
+        if not case:
+            raise GroupError(_("Choose a joint case of this group."), field="case")
+        _user, part = our_part(user, case[0], request)
+        set_tasks(user, part, tasks, request, meeting=str(meeting.uid))
 
 
 @atomic_action

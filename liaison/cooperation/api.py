@@ -12,10 +12,11 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictStr
 
 from liaison.cooperation import actions
+from liaison.cooperation.case_actions import TaskData
 from liaison.cooperation.choices import GroupStatus, Theme
 from liaison.cooperation.models import WorkingGroup
 from liaison.cooperation.queries import get_group_for_user, groups_visible_to, with_members
-from liaison.cooperation.sharing import MAX_MEMBERS, MAX_PARTICIPANTS
+from liaison.cooperation.sharing import MAX_MEMBERS, MAX_PARTICIPANTS, MAX_TASKS
 from liaison.core import idempotency
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDate
@@ -56,12 +57,29 @@ class MembersIn(ApiInput):
     members: list[MemberIn] = Field(max_length=MAX_MEMBERS)
 
 
+class FollowUpIn(ApiInput):
+    """A follow-up action: a task in one of the group's joint cases."""
+
+    model_config = {"extra": "forbid"}
+
+    case: UUID
+    title: Line = Field(min_length=1, max_length=200)
+    assignee_node: NodeId
+    assignee: Line = Field("", max_length=200)
+    due_on: IsoDate | None = None
+
+    def to_data(self) -> actions.FollowUpData:
+        task = TaskData(self.title, self.assignee_node, self.assignee, self.due_on)
+        return actions.FollowUpData(case=str(self.case), task=task)
+
+
 class MeetingIn(ApiInput):
     model_config = {"extra": "forbid"}
 
     held_on: IsoDate
     participants: Text = Field(min_length=1, max_length=4000)
     decisions: Text = Field(min_length=1, max_length=8000)
+    follow_ups: list[FollowUpIn] = Field([], max_length=MAX_TASKS)
 
 
 class MemberOut(Schema):
@@ -77,6 +95,7 @@ class NodeMembersOut(Schema):
 
 
 class MeetingOut(Schema):
+    uid: UUID
     held_on: date
     participants: str
     decisions: str
@@ -113,7 +132,12 @@ def group_out(group: WorkingGroup) -> dict[str, Any]:
         for part in group.member_lists.all()
     ]
     meetings = [
-        {"held_on": m.held_on, "participants": m.participants, "decisions": m.decisions}
+        {
+            "uid": m.uid,
+            "held_on": m.held_on,
+            "participants": m.participants,
+            "decisions": m.decisions,
+        }
         for m in group.meetings.all()
     ]
     code = {"handling_code": group.effective_handling_code, "tlp": group.tlp_label}
@@ -172,5 +196,26 @@ def set_members(request: HttpRequest, uid: UUID, payload: MembersIn) -> Any:
 )
 def record_meeting(request: HttpRequest, uid: UUID, payload: MeetingIn) -> Any:
     group = get_group_for_user(request.user, uid)
-    actions.record_meeting(actor=request.user, group=group, request=request, **payload.model_dump())
+    values = payload.model_dump(exclude={"follow_ups"})
+    follow_ups = [f.to_data() for f in payload.follow_ups]
+    actions.record_meeting(
+        actor=request.user, group=group, follow_ups=follow_ups, request=request, **values
+    )
+    return Status(201, _detailed(request, group))
+
+
+@router.post(
+    "/groups/{uid}/meetings/{meeting}/follow-ups",
+    response={201: GroupOut, **CHANGE_ERRORS},
+    summary="Add a follow-up action to a meeting (a task of a joint case)",
+)
+def add_follow_up(request: HttpRequest, uid: UUID, meeting: UUID, payload: FollowUpIn) -> Any:
+    group = get_group_for_user(request.user, uid)
+    actions.add_follow_up(
+        actor=request.user,
+        group=group,
+        meeting=str(meeting),
+        follow_up=payload.to_data(),
+        request=request,
+    )
     return Status(201, _detailed(request, group))

@@ -8,9 +8,12 @@ class CooperationConfig(AppConfig):
     verbose_name = _("Working groups")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from liaison.audit import labels
-        from liaison.cooperation import desk, sharing
+        from liaison.cooperation import desk, reminders, sharing
         from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
+        from liaison.exchange.worker import register_periodic
 
         sharing.register()
         desk.register()
@@ -23,5 +26,11 @@ class CooperationConfig(AppConfig):
                 "participants": _("participating services"),
                 "link": _("linked records"),
                 "task": _("task"),
+                "meeting": _("meeting"),
             }
+        )
+        register_periodic(
+            "cooperation.remind",
+            reminders.remind_due_tasks,
+            lambda: float(settings.TASK_REMINDER_SECONDS),
         )

@@ -11,6 +11,7 @@ discloses a record (an H3 one stays with its named recipients; it is never share
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,11 +22,12 @@ from django.utils.translation import gettext as _
 
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
-from liaison.cooperation.actions import GroupError
 from liaison.cooperation.choices import CaseStatus, GroupStatus, TaskStatus
+from liaison.cooperation.errors import GroupError
 from liaison.cooperation.models import CasePart, JointCase, WorkingGroup
 from liaison.cooperation.queries import LINKABLE
 from liaison.cooperation.sharing import MAX_COMMENTS, MAX_LINKS, MAX_TASKS
+from liaison.cooperation.task_rows import index_tasks
 from liaison.core.field_rules import FieldRuleError, line, text
 from liaison.exchange import sharing
 from liaison.exchange.models import Peer
@@ -117,7 +119,7 @@ def move_case(
     return case
 
 
-def _our_part(actor: Actor, case: JointCase, request: HttpRequest | None) -> tuple[User, CasePart]:
+def our_part(actor: Actor, case: JointCase, request: HttpRequest | None) -> tuple[User, CasePart]:
     """This node's part of the case, locked (made on first use), if `actor` may write it."""
     authorise(actor, Action.VIEW, case, request=request, object_type="case")
     if settings.NODE_ID not in case.group.nodes:
@@ -135,6 +137,7 @@ def _save_part(user: User, part: CasePart, request: HttpRequest | None, **detail
     part.version += 1
     part.save()
     _log(request, user, "collect" if part.version == 1 else "alter", part, **detail)
+    index_tasks(part.case)
     _send(user, part, part.case.group, "case_part")
     return part
 
@@ -147,12 +150,15 @@ def _case(case: JointCase) -> JointCase:
 def link_record(
     *, actor: Actor, case: JointCase, kind: str, uid: str, request: HttpRequest | None = None
 ) -> CasePart:
-    """Link a person, warrant or alert this user may see to the case (its uid only)."""
+    """Link a person, warrant, alert or intelligence report this user may see to the case
+    (its uid only)."""
     case = _case(case)
-    user, part = _our_part(actor, case, request)
+    user, part = our_part(actor, case, request)
     model = LINKABLE.get(kind)
     if model is None:
-        raise GroupError(_("Link a person, a warrant or an alert."), field="kind")
+        raise GroupError(
+            _("Link a person, a warrant, an alert or an intelligence report."), field="kind"
+        )
     try:
         wanted = str(uuid.UUID(str(uid).strip()))
     except ValueError:
@@ -173,7 +179,7 @@ def comment(
 ) -> CasePart:
     """Add a comment to the case's timeline."""
     case = _case(case)
-    user, part = _our_part(actor, case, request)
+    user, part = our_part(actor, case, request)
     said = _checked(text, body, "text")
     if not said:
         raise GroupError(_("Write the comment."), field="text")
@@ -182,6 +188,14 @@ def comment(
     entry = {"at": timezone.now().isoformat(), "by": user.get_username(), "text": said}
     part.comments = [*part.comments, entry]
     return _save_part(user, part, request, comments=len(part.comments))
+
+
+@dataclass
+class TaskData:
+    title: str
+    assignee_node: str
+    assignee: str = ""
+    due_on: date | None = None
 
 
 @atomic_action
@@ -197,26 +211,45 @@ def add_task(
 ) -> CasePart:
     """Set a task for a service of the group (this one or a partner's), with a due date."""
     case = _case(case)
-    user, part = _our_part(actor, case, request)
-    if assignee_node not in case.group.nodes:
+    user, part = our_part(actor, case, request)
+    return set_tasks(user, part, [TaskData(title, assignee_node, assignee, due_on)], request)
+
+
+def set_tasks(
+    user: User,
+    part: CasePart,
+    tasks: list[TaskData],
+    request: HttpRequest | None,
+    *,
+    meeting: str | None = None,
+) -> CasePart:
+    """Add tasks to this node's part (locked by `our_part`), as one new version; `meeting`
+    names the meeting whose follow-up actions they are. Call inside an action."""
+    if len(part.tasks) + len(tasks) > MAX_TASKS:
+        raise GroupError(_("At most %(n)d tasks.") % {"n": MAX_TASKS}, field="title")
+    added = [
+        _task(user, part.case, data) | ({"meeting": meeting} if meeting else {}) for data in tasks
+    ]
+    part.tasks = [*part.tasks, *added]
+    detail: dict[str, Any] = {"task": ", ".join(t["uid"] for t in added)}
+    return _save_part(user, part, request, **detail | ({"meeting": meeting} if meeting else {}))
+
+
+def _task(user: User, case: JointCase, data: TaskData) -> dict[str, Any]:
+    if data.assignee_node not in case.group.nodes:
         raise GroupError(_("Assign the task to a service of the group."), field="assignee_node")
-    named = _checked(line, title, "title")
+    named = _checked(line, data.title, "title")
     if not named or len(named) > 200:
         raise GroupError(_("Give the task a title (at most 200 characters)."), field="title")
-    who = _checked(line, assignee, "assignee")[:200]
-    if len(part.tasks) >= MAX_TASKS:
-        raise GroupError(_("At most %(n)d tasks.") % {"n": MAX_TASKS}, field="title")
-    task = {
+    return {
         "uid": str(uuid.uuid4()),
         "title": named,
-        "assignee_node": assignee_node,
-        "assignee": who,
-        "due_on": due_on.isoformat() if due_on else None,
+        "assignee_node": data.assignee_node,
+        "assignee": _checked(line, data.assignee, "assignee")[:200],
+        "due_on": data.due_on.isoformat() if data.due_on else None,
         "at": timezone.now().isoformat(),
         "by": user.get_username(),
     }
-    part.tasks = [*part.tasks, task]
-    return _save_part(user, part, request, task=task["uid"])
 
 
 @atomic_action
@@ -230,7 +263,7 @@ def report_progress(
 ) -> CasePart:
     """The assignee's service moves a task assigned to it (to do, in progress, done...)."""
     case = _case(case)
-    user, part = _our_part(actor, case, request)
+    user, part = our_part(actor, case, request)
     found = next((t for p in case.parts.all() for t in p.tasks if t["uid"] == str(task)), None)
     if found is None:
         raise GroupError(_("No such task in this case."), field="task")

@@ -92,6 +92,7 @@ class TaskOut(Schema):
     assignee: str
     due_on: date | None
     status: str
+    meeting: UUID | None = None
 
 
 class LinkOut(Schema):

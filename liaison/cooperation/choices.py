@@ -51,3 +51,4 @@ class LinkKind(models.TextChoices):
     PERSON = "person", _("Person")
     WARRANT = "warrant", _("Warrant")
     ALERT = "alert", _("Alert")
+    REPORT = "report", _("Intelligence report")

@@ -17,13 +17,21 @@ from django.conf import settings
 
 from liaison.accounts.models import User
 from liaison.cooperation.actions import (
+    FollowUpData,
     GroupData,
     MemberData,
+    add_follow_up,
     create_group,
     record_meeting,
     set_members,
 )
-from liaison.cooperation.case_actions import add_task, comment, open_case, report_progress
+from liaison.cooperation.case_actions import (
+    TaskData,
+    add_task,
+    comment,
+    open_case,
+    report_progress,
+)
 from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
 
 DEMO_GROUPS = {
@@ -69,18 +77,26 @@ def send_demo_groups(partner: str) -> int:
         set_members(actor=actor, group=group, members=DEMO_MEMBERS[settings.NODE_ID])
     first = WorkingGroup.objects.filter(owner_node=settings.NODE_ID).order_by("id").first()
     if first is not None:
-        record_meeting(
+        meeting = record_meeting(
             actor=actor,
             group=first,
             held_on=date(2026, 10, 15),
             participants="Nadia Alaoui, Omar Idrissi, Claire Martin, Julien Roux",
             decisions="Échange hebdomadaire des listes de fugitifs ; point mensuel par visio.",
         )
-        _demo_case(actor, first)
+        case = _demo_case(actor, first)
+        # A follow-up action of the meeting, in the case: the partner's to do.
+        task = TaskData(
+            "Transmettre les photos récentes du fugitif",
+            assignee_node=first.participant_nodes[0],
+            due_on=date(2026, 12, 2),
+        )
+        follow_up = FollowUpData(case=str(case.uid), task=task)
+        add_follow_up(actor=actor, group=first, meeting=str(meeting.uid), follow_up=follow_up)
     return len(plan)
 
 
-def _demo_case(actor: User, group: WorkingGroup) -> None:
+def _demo_case(actor: User, group: WorkingGroup) -> JointCase:
     """A joint case in the fugitives group: a comment and a task for the partner."""
     case = open_case(
         actor=actor,
@@ -97,6 +113,7 @@ def _demo_case(actor: User, group: WorkingGroup) -> None:
         assignee_node=partner,
         due_on=date(2026, 12, 15),
     )
+    return case
 
 
 def _work_demo_cases(actor: User, partner: str) -> None:

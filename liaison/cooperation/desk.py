@@ -1,16 +1,21 @@
 """Joint cases on the desk (liaison/desk/sources.py): cases partners opened in our groups
 and each change of a partner's part of a case (a link, a comment, a task, progress on a
-task), for the liaison officers who work them. Registered from CooperationConfig.ready()."""
+task), and the tasks assigned to this service that are due soon or overdue, for the
+liaison officers who work them. Registered from CooperationConfig.ready()."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.cooperation.models import CasePart, JointCase
+from liaison.cooperation.models import CasePart, JointCase, Task
+from liaison.cooperation.task_rows import open_tasks
 from liaison.desk.sources import (
     DeskItem,
     DeskSource,
@@ -24,6 +29,8 @@ from liaison.desk.sources import (
 from liaison.policy import Action, restrict
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from liaison.accounts.models import User
 
 
@@ -62,6 +69,33 @@ def _feeds(user: User) -> list[Feed]:
     ]
 
 
+def tasks_due(today_plus: int | None = None) -> QuerySet[Task]:
+    """Open tasks assigned to this service, due within LIAISON_TASK_REMINDER_DAYS (or
+    overdue), not yet scoped to a user."""
+    days = settings.TASK_REMINDER_DAYS if today_plus is None else today_plus
+    horizon = timezone.localdate() + timedelta(days=days)
+    return open_tasks(settings.NODE_ID).filter(due_on__lte=horizon)
+
+
+def _due_item(task: Task) -> DeskItem:
+    late = task.due_on is not None and task.due_on < timezone.localdate()
+    return DeskItem(
+        key=task.uid,
+        version=0,
+        title=_("Overdue task") if late else _("Task due soon"),
+        label=task.title,
+        detail=task.case.title,
+        at=task.due_on,
+        url=reverse("cooperation:case", kwargs={"uid": task.case.uid}),
+    )
+
+
+def _due_feeds(user: User) -> list[Feed]:
+    visible = restrict(JointCase.objects.filter(pk=OuterRef("case_id")), user, Action.VIEW)
+    rows = tasks_due().filter(Exists(visible)).select_related("case")
+    return [Feed(rows, _due_item, version=None, order_by="due_on")]
+
+
 def _works_cases(user: User) -> bool:
     return user.has_perm("accounts.disclose_records")
 
@@ -75,5 +109,16 @@ def register() -> None:
             feeds=_feeds,
             order=45,
             empty=_("Nothing new from partners on joint cases in the last 30 days."),
+        )
+    )
+    register_desk_source(
+        DeskSource(
+            key="tasks_due",
+            title=_("Tasks of joint cases due"),
+            may_see=_works_cases,
+            feeds=_due_feeds,
+            order=44,
+            oldest_first=True,
+            empty=_("No task assigned to this service is due soon."),
         )
     )

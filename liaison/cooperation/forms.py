@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.cooperation.actions import GroupData, MemberData
+from liaison.cooperation.actions import FollowUpData, GroupData, MemberData
+from liaison.cooperation.case_actions import TaskData
 from liaison.cooperation.choices import CaseStatus, GroupStatus, LinkKind, TaskStatus, Theme
 from liaison.cooperation.models import WorkingGroup
 from liaison.core.field_rules import validate_line, validate_text
@@ -158,6 +159,23 @@ class TaskForm(BootstrapForm):
         field = self.fields["assignee_node"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = services
+
+
+class FollowUpForm(TaskForm):
+    """A follow-up action of a meeting: a task in one of the group's joint cases."""
+
+    case = forms.ChoiceField(label=_("Joint case"))
+    field_order = ["case", "title", "assignee_node", "assignee", "due_on"]
+
+    def __init__(self, *args: Any, cases: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["case"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = cases
+
+    def to_data(self) -> FollowUpData:
+        data = dict(self.cleaned_data)
+        return FollowUpData(case=data.pop("case"), task=TaskData(**data))
 
 
 class ProgressForm(BootstrapForm):

@@ -11,13 +11,14 @@ receiver applies a list only from the node that owns it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from liaison.cooperation.choices import CaseStatus, GroupStatus, Theme
+from liaison.cooperation.choices import CaseStatus, GroupStatus, TaskStatus, Theme
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.records import SharedRecord
 
@@ -52,6 +53,8 @@ class Meeting(models.Model):
     """One entry of a group's meeting log, written by the convener (part of the group)."""
 
     group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="meetings")
+    # Travels with the group: the follow-up tasks set at the meeting name it.
+    uid = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     held_on = models.DateField(_("date"))
     participants = models.TextField(_("participants"), max_length=4000, validators=[validate_text])
     decisions = models.TextField(_("decisions"), max_length=8000, validators=[validate_text])
@@ -153,3 +156,47 @@ class CasePart(SharedRecord):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.owner_node}"
+
+
+class Task(models.Model):
+    """A task of a joint case as this node reads it from every node's part: the task as
+    its setter's part says, its status as its assignee's part reports. Derived, never
+    written by hand: `liaison.cooperation.tasks_index.index_tasks` rebuilds a case's rows
+    whenever one of its parts changes here or arrives, so that the desk and the reminders
+    can query tasks (the parts keep them as JSON)."""
+
+    uid = models.UUIDField(db_index=True)
+    case = models.ForeignKey(JointCase, on_delete=models.CASCADE, related_name="task_rows")
+    part = models.ForeignKey(CasePart, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("task"), max_length=200)
+    assignee_node = models.CharField(_("assigned to the service"), max_length=32)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    # The meeting whose follow-up action this is (its uid), if any.
+    meeting = models.UUIDField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["assignee_node", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskReminder(models.Model):
+    """This node reminded its users of a task assigned to it, due on `due_on`: once per
+    task and due date (the reminder job is idempotent). Stays on this node."""
+
+    task = models.UUIDField()
+    due_on = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "due_on"], name="one_reminder_per_task_due")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.due_on:%Y-%m-%d}"

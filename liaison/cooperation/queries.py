@@ -10,7 +10,8 @@ from django.http import Http404
 
 from liaison.accounts.models import Actor
 from liaison.cooperation.choices import LinkKind, TaskStatus
-from liaison.cooperation.models import JointCase, Member, MemberList, WorkingGroup
+from liaison.cooperation.models import JointCase, Meeting, Member, MemberList, Task, WorkingGroup
+from liaison.intel.models import Report
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, Person, Warrant
 
@@ -19,12 +20,14 @@ LINKABLE: dict[str, type[Model]] = {
     LinkKind.PERSON: Person,
     LinkKind.WARRANT: Warrant,
     LinkKind.ALERT: Alert,
+    LinkKind.REPORT: Report,
 }
 # What each shows of itself (its name): read with it, not once per link.
 NAMES: dict[str, list[str]] = {
     LinkKind.PERSON: ["names"],
     LinkKind.WARRANT: [],
     LinkKind.ALERT: ["person__names"],
+    LinkKind.REPORT: [],
 }
 
 
@@ -100,3 +103,14 @@ def _links(user: Actor, links: list[dict[str, str]]) -> list[tuple[str, Any]]:
             rows = rows.prefetch_related(*NAMES[kind]).order_by("id")
             shown += [(str(kind), row) for row in rows]
     return shown
+
+
+def meetings_with_follow_ups(user: Actor, group: WorkingGroup) -> list[tuple[Meeting, list[Task]]]:
+    """The group's meeting log (prefetched), each meeting with its follow-up tasks in the
+    cases `user` may see, as this node reads their status (one query)."""
+    cases = cases_visible_to(user, Action.VIEW).filter(group=group).values("pk")
+    rows = Task.objects.filter(case__in=cases, meeting__isnull=False).select_related("case")
+    per_meeting: dict[Any, list[Task]] = {}
+    for task in rows.order_by("due_on", "id"):
+        per_meeting.setdefault(task.meeting, []).append(task)
+    return [(m, per_meeting.get(m.uid, [])) for m in group.meetings.all()]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from django.conf import settings
 from pydantic import Field
@@ -30,6 +30,7 @@ from liaison.cooperation.models import (
     MemberList,
     WorkingGroup,
 )
+from liaison.cooperation.task_rows import index_tasks
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.models import Share
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
@@ -60,6 +61,8 @@ MAX_TASKS = 100
 
 
 class MeetingBody(Body):
+    # Absent from a node that predates follow-up actions: see meeting_uid.
+    uid: UUID | None = None
     held_on: date
     participants: Text = Field(max_length=4000)
     decisions: Text = Field(max_length=8000)
@@ -111,6 +114,8 @@ class TaskBody(Body):
     due_on: date | None = None
     at: datetime
     by: Line = Field(max_length=200)
+    # The convener's meeting whose follow-up action this task is (its part sets it).
+    meeting: UUID | None = None
 
 
 class ProgressBody(Body):
@@ -131,10 +136,18 @@ class CasePartBody(Shared):
 def group_object(group: WorkingGroup) -> dict[str, Any]:
     values = {name: getattr(group, name) for name in GROUP_FIELDS}
     meetings = [
-        MeetingBody(held_on=m.held_on, participants=m.participants, decisions=m.decisions)
+        MeetingBody(
+            uid=m.uid, held_on=m.held_on, participants=m.participants, decisions=m.decisions
+        )
         for m in group.meetings.order_by("held_on", "id")
     ]
     return GroupBody(**shared_fields(group), **values, meetings=meetings).model_dump(mode="json")
+
+
+def meeting_uid(group: UUID, place: int, meeting: MeetingBody) -> UUID:
+    """The meeting's uid, or for a meeting sent without one the uid every node gives it
+    (from the group and its place in the log; migration 0003 named older meetings so)."""
+    return meeting.uid or uuid5(group, f"meeting {place}")
 
 
 def member_list_object(member_list: MemberList) -> dict[str, Any]:
@@ -162,7 +175,10 @@ def apply_group(sender: str, body: GroupBody) -> Applied:
     effect = "created" if group is None else "updated"
     group = save_copy(WorkingGroup, group, body.uid, values)
     group.meetings.all().delete()
-    Meeting.objects.bulk_create(Meeting(group=group, **m.model_dump()) for m in body.meetings)
+    Meeting.objects.bulk_create(
+        Meeting(group=group, **m.model_dump() | {"uid": meeting_uid(body.uid, n, m)})
+        for n, m in enumerate(body.meetings, start=1)
+    )
     return Applied(effect, "group", str(body.uid), body.version)
 
 
@@ -238,6 +254,7 @@ def apply_case_part(sender: str, body: CasePartBody) -> Applied:
     }
     effect = "created" if part is None else "updated"
     save_copy(CasePart, part, body.uid, values)
+    index_tasks(case)
     return Applied(effect, "case_part", str(body.uid), body.version)
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<uuid:uid>/edit/", views.group_edit, name="edit"),
     path("<uuid:uid>/members/", views.group_members, name="members"),
     path("<uuid:uid>/meetings/new/", views.group_meeting, name="meeting"),
+    path(
+        "<uuid:uid>/meetings/<uuid:meeting>/follow-up/",
+        views.meeting_follow_up,
+        name="follow_up",
+    ),
     path("<uuid:uid>/cases/new/", case_views.case_create, name="case_create"),
     path("cases/", case_views.case_board, name="cases"),
     path("cases/<uuid:uid>/", case_views.case_detail, name="case"),

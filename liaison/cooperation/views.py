@@ -10,14 +10,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from liaison.cooperation import actions
-from liaison.cooperation.forms import GroupForm, MeetingForm, MembersForm
+from liaison.cooperation.forms import FollowUpForm, GroupForm, MeetingForm, MembersForm
 from liaison.cooperation.models import MemberList, WorkingGroup
-from liaison.cooperation.queries import cases_visible_to, get_group_for_user, groups_visible_to
+from liaison.cooperation.queries import (
+    cases_visible_to,
+    get_group_for_user,
+    groups_visible_to,
+    meetings_with_follow_ups,
+)
+from liaison.exchange.queries import service_names_for
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.share_status import partner_choices
@@ -44,6 +50,7 @@ def group_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
         "can_change": _may_convene(request, group),
         "can_set_members": _may_set_members(request, group),
         "cases": cases_visible_to(request.user).filter(group=group),
+        "meetings": meetings_with_follow_ups(request.user, group),
     }
     return render(request, "cooperation/group_detail.html", context)
 
@@ -139,4 +146,38 @@ def group_meeting(request: HttpRequest, uid: UUID) -> HttpResponse:
             messages.success(request, _("Meeting recorded."))
             return redirect("cooperation:detail", uid=group.uid)
     context = {"form": form, "title": _("Record a meeting"), "group": group}
+    return render(request, "cooperation/group_form.html", context)
+
+
+@login_required
+def meeting_follow_up(request: HttpRequest, uid: UUID, meeting: UUID) -> HttpResponse:
+    """A follow-up action of a meeting: a task in one of the group's cases (the convener's)."""
+    group = get_group_for_user(request.user, uid)
+    require(request, Action.CHANGE, group, object_type="group")
+    require(request, Action.DISCLOSE, group, object_type="group")
+    held = group.meetings.filter(uid=meeting).first()
+    if held is None:
+        raise Http404
+    names = service_names_for(request)
+    form = FollowUpForm(
+        request.POST or None,
+        cases=[(str(c.uid), c.title) for c in cases_visible_to(request.user).filter(group=group)],
+        services=[(node, names.get(node, node)) for node in group.nodes],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_follow_up(
+                actor=request.user,
+                group=group,
+                meeting=str(held.uid),
+                follow_up=form.to_data(),
+                request=request,
+            )
+        except (Refused, PermissionDenied) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Follow-up action set."))
+            return redirect("cooperation:detail", uid=group.uid)
+    title = _("Follow-up action of the meeting of %(date)s") % {"date": f"{held.held_on:%Y-%m-%d}"}
+    context = {"form": form, "title": title, "group": group}
     return render(request, "cooperation/group_form.html", context)

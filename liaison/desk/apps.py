@@ -9,6 +9,10 @@ class DeskConfig(AppConfig):
     # Record apps add their sources from their own AppConfig.ready() (liaison/desk/sources.py).
 
     def ready(self) -> None:
-        from liaison.desk import delivery
+        from django.conf import settings
+
+        from liaison.desk import delivery, mail
+        from liaison.exchange.worker import register_periodic
 
         delivery.register()
+        register_periodic("desk.mail", mail.send_pending, lambda: float(settings.EMAIL_SECONDS))

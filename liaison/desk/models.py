@@ -26,3 +26,23 @@ class DeskRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.source}:{self.key}@{self.version}"
+
+
+class MailNotice(models.Model):
+    """An e-mail this node owes one of its users: written in the transaction of what it
+    announces (so it is never lost, nor sent for what rolled back), sent by the worker
+    (liaison/desk/mail.py). It names a kind and a link only: mail leaves the node."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    path = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "attempts"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"

@@ -3,17 +3,20 @@ API and the pages; refusals and bad input change nothing (read back from the dat
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.cooperation.models import Meeting, Member, MemberList, WorkingGroup
 from liaison.exchange.models import OutboxEnvelope, Peer
 from tests.cooperation.conftest import FR_GROUP, Send, api, fr_group, fr_members, our_group
+from tests.cooperation.test_cases import FR_CASE, fr_case, fr_part
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -253,7 +256,7 @@ def test_a_partner_group_page_offers_our_members_not_changes(
 # Query pins: the number of queries does not grow with groups, members or meetings.
 
 LIST_QUERIES = 12
-DETAIL_QUERIES = 16
+DETAIL_QUERIES = 17  # 16, and one for the meetings' follow-up actions (whatever their number)
 
 
 def _more_groups(user: User, count: int) -> None:
@@ -292,6 +295,20 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
         {"members": [{"name": f"M{n}"} for n in range(meetings)]},
         content_type=JSON,
     )
+    send("case.upsert", fr_case())
+    log_uids = Meeting.objects.filter(group__uid=FR_GROUP).values_list("uid", flat=True)
+    tasks = [
+        {
+            "uid": str(uuid.uuid4()),
+            "title": f"Suite {n}",
+            "assignee_node": "ma",
+            "at": timezone.now().isoformat(),
+            "by": "lo-fr",
+            "meeting": str(uid),
+        }
+        for n, uid in enumerate(log_uids)
+    ]
+    assert send("case.part", fr_part(FR_CASE, tasks=tasks)).status == "applied"
     client = login(liaison)
     client.get(f"/groups/{FR_GROUP}/")
     with django_assert_num_queries(DETAIL_QUERIES):

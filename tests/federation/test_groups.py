@@ -122,3 +122,51 @@ def test_a_joint_case_a_task_across_nodes_and_links_that_disclose_nothing(
     assert ma.api("PUT", f"/cases/{uid}/status", {"status": "closed"})[0] == 403
     assert fr.api("PUT", f"/cases/{uid}/status", {"status": "active"})[0] == 200
     wait_for(lambda: (c := _case(ma, uid)) and c["status"] == "active")
+
+
+def test_a_follow_up_set_at_a_meeting_on_ma_is_done_on_fr_and_seen_done_on_ma(
+    nodes: tuple[Node, Node],
+) -> None:
+    ma, fr = nodes
+    group = {
+        "name": "Mandats internationaux",
+        "theme": "warrants",
+        "mandate": "Suivi des mandats d'arrêt.",
+        "participant_nodes": ["fr"],
+    }
+    status, created = ma.api("POST", "/groups", group)
+    assert status == 201, created
+    uid = created["uid"]
+    status, case = ma.api("POST", "/cases", {"group": uid, "title": "Extradition", "summary": "."})
+    assert status == 201, case
+    meeting = {
+        "held_on": "2026-11-27",
+        "participants": "ma, fr",
+        "decisions": "La France vérifie le dossier.",
+        "follow_ups": [
+            {
+                "case": case["uid"],
+                "title": "Vérifier le dossier d'extradition",
+                "assignee_node": "fr",
+                "due_on": "2026-12-04",
+            }
+        ],
+    }
+    status, body = ma.api("POST", f"/groups/{uid}/meetings", meeting)
+    assert status == 201, body
+    meeting_uid = body["meetings"][0]["uid"]
+
+    def follow_up_on_fr() -> Any:
+        there = _case(fr, case["uid"])
+        return there and there["tasks"] and there["tasks"][0]
+
+    task = wait_for(follow_up_on_fr)
+    assert (task["meeting"], task["assignee_node"], task["status"]) == (meeting_uid, "fr", "todo")
+    status, there = fr.api("GET", f"/groups/{uid}")
+    assert status == 200 and there["meetings"][0]["uid"] == meeting_uid
+    # ma may not report fr's task; fr does.
+    url = f"/cases/{case['uid']}/tasks/{task['uid']}/status"
+    assert ma.api("PUT", url, {"status": "done"})[0] == 400
+    status, done = fr.api("PUT", url, {"status": "done"})
+    assert status == 200, done
+    wait_for(lambda: (c := _case(ma, case["uid"])) and c["tasks"][0]["status"] == "done")
