@@ -24,7 +24,8 @@ users), p50/p95/p99 and the queries one request costs:
   inbox page, one request;
 - the groups: the list, one group (with its cases), the case board, one case;
 - the CSV export of every request (its time only: it grows with the rows by nature);
-- the baseline: the purpose page, a trivial signed-in page, in the same run.
+- the baselines, in the same run: the two desks on the node before it is seeded (what
+  the desk costs without the data), and the purpose page, a trivial signed-in page.
 
 Each line ends with the machine's load averages when it was measured (a shared machine's
 load moves; the baseline shows how much).
@@ -65,14 +66,21 @@ def main() -> None:
 
 def run_child(database: str, scale: float, requests: int) -> None:
     setup_django()
-    started = time.perf_counter()
     officer = bench_user("bench-officer", "liaison_officer")
     supervisor = bench_user("bench-boss", "supervisor")
+    # The desks of an empty node first: what the pages cost without the data, in this run.
+    empty = [
+        ("baseline: desk, officer, empty node", _time(officer, "/", requests)),
+        ("baseline: desk, supervisor, empty", _time(supervisor, "/", requests)),
+    ]
+    started = time.perf_counter()
     counts = _seed(scale)
     analyze()
     print(f"\n{database}: seeded in {time.perf_counter() - started:.0f} s: ", end="")
     print(", ".join(f"{name} {n:,}" for name, n in counts.items()))
-    print(f"  {'page':<34}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'queries':>8}  machine")
+    print(f"  {'page':<36}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'queries':>8}  machine")
+    for label, (times, queries) in empty:
+        _row(label, times, queries)
 
     from liaison.assistance.models import AssistanceRequest
     from liaison.cooperation.models import JointCase, WorkingGroup
@@ -105,7 +113,7 @@ def run_child(database: str, scale: float, requests: int) -> None:
 
 def _row(label: str, times: list[float], queries: int) -> float:
     p50, p95, p99 = pct(times, 50), pct(times, 95), pct(times, 99)
-    print(f"  {label:<34}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{queries:>8}  {load()}", flush=True)
+    print(f"  {label:<36}{p50:>8.1f}{p95:>8.1f}{p99:>8.1f}{queries:>8}  {load()}", flush=True)
     return p95
 
 
