@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/desk.py
 	$(BIN)/python bench/event_screening.py
 	$(BIN)/python bench/indicators.py
+	$(BIN)/python bench/cooperation.py
 	$(BIN)/python bench/load.py --persons 100000 --users 50 --duration 60
 
 # A throwaway data directory: the commands need settings, not a node (no stray secret key).

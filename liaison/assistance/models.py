@@ -44,6 +44,9 @@ class AssistanceRequest(SharedRecord):
         verbose_name = _("request for assistance")
         verbose_name_plural = _("requests for assistance")
         ordering = ["-created_at"]
+        # The outbox (this node's requests, the newest first) reads its page from here
+        # rather than sorting every request the node sent (bench/cooperation.py).
+        indexes = [models.Index(fields=["owner_node", "-created_at"], name="request_owner_newest")]
 
     def __str__(self) -> str:
         return self.subject

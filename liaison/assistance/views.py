@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,14 +29,21 @@ from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.share_status import partner_choices
 
+# Rows per page of the inbox and of the outbox (each has its own page: ?inbox=2&outbox=3).
+PAGE_SIZE = 50
+
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
     require(request, Action.LIST, object_type="request")
     now = timezone.now()
+    inbox_page = Paginator(inbox(request.user), PAGE_SIZE).get_page(request.GET.get("inbox"))
+    outbox_page = Paginator(outbox(request.user), PAGE_SIZE).get_page(request.GET.get("outbox"))
     context = {
-        "inbox": [(r, timing(r, now)) for r in inbox(request.user)],
-        "outbox": [(r, timing(r, now)) for r in outbox(request.user)],
+        "inbox": [(r, timing(r, now)) for r in inbox_page],
+        "inbox_page": inbox_page,
+        "outbox": [(r, timing(r, now)) for r in outbox_page],
+        "outbox_page": outbox_page,
         "can_send": decide(request.user, Action.ASSIST).allowed,
     }
     return render(request, "assistance/request_list.html", context)

@@ -3,13 +3,16 @@ Authorise by scoped lookup, validate, call one action, redirect."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,13 +40,62 @@ from liaison.exchange.queries import service_names_for
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 
+# Cases per column of the board; each column has its own page (?open=2&closed=3).
+BOARD_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Column:
+    status: CaseStatus
+    page: Page[JointCase]
+    previous_url: str
+    next_url: str
+
+
+if TYPE_CHECKING:  # Django's Paginator is generic for the type checker only
+    _CasePaginator = Paginator[JointCase]
+else:
+    _CasePaginator = Paginator
+
+
+class _Counted(_CasePaginator):
+    """A paginator told its count (the board counts every column in one query)."""
+
+    def __init__(self, rows: QuerySet[JointCase], per_page: int, count: int) -> None:
+        super().__init__(rows, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached property
+
 
 @login_required
 def case_board(request: HttpRequest) -> HttpResponse:
     require(request, Action.LIST, object_type="case")
-    cases = list(cases_visible_to(request.user))
-    columns = [(status, [c for c in cases if c.status == status]) for status in CaseStatus]
+    cases = cases_visible_to(request.user)
+    counts = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    columns = []
+    for status in CaseStatus:
+        rows = cases.filter(status=status)
+        paginator = _Counted(rows, BOARD_PAGE_SIZE, counts.get(status.value, 0))
+        page = paginator.get_page(request.GET.get(status.value))
+        previous = page.previous_page_number() if page.has_previous() else None
+        following = page.next_page_number() if page.has_next() else None
+        columns.append(
+            Column(
+                status,
+                page,
+                _page_url(request, status, previous),
+                _page_url(request, status, following),
+            )
+        )
     return render(request, "cooperation/case_board.html", {"columns": columns})
+
+
+def _page_url(request: HttpRequest, status: str, number: int | None) -> str:
+    """The board with one column on another page, the others where they are."""
+    if number is None:
+        return ""
+    query = request.GET.copy()
+    query[status] = str(number)
+    return f"?{query.urlencode()}"
 
 
 @login_required

@@ -51,7 +51,7 @@ def partner_request(version: int = 1, **extra: Any) -> AssistanceRequest:
         "history": [{"at": timezone.now().isoformat(), "step": "sent", "by": "lo-fr"}],
     }
     apply_request("fr", RequestBody.model_validate(values | extra))
-    return AssistanceRequest.objects.get(uid=PARTNER_REQUEST)
+    return AssistanceRequest.objects.get(uid=(values | extra)["uid"])
 
 
 def partner_reply(record: AssistanceRequest, version: int, status: str, **extra: Any) -> None:

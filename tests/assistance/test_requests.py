@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from liaison.accounts.models import User
+from liaison.assistance import views
 from liaison.assistance.actions import (
     AssistanceError,
     RequestData,
@@ -358,24 +359,79 @@ def auditor_user(make_user: Callable[..., User]) -> User:
     return make_user("auditor", "auditor")
 
 
+def _partner_requests(count: int) -> list[AssistanceRequest]:
+    """`count` of fr's requests, the first with the most time left (urgency normal)."""
+    urgencies = ["normal", "urgent", "urgent_direct"]
+    return [
+        partner_request(
+            uid=f"6f1c8a52-{n:04d}-4d7e-9c39-5b5f6f7b2c01",
+            subject=f"Demande {n}",
+            urgency=urgencies[n % 3],
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 3])
 def test_the_pages_cost_a_fixed_number_of_queries(
     liaison: User,
     officer: User,
     fr: Peer,
     login: Callable[[User], Client],
     django_assert_num_queries: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
 ) -> None:
-    record = partner_request()
-    send_request(actor=liaison, data=_data())
-    send_request(actor=liaison, data=_data(subject="Deuxième"))
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # 3 rows: a second page of each list
+    [record, *_] = _partner_requests(count)
+    for n in range(count):
+        send_request(actor=liaison, data=_data(subject=f"Envoi {n}"))
     client = login(liaison)
     with django_assert_num_queries(LIST_QUERIES):
-        client.get("/requests/")
+        assert client.get("/requests/").status_code == 200
+    with django_assert_num_queries(LIST_QUERIES):  # a later page costs the same
+        assert client.get("/requests/?inbox=2&outbox=2").status_code == 200
     with django_assert_num_queries(DETAIL_QUERIES):
-        client.get(f"/requests/{record.uid}/")
+        assert client.get(f"/requests/{record.uid}/").status_code == 200
 
 
-LIST_QUERIES = 13
+def test_the_lists_are_paged_each_on_its_own(
+    liaison: User,
+    fr: Peer,
+    login: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    _partner_requests(3)
+    for n in range(3):
+        send_request(actor=liaison, data=_data(subject=f"Envoi {n}"))
+    client = login(liaison)
+
+    def rows(path: str, table: str) -> list[str]:
+        page = client.get(path).content.decode()
+        body = page.split(f'id="{table}"')[1].split("</table>")[0]
+        return [
+            s
+            for s in ("Demande 0", "Demande 1", "Demande 2", "Envoi 0", "Envoi 1", "Envoi 2")
+            if s in body
+        ]
+
+    # The inbox: the least time left first (8 hours, 3 days, then 7 days on page 2).
+    assert rows("/requests/", "inbox") == ["Demande 1", "Demande 2"]
+    assert rows("/requests/?inbox=2", "inbox") == ["Demande 0"]
+    # The outbox: the newest first, its page independent of the inbox's.
+    assert rows("/requests/?inbox=2", "outbox") == ["Envoi 1", "Envoi 2"]
+    assert rows("/requests/?inbox=2&outbox=2", "outbox") == ["Envoi 0"]
+    assert rows("/requests/?inbox=2&outbox=2", "inbox") == ["Demande 0"]
+    page = client.get("/requests/?inbox=2").content.decode()
+    assert "Page 2 of 2" in page and 'href="?inbox=1#inbox"' in page
+    assert 'href="?inbox=2&amp;outbox=2#outbox"' in page
+    # A page out of range shows the last one; a word, the first.
+    assert rows("/requests/?inbox=9", "inbox") == ["Demande 0"]
+    assert rows("/requests/?inbox=x", "inbox") == ["Demande 1", "Demande 2"]
+
+
+LIST_QUERIES = 15
 DETAIL_QUERIES = 12
 
 

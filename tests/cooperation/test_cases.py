@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from liaison.accounts.models import User
+from liaison.cooperation import case_views
 from liaison.cooperation.models import CasePart, JointCase
 from liaison.exchange.models import OutboxEnvelope
 from liaison.registry.actions import create_person
@@ -263,7 +264,7 @@ def test_the_pages_refuse_other_roles_and_partners_cases(
     assert _state() == before
 
 
-BOARD_QUERIES = 12
+BOARD_QUERIES = 16
 CASE_QUERIES = 15
 
 
@@ -273,8 +274,10 @@ def test_the_board_and_a_case_cost_a_fixed_number_of_queries(
     liaison: User,
     login: Callable[[User], Client],
     django_assert_num_queries: Any,
+    monkeypatch: pytest.MonkeyPatch,
     count: int,
 ) -> None:
+    monkeypatch.setattr(case_views, "BOARD_PAGE_SIZE", 2)  # 3 cases: a second page
     group = our_group(liaison)
     for n in range(count):
         case = _open(liaison, group)
@@ -286,9 +289,47 @@ def test_the_board_and_a_case_cost_a_fixed_number_of_queries(
             person = create_person(actor=liaison, data=person_data(f"Omar Tazi{n}{m}"))
             link = {"kind": "person", "uid": str(person.uid)}
             api(liaison).post(f"{url}/links", link, content_type=JSON)
+    for status in ("active", "suspended", "closed"):  # a case in every column
+        moved = _open(liaison, group)["uid"]
+        body = {"status": status}
+        api(liaison).put(f"/api/v1/cases/{moved}/status", body, content_type=JSON)
     client = login(liaison)
     client.get("/groups/cases/")
     with django_assert_num_queries(BOARD_QUERIES):
         assert client.get("/groups/cases/").status_code == 200
+    with django_assert_num_queries(BOARD_QUERIES):
+        assert client.get("/groups/cases/?open=2").status_code == 200
     with django_assert_num_queries(CASE_QUERIES):
         assert client.get(f"/groups/cases/{case['uid']}/").status_code == 200
+
+
+def test_the_board_pages_each_column_on_its_own(
+    fr: Any, liaison: User, login: Callable[[User], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_views, "BOARD_PAGE_SIZE", 2)
+    group = our_group(liaison)
+    uids = []
+    for n in range(3):
+        body = {"group": str(group.uid), "title": f"Affaire {n}", "summary": "Fugitif."}
+        uids.append(api(liaison).post("/api/v1/cases", body, content_type=JSON).json()["uid"])
+    api(liaison).put(f"/api/v1/cases/{uids[0]}/status", {"status": "closed"}, content_type=JSON)
+    client = login(liaison)
+
+    def column(path: str, status: str) -> str:
+        page = client.get(path).content.decode()
+        return page.split(f'id="column-{status}"')[1].split('<div class="col-md-3')[0]
+
+    # Open: cases 1 and 2 (the newest first), on one page; closed: case 0.
+    first = column("/groups/cases/", "open")
+    assert "Affaire 2" in first and "Affaire 1" in first and "Page" not in first
+    assert "Affaire 0" in column("/groups/cases/", "closed")
+    case = JointCase.objects.get(uid=uids[0])
+    case.status = "open"
+    case.save()
+    # Three open cases: two on the first page (count 3 shown), the oldest on the second.
+    first = column("/groups/cases/?closed=1", "open")
+    assert "Affaire 2" in first and "Affaire 1" in first and "Affaire 0" not in first
+    assert "<bdi>3</bdi>" in first and "Page 1 of 2" in first
+    assert 'href="?closed=1&amp;open=2"' in first
+    second = column("/groups/cases/?open=2", "open")
+    assert "Affaire 0" in second and "Affaire 2" not in second and 'href="?open=1"' in second
