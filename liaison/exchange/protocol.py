@@ -257,9 +257,22 @@ def _dumps(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+def _registry() -> jws.JWSRegistry:
+    """Our algorithm only, and our size limits: joserfc's default refuses a payload over
+    128,000 base64 characters (about 94 KiB of JSON), under the 256 KiB an envelope may
+    take and the 4 MiB of an answer. The sizes are held by the HTTP body limits
+    (liaison/core/server.py) and the client's read limit; this only has to let them through."""
+    registry = jws.JWSRegistry(algorithms=[ALGORITHM])
+    registry.max_payload_length = MAX_ANSWER_BYTES * 4 // 3 + 4  # base64 of the largest
+    return registry
+
+
+JWS_REGISTRY = _registry()
+
+
 def sign(claims: dict[str, Any], key: OKPKey, *, typ: str = ENVELOPE_TYP) -> str:
     header = {"alg": ALGORITHM, "typ": typ}
-    return jws.serialize_compact(header, _dumps(claims), key, algorithms=[ALGORITHM])
+    return jws.serialize_compact(header, _dumps(claims), key, registry=JWS_REGISTRY)
 
 
 def envelope_claims(
@@ -289,7 +302,8 @@ def envelope_claims(
 def unverified_claims(token: str | bytes) -> dict[str, Any]:
     """The payload as sent, before any check: only to find out who claims to send it."""
     try:
-        compact = jws.extract_compact(token.encode() if isinstance(token, str) else token)
+        raw = token.encode() if isinstance(token, str) else token
+        compact = jws.extract_compact(raw, registry=JWS_REGISTRY)
     except (JoseError, ValueError, RecursionError) as error:
         raise ProtocolError(Reason.MALFORMED, type(error).__name__) from None
     return _json_object(compact.payload)
@@ -317,7 +331,7 @@ def verify(token: str | bytes, key: Keys, *, typ: str = ENVELOPE_TYP) -> dict[st
     error: JoseError | None = None
     for candidate in candidates:
         try:
-            compact = jws.deserialize_compact(token, candidate, algorithms=[ALGORITHM])
+            compact = jws.deserialize_compact(token, candidate, registry=JWS_REGISTRY)
             break
         except JoseError as failed:
             error = failed

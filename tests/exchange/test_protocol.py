@@ -14,6 +14,9 @@ from joserfc.jwk import OKPKey
 
 from liaison.exchange import keys
 from liaison.exchange.protocol import (
+    ANSWER_TYP,
+    MAX_ANSWER_BYTES,
+    MAX_ENVELOPE_BYTES,
     RECEIPT_TYP,
     Envelope,
     ProtocolError,
@@ -22,8 +25,10 @@ from liaison.exchange.protocol import (
     open_envelope,
     open_receipt,
     sign,
+    unverified_claims,
     utcnow,
     uuid7,
+    verify,
 )
 
 MA = OKPKey.generate_key("Ed25519")
@@ -85,6 +90,21 @@ def test_a_signed_envelope_opens_with_the_senders_pinned_key() -> None:
 )
 def test_it_refuses_bad_envelopes_with_the_reason(make: object, reason: Reason) -> None:
     assert reason_of(make()) == reason  # type: ignore[operator]
+
+
+def test_an_envelope_up_to_the_body_limit_opens() -> None:
+    """joserfc alone refuses a payload over 128,000 base64 characters (~94 KiB of JSON):
+    an envelope that fits the 256 KiB body limit must still open."""
+    raw = token(object={"uid": "x", "notes": "n" * 180_000})
+    assert 128_000 < len(raw) < MAX_ENVELOPE_BYTES
+    assert unverified_claims(raw)["object"]["notes"] == "n" * 180_000
+    assert len(opened(raw).object["notes"]) == 180_000
+
+
+def test_an_answer_up_to_its_limit_verifies() -> None:
+    raw = sign({"results": ["r" * 1000] * 2900}, MA, typ=ANSWER_TYP)
+    assert 3_000_000 < len(raw) <= MAX_ANSWER_BYTES * 4 // 3
+    assert len(verify(raw, MA, typ=ANSWER_TYP)["results"]) == 2900
 
 
 def test_it_refuses_a_signed_receipt_whose_payload_is_not_a_json_object() -> None:
