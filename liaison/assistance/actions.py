@@ -28,6 +28,7 @@ from liaison.assistance.choices import (
     OPEN,
     RECIPIENT_STEPS,
     TEXT_REQUIRED,
+    RefusalCategory,
     Status,
     Step,
     Urgency,
@@ -257,9 +258,11 @@ def take_step(
     step: str,
     note: str = "",
     persons: Sequence[str] = (),
+    refusal_category: str = "",
     request: HttpRequest | None = None,
 ) -> AssistanceRequest:
-    """One step on a request (acknowledge, ask, answer, refuse; supply, withdraw)."""
+    """One step on a request (acknowledge, ask, answer, refuse; supply, withdraw). A
+    refusal names its category (RefusalCategory) besides its reason."""
     user = authorise(actor, Action.ASSIST, record, request=request, object_type="request")
     record = AssistanceRequest.objects.select_for_update().get(pk=record.pk)
     refusal = step_refusal(record, step)
@@ -268,11 +271,13 @@ def take_step(
     note = _note(Step(step), note)
     if persons and step not in (Step.ANSWER, Step.PARTLY_ANSWER):
         raise AssistanceError(_("Persons go with an answer only."), field="persons")
+    _check_category(Step(step), refusal_category)
     if step in RECIPIENT_STEPS:
-        _recipient_step(user, record, Step(step), note, persons, request)
+        _recipient_step(user, record, Step(step), note, persons, request, refusal_category)
     else:
         _requester_step(user, record, Step(step), note)
-    _log(request, user, "alter", record, {"step": step})
+    detail = {"step": step} | ({"category": refusal_category} if refusal_category else {})
+    _log(request, user, "alter", record, detail)
     return record
 
 
@@ -286,6 +291,23 @@ def _note(step: Step, note: str) -> str:
         raise AssistanceError(str(error), field="note") from None
 
 
+def _check_category(step: Step, category: str) -> None:
+    """A refusal names one of the fixed categories; no other step has one."""
+    if step != Step.REFUSE:
+        if category:
+            raise AssistanceError(
+                _("A category goes with a refusal only."), field="refusal_category"
+            )
+        return
+    if not category:
+        raise AssistanceError(_("Choose the category of the refusal."), field="refusal_category")
+    if category not in RefusalCategory.values:
+        raise AssistanceError(
+            _("Unknown category %(category)s.") % {"category": category},
+            field="refusal_category",
+        )
+
+
 def _recipient_step(
     user: User,
     record: AssistanceRequest,
@@ -293,6 +315,7 @@ def _recipient_step(
     note: str,
     persons: Sequence[str],
     request: HttpRequest | None,
+    refusal_category: str = "",
 ) -> None:
     reply = Reply.objects.select_for_update().get(request=record)
     now = timezone.now()
@@ -308,6 +331,7 @@ def _recipient_step(
         reply.persons = _share_with_answer(user, record, persons, request)
     _set_clock(reply, value)
     reply.status = RECIPIENT_STEPS[step]
+    reply.refusal_category = refusal_category
     reply.text = note or reply.text
     reply.handled_by_name = user.get_username()
     reply.history = [*reply.history, _entry(step, user.get_username(), note, now)]

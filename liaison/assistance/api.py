@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictStr
 
 from liaison.assistance import actions
-from liaison.assistance.choices import RequestType, Step, Urgency
+from liaison.assistance.choices import RefusalCategory, RequestType, Step, Urgency
 from liaison.assistance.models import AssistanceRequest
 from liaison.assistance.queries import get_request_for_user, requests_visible_to
 from liaison.assistance.sharing import MAX_PERSONS
@@ -51,6 +51,9 @@ class StepIn(ApiInput):
     step: Step
     note: Text = Field("", max_length=8000)
     persons: list[UUID] = Field(default_factory=list, max_length=MAX_PERSONS)
+    refusal_category: RefusalCategory | None = Field(
+        None, description="Required with the step refuse, and only with it."
+    )
 
 
 class TimelineEntry(Schema):
@@ -85,6 +88,10 @@ class RequestOut(Schema):
     time_taken_seconds: int | None
     reply_text: str
     reply_persons: list[str]
+    refusal_category: RefusalCategory | None = Field(
+        description="Why the recipient refused (its category), when it did; null otherwise, "
+        "and for refusals recorded before categories existed."
+    )
     timeline: list[TimelineEntry]
 
 
@@ -107,6 +114,7 @@ def request_out(record: AssistanceRequest) -> dict[str, Any]:
         "time_taken_seconds": int(taken.total_seconds()) if taken is not None else None,
         "reply_text": reply.text if reply else "",
         "reply_persons": reply.persons if reply else [],
+        "refusal_category": (reply.refusal_category or None) if reply else None,
         "timeline": sorted(
             [*record.history, *(reply.history if reply else [])], key=lambda e: e["at"]
         ),
@@ -158,6 +166,7 @@ def take_step(request: HttpRequest, uid: UUID, payload: StepIn) -> Any:
         step=payload.step,
         note=payload.note,
         persons=[str(uid) for uid in payload.persons],
+        refusal_category=payload.refusal_category or "",
         request=request,
     )
     return request_out(get_request_for_user(request.user, uid))

@@ -38,6 +38,18 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class RefusalCategory(models.TextChoices):
+    """Why a request is refused, in words both services count (the free-text reason,
+    still required, says the rest). Grounds of Directive (EU) 2023/977 art. 6 grouped."""
+
+    NO_LEGAL_BASIS = "no_legal_basis", _("No legal basis")
+    COMPETENCE = "competence", _("Outside the service's competence")
+    INSUFFICIENT = "insufficient", _("Insufficient information")
+    DATA_PROTECTION = "data_protection", _("Data protection or proportionality")
+    INVESTIGATION = "investigation", _("Risk to an ongoing investigation")
+    OTHER = "other", _("Other reason")
+
+
 # The recipient's states in which the clock runs or is paused (not yet closed).
 OPEN = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.MORE_INFORMATION)
 CLOSED = (Status.ANSWERED, Status.PARTLY_ANSWERED, Status.REFUSED)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.assistance.actions import RequestData, send_request, take_step
-from liaison.assistance.choices import Status, Step
+from liaison.assistance.choices import RefusalCategory, Status, Step
 from liaison.assistance.models import AssistanceRequest
 
 
@@ -29,6 +29,7 @@ class DemoRequest:
     # What the recipient does with it ("" = leave it waiting), and its words.
     then: str = ""
     note: str = ""
+    category: str = ""  # a refusal's category (RefusalCategory)
 
 
 DEMO_REQUESTS = {
@@ -55,6 +56,7 @@ DEMO_REQUESTS = {
             "Dans le cadre d'une enquête sur un trafic de stupéfiants.",
             Step.REFUSE,
             "Demande à présenter par la voie de l'entraide judiciaire (casier judiciaire).",
+            RefusalCategory.NO_LEGAL_BASIS,
         ),
         DemoRequest(
             "Exécuter le mandat d'arrêt MA-2025-311",
@@ -130,6 +132,12 @@ def answer_demo_requests(partner: str, *, wait: float = 60) -> int:
     for record in rows.select_related("reply"):
         item = plan[record.subject]
         if item.then and record.status == Status.RECEIVED:
-            take_step(actor=actor, record=record, step=item.then, note=item.note)
+            take_step(
+                actor=actor,
+                record=record,
+                step=item.then,
+                note=item.note,
+                refusal_category=item.category,
+            )
             done += 1
     return done

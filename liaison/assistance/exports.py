@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.http import HttpRequest
 
+from liaison.assistance.choices import Status
 from liaison.assistance.models import AssistanceRequest
 from liaison.assistance.timing import hours, timing
 from liaison.audit.actions import log_event
@@ -27,6 +28,7 @@ HEADER = [
     "urgency",
     "handling code",
     "status",
+    "refusal category",
     "sent",
     "received",
     "acknowledged",
@@ -39,6 +41,11 @@ HEADER = [
 
 def _when(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
+
+
+def _category(record: AssistanceRequest) -> str:
+    reply = record.reply_or_none()
+    return reply.refusal_category if reply is not None and record.status == Status.REFUSED else ""
 
 
 def export_rows(rows: Iterable[AssistanceRequest], *, now: datetime) -> Iterator[list[str]]:
@@ -55,6 +62,7 @@ def export_rows(rows: Iterable[AssistanceRequest], *, now: datetime) -> Iterator
             record.urgency,
             record.effective_handling_code,
             record.status,
+            _category(record),
             str(sent),
             _when(clock.received_on),
             _when(clock.acknowledged_at),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liaison.assistance.actions import RequestData
-from liaison.assistance.choices import RequestType, Step, Urgency
+from liaison.assistance.choices import RefusalCategory, RequestType, Step, Urgency
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.core.forms import BootstrapForm, DateTimeField
 from liaison.policy import HandlingCode
@@ -84,6 +84,11 @@ NOTE_LABELS = {
 
 
 class StepForm(BootstrapForm):
+    refusal_category = forms.ChoiceField(
+        label=_("Category of the refusal"),
+        choices=[("", "—"), *RefusalCategory.choices],
+        help_text=_("Counted in the cooperation indicators; the reason below says the rest."),
+    )
     note = forms.CharField(
         max_length=8000,
         required=False,
@@ -103,6 +108,8 @@ class StepForm(BootstrapForm):
         self.fields["note"].required = step != Step.ACKNOWLEDGE
         if step not in (Step.ANSWER, Step.PARTLY_ANSWER):
             del self.fields["persons"]
+        if step != Step.REFUSE:
+            del self.fields["refusal_category"]
 
     def person_uids(self) -> list[str]:
         return _uids(self.cleaned_data.get("persons", ""))

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from liaison.assistance import clock
-from liaison.assistance.choices import CLOSED, RequestType, Status, Urgency
+from liaison.assistance.choices import CLOSED, RefusalCategory, RequestType, Status, Urgency
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.records import SharedRecord
 
@@ -90,6 +90,13 @@ class Reply(SharedRecord):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     text = models.TextField(_("answer"), blank=True, max_length=8000, validators=[validate_text])
+    # Set with a refusal (and only then); empty on refusals recorded before categories.
+    refusal_category = models.CharField(
+        _("reason for the refusal (category)"),
+        max_length=16,
+        choices=RefusalCategory.choices,
+        blank=True,
+    )
     persons = models.JSONField(_("persons shared with the answer"), default=list, blank=True)
     handled_by_name = models.CharField(
         _("handled by"), max_length=200, blank=True, validators=[validate_line]

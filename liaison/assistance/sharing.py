@@ -10,14 +10,21 @@ node the request was sent to. Registered from AssistanceConfig.ready().
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from liaison.assistance import actions
-from liaison.assistance.choices import CLOSED, OPEN, RequestType, Status, Urgency
+from liaison.assistance.choices import (
+    CLOSED,
+    OPEN,
+    RefusalCategory,
+    RequestType,
+    Status,
+    Urgency,
+)
 from liaison.assistance.models import AssistanceRequest, Reply
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
@@ -55,6 +62,7 @@ REPLY_FIELDS = [
     "closed_at",
     "text",
     "handled_by_name",
+    "refusal_category",
 ]
 
 
@@ -93,6 +101,15 @@ class ReplyBody(Shared):
     persons: list[UUID] = Field(max_length=MAX_PERSONS)
     handled_by_name: Line = Field(max_length=200)
     history: list[Entry] = Field(max_length=MAX_HISTORY)
+    # Only with a refusal; "" for every other state (and for refusals made before
+    # categories existed). A sender that predates the field sends none: "".
+    refusal_category: RefusalCategory | Literal[""] = ""
+
+    @model_validator(mode="after")
+    def _category_only_with_a_refusal(self) -> ReplyBody:
+        if self.refusal_category and self.status != Status.REFUSED:
+            raise ValueError("a refusal category goes with a refused reply only")
+        return self
 
 
 def request_object(record: AssistanceRequest) -> dict[str, Any]:

@@ -108,6 +108,7 @@ def request_step(request: HttpRequest, uid: UUID, step: str) -> HttpResponse:
                 step=step,
                 note=form.cleaned_data["note"],
                 persons=form.person_uids(),
+                refusal_category=form.cleaned_data.get("refusal_category", ""),
                 request=request,
             )
         except actions.AssistanceError as error:

@@ -171,6 +171,22 @@ def encountered_on(value: datetime, *, now: datetime | None = None) -> datetime:
     return value
 
 
+def outcome_on(value: date, *, encountered: date, today: date | None = None) -> date:
+    """The date of what became of a person after a hit: not in the future, not before the
+    person was met (`encountered`, the hit's day)."""
+    if value > (today or timezone.localdate()):
+        raise FieldRuleError(
+            _("%(value)s is in the future: an outcome is recorded once it has happened.")
+            % {"value": value.isoformat()}
+        )
+    if value < encountered:
+        raise FieldRuleError(
+            _("%(value)s is before the hit (%(hit)s).")
+            % {"value": value.isoformat(), "hit": encountered.isoformat()}
+        )
+    return value
+
+
 def score(value: float) -> float:
     """A match score, from 0 (no likeness) to 1 (the same)."""
     if not 0.0 <= value <= 1.0:

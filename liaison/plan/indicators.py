@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import Actor
 from liaison.assistance import clock
-from liaison.assistance.choices import RequestType, Status
+from liaison.assistance.choices import RefusalCategory, RequestType, Status
 from liaison.assistance.models import AssistanceRequest
 from liaison.audit.models import AuditEntry
 from liaison.events.models import AccreditationList, Candidate, CandidateStatus, Event
@@ -58,6 +58,7 @@ from liaison.registry.choices import (
     AlertStatus,
     HitDecisionKind,
     HitDisposition,
+    HitOutcome,
     WarrantStatus,
 )
 from liaison.registry.models import Hit, HitDecision, Person, Warrant
@@ -356,11 +357,13 @@ def hits(user: Actor, period: Period) -> Indicator:
             confirmed=Count("pk", filter=_confirmed()),
             false_positive=Count("pk", filter=_false_positive()),
             located=Count("pk", filter=Q(alert__status=AlertStatus.LOCATED)),
+            arrested=Count("pk", filter=Q(arrested_on__isnull=False)),
+            extradited=Count("pk", filter=Q(outcome=HitOutcome.EXTRADITED)),
         )
         .order_by()
     )
     found: dict[str, Counter[str]] = defaultdict(Counter)
-    names = ["ours", "theirs", "confirmed", "false_positive", "located"]
+    names = ["ours", "theirs", "confirmed", "false_positive", "located", "arrested", "extradited"]
     for row in grouped:
         counts: dict[str, int] = dict(row)  # type: ignore[arg-type]  # counts, and the index
         found[period.quarters[counts["quarter"]]].update({n: counts[n] for n in names})
@@ -374,9 +377,11 @@ def hits(user: Actor, period: Period) -> Indicator:
             _("Confirmed"),
             _("False positive"),
             _("Alert located"),
+            _("Arrested"),
+            _("Extradited"),
         ],
         period.quarters,
-        charted=(0, 1, 2),
+        charted=(0, 1, 2, 5, 6),
     )
     return _fill(indicator, found, names)
 
@@ -441,6 +446,7 @@ class RequestRow:
     received_on: datetime
     status: str
     clock: clock.Clock
+    refusal_category: str = ""
 
 
 @dataclass
@@ -485,6 +491,7 @@ REQUEST_FIELDS = (
     "reply__paused_since",
     "reply__paused_seconds",
     "reply__closed_at",
+    "reply__refusal_category",
 )
 
 
@@ -494,8 +501,8 @@ def request_rows(user: Actor, period: Period) -> list[RequestRow]:
         reply__received_on__gte=period.start, reply__received_on__lt=period.end
     )
     return [
-        RequestRow(owner, kind, received, status, clock.Clock(received, *timing))
-        for owner, kind, received, status, *timing in rows.values_list(*REQUEST_FIELDS)
+        RequestRow(owner, kind, received, status, clock.Clock(received, *timing), category)
+        for owner, kind, received, status, *timing, category in rows.values_list(*REQUEST_FIELDS)
     ]
 
 
@@ -535,6 +542,31 @@ def requests_by_type(
     for kind in indicator.rows:
         indicator.values[kind] = figures.get(kind, _RequestFigures()).row()
     return indicator
+
+
+# Refusals before categories existed (and a partner's node that sends none): one row.
+UNCATEGORISED = "uncategorised"
+
+
+def refusals(user: Actor, period: Period, rows: list[RequestRow] | None = None) -> Indicator:
+    here = settings.NODE_ID
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in request_rows(user, period) if rows is None else rows:
+        if row.status == Status.REFUSED and row.clock.stopped_at is not None:
+            side = "by_us" if row.owner_node != here else "by_partners"
+            found[row.refusal_category or UNCATEGORISED][side] += 1
+    categories = list(RefusalCategory.values)
+    indicator = Indicator(
+        "refusals",
+        _("Requests for assistance refused, by reason"),
+        DEFINITIONS["refusals"],
+        [_("Refused by this service"), _("Refused by partners")],
+        categories + ([UNCATEGORISED] if UNCATEGORISED in found else []),
+        by="refusal_category",
+        row_labels={**dict(RefusalCategory.choices), UNCATEGORISED: _("No category given")},
+        charted=(0, 1),
+    )
+    return _fill(indicator, found, ["by_us", "by_partners"])
 
 
 # 4. Events screened and candidates reviewed
@@ -724,6 +756,7 @@ def compute(user: Actor, period: Period) -> list[Indicator]:
         requests(user, period, received=True, rows=assistance_rows),
         requests(user, period, received=False, rows=assistance_rows),
         requests_by_type(user, period, assistance_rows),
+        refusals(user, period, assistance_rows),
         screening(user, period),
         trainings(user, period),
         assistance(user, period),
@@ -748,7 +781,10 @@ DEFINITIONS: dict[str, str | Promise] = {
         "Hits you may see where the person met belongs to the other service (quarter of the "
         "encounter). Confirmed: by its recorder or by the person's owner (counted once); "
         "false positive: said so and never confirmed; alert located: the hit's alert is now "
-        "located. Arrest and extradition are not recorded as such: see the warrants."
+        "located; arrested: its recorder has recorded an arrest after it, at any date so far "
+        "(a hit counts once, in the quarter of the encounter, even if later extradited or "
+        "released); extradited: its recorder has recorded the extradition. The outcomes are "
+        "those the recorder last sent: a partner's outcome counts once its update arrives."
     ),
     "warrants": _(
         "This node's warrants you may see whose status was changed to executed in the quarter "
@@ -761,7 +797,14 @@ DEFINITIONS: dict[str, str | Promise] = {
         "received them. Answered or refused: closed (answered, partly answered or refused); "
         "within the deadline: share of those closed no later than their deadline, the time "
         "waiting for more information excluded; median time: from receipt to closing, the "
-        "same pauses excluded. Reasons for refusals are in each request."
+        "same pauses excluded. Refusals by category: the next table."
+    ),
+    "refusals": _(
+        "The requests counted as refused (closed by a refusal), per category of refusal the "
+        "recipient chose (the written reason is in each request), refused by this service "
+        "or by partners, all quarters of the period together (the quarter in which the "
+        "recipient's node received the request). Refusals recorded before categories "
+        "existed are counted under no category given."
     ),
     "screening": _(
         "Accreditation lists of the events you may see whose screening finished in the "

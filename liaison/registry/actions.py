@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -37,12 +37,15 @@ from liaison.records import SharedRecord, clean_or_refuse
 from liaison.refusals import Refused
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
+    HIT_OUTCOME_TRANSITIONS,
     HIT_TRANSITIONS,
+    IN_CUSTODY,
     WARRANT_TRANSITIONS,
     AlertStatus,
     AlertType,
     HitDecisionKind,
     HitDisposition,
+    HitOutcome,
     WarrantStatus,
     is_final,
 )
@@ -955,6 +958,96 @@ def update_hit(
         detail={"version": hit.version},
     )
     return hit
+
+
+def is_confirmed(hit: Hit) -> bool:
+    """Confirmed by its recorder (disposition) or by the person's owner (a decision): the
+    same rule as the hits indicator's "confirmed"."""
+    if hit.disposition == HitDisposition.CONFIRMED:
+        return True
+    return hit.decisions.filter(decision=HitDecisionKind.CONFIRMED).exists()
+
+
+def outcome_refusal(hit: Hit) -> str:
+    """Why this node may not record an outcome on `hit` now; empty if it may."""
+    if not hit.is_local:
+        return _("Only the service that recorded the hit records what became of the person.")
+    if not is_confirmed(hit):
+        return _("An outcome is recorded on a confirmed hit only.")
+    if not HIT_OUTCOME_TRANSITIONS[hit.outcome]:
+        return _("The follow-up of this hit is closed (%(outcome)s).") % {
+            "outcome": hit.get_outcome_display()
+        }
+    return ""
+
+
+def next_outcomes(hit: Hit) -> list[tuple[str, str]]:
+    """The outcomes the hit may move to, in the order of the list of outcomes."""
+    allowed = HIT_OUTCOME_TRANSITIONS[hit.outcome]
+    return [(value, str(label)) for value, label in HitOutcome.choices if value in allowed]
+
+
+@atomic_action
+def record_hit_outcome(
+    *,
+    actor: Actor,
+    hit: Hit,
+    outcome: str,
+    on: date,
+    request: HttpRequest | None = None,
+) -> Hit:
+    """The recorder says what became of the person after a confirmed hit (located,
+    arrested, extradition requested, extradited, surrendered, released) and when. The
+    hit's new version goes to the person's owner, as any change to it; audited here."""
+    authorise(actor, Action.CHANGE, hit, request=request, object_type="hit")
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    refusal = outcome_refusal(hit)
+    if refusal:
+        raise RegistryError(refusal)
+    if outcome not in HIT_OUTCOME_TRANSITIONS[hit.outcome]:
+        raise RegistryError(_outcome_step_refused(hit.outcome, outcome))
+    met = timezone.localtime(hit.encountered_on).date()
+    _checked(partial(field_rules.outcome_on, encountered=met), on, _("Outcome date"))
+    if hit.outcome_on is not None and on < hit.outcome_on:
+        raise RegistryError(
+            _("%(value)s is before the last outcome (%(last)s).")
+            % {"value": on.isoformat(), "last": hit.outcome_on.isoformat()}
+        )
+    before = [hit.outcome, _iso(hit.outcome_on)]
+    hit.outcome, hit.outcome_on = outcome, on
+    if outcome in IN_CUSTODY and hit.arrested_on is None:
+        hit.arrested_on = on
+    hit.version += 1
+    _clean(hit)
+    hit.save(update_fields=["outcome", "outcome_on", "arrested_on", "version", "updated_at"])
+    share.push_update(hit, "hit")
+    log_event(
+        action="alter",
+        request=request,
+        actor=actor,
+        object_type="hit",
+        object_id=str(hit.uid),
+        changes={"outcome": [before[0], outcome], "outcome_on": [before[1], on.isoformat()]},
+        detail={"version": hit.version},
+    )
+    return hit
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _outcome_step_refused(current: str, outcome: str) -> str:
+    if outcome not in HitOutcome.values:
+        return _("Unknown outcome %(outcome)s.") % {"outcome": outcome}
+    if not current:
+        return _("A first outcome is located or arrested, not %(outcome)s.") % {
+            "outcome": HitOutcome(outcome).label
+        }
+    return _("From %(current)s the hit cannot move to %(outcome)s.") % {
+        "current": HitOutcome(current).label,
+        "outcome": HitOutcome(outcome).label,
+    }
 
 
 def decision_refusal(hit: Hit) -> str:

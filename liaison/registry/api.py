@@ -49,6 +49,7 @@ from liaison.registry.schemas import (
     HitDecisionOut,
     HitIn,
     HitOut,
+    HitOutcomeIn,
     PersonIn,
     PersonOut,
     PersonPageOut,
@@ -170,6 +171,9 @@ def hit_out(hit: Hit) -> dict[str, Any]:
         "handling_code": hit.effective_handling_code,
         "status_reason": hit.status_reason,
         "decisions": [decision_out(d) for d in hit.decisions.all()],
+        "outcome": hit.outcome or None,
+        "outcome_on": hit.outcome_on,
+        "arrested_on": hit.arrested_on,
     }
 
 
@@ -618,6 +622,21 @@ def hit_disposition(request: HttpRequest, uid: UUID, payload: DispositionIn) -> 
         action_taken=payload.action_taken,
         reason=payload.reason,
         request=request,
+    )
+    return hit_out(changed)
+
+
+@router.post(
+    "/hits/{uid}/outcome",
+    response={200: HitOut, **CHANGE_ERRORS},
+    summary="Record what became of the person after a confirmed hit (its recorder only)",
+)
+def hit_outcome(request: HttpRequest, uid: UUID, payload: HitOutcomeIn) -> Any:
+    """Located, arrested, extradition requested, extradited, surrendered under another
+    procedure or released, with its date; the hit's new version goes to the person's owner."""
+    hit = get_record_for_user(request.user, Hit, uid)
+    changed = actions.record_hit_outcome(
+        actor=request.user, hit=hit, outcome=payload.outcome, on=payload.on, request=request
     )
     return hit_out(changed)
 

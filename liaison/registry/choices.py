@@ -107,6 +107,18 @@ class HitDecisionKind(models.TextChoices):
     MORE_INFORMATION = "more_information", _("needs more information")
 
 
+class HitOutcome(models.TextChoices):
+    """What became of the person after a confirmed hit, recorded by the hit's recorder (the
+    service whose officers met the person). Empty: nothing recorded yet."""
+
+    LOCATED = "located", _("located")
+    ARRESTED = "arrested", _("arrested")
+    EXTRADITION_REQUESTED = "extradition_requested", _("extradition requested")
+    EXTRADITED = "extradited", _("extradited")
+    SURRENDERED = "surrendered", _("surrendered under another procedure")
+    RELEASED = "released", _("released")
+
+
 # Lifecycles: from each status, the statuses an action may move a record to.
 WARRANT_TRANSITIONS: dict[str, set[str]] = {
     WarrantStatus.ACTIVE: {WarrantStatus.EXECUTED, WarrantStatus.WITHDRAWN, WarrantStatus.EXPIRED},
@@ -124,6 +136,34 @@ HIT_TRANSITIONS: dict[str, set[str]] = {
     HitDisposition.PENDING: {HitDisposition.CONFIRMED, HitDisposition.FALSE_POSITIVE},
     HitDisposition.CONFIRMED: set(),
     HitDisposition.FALSE_POSITIVE: set(),
+}
+
+# "" is a hit with no outcome yet. An arrest stays on the hit (arrested_on) whatever
+# follows it; extradited and surrendered end the follow-up; a released person may be
+# arrested again (the first arrest's date is kept).
+HIT_OUTCOME_TRANSITIONS: dict[str, set[str]] = {
+    "": {HitOutcome.LOCATED, HitOutcome.ARRESTED},
+    HitOutcome.LOCATED: {HitOutcome.ARRESTED, HitOutcome.RELEASED},
+    HitOutcome.ARRESTED: {
+        HitOutcome.EXTRADITION_REQUESTED,
+        HitOutcome.SURRENDERED,
+        HitOutcome.RELEASED,
+    },
+    HitOutcome.EXTRADITION_REQUESTED: {
+        HitOutcome.EXTRADITED,
+        HitOutcome.SURRENDERED,
+        HitOutcome.RELEASED,
+    },
+    HitOutcome.RELEASED: {HitOutcome.ARRESTED},
+    HitOutcome.EXTRADITED: set(),
+    HitOutcome.SURRENDERED: set(),
+}
+# Outcomes that mean the person was arrested (arrested_on is set on reaching them).
+IN_CUSTODY = {
+    HitOutcome.ARRESTED,
+    HitOutcome.EXTRADITION_REQUESTED,
+    HitOutcome.EXTRADITED,
+    HitOutcome.SURRENDERED,
 }
 
 

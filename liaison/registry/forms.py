@@ -502,6 +502,23 @@ class HitDecisionForm(BootstrapForm):
     )
 
 
+class HitOutcomeForm(BootstrapForm):
+    """What became of the person after a confirmed hit: the next outcomes only."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"))
+    on = DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("When it happened: not in the future, not before the hit."),
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["outcome"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
 class HitUpdateForm(BootstrapForm):
     action_taken = forms.CharField(
         label=_("Action taken, or the details asked for"),

@@ -27,6 +27,7 @@ from liaison.registry.choices import (
     HitContext,
     HitDecisionKind,
     HitDisposition,
+    HitOutcome,
     NameKind,
     OffenceCategory,
     PersonCategory,
@@ -287,6 +288,13 @@ class Hit(SharedRecord):
     status_reason = models.TextField(
         _("reason for the last status change"), blank=True, validators=TEXT
     )
+    # The follow-up of a confirmed hit (record_hit_outcome): the latest outcome and its
+    # date; the date of the first arrest is kept whatever follows (the indicators count it).
+    outcome = models.CharField(
+        _("outcome"), max_length=24, choices=HitOutcome.choices, blank=True, default=""
+    )
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    arrested_on = models.DateField(_("arrested on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("hit")

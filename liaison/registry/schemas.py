@@ -32,6 +32,7 @@ from liaison.registry.choices import (
     HitContext,
     HitDecisionKind,
     HitDisposition,
+    HitOutcome,
     NameKind,
     OffenceCategory,
     PersonCategory,
@@ -253,6 +254,14 @@ class HitOut(Schema):
     decisions: list[HitDecisionOut] = Field(
         description="The person's owner's decisions on this hit (SIRENE form G), oldest first."
     )
+    outcome: HitOutcome | None = Field(
+        description="What became of the person after the confirmed hit, as its recorder "
+        "last said (null: nothing recorded)."
+    )
+    outcome_on: date | None = Field(description="The date of that outcome.")
+    arrested_on: date | None = Field(
+        description="The date of the first arrest after the hit, kept whatever followed."
+    )
 
 
 class WarrantStatusIn(Strict):
@@ -284,6 +293,13 @@ class DispositionIn(Strict):
         description="Why: required when the new status is final (it cannot be undone); "
         "written in the audit log and kept on the record.",
     )
+
+
+class HitOutcomeIn(Strict):
+    outcome: HitOutcome = Field(
+        description="The next step of the follow-up; docs/registry.md lists the transitions."
+    )
+    on: date = Field(description="When it happened: not in the future, not before the hit.")
 
 
 class HitDecisionIn(Strict):

@@ -36,6 +36,7 @@ urlpatterns = [
     path("hits/<uuid:uid>/disposition/", views.hit_dispose, name="hit_dispose"),
     path("hits/<uuid:uid>/decision/", views.hit_decide, name="hit_decide"),
     path("hits/<uuid:uid>/update/", views.hit_update, name="hit_update"),
+    path("hits/<uuid:uid>/outcome/", views.hit_outcome, name="hit_outcome"),
     path("alerts/<uuid:uid>/extend/", views.review_extend, {"kind": "alert"}, name="alert_extend"),
     path(
         "warrants/<uuid:uid>/extend/",

@@ -24,9 +24,11 @@ from liaison.refusals import Refused
 from liaison.registry import actions
 from liaison.registry.choices import (
     ALERT_TRANSITIONS,
+    HIT_OUTCOME_TRANSITIONS,
     HIT_TRANSITIONS,
     WARRANT_TRANSITIONS,
     AlertStatus,
+    HitDecisionKind,
     HitDisposition,
     WarrantStatus,
     is_final,
@@ -39,6 +41,7 @@ from liaison.registry.forms import (
     ExtensionForm,
     HitDecisionForm,
     HitForm,
+    HitOutcomeForm,
     HitUpdateForm,
     NameFormSet,
     PersonForm,
@@ -288,6 +291,9 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         decisions.setdefault(decision.hit_id, []).append(decision)
     for hit in hits:
         hit.decision_list = decisions.get(hit.pk, [])
+        hit.outcome_open = _outcome_open(hit, hit.decision_list) and bool(
+            decide(user, Action.CHANGE, hit)
+        )
     return {
         "person": person,
         "hits": hits,
@@ -751,6 +757,42 @@ def hit_update(request: HttpRequest, uid: UUID) -> HttpResponse:
             messages.success(request, _("Hit updated."))
             return redirect("registry:person", uid=hit.person.uid)
     context = {"form": form, "person": hit.person, "title": _("Update the hit")}
+    return render(request, "registry/child_form.html", context)
+
+
+def _outcome_open(hit: Hit, decisions: list[HitDecision]) -> bool:
+    """The recorder may record an outcome on the hit (read from what is loaded: no query)."""
+    confirmed = hit.disposition == HitDisposition.CONFIRMED or any(
+        d.decision == HitDecisionKind.CONFIRMED for d in decisions
+    )
+    return hit.is_local and confirmed and bool(HIT_OUTCOME_TRANSITIONS[hit.outcome])
+
+
+@login_required
+def hit_outcome(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The recorder says what became of the person after a confirmed hit, and when."""
+    hit = get_record_for_user(request.user, Hit, uid)
+    require(request, Action.CHANGE, hit, object_type="hit")
+    refusal = actions.outcome_refusal(hit)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("registry:person", uid=hit.person.uid)
+    form = HitOutcomeForm(request.POST or None, choices=actions.next_outcomes(hit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_hit_outcome(
+                actor=request.user,
+                hit=hit,
+                outcome=form.cleaned_data["outcome"],
+                on=form.cleaned_data["on"],
+                request=request,
+            )
+        except actions.RegistryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Outcome recorded."))
+            return redirect("registry:person", uid=hit.person.uid)
+    context = {"form": form, "person": hit.person, "title": _("What became of the person")}
     return render(request, "registry/child_form.html", context)
 
 

@@ -205,7 +205,13 @@ def test_a_refusal_needs_its_reason_and_nothing_changes_without_it(liaison: User
     with pytest.raises(AssistanceError):
         take_step(actor=liaison, record=record, step="refuse", note="  ")
     assert Reply.objects.get().status == "received" and _types() == ["request.reply"]
-    take_step(actor=liaison, record=record, step="refuse", note="Pas de base légale.")
+    take_step(
+        actor=liaison,
+        record=record,
+        step="refuse",
+        note="Pas de base légale.",
+        refusal_category="no_legal_basis",
+    )
     assert Reply.objects.get().status == "refused"
 
 
@@ -216,7 +222,7 @@ def test_steps_out_of_order_or_by_the_wrong_side_are_refused(liaison: User, fr: 
             take_step(actor=liaison, record=record, step=step, note="x")
     take_step(actor=liaison, record=record, step="answer", note="Fait.")
     with pytest.raises(AssistanceError):
-        take_step(actor=liaison, record=record, step="refuse", note="x")
+        take_step(actor=liaison, record=record, step="refuse", note="x", refusal_category="other")
     own = send_request(actor=liaison, data=_data())
     with pytest.raises(AssistanceError):
         take_step(actor=liaison, record=own, step="answer", note="x")
@@ -306,8 +312,16 @@ def test_a_refusal_through_the_page_asks_for_a_reason_beside_the_field(
     assert response.status_code == 200
     assert 'id="id_note_error"' in response.content.decode()
     assert Reply.objects.get().status == "received"
-    response = client.post(url, {"note": "Pas de base légale."})
+    response = client.post(url, {"note": "Pas de base légale.", "refusal_category": ""})
+    assert (
+        response.status_code == 200
+        and 'id="id_refusal_category_error"' in response.content.decode()
+    )
+    assert Reply.objects.get().status == "received"
+    form = {"note": "Pas de base légale.", "refusal_category": "no_legal_basis"}
+    response = client.post(url, form)
     assert response.status_code == 302 and Reply.objects.get().status == "refused"
+    assert Reply.objects.get().refusal_category == "no_legal_basis"
 
 
 def test_the_create_form_shows_errors_beside_fields_and_sends_nothing(
@@ -454,8 +468,10 @@ def test_the_api_sends_answers_and_reads_requests(liaison: User, fr: Peer) -> No
     url = f"/api/v1/requests/{record.uid}/steps"
     response = client.post(url, {"step": "refuse", "note": ""}, content_type=JSON)
     assert response.status_code == 400 and Reply.objects.get().status == "received"
-    response = client.post(url, {"step": "refuse", "note": "Non."}, content_type=JSON)
+    refusal = {"step": "refuse", "note": "Non.", "refusal_category": "competence"}
+    response = client.post(url, refusal, content_type=JSON)
     assert response.status_code == 200 and response.json()["status"] == "refused"
+    assert response.json()["refusal_category"] == "competence"
     assert response.json()["closed_at"] is not None
     listed = client.get("/api/v1/requests").json()
     assert {r["status"] for r in listed} == {"sent", "refused"}

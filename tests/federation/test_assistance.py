@@ -103,9 +103,13 @@ def test_a_refusal_with_its_reason_is_seen_by_the_requester(nodes: tuple[Node, N
     _when(fr, uid, "received")
     status, refused = fr.api("POST", f"/requests/{uid}/steps", {"step": "refuse", "note": ""})
     assert status == 400, refused  # a refusal states its reason
-    _step(fr, uid, {"step": "refuse", "note": "Pas de base légale pour cette vérification."})
+    note = "Pas de base légale pour cette vérification."
+    status, refused = fr.api("POST", f"/requests/{uid}/steps", {"step": "refuse", "note": note})
+    assert status == 400, refused  # and names its category
+    _step(fr, uid, {"step": "refuse", "note": note, "refusal_category": "no_legal_basis"})
     here = _when(ma, uid, "refused")
     assert here["reply_text"] == "Pas de base légale pour cette vérification."
+    assert here["refusal_category"] == "no_legal_basis"  # shown to the requester
 
 
 def test_an_overdue_request_is_escalated_to_the_recipients_supervisors(

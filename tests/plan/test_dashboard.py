@@ -204,3 +204,31 @@ def test_the_indicators_cost_the_same_queries_however_much_data(
 # shares 3, delivery 1, hits 1, warrants 3 (warrants, their audit entries, partners' hits),
 # requests 1, screening 2, trainings 1, assistance 1, actions 2 (actions, their versions).
 QUERIES = 15
+
+
+def test_the_dashboard_and_the_review_pack_show_arrests_extraditions_and_refusals(
+    lo: User, wanted: dict[str, Any], login: Callable[[User], Client]
+) -> None:
+    from datetime import date
+
+    from liaison.registry.models import Hit
+    from tests.plan.test_indicators import _request
+
+    hit = partner_hit(wanted["person"], wanted["alert"], SPRING, disposition="confirmed")
+    Hit.objects.filter(pk=hit.pk).update(
+        outcome="extradited", outcome_on=date(2026, 7, 1), arrested_on=date(2026, 5, 13)
+    )
+    _request(lo, 10, "refused", category="insufficient")
+    client = login(lo)
+    page = client.get("/plan/dashboard/" + PERIOD).content.decode()
+    hits = page.split('id="table-hits"', 1)[1].split("</table>", 1)[0]
+    assert "Arrested" in hits and "Extradited" in hits
+    spring = hits.split("2026-Q2", 1)[1].split("</tr>", 1)[0]
+    assert spring.endswith("<td>1</td><td>1</td>")  # arrested, extradited
+    refusals = page.split('id="table-refusals"', 1)[1].split("</table>", 1)[0]
+    assert "Insufficient information" in refusals
+    assert client.get("/plan/dashboard/charts/refusals.svg" + PERIOD).status_code == 200
+    book = load_workbook(BytesIO(client.get("/plan/dashboard/review-pack.xlsx" + PERIOD).content))
+    sheet = next(s for s in book.worksheets if "by reason" in str(s["A1"].value))
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]}
+    assert rows["Insufficient information"][:2] == (1, 0)

@@ -122,8 +122,9 @@ def test_a_confirmed_hit_and_the_warrant_executed_count_once_in_their_quarters(
     now = quarter_of(timezone.now())
 
     hits = indicators.hits(lo, PERIOD)
-    assert hits.row("2026-Q2") == [0, 2, 1, 0, 1]  # ours, theirs, confirmed, false, located
-    assert sum(hits.total(i) for i in range(5)) == 4
+    # ours, theirs, confirmed, false, located, arrested, extradited
+    assert hits.row("2026-Q2") == [0, 2, 1, 0, 1, 0, 0]
+    assert sum(hits.total(i) for i in range(7)) == 4
     warrants = indicators.warrants_after_hits(lo, PERIOD)
     assert warrants.row(now) == [1, 1]
     assert warrants.total(0) == warrants.total(1) == 1
@@ -202,12 +203,20 @@ def test_records_shared_count_delivered_envelopes_each_way_and_their_delivery_ti
     assert indicators.delivery_times(PERIOD).row(now) == [12.0, 12.0, 12.0]
 
 
-def _request(lo: User, hours: float | None, status: str, *, paused: int = 0) -> None:
+def _request(
+    lo: User,
+    hours: float | None,
+    status: str,
+    *,
+    paused: int = 0,
+    category: str = "",
+    owner: str = "fr",
+) -> None:
     from liaison.assistance.models import AssistanceRequest, Reply
 
     request = AssistanceRequest.objects.create(
-        owner_node="fr",
-        recipient_node="ma",
+        owner_node=owner,
+        recipient_node="fr" if owner == "ma" else "ma",
         request_type="locate",
         subject="Locate K.T.",
         text="Where is he?",
@@ -216,8 +225,9 @@ def _request(lo: User, hours: float | None, status: str, *, paused: int = 0) -> 
     )
     Reply.objects.create(
         request=request,
-        owner_node="ma",
+        owner_node="fr" if owner == "ma" else "ma",
         status=status,
+        refusal_category=category,
         received_on=SPRING,
         due_at=SPRING + timedelta(hours=72 + paused / 3600),
         paused_seconds=paused,
@@ -268,3 +278,63 @@ def test_trainings_count_sessions_each_way_and_participants(officer: User) -> No
     create_training(actor=officer, data=training_data(provider_node="ma", receiver_node="fr"))
     row = indicators.trainings(officer, PERIOD).row("2025-Q4")
     assert row == [1, 1, 36, 34]
+
+
+def test_arrests_and_extraditions_count_once_per_hit_in_the_quarter_of_the_encounter(
+    lo: User, wanted: dict[str, Any]
+) -> None:
+    """fr met our person three times; it records an arrest then the extradition on the
+    first, an arrest then a release on the second; the third has no outcome."""
+    first = partner_hit(wanted["person"], None, SPRING, disposition="confirmed")
+    second = partner_hit(wanted["person"], None, SPRING.replace(month=8), disposition="confirmed")
+    partner_hit(wanted["person"], None, SPRING.replace(month=9), disposition="confirmed")
+    arrest, extradition = date(2026, 5, 13), date(2026, 7, 2)
+    Hit.objects.filter(pk=first.pk).update(
+        outcome="extradited", outcome_on=extradition, arrested_on=arrest
+    )
+    Hit.objects.filter(pk=second.pk).update(
+        outcome="released", outcome_on=date(2026, 8, 20), arrested_on=date(2026, 8, 19)
+    )
+
+    hits = indicators.hits(lo, PERIOD)
+
+    assert hits.row("2026-Q2")[1:] == [1, 1, 0, 0, 1, 1]  # extradited after its arrest: once
+    assert hits.row("2026-Q3")[1:] == [2, 2, 0, 0, 1, 0]  # released: still an arrest
+    assert (hits.total(5), hits.total(6)) == (2, 1)
+    assert hits.charted == (0, 1, 2, 5, 6)
+
+
+def test_refusals_are_counted_by_category_each_way(lo: User) -> None:
+    _request(lo, 10, "refused", category="no_legal_basis")
+    _request(lo, 20, "refused", category="no_legal_basis")
+    _request(lo, 30, "refused", category="investigation", owner="ma")  # ours, refused by fr
+    _request(lo, 40, "answered")
+    _request(lo, None, "acknowledged")
+
+    refused = indicators.refusals(lo, PERIOD)
+
+    assert refused.rows == [
+        "no_legal_basis",
+        "competence",
+        "insufficient",
+        "data_protection",
+        "investigation",
+        "other",
+    ]
+    assert refused.row("no_legal_basis") == [2, 0]  # refused by us, by partners
+    assert refused.row("investigation") == [0, 1]
+    assert refused.total(0) + refused.total(1) == 3
+    # Each refusal is in the requests' own "Refused" column too: the same three.
+    both = (
+        indicators.requests(lo, PERIOD, received=True),
+        indicators.requests(lo, PERIOD, received=False),
+    )
+    assert sum(table.total(4) for table in both) == 3
+
+
+def test_refusals_made_before_categories_have_their_own_row(lo: User) -> None:
+    _request(lo, 10, "refused")
+    refused = indicators.refusals(lo, PERIOD)
+    assert refused.rows[-1] == indicators.UNCATEGORISED
+    assert refused.row(indicators.UNCATEGORISED) == [1, 0]
+    assert str(refused.table()[-1][0]) == "No category given"

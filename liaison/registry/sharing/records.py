@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from liaison.core.field_rules import (
     Country,
@@ -55,12 +55,14 @@ from liaison.registry.actions import (
     write_person_parts,
 )
 from liaison.registry.choices import (
+    IN_CUSTODY,
     AlertStatus,
     AlertType,
     DocumentType,
     HitContext,
     HitDecisionKind,
     HitDisposition,
+    HitOutcome,
     NameKind,
     OffenceCategory,
     PersonCategory,
@@ -138,6 +140,38 @@ class HitBody(Shared):
     score: float | None = Field(ge=0, le=1)
     disposition: HitDisposition
     action_taken: Text = Field(max_length=5000)
+    # The follow-up (record_hit_outcome); absent from a sender that predates it: none.
+    outcome: HitOutcome | Literal[""] = ""
+    outcome_on: date | None = None
+    arrested_on: date | None = None
+
+    @model_validator(mode="after")
+    def _outcome_is_whole_and_in_order(self) -> HitBody:
+        problem = outcome_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+# The nodes' time zones differ: a day's margin on the dates a partner sends.
+DATE_MARGIN = timedelta(days=1)
+
+
+def outcome_problem(body: HitBody) -> str:
+    """What is wrong with the outcome fields of a hit's body; empty if nothing."""
+    if bool(body.outcome) != (body.outcome_on is not None):
+        return "an outcome goes with its date"
+    custody = body.outcome in IN_CUSTODY
+    if custody != (body.arrested_on is not None) and body.outcome != HitOutcome.RELEASED:
+        return "an arrest date goes with an arrested, extradition or surrender outcome"
+    met = body.encountered_on.astimezone(UTC).date() - DATE_MARGIN
+    latest = datetime.now(UTC).date() + DATE_MARGIN
+    for day in (body.outcome_on, body.arrested_on):
+        if day is not None and not met <= day <= latest:
+            return "an outcome date is before the hit or in the future"
+    if body.arrested_on and body.outcome_on and body.arrested_on > body.outcome_on:
+        return "the arrest is after the outcome"
+    return ""
 
 
 class HitDecisionBody(Shared):
@@ -225,6 +259,9 @@ _HIT_FIELDS = [
     "score",
     "disposition",
     "action_taken",
+    "outcome",
+    "outcome_on",
+    "arrested_on",
 ]
 
 
@@ -363,12 +400,24 @@ def apply_hit(sender: str, body: HitBody) -> Applied:
     hit = existing_copy(Hit, sender, body.uid)
     if superseded(hit, body):
         return Applied("unchanged", "hit", str(body.uid), body.version)
+    if body.outcome and not _confirmed_here(hit, body):
+        raise ProtocolError(
+            Reason.NOT_ACCEPTED, f"hit {body.uid}: an outcome on a hit not confirmed"
+        )
     values = received_fields(sender, body) | {f: getattr(body, f) for f in _HIT_FIELDS}
     values["alert"] = person.alerts.filter(uid=body.alert).first() if body.alert else None
     values["person"] = person
     effect = "created" if hit is None else "updated"
     save_copy(Hit, hit, body.uid, values)
     return Applied(effect, "hit", str(body.uid), body.version)
+
+
+def _confirmed_here(hit: Hit | None, body: HitBody) -> bool:
+    """An outcome rests on a confirmed hit: confirmed by its recorder (the body says so) or
+    by a decision of this node, the person's owner."""
+    if body.disposition == HitDisposition.CONFIRMED:
+        return True
+    return hit is not None and hit.decisions.filter(decision=HitDecisionKind.CONFIRMED).exists()
 
 
 def apply_hit_decision(sender: str, body: HitDecisionBody) -> Applied:

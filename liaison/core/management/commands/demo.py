@@ -47,11 +47,13 @@ class Command(BaseCommand):
         _peer_all(nodes, base)
         _demo_requests(nodes, base, "send")
         _demo_plan(nodes, base, ["share"])
+        _demo_hits(nodes, base, ["share"])
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
             _demo_requests(nodes, base, "answer")
             _demo_plan(nodes, base, ["join", "decide"])
+            _demo_hits(nodes, base, ["record", "confirm", "follow"])
             self._print_welcome(base, nodes)
             if not options["exit_when_ready"]:
                 self._wait_for_exit(servers)
@@ -168,6 +170,17 @@ def _demo_plan(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
     for phase in phases:
         for node, other in ((first, second), (second, first)):
             _run(node, base / node.node_id, ["demo-plan", phase, other.node_id])
+
+
+def _demo_hits(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
+    """Hits need both nodes: ma's persons shared once partnered; met by fr, confirmed by ma
+    and followed to their outcomes by fr once both run (liaison/registry/demo_hits.py)."""
+    if len(nodes) != 2:
+        return
+    owner, recorder = nodes
+    for phase in phases:
+        node, other = (owner, recorder) if phase in ("share", "confirm") else (recorder, owner)
+        _run(node, base / node.node_id, ["demo-hits", phase, other.node_id])
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:
