@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0002_received_at_index'),
+        ('assistance', '0003_assistancerequest_request_owner_newest'),
     ]
 
     operations = [
