@@ -53,7 +53,7 @@ def add_attachment_routes(router: Router, parent_name: str, resource: str) -> No
 
     @router.get(
         base,
-        response={200: list[AttachmentOut], **error_responses(401, 403, 404)},
+        response={200: list[AttachmentOut], **error_responses(400, 401, 403, 404)},
         summary=f"List the attachments of a {parent_name}",
         operation_id=f"list_{parent_name}_attachments",
     )
@@ -89,7 +89,7 @@ def add_attachment_routes(router: Router, parent_name: str, resource: str) -> No
 
     @router.get(
         f"{base}/{{attachment_uid}}",
-        response={200: None, **error_responses(401, 403, 404, 500)},
+        response={200: None, **error_responses(400, 401, 403, 404, 500)},
         summary=f"Download an attachment of a {parent_name}",
         operation_id=f"download_{parent_name}_attachment",
         openapi_extra={

@@ -22,7 +22,7 @@ from liaison.attachments.forms import AttachmentForm
 from liaison.attachments.models import Attachment
 from liaison.attachments.parents import ParentType, parent_type
 from liaison.attachments.queries import attachments_of, get_attachment
-from liaison.policy import decide
+from liaison.policy import decide, require
 from liaison.refusals import Refused
 
 # The bytes are a document of their own, never a page of the site: nothing in it runs.
@@ -58,6 +58,7 @@ def panel(
 def upload(request: HttpRequest, uid: UUID, parent_name: str) -> HttpResponse:
     parent = _parent(parent_name)
     record = parent.get_for_user(request.user, uid)
+    require(request, parent.upload_action, record, object_type=actions.OBJECT)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload_file = form.cleaned_data["file"]

@@ -124,8 +124,9 @@ def test_a_read_only_colleague_may_not_upload(
     login: Callable[[User], Client], officer: User, sent: AssistanceRequest, store: Path
 ) -> None:
     response = login(officer).post(f"/requests/{sent.uid}/attachments/", {"file": _file(PDF)})
-    assert response.status_code == 400 and "liaison officer" in response.content.decode()
+    assert response.status_code == 403
     assert _state(store) == (0, [])
+    assert AuditEntry.objects.filter(action="permission_denied", object_type="attachment").exists()
 
 
 def test_an_attachment_of_another_request_is_not_found(
@@ -198,3 +199,19 @@ def test_the_upload_paths_take_a_file_up_to_the_attachment_limit(settings: Any) 
     for path in (f"/requests/{uid}/attachments/", f"/api/v1/requests/{uid}/attachments"):
         assert body_limit(path) == 10 * 1024 * 1024 + 64 * 1024
     assert body_limit(f"/requests/{uid}/") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_the_request_page_costs_the_same_queries_with_more_attachments(
+    signed_in: Client, liaison: User, sent: AssistanceRequest
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _attach(liaison, sent)
+    with CaptureQueriesContext(connection) as one:
+        signed_in.get(f"/requests/{sent.uid}/")
+    for n in range(3):
+        _attach(liaison, sent, PDF + str(n).encode())
+    with CaptureQueriesContext(connection) as four:
+        signed_in.get(f"/requests/{sent.uid}/")
+    assert len(four) == len(one)
