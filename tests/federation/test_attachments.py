@@ -23,7 +23,7 @@ from tests.federation.conftest import ROOT, Databases, Node, peer, wait_for
 
 pytestmark = [pytest.mark.federation, pytest.mark.xdist_group("federation-attachments")]
 
-# About 600 KB: five parts of 128 KiB, more than two envelopes' worth.
+# About 600 KB: ten parts of 64 KiB, more than two envelopes' worth.
 BIG_PDF = b"%PDF-1.7\n" + os.urandom(600 * 1024) + b"\n%%EOF\n"
 
 
