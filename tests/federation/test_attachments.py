@@ -139,6 +139,21 @@ def test_a_file_refused_by_content_goes_nowhere(nodes: tuple[Node, Node]) -> Non
     assert [row["file_name"] for row in listed(fr, uid)] == ["note.txt"]
 
 
+def test_a_transfer_cut_by_a_kill_resumes_and_nothing_is_applied_twice(
+    nodes: tuple[Node, Node],
+) -> None:
+    ma, fr = nodes
+    uid = _send(ma, "Transfert interrompu")
+    status, created = upload(ma, uid, "interrompu.pdf", BIG_PDF)
+    assert status == 201, created
+    ma.kill()  # kill -9, the worker perhaps in the middle of the parts
+    fr.kill()
+    fr.start()
+    ma.start()
+    (there,) = wait_for(lambda: listed(fr, uid), timeout=120)
+    assert download(fr, uid, there["uid"])[1] == BIG_PDF
+
+
 def _run(node: Node, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "liaison.cli", *args],
