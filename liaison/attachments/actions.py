@@ -139,6 +139,37 @@ def upload_attachment(
     return attachment
 
 
+@atomic_action
+def remove_attachment(
+    *,
+    actor: Actor,
+    parent: ParentType,
+    record: Any,
+    attachment: Attachment,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> None:
+    """Delete one of this node's attachments (who may attach files to the record may remove
+    them); partners that received it delete their copy (`attachment.withdraw`)."""
+    user = authorise(actor, parent.upload_action, record, request=request, object_type=OBJECT)
+    if not attachment.is_local:
+        raise AttachmentError(_("Only the service that attached a file may remove it."), field="")
+    from liaison.attachments.sharing import withdraw_attachment
+
+    partners = withdraw_attachment(attachment, parent.partners(record), reason=reason)
+    detail = _detail(attachment) | {"partners": partners}
+    attachment.delete()
+    release_files({attachment.sha256})
+    log_event(
+        action=Audited.ERASE,
+        request=request,
+        actor=user,
+        object_type=OBJECT,
+        object_id=str(attachment.uid),
+        detail=detail,
+    )
+
+
 def _detail(attachment: Attachment) -> dict[str, Any]:
     return {
         "parent": f"{attachment.parent_type}:{attachment.parent_uid}",

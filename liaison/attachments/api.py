@@ -87,6 +87,20 @@ def add_attachment_routes(router: Router, parent_name: str, resource: str) -> No
         )
         return Status(201, attachment_out(row))
 
+    @router.delete(
+        f"{base}/{{attachment_uid}}",
+        response={204: None, **error_responses(400, 401, 403, 404)},
+        summary=f"Remove one of this node's attachments of a {parent_name} (partners too)",
+        operation_id=f"remove_{parent_name}_attachment",
+    )
+    def remove_attachment(request: HttpRequest, uid: UUID, attachment_uid: UUID) -> Any:
+        record = parent().get_for_user(request.user, uid)
+        row = get_attachment(parent(), record, attachment_uid)
+        actions.remove_attachment(
+            actor=request.user, parent=parent(), record=record, attachment=row, request=request
+        )
+        return Status(204, None)
+
     @router.get(
         f"{base}/{{attachment_uid}}",
         response={200: None, **error_responses(400, 401, 403, 404, 500)},

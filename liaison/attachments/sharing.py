@@ -155,6 +155,40 @@ def send_attachment(
     return told
 
 
+def withdraw_attachment(attachment: Attachment, nodes: list[str], *, reason: str) -> list[str]:
+    """Tell the partners that received the attachment to delete their copy."""
+    if kept_local(attachment):
+        return []
+    body = WithdrawBody(
+        uid=attachment.uid,
+        owner=attachment.owner_node,
+        version=attachment.version,
+        reason=reason[:300] or "removed",
+    )
+    handling = sharing.envelope_handling(attachment)
+    told = []
+    for node in sorted(set(nodes) - {settings.NODE_ID}):
+        row = enqueue(
+            sharing.peer_for(node),
+            f"{OBJECT}.withdraw",
+            body.model_dump(mode="json"),
+            handling=handling,
+        )
+        log_event(
+            action="disclose",
+            peer_node=node,
+            object_type=OBJECT,
+            object_id=str(attachment.uid),
+            detail={
+                "envelope": str(row.envelope_id),
+                "type": row.message_type,
+                "reason": body.reason,
+            },
+        )
+        told.append(node)
+    return told
+
+
 # Receiving
 
 

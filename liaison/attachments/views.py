@@ -42,11 +42,18 @@ def panel(
     """The context of the attachments panel (attachments/panel.html) on a record's page."""
     namespace = request.resolver_match.namespace if request.resolver_match else ""
     rows = list(attachments_of(parent, record))
-    may_upload = bool(decide(request.user, parent.upload_action, record))
-    may_upload = may_upload and not parent.upload_refusal(record)
+    may_remove = bool(decide(request.user, parent.upload_action, record))
+    may_upload = may_remove and not parent.upload_refusal(record)
     return {
         "attachments": [
-            (row, reverse(f"{namespace}:attachment", args=[record.uid, row.uid])) for row in rows
+            (
+                row,
+                reverse(f"{namespace}:attachment", args=[record.uid, row.uid]),
+                reverse(f"{namespace}:attachment_remove", args=[record.uid, row.uid])
+                if may_remove and row.is_local
+                else "",
+            )
+            for row in rows
         ],
         "attachment_form": (form or AttachmentForm()) if may_upload else None,
         "attachment_upload_url": reverse(f"{namespace}:attachment_upload", args=[record.uid]),
@@ -105,6 +112,23 @@ def download(
     return file_response(attachment, data)
 
 
+@login_required
+@require_POST
+def remove(request: HttpRequest, uid: UUID, attachment_uid: UUID, parent_name: str) -> HttpResponse:
+    parent = _parent(parent_name)
+    record = parent.get_for_user(request.user, uid)
+    attachment = get_attachment(parent, record, attachment_uid)
+    try:
+        actions.remove_attachment(
+            actor=request.user, parent=parent, record=record, attachment=attachment, request=request
+        )
+    except Refused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Attachment removed."))
+    return redirect(parent.url_name, uid=record.uid)
+
+
 def file_response(attachment: Attachment, data: bytes) -> HttpResponse:
     """The bytes as a download, never shown inline nor sniffed, nothing in them run."""
     response = HttpResponse(data, content_type=attachment.media_type)
@@ -121,4 +145,10 @@ def urls(parent_name: str) -> list[URLPattern]:
     return [
         path("<uuid:uid>/attachments/", upload, extra, name="attachment_upload"),
         path("<uuid:uid>/attachments/<uuid:attachment_uid>/", download, extra, name="attachment"),
+        path(
+            "<uuid:uid>/attachments/<uuid:attachment_uid>/remove/",
+            remove,
+            extra,
+            name="attachment_remove",
+        ),
     ]

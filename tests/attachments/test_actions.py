@@ -20,6 +20,7 @@ from liaison.attachments.actions import (
     DamagedFile,
     clean_name,
     read_attachment,
+    remove_attachment,
     sweep_store,
     upload_attachment,
 )
@@ -196,3 +197,32 @@ def test_the_sweep_removes_bytes_no_attachment_holds(store: Path, db: None) -> N
     assert storage.sweep(set()) == 0  # a minute's grace: it may be an upload in progress
     assert storage.sweep(set(), now=path.stat().st_mtime + 61) == 1
     assert files_in(store) == []
+
+
+def test_removing_an_attachment_tells_the_partner_and_is_audited(
+    liaison: User, sent: AssistanceRequest
+) -> None:
+    attachment = _upload(liaison, sent, PDF)
+    remove_attachment(
+        actor=liaison, parent=parent_named("request"), record=sent, attachment=attachment
+    )
+    assert not Attachment.objects.exists()
+    last = OutboxEnvelope.objects.order_by("-seq").first()
+    assert last is not None and last.message_type == "attachment.withdraw"
+    assert last.payload["object"]["uid"] == str(attachment.uid)
+    erased = AuditEntry.objects.get(action="erase", object_type="attachment")
+    assert erased.object_id == str(attachment.uid)
+
+
+def test_a_partners_attachment_is_not_removed_here(
+    liaison: User, sent: AssistanceRequest, store: Path
+) -> None:
+    theirs = _upload(liaison, sent, PDF)
+    Attachment.objects.filter(pk=theirs.pk).update(owner_node="fr")
+    theirs.refresh_from_db()
+    before = _state(store)
+    with pytest.raises(AttachmentError, match="Only the service"):
+        remove_attachment(
+            actor=liaison, parent=parent_named("request"), record=sent, attachment=theirs
+        )
+    assert _state(store) == before and Attachment.objects.filter(pk=theirs.pk).exists()

@@ -190,7 +190,7 @@ def test_the_api_refuses_bad_files_and_strangers_and_keeps_nothing(
 def test_the_openapi_document_has_the_attachment_operations(liaison: User) -> None:
     paths = api(liaison).get("/api/v1/openapi.json").json()["paths"]
     assert set(paths["/api/v1/requests/{uid}/attachments"]) == {"get", "post"}
-    assert set(paths["/api/v1/requests/{uid}/attachments/{attachment_uid}"]) == {"get"}
+    assert set(paths["/api/v1/requests/{uid}/attachments/{attachment_uid}"]) == {"get", "delete"}
 
 
 def test_the_upload_paths_take_a_file_up_to_the_attachment_limit(settings: Any) -> None:
@@ -215,3 +215,26 @@ def test_the_request_page_costs_the_same_queries_with_more_attachments(
     with CaptureQueriesContext(connection) as four:
         signed_in.get(f"/requests/{sent.uid}/")
     assert len(four) == len(one)
+
+
+def test_an_attachment_is_removed_from_the_page_and_the_api(
+    signed_in: Client, liaison: User, sent: AssistanceRequest
+) -> None:
+    first, second = _attach(liaison, sent), _attach(liaison, sent, PDF + b"2")
+    page = signed_in.get(f"/requests/{sent.uid}/").content.decode()
+    assert f"/requests/{sent.uid}/attachments/{first.uid}/remove/" in page
+    response = signed_in.post(f"/requests/{sent.uid}/attachments/{first.uid}/remove/")
+    assert response.status_code == 302
+    deleted = api(liaison).delete(f"/api/v1/requests/{sent.uid}/attachments/{second.uid}")
+    assert deleted.status_code == 204
+    assert not Attachment.objects.exists()
+
+
+def test_a_read_only_colleague_may_not_remove(
+    login: Callable[[User], Client], officer: User, liaison: User, sent: AssistanceRequest
+) -> None:
+    attachment = _attach(liaison, sent)
+    assert "/remove/" not in login(officer).get(f"/requests/{sent.uid}/").content.decode()
+    url = f"/api/v1/requests/{sent.uid}/attachments/{attachment.uid}"
+    assert api(officer).delete(url).status_code == 403
+    assert Attachment.objects.filter(uid=attachment.uid).exists()

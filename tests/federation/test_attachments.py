@@ -154,6 +154,18 @@ def test_a_transfer_cut_by_a_kill_resumes_and_nothing_is_applied_twice(
     assert download(fr, uid, there["uid"])[1] == BIG_PDF
 
 
+def test_a_removed_attachment_leaves_the_partner_too(nodes: tuple[Node, Node]) -> None:
+    ma, fr = nodes
+    uid = _send(ma, "Pièce jointe par erreur")
+    status, created = upload(ma, uid, "erreur.txt", "Mauvais fichier.\n".encode())
+    assert status == 201, created
+    wait_for(lambda: listed(fr, uid), timeout=60)
+    status, _body = ma.api("DELETE", f"/requests/{uid}/attachments/{created['uid']}")
+    assert status == 204
+    wait_for(lambda: listed(fr, uid) == [], timeout=60)
+    assert download(fr, uid, created["uid"])[0] == 404
+
+
 def _run(node: Node, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "liaison.cli", *args],
