@@ -157,7 +157,7 @@ def test_a_transfer_cut_by_a_kill_resumes_and_nothing_is_applied_twice(
 def test_a_removed_attachment_leaves_the_partner_too(nodes: tuple[Node, Node]) -> None:
     ma, fr = nodes
     uid = _send(ma, "Pièce jointe par erreur")
-    status, created = upload(ma, uid, "erreur.txt", "Mauvais fichier.\n".encode())
+    status, created = upload(ma, uid, "erreur.txt", b"Mauvais fichier.\n")
     assert status == 201, created
     wait_for(lambda: listed(fr, uid), timeout=60)
     status, _body = ma.api("DELETE", f"/requests/{uid}/attachments/{created['uid']}")
