@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "liaison.desk",
     "liaison.registry",
     "liaison.events",
+    "liaison.attachments",
     "liaison.assistance",
     "liaison.cooperation",
     "liaison.intel",
@@ -279,6 +280,9 @@ SCREENING_CHUNK_ROWS = env_int("LIAISON_SCREENING_CHUNK_ROWS", 1000)
 SCREENING_CHUNK_PAUSE_MS = env_int("LIAISON_SCREENING_CHUNK_PAUSE_MS", 0)
 SCREENING_STALE_SECONDS = env_int("LIAISON_SCREENING_STALE_SECONDS", 600)
 LIST_MAX_BYTES = env_int("LIAISON_LIST_MAX_MB", 50) * 1024 * 1024
+# Attachments (docs/assistance.md, "Attachments"): the largest file, refused beyond it
+# before the body is read (liaison/core/server.py), and again by the upload action.
+ATTACHMENT_MAX_BYTES = env_int("LIAISON_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 
 # Requests for assistance (docs/assistance.md): hours the recipient has to answer, counted
 # from receipt on its node, per urgency (Directive (EU) 2023/977 art. 5: 8 h, 3 days,

@@ -18,6 +18,7 @@ from liaison.assistance.models import AssistanceRequest
 from liaison.assistance.queries import get_request_for_user, requests_visible_to
 from liaison.assistance.sharing import MAX_PERSONS
 from liaison.assistance.timing import timing
+from liaison.attachments.api import add_attachment_routes
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDateTime
 from liaison.core.field_rules import Line, Text
@@ -170,3 +171,6 @@ def take_step(request: HttpRequest, uid: UUID, payload: StepIn) -> Any:
         request=request,
     )
     return request_out(get_request_for_user(request.user, uid))
+
+
+add_attachment_routes(router, "request", "requests")

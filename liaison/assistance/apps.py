@@ -16,6 +16,7 @@ class AssistanceConfig(AppConfig):
         from liaison.exchange.worker import register_periodic
 
         sharing.register()
+        sharing.register_attachments()
         labels.register_model(AssistanceRequest, object_type="request")
         labels.register_model(Reply, object_type="request_reply")
         labels.register_detail(

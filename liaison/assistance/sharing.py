@@ -14,6 +14,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import Field, model_validator
 
 from liaison.assistance import actions
@@ -26,10 +27,13 @@ from liaison.assistance.choices import (
     Urgency,
 )
 from liaison.assistance.models import AssistanceRequest, Reply
+from liaison.assistance.queries import get_request_for_user
+from liaison.attachments.parents import ParentType, register_parent
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.protocol import MAX_COUNT, NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type
+from liaison.policy import Action
 from liaison.records import (
     Body,
     Shared,
@@ -208,5 +212,37 @@ def register() -> None:
             refusal=held_back,
             message="request.reply",
             resync_order=11,
+        )
+    )
+
+
+# Attachments (liaison/attachments/): either side attaches files to an open request; they
+# go to the other side.
+
+
+def _closed(record: AssistanceRequest) -> str:
+    return "" if record.is_open else _("The request is closed: no more files can be attached.")
+
+
+def _other_side(record: AssistanceRequest) -> list[str]:
+    return [record.recipient_node if record.is_local else record.owner_node]
+
+
+def _takes_part(record: AssistanceRequest, sender: str) -> bool:
+    sides = {record.owner_node, record.recipient_node}
+    return sender in sides and settings.NODE_ID in sides
+
+
+def register_attachments() -> None:
+    register_parent(
+        ParentType(
+            name="request",
+            model=AssistanceRequest,
+            get_for_user=get_request_for_user,
+            upload_action=Action.ASSIST,
+            upload_refusal=_closed,
+            partners=_other_side,
+            accepts=_takes_part,
+            url_name="assistance:detail",
         )
     )

@@ -25,6 +25,8 @@ from liaison.assistance.queries import (
     requests_visible_to,
 )
 from liaison.assistance.timing import timing
+from liaison.attachments import views as attachments
+from liaison.attachments.parents import parent_named
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
 from liaison.share_status import partner_choices
@@ -63,6 +65,7 @@ def request_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
         "answer_persons": linked_persons(request.user, reply.persons if reply else []),
         "steps": actions.available_steps(record) if may_act else [],
     }
+    context |= attachments.panel(request, parent_named("request"), record)
     return render(request, "assistance/request_detail.html", context)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -37,6 +38,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Count, F, Q
 
+from liaison.attachments import storage as attachment_store
 from liaison.audit.actions import chain_head, log_event
 from liaison.audit.choices import Action
 from liaison.audit.models import AuditEntry
@@ -52,6 +54,7 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PGDUMP_MEMBER = "database.pgdump"
 IDENTITY_FILES = (NODE_FILE, SECRET_KEY_FILE, KEY_FILE)
+ATTACHMENT_MEMBER = re.compile(rf"{attachment_store.STORE}/[0-9a-f]{{2}}/[0-9a-f]{{64}}")
 # Edits made between the backup and the restore are lost here; partners may hold their
 # versions. Restored records jump this far ahead so that the next edit supersedes them.
 RESTORE_VERSION_GAP = 1000
@@ -113,18 +116,27 @@ def make_backup(target: Path, secret: Secret) -> dict[str, Any]:
         members += [
             keys.retired_path(_data_dir(), fp).name for fp in keys.retired_fingerprints(_data_dir())
         ]
-        manifest = _manifest(database=members[0], files=members[1:])
+        # Attachment files, listed after the database snapshot: every attachment in it has
+        # its file here (a file is written before its row commits).
+        files = _attachment_files()
+        manifest = _manifest(database=members[0], files=members[1:]) | {"attachments": files}
         archive = work / "backup.tar.gz"
         with tarfile.open(archive, "w:gz") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
             tar.add(work / members[0], arcname=members[0])
-            for name in members[1:]:
+            for name in [*members[1:], *files]:
                 tar.add(_data_dir() / name, arcname=name)
         partial = work / "backup.age"
         _encrypt(archive, partial, recipients, secret.passphrase)
         partial.chmod(0o600)
         shutil.move(partial, target)
     return manifest
+
+
+def _attachment_files() -> list[str]:
+    """The attachment store's files, as paths under the data directory."""
+    store = attachment_store.STORE
+    return [f"{store}/{sha[:2]}/{sha}" for sha in sorted(attachment_store.stored_digests())]
 
 
 def _recipients(secret: Secret) -> list[pyrage.x25519.Recipient]:
@@ -246,6 +258,9 @@ def restore_backup(
         _restore_database(work, manifest["database"])
         for name in manifest["files"]:
             _place(work / name, _data_dir() / name)
+        for name in manifest.get("attachments", []):
+            (_data_dir() / name).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _place(work / name, _data_dir() / name)
     call_command("migrate", interactive=False, verbosity=0)
     restored = Restored(manifest=manifest)
     outcome = verify_chain()
@@ -283,6 +298,10 @@ def _unpack(source: Path, secret: Secret, work: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source} is in format {manifest.get('format')!r}, not {FORMAT}.")
     expected = [manifest.get("database"), *manifest.get("files", [])]
+    stored = manifest.get("attachments", [])
+    if any(not ATTACHMENT_MEMBER.fullmatch(str(name)) for name in stored):
+        raise BackupError(f"{source} names an attachment file outside the attachment store.")
+    expected += stored
     missing = [name for name in expected if not name or not (work / name).is_file()]
     if missing or manifest["database"] not in (SQLITE_MEMBER, PGDUMP_MEMBER):
         raise BackupError(f"{source} is incomplete: {', '.join(map(str, missing))} missing.")

@@ -42,6 +42,9 @@ FEDERATION_LIMITS = {
 # LIAISON_LIST_MAX_MB, plus room for the form's other fields and the multipart framing.
 LIST_UPLOAD = re.compile(r"/events/[0-9a-f-]{36}/lists/new/?")
 FORM_ROOM = 64 * 1024
+# A file attached to a record: its page's form (/requests/<uid>/attachments/) and the API
+# (/api/v1/requests/<uid>/attachments), up to LIAISON_ATTACHMENT_MAX_MB plus the form.
+ATTACHMENT_UPLOAD = re.compile(r"(?:/[a-z0-9-]+)+/[0-9a-f-]{36}/attachments/?")
 
 
 def body_limit(path: str) -> int:
@@ -49,6 +52,8 @@ def body_limit(path: str) -> int:
     limit (DATA_UPLOAD_MAX_MEMORY_SIZE), as no other page or API operation takes files."""
     if LIST_UPLOAD.fullmatch(path):
         return int(settings.LIST_MAX_BYTES) + FORM_ROOM
+    if ATTACHMENT_UPLOAD.fullmatch(path):
+        return int(settings.ATTACHMENT_MAX_BYTES) + FORM_ROOM
     return FEDERATION_LIMITS.get(path.rstrip("/"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 

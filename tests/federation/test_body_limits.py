@@ -85,3 +85,14 @@ def test_the_api_takes_no_body_over_djangos_limit(node: Node) -> None:
     assert _status(_ask(node, head, [], timeout=5)) == 413
     small = _head("/api/v1/persons", {"Content-Length": "2", "Content-Type": "application/json"})
     assert _status(_ask(node, small, [b"{}"])) == 401  # read, then refused: no token
+
+
+def test_an_attachment_over_its_limit_is_refused_before_it_is_read(node: Node) -> None:
+    path = "/api/v1/requests/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/attachments"
+    over = 10 * 1024 * 1024 + 64 * 1024 + 1  # LIAISON_ATTACHMENT_MAX_MB (10) and the form
+    head = _head(path, {"Content-Length": str(over)})
+    assert _status(_ask(node, head, [], timeout=5)) == 413
+    # Within it, the body is read (more than Django's 2 MiB elsewhere), then refused.
+    within = 3 * 1024 * 1024
+    head = _head(path, {"Content-Length": str(within), "Content-Type": "multipart/form-data"})
+    assert _status(_ask(node, head, [b"x" * within])) == 401  # no token
