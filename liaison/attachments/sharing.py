@@ -47,9 +47,8 @@ from liaison.records import (
 
 OBJECT = "attachment"
 PART = "attachment.part"
-# 64 KiB of bytes is about 85 KiB in base64 and 114 KiB once signed. The envelope limit
-# is 256 KiB, but joserfc (which verifies envelopes) refuses a compact JWS over about
-# 128,000 bytes with its default registry: tests/attachments/test_sharing.py signs the
+# 64 KiB of bytes is about 85 KiB in base64 and 114 KiB once signed: well under the
+# envelope's 256 KiB, and many to a batch. tests/attachments/test_sharing.py signs the
 # largest part and verifies it as a receiver does.
 PART_BYTES = 64 * 1024
 PART_BASE64 = 4 * math.ceil(PART_BYTES / 3)
