@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from liaison.core.server import FORM_ROOM
 from liaison.exchange.protocol import MAX_BATCH_BYTES, MAX_ENVELOPE_BYTES, MAX_QUERY_BYTES
-from liaison.settings import DATA_UPLOAD_MAX_MEMORY_SIZE
+from liaison.settings import ATTACHMENT_MAX_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE, LIST_MAX_BYTES
 from tests.core.test_serve_behind_proxy import _env, _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +173,9 @@ def test_a_forged_scheme_header_from_the_client_is_overwritten(proxy: Proxy) -> 
     assert response.status == 200
 
 
+UID = "0f3b4c1e-9a7d-4e2b-8c6f-1d2e3f4a5b6c"
+
+
 @pytest.mark.parametrize(
     ("path", "limit"),
     [
@@ -179,12 +183,19 @@ def test_a_forged_scheme_header_from_the_client_is_overwritten(proxy: Proxy) -> 
         ("/federation/v1/queries", MAX_QUERY_BYTES),
         ("/federation/v1/batches", MAX_BATCH_BYTES),
         ("/api/v1/persons", DATA_UPLOAD_MAX_MEMORY_SIZE),
+        (f"/requests/{UID}/attachments/", ATTACHMENT_MAX_BYTES + FORM_ROOM),
+        (f"/api/v1/requests/{UID}/attachments", ATTACHMENT_MAX_BYTES + FORM_ROOM),
+        (f"/events/{UID}/lists/new/", LIST_MAX_BYTES + FORM_ROOM),
     ],
 )
 def test_body_limits_hold_through_the_proxy(proxy: Proxy, path: str, limit: int) -> None:
     # One byte over: a clean 413 (from nginx, whose limits are the node's; a body the node
     # refused while nginx was still sending it would come back as 502).
     assert _request(proxy, "POST", path, b"x" * (limit + 1)).status == 413
-    # At the limit: it reaches the node, which refuses the junk for what it is.
+    # At the limit: it reaches the node, which refuses the junk for what it is. The
+    # federation reads the whole body first (to check its signature); a page or the API
+    # refuses an unsigned post (CSRF 403, no token 401) before reading it, and nginx, still
+    # sending, may then answer 502: there, what counts is that nginx let it through.
     at_limit = _request(proxy, "POST", path, b"x" * limit).status
-    assert at_limit not in (413, 502), at_limit
+    federation = path.startswith("/federation/")
+    assert at_limit not in ((413, 502) if federation else (413,)), at_limit
