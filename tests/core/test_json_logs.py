@@ -104,7 +104,16 @@ def _serve(data_dir: Path, **extra: str) -> Served:
             "search": _get(f"{base}/api/v1/persons?{query}", {"Authorization": f"Bearer {TOKEN}"}),
             "missing": _get(f"{base}/no-such-page?{query}", {"Cookie": f"sessionid={TOKEN}"}),
         }
-        time.sleep(0.5)  # the last request's line is written after its answer
+        # A request's line, and Django's warning for a 4xx, are written as it ends, after
+        # its answer: wait for each (in either format, the message holds these words).
+        for text in (
+            "GET /healthz 200",
+            "GET /api/v1/persons 401",
+            "Unauthorized: /api/v1/persons",
+            "GET /no-such-page 404",
+            "Not Found: /no-such-page",
+        ):
+            _wait_for_line(lines, text)
         # The exchange worker is a process of its own (gunicorn): let it start and log.
         _wait_for_line(lines, "exchange worker")
     finally:
@@ -210,11 +219,17 @@ def test_the_exchange_worker_process_logs_json_lines_too(data_dir: Path) -> None
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stderr is not None
-    first = process.stderr.readline()  # "started", once it runs
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=30)
-    record = json.loads(first)
+    lines: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
+    reader.start()
+    try:
+        _wait_for_line(lines, "started")  # its first line, once it runs (not forever)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    assert lines, "the exchange worker wrote nothing within 60 s"
+    record = json.loads(lines[0])
     assert (record["logger"], record["level"]) == ("liaison.exchange.worker", "INFO")
     assert "started" in record["message"]
 

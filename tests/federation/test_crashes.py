@@ -37,10 +37,13 @@ def _no_worker_outlives_its_test(nodes: tuple[Node, Node]) -> Iterator[None]:
     # The nodes are the module's and the tests run in any order: a worker left running
     # would deliver during the next test's "no worker left" step.
     yield
-    ma, _fr = nodes
+    ma, fr = nodes
     for worker in ma.workers:
         if worker.poll() is None:
             ma.kill(worker)
+    # Nor a receiver left down by a test that failed while it was killed.
+    if fr.server is None or fr.server.poll() is not None:
+        fr.start()
 
 
 def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
@@ -80,9 +83,10 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     nodes: tuple[Node, Node],
 ) -> None:
     ma, fr = nodes
+    before = _delivered(ma)  # the nodes are the module's: another test may have sent first
     worker = ma.start_worker()
     burst = _burst(ma, "Receiver")
-    _wait(ma, 150, drained=False)
+    _wait(ma, before + 150, drained=False)
     fr.kill()
     # The sender keeps queueing and retrying meanwhile: it sees the partner gone, again.
     seen = ma.call("wait_failures", "fr", 2, 120, timeout=180)
@@ -90,7 +94,7 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     assert "connection" in seen["last_error"].lower(), seen  # refused or reset, nothing else
     fr.start()
     assert burst.wait(timeout=300) == 0
-    outbox = _wait(ma, PERSONS * ROUNDS, drained=True)
+    outbox = _wait(ma, before + PERSONS * ROUNDS, drained=True)
     assert outbox["rejected"] == 0 and worker.poll() is None
     _check_exactly_once_in_order(fr, "Receiver")
     after = ma.call("peer_state", "fr")  # delivery again reset the count

@@ -305,6 +305,10 @@ def _delivered(ma: Node) -> int:
     return int(ma.call("wait_delivered", 0, False, 0)["delivered"])
 
 
+def _pending(ma: Node) -> int:
+    return int(ma.call("wait_delivered", 0, False, 0)["pending"])
+
+
 def _wait(ma: Node, at_least: int, *, drained: bool) -> dict[str, Any]:
     outbox = ma.call("wait_delivered", at_least, drained, 300)
     assert not outbox["timed_out"], outbox
@@ -352,7 +356,10 @@ def test_killing_the_sending_workers_mid_burst_loses_nothing_and_sends_nothing_t
     _wait(ma, before + 150, drained=False)
     for worker in _live_workers(ma):
         ma.kill(worker)
-    time.sleep(1)
+    stopped, pending = _delivered(ma), _pending(ma)
+    # With no worker left nothing is sent, while the burst keeps queueing.
+    wait_for(lambda: burst.poll() is not None or _pending(ma) >= pending + 50, timeout=120)
+    assert _delivered(ma) == stopped
     ma.start_worker()
     assert burst.wait(timeout=300) == 0
     outbox = _wait(ma, before + PERSONS * ROUNDS * len(PARTNERS), drained=True)

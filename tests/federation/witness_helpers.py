@@ -11,7 +11,9 @@ from django.db import connection, transaction
 from liaison.audit.actions import log_event
 from liaison.audit.chain import HASHED_FIELDS, entry_hash
 from liaison.audit.models import AuditChainHead, AuditEntry
-from liaison.witness.models import PartnerHead
+from liaison.exchange.models import OutboxEnvelope
+from liaison.witness.actions import head_moved_since
+from liaison.witness.models import PartnerHead, SignedHead
 
 
 def wait_heads(node: str, more_than: int, seq: int, timeout: float) -> None:
@@ -30,6 +32,21 @@ def wait_heads(node: str, more_than: int, seq: int, timeout: float) -> None:
             {"heads": held.count(), "max_seq": max(held.values_list("seq", flat=True), default=0)}
         )
     )
+
+
+def settled(partner: str, timeout: float) -> None:
+    """Block until this node has signed a head, nothing but witnessing moved its chain
+    since, and nothing is waiting to go to `partner`: no head left to sign or in flight.
+    Print the last signed head's seq."""
+    deadline = time.monotonic() + timeout
+    while True:
+        last = SignedHead.objects.order_by("-pk").first()
+        pending = OutboxEnvelope.objects.filter(peer__node_id=partner, state="pending")
+        done = last is not None and not head_moved_since(last) and not pending.exists()
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    print(json.dumps({"seq": last.seq if last else None, "timed_out": not done}))
 
 
 def heads(node: str) -> None:
