@@ -20,6 +20,7 @@ from tests.federation.conftest import (  # noqa: F401  (fixtures)
     Node,
     databases,
     make_nodes,
+    migrated,
     peer,
     wait_for,
 )

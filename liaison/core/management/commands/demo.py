@@ -105,6 +105,9 @@ class Command(BaseCommand):
 
     def _wait_for_exit(self, servers: list[tuple[DemoNode, subprocess.Popen[bytes]]]) -> None:
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # Started in the background by a script, a process inherits SIGINT ignored (and
+        # Python then never raises KeyboardInterrupt): Ctrl-C or `kill -INT` must still stop.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         while True:
             for node, process in servers:
                 if process.poll() is not None:
