@@ -247,6 +247,9 @@ def serve_gunicorn(
         # the node never closes one the proxy is sending a request on (a 502, or a reset).
         # An idle kept-alive connection holds no thread in gthread.
         "keepalive": 75,
+        # A request line up to gunicorn's largest, as nginx's 8k header buffers pass (its
+        # default, 4094, answered 414 to a long query string the API documents as 400).
+        "limit_request_line": 8190,
         # Forwarding headers are ProxyHeaders' job: gunicorn believes none itself.
         "forwarded_allow_ips": "",
         "secure_scheme_headers": {},

@@ -129,7 +129,7 @@ class PartnerIn(ApiInput):
     partner: NodeId
 
 
-class EnvelopeOut(Schema):
+class ReportShareOut(Schema):
     partner: str
     envelope: str
 
@@ -142,7 +142,7 @@ class ConsentIn(ApiInput):
     reason: Text = Field(min_length=1, max_length=2000)
 
 
-class DecisionIn(ApiInput):
+class ConsentDecisionIn(ApiInput):
     model_config = {"extra": "forbid"}
 
     granted: bool
@@ -307,7 +307,7 @@ def decide_mention(
 
 @router.post(
     "/reports/{uid}/shares",
-    response={201: EnvelopeOut, **CHANGE_ERRORS},
+    response={201: ReportShareOut, **CHANGE_ERRORS},
     summary="Share this node's report with one of its recipients",
 )
 def share_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
@@ -320,7 +320,7 @@ def share_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
 
 @router.post(
     "/reports/{uid}/forwards",
-    response={201: EnvelopeOut, **CHANGE_ERRORS},
+    response={201: ReportShareOut, **CHANGE_ERRORS},
     summary="Forward a partner's report to another partner (H2: with the originator's consent)",
 )
 def forward_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
@@ -381,7 +381,7 @@ def list_consents(request: HttpRequest) -> Any:
     response={201: ConsentOut, **CHANGE_ERRORS},
     summary="Grant or refuse a partner's consent request (the originator)",
 )
-def decide_consent(request: HttpRequest, uid: UUID, payload: DecisionIn) -> Any:
+def decide_consent(request: HttpRequest, uid: UUID, payload: ConsentDecisionIn) -> Any:
     asked = get_consent_for_user(request.user, uid)
     actions.decide_consent(
         actor=request.user,

@@ -59,11 +59,11 @@ class Input(ApiInput):
     model_config = {"extra": "forbid"}
 
 
-class ShareIn(Input):
+class PlanShareIn(Input):
     partner: NodeId
 
 
-class ShareOut(Schema):
+class PlanShareOut(Schema):
     partner: str
     envelopes: list[str]
 
@@ -139,7 +139,7 @@ class ProposalIn(Input):
     reason: Text = Field(min_length=1, max_length=2000)
 
 
-class DecisionIn(Input):
+class ProposalDecisionIn(Input):
     accepted: StrictBool
     reason: Text = Field("", max_length=2000)
 
@@ -304,11 +304,11 @@ def update_objective(request: HttpRequest, uid: UUID, payload: ObjectiveIn) -> A
 
 @router.post(
     "/objectives/{uid}/shares",
-    response={201: ShareOut, **ADD_ERRORS},
+    response={201: PlanShareOut, **ADD_ERRORS},
     summary="Share an objective and its actions with a partner node",
 )
 @idempotency.idempotent
-def share_objective(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
+def share_objective(request: HttpRequest, uid: UUID, payload: PlanShareIn) -> Any:
     objective = get_objective_for_user(request.user, uid)
     envelopes = actions.share_objective(
         actor=request.user, objective=objective, partner=payload.partner, request=request
@@ -391,7 +391,7 @@ def propose_change(request: HttpRequest, uid: UUID, payload: ProposalIn) -> Any:
     summary="Accept or refuse a proposed change (the action's owner node)",
 )
 @idempotency.idempotent
-def decide_proposal(request: HttpRequest, uid: UUID, payload: DecisionIn) -> Any:
+def decide_proposal(request: HttpRequest, uid: UUID, payload: ProposalDecisionIn) -> Any:
     proposal = get_proposal_for_user(request.user, uid)
     decision = actions.decide_proposal(
         actor=request.user,
@@ -449,11 +449,11 @@ def update_training(request: HttpRequest, uid: UUID, payload: TrainingIn) -> Any
 
 @router.post(
     "/trainings/{uid}/shares",
-    response={201: ShareOut, **ADD_ERRORS},
+    response={201: PlanShareOut, **ADD_ERRORS},
     summary="Share a training session with a partner node",
 )
 @idempotency.idempotent
-def share_training(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
+def share_training(request: HttpRequest, uid: UUID, payload: PlanShareIn) -> Any:
     training = get_training_for_user(request.user, uid)
     envelope = delivery.share_training(
         actor=request.user, training=training, partner=payload.partner, request=request
@@ -512,11 +512,11 @@ def update_assistance(request: HttpRequest, uid: UUID, payload: AssistanceIn) ->
 
 @router.post(
     "/assistance/{uid}/shares",
-    response={201: ShareOut, **ADD_ERRORS},
+    response={201: PlanShareOut, **ADD_ERRORS},
     summary="Share technical assistance with a partner node",
 )
 @idempotency.idempotent
-def share_assistance(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
+def share_assistance(request: HttpRequest, uid: UUID, payload: PlanShareIn) -> Any:
     record = get_assistance_for_user(request.user, uid)
     envelope = delivery.share_assistance(
         actor=request.user, assistance=record, partner=payload.partner, request=request
@@ -529,7 +529,7 @@ def share_assistance(request: HttpRequest, uid: UUID, payload: ShareIn) -> Any:
 Quarter = Annotated[StrictStr, Field(pattern=r"^[0-9]{4}-Q[1-4]$")]
 
 
-class IndicatorOut(Schema):
+class PlanIndicatorOut(Schema):
     key: str
     title: str
     definition: str
@@ -545,7 +545,7 @@ class BadPeriod(Refused):
 
 @router.get(
     "/indicators",
-    response={200: list[IndicatorOut], **error_responses(400, 401, 403)},
+    response={200: list[PlanIndicatorOut], **error_responses(400, 401, 403)},
     summary="The plan's indicators for a period",
 )
 def list_indicators(

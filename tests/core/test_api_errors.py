@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -289,3 +290,25 @@ def test_a_hit_time_with_an_offset_postgresql_does_not_take_is_stored_as_the_sam
     assert response.status_code == 201, response.content[:300]
     stored = person.hits.get().encountered_on
     assert stored == datetime(2026, 3, 1, 23, 57, 26, tzinfo=UTC)
+
+
+def test_no_two_schemas_of_the_api_share_a_name() -> None:
+    """The OpenAPI document names each schema by its class: two classes of one name (the
+    plan's and the reports' indicators were) give one the other's description, and a
+    client or the fuzzer then validates answers against the wrong one."""
+    from ninja import Schema
+
+    import liaison.api  # noqa: F401  (every router and its schemas)
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    ours = [c for c in subclasses(Schema) if c.__module__.startswith("liaison.")]
+    shapes: dict[str, set[str]] = {}
+    for cls in ours:  # one shape per name (a shape declared twice, alike, does no harm)
+        shape = json.dumps(cls.model_json_schema(), sort_keys=True)
+        shapes.setdefault(cls.__name__, set()).add(shape)
+    assert sorted(name for name, found in shapes.items() if len(found) > 1) == []
