@@ -40,10 +40,10 @@ Scores reached (issue 19; `--module NAME`, SQLite, November 2026):
                                  the default resync order; 41 -> 39 mutants)
     exchange-receive         64  46/64  71.9 %       64/64 100 % full run (new tests; key rotation,
                                  apply cost and the contract test added to its tests)
-    audit-verify            101  65/101 64.4 %      not worked on: 36 survivors, mostly the
-                                 timestamp text forms (lines 105-115, 135), the progress
-                                 callback (141), batch defaults (61, 132), `ok` (55), the
-                                 except tuple (89), the lru_cache (119, equivalent)
+    audit-verify            101  65/101 64.4 %      68/68 100 % (26 survivors on lines marked
+                                 equivalent, 101 -> 68 mutants: _at_text's shortcuts, the
+                                 cache, defaults, utc_text; 10 killed by new tests: the
+                                 progress callback, the except tuple, `ok`)
     exchange-worker (210): not run yet.
     For policy to matching-compare, "after" combines the full run with `--line/--tests`
     re-runs of the survivors (the next full run should confirm it); for exchange-sharing and
