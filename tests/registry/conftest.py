@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 from liaison.accounts.models import User
+from liaison.exchange.models import Peer
 from liaison.registry.actions import (
     AlertData,
     NameData,
@@ -15,6 +17,7 @@ from liaison.registry.actions import (
     create_warrant,
 )
 from liaison.registry.models import Person, Warrant
+from liaison.registry.sharing import records
 
 
 def person_data(*names: str, **extra: object) -> PersonData:
@@ -60,3 +63,26 @@ def arrest_alert(warrant: Warrant, **extra: object) -> AlertData:
     }
     values.update(extra)
     return AlertData(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def partner_person(fr: Peer) -> Person:
+    """fr's wanted person, received here (each module pins its own `fr` peer)."""
+    body = records.PersonBody(
+        uid=uuid.uuid4(),
+        owner="fr",
+        version=1,
+        handling_code="H0",
+        category="wanted",
+        sex="M",
+        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
+        birth_dates=["1980-01-02"],
+        place_of_birth="",
+        country_of_birth="",
+        nationalities=["FR"],
+        distinguishing_marks="",
+        documents=[],
+        external_ref="",
+    )
+    records.apply_person("fr", body)
+    return Person.objects.get(uid=body.uid)

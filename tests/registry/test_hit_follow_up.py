@@ -175,29 +175,6 @@ def test_our_own_hits_get_a_disposition_not_a_decision(lo: User, shared: dict[st
 # The recorder's side (this node recorded a hit on a partner's person)
 
 
-@pytest.fixture
-def partner_person(fr: Peer) -> Person:
-    """fr's person, received here."""
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    return Person.objects.get(uid=body.uid)
-
-
 def test_the_recorder_adds_details_and_disposes_and_each_change_goes_to_the_owner(
     make_user: Callable[..., User], partner_person: Person
 ) -> None:

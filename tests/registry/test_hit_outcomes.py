@@ -39,29 +39,6 @@ def fr(db: None) -> Peer:
 
 
 @pytest.fixture
-def partner_person(fr: Peer) -> Person:
-    """fr's wanted person, received here."""
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    return Person.objects.get(uid=body.uid)
-
-
-@pytest.fixture
 def hit(officer: User, partner_person: Person) -> Hit:
     """Our hit on fr's person, met ten days ago; not confirmed yet."""
     data = actions.HitData(
