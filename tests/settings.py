@@ -17,6 +17,11 @@ os.environ.setdefault("LIAISON_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from liaison.settings import *  # noqa: F403
 
+# Argon2 costs about 0.17 s of CPU a password, and most tests make users and sign them in.
+# The hashing itself is tested with the node's own hashers (tests/accounts/test_login.py);
+# live nodes (tests/federation) run the real settings.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 # In memory: each test process its own, emptied around every test (tests/conftest.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

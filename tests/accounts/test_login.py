@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import check_password
 from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from liaison import settings as node_settings
 from liaison.accounts.models import User
 from tests.conftest import PASSWORD, code_for, current_code
 
@@ -154,8 +157,14 @@ def test_ordinary_accounts_cannot_skip_the_code_even_on_a_demo_node(
     assert client.get("/").status_code == 302
 
 
-def test_passwords_are_hashed_with_argon2(officer: User) -> None:
-    assert officer.password.startswith("argon2$")
+def test_passwords_are_hashed_with_argon2(make_user: Callable[..., User], settings: Any) -> None:
+    # The test settings hash with MD5 for speed; a node hashes with its own settings.
+    settings.PASSWORD_HASHERS = node_settings.PASSWORD_HASHERS
+    user = make_user("hashed")
+    stored = User.objects.get(pk=user.pk).password
+    assert stored.startswith("argon2$")
+    assert check_password(PASSWORD, stored)
+    assert not check_password("a wrong password", stored)
 
 
 def test_signing_out_needs_a_post_and_ends_the_session(

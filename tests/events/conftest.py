@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -11,12 +10,6 @@ from liaison.events.actions import EventData, create_event
 from liaison.events.models import Event
 from liaison.registry.actions import AlertData, NameData, PersonData, create_alert, create_person
 from liaison.registry.models import Person
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings: Any) -> None:
-    # Argon2 costs ~0.2 s a password; these tests sign in dozens of users (STYLE.md).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -58,12 +58,6 @@ def csv_table(response: object) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Every test signs users in; argon2 would cost ~0.2 s a password (hashing has its tests).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(make_user: Callable[..., User]) -> dict[str, User]:
     """One user of this node's agency per role; the supervisor is `supervisor`."""
