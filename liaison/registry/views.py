@@ -291,9 +291,10 @@ def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
         decisions.setdefault(decision.hit_id, []).append(decision)
     for hit in hits:
         hit.decision_list = decisions.get(hit.pk, [])
-        hit.outcome_open = _outcome_open(hit, hit.decision_list) and bool(
-            decide(user, Action.CHANGE, hit)
-        )
+        # Per hit, not per person: a hit we recorded on a partner's person is ours to
+        # follow up even though the person is not ours to change.
+        hit.can_change = hit.is_local and bool(decide(user, Action.CHANGE, hit))
+        hit.outcome_open = hit.can_change and _outcome_open(hit, hit.decision_list)
     return {
         "person": person,
         "hits": hits,

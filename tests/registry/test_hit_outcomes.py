@@ -234,6 +234,18 @@ def test_the_person_page_offers_the_outcome_once_confirmed_and_shows_it(
     assert "hit-outcome-recorded" in shown and TODAY().isoformat() in shown
 
 
+def test_our_hit_on_a_partners_person_offers_its_follow_up_to_whom_may_change_it(
+    officer: User, hit: Hit, make_user: Callable[..., User], login: Callable[[User], Client]
+) -> None:
+    # The person is fr's (not ours to change); the hit is ours.
+    page = _person_page(login(officer), hit)
+    assert f'href="/registry/hits/{hit.uid}/update/"' in page
+    assert f'action="/registry/hits/{hit.uid}/disposition/"' in page
+    analyst = make_user("ana", "analyst")  # sees the person, changes nothing
+    page = _person_page(login(analyst), hit)
+    assert "hit-update" not in page and "/disposition/" not in page
+
+
 def _person_page(client: Client, hit: Hit) -> str:
     """The person page, opened for a stated purpose."""
     page = f"/registry/persons/{hit.person.uid}/"
