@@ -248,7 +248,8 @@ def parse_participants(text: str) -> list[dict[str, str]]:
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             raise forms.ValidationError(
                 _(
-                    "Write each participant as “name; service; function”, the function optional (%(row)s)."
+                    "Write each participant as “name; service; function”, the function "
+                    "optional (%(row)s)."
                 )
                 % {"row": row[:40]}
             )
