@@ -255,3 +255,24 @@ def test_our_officer_may_not_attach_to_the_partners_training(
     )
     assert response.status_code == 403
     assert _state(store) == (0, [])
+
+
+def test_the_demo_workshop_has_its_names_and_its_programme(
+    make_user: Callable[..., User], fr: Partner, settings: Any
+) -> None:
+    from liaison.plan.demo_data import share_demo_plan
+
+    assert settings.NODE_ID == "ma"
+    make_user("ma-officer", "officer")
+    make_user("ma-liaison-officer", "liaison_officer")
+    share_demo_plan("fr")
+    workshop = Training.objects.get(title="Atelier : documents de voyage biométriques")
+    assert (workshop.participants, len(workshop.participant_list)) == (4, 4)
+    row = Attachment.objects.get(parent_uid=workshop.uid)
+    assert (row.file_name, row.media_type) == ("programme-atelier.txt", "text/plain")
+    kinds = list(
+        OutboxEnvelope.objects.filter(object_uid__in=[str(workshop.uid), str(row.uid)])
+        .order_by("seq")
+        .values_list("message_type", flat=True)
+    )
+    assert kinds == ["training.upsert", "attachment.upsert", "attachment.part"]
