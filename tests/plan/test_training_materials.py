@@ -276,3 +276,20 @@ def test_the_demo_workshop_has_its_names_and_its_programme(
         .values_list("message_type", flat=True)
     )
     assert kinds == ["training.upsert", "attachment.upsert", "attachment.part"]
+
+
+TRAINING_PAGE_QUERIES = 15
+
+
+def test_the_training_page_costs_a_fixed_number_of_queries_whatever_its_materials(
+    login: Callable[[User], Client],
+    officer: User,
+    training: Training,
+    django_assert_num_queries: Any,
+) -> None:
+    client = login(officer)
+    for n in (1, 3):
+        for i in range(n):
+            _attach(officer, training, PDF + f"{n}-{i}".encode())
+        with django_assert_num_queries(TRAINING_PAGE_QUERIES):
+            assert client.get(f"/plan/trainings/{training.uid}/").status_code == 200
