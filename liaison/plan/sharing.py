@@ -61,7 +61,9 @@ from liaison.records import (
 )
 
 MAX_TRAINERS = 20
-MAX_PARTICIPANT_NAMES = 500
+# The longest list, in Arabic (two bytes a letter), signed, stays under an envelope's
+# 256 KiB (tests/plan/test_training_participants.py signs it).
+MAX_PARTICIPANT_NAMES = 150
 TRAINING_FIELDS = [
     "topic",
     "title",
@@ -129,9 +131,9 @@ class DecisionBody(Shared):
 class Participant(Strict):
     """One participant of a training, named: an officer of a service (personal data)."""
 
-    name: Line = Field(min_length=1, max_length=200)
-    service: Line = Field(min_length=1, max_length=200)
-    function: Line = Field("", max_length=200)
+    name: Line = Field(min_length=1, max_length=150)
+    service: Line = Field(min_length=1, max_length=150)
+    function: Line = Field("", max_length=100)
 
 
 class TrainingBody(Shared):

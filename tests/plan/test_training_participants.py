@@ -179,3 +179,32 @@ def test_the_receiver_refuses_names_that_do_not_match_the_count(fr: Partner) -> 
     receipt = deliver(fr, "training.upsert", body)
     assert (receipt.status, receipt.reason) == ("rejected", "bad_schema")
     assert not Training.objects.exists()
+
+
+def test_the_longest_list_of_names_signed_fits_in_an_envelope(officer: User, settings: Any) -> None:
+    from joserfc.jwk import OKPKey
+
+    from liaison.exchange.protocol import MAX_ENVELOPE_BYTES, envelope_claims, sign, uuid7
+    from liaison.plan.sharing import MAX_PARTICIPANT_NAMES, training_object
+
+    settings.TRAINING_SHARE_PARTICIPANT_NAMES = True
+    longest = {"name": "ن" * 150, "service": "ش" * 150, "function": "و" * 100}
+    count = MAX_PARTICIPANT_NAMES
+    data = training_data(
+        participants=count, attended=count, participant_list=[longest] * count, handling_code="H2"
+    )
+    body = training_object(create_training(actor=officer, data=data))
+    assert len(body["participant_list"]) == count
+    claims = envelope_claims(
+        envelope_id=uuid7(),
+        sender="ma",
+        recipient="fr",
+        seq=2**62,
+        message_type="training.upsert",
+        handling="H2",
+        obj=body,
+    )
+    assert len(sign(claims, OKPKey.generate_key("Ed25519"))) < MAX_ENVELOPE_BYTES
+    too_many = training_data(participants=count + 1, participant_list=[longest] * (count + 1))
+    with pytest.raises(PlanError, match="At most 150"):
+        create_training(actor=officer, data=too_many)
