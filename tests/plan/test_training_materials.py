@@ -293,3 +293,12 @@ def test_the_training_page_costs_a_fixed_number_of_queries_whatever_its_material
             _attach(officer, training, PDF + f"{n}-{i}".encode())
         with django_assert_num_queries(TRAINING_PAGE_QUERIES):
             assert client.get(f"/plan/trainings/{training.uid}/").status_code == 200
+
+
+def test_the_training_upload_paths_take_a_file_up_to_the_attachment_limit(settings: Any) -> None:
+    from liaison.core.server import body_limit
+
+    settings.ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    uid = "6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01"
+    for path in (f"/plan/trainings/{uid}/attachments/", f"/api/v1/trainings/{uid}/attachments"):
+        assert body_limit(path) == 10 * 1024 * 1024 + 64 * 1024
