@@ -283,6 +283,11 @@ LIST_MAX_BYTES = env_int("LIAISON_LIST_MAX_MB", 50) * 1024 * 1024
 # Attachments (docs/assistance.md, "Attachments"): the largest file, refused beyond it
 # before the body is read (liaison/core/server.py), and again by the upload action.
 ATTACHMENT_MAX_BYTES = env_int("LIAISON_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+# The names of a training's participants (officers: personal data) go to the partner only
+# when this is on and the training is H2 (docs/plan.md); otherwise the partner gets the count.
+TRAINING_SHARE_PARTICIPANT_NAMES = env_bool(
+    "LIAISON_TRAINING_SHARE_PARTICIPANT_NAMES", default=False
+)
 
 # Requests for assistance (docs/assistance.md): hours the recipient has to answer, counted
 # from receipt on its node, per urgency (Directive (EU) 2023/977 art. 5: 8 h, 3 days,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictStr
 
+from liaison.attachments.api import add_attachment_routes
 from liaison.core import idempotency
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDate
@@ -41,7 +42,7 @@ from liaison.plan.queries import (
     proposals_of,
     trainings_visible_to,
 )
-from liaison.plan.sharing import MAX_TRAINERS
+from liaison.plan.sharing import MAX_PARTICIPANT_NAMES, MAX_TRAINERS, Participant
 from liaison.policy import Action, HandlingCode, require
 from liaison.refusals import Refused
 
@@ -168,9 +169,19 @@ class TrainingIn(Input):
         default_factory=list, max_length=MAX_TRAINERS
     )
     participants: Count = 0
+    # None, or one per participant (docs/plan.md: who sees them, when they go to the partner).
+    participant_list: list[Participant] = Field(
+        default_factory=list, max_length=MAX_PARTICIPANT_NAMES
+    )
     attended: Count | None = None
     rating: Annotated[Decimal, Field(ge=1, le=5, max_digits=2, decimal_places=1)] | None = None
     handling_code: HandlingCode = HandlingCode.H0
+
+
+class ParticipantOut(Schema):
+    name: str
+    service: str
+    function: str
 
 
 class TrainingOut(Schema):
@@ -188,6 +199,7 @@ class TrainingOut(Schema):
     receiver_node: str
     trainers: list[str]
     participants: int
+    participant_list: list[ParticipantOut]
     attended: int | None
     rating: Decimal | None
     received_at: datetime | None
@@ -459,6 +471,10 @@ def share_training(request: HttpRequest, uid: UUID, payload: PlanShareIn) -> Any
         actor=request.user, training=training, partner=payload.partner, request=request
     )
     return Status(201, {"partner": payload.partner, "envelopes": [envelope]})
+
+
+# A training's materials: /trainings/{uid}/attachments (liaison/plan/materials.py).
+add_attachment_routes(router, "training", "trainings")
 
 
 # Technical assistance

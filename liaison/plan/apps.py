@@ -9,9 +9,10 @@ class PlanConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
-        from liaison.plan import models, sharing
+        from liaison.plan import materials, models, sharing
 
         sharing.register()
+        materials.register_materials()
         for model in (
             models.Objective,
             models.PlanAction,

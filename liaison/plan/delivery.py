@@ -12,14 +12,22 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from pydantic import ValidationError
 
 from liaison.accounts.models import Actor
 from liaison.audit.actions import log_event
 from liaison.exchange import sharing
 from liaison.exchange.protocol import NODE_ID
 from liaison.plan.actions import PlanError
+from liaison.plan.materials import send_materials
 from liaison.plan.models import TechnicalAssistance, Training
-from liaison.plan.sharing import ASSISTANCE_FIELDS, MAX_TRAINERS, TRAINING_FIELDS
+from liaison.plan.sharing import (
+    ASSISTANCE_FIELDS,
+    MAX_PARTICIPANT_NAMES,
+    MAX_TRAINERS,
+    TRAINING_FIELDS,
+    Participant,
+)
 from liaison.policy import Action, atomic_action, authorise
 from liaison.records import SharedRecord, clean_or_refuse
 
@@ -36,6 +44,8 @@ class TrainingData:
     remote: bool = False
     trainers: list[str] = field(default_factory=list)
     participants: int = 0
+    # [{"name": …, "service": …, "function": …}]: none, or one per participant.
+    participant_list: list[dict[str, str]] = field(default_factory=list)
     attended: int | None = None
     rating: Decimal | None = None
     handling_code: str = "H0"
@@ -76,15 +86,38 @@ def _training_values(data: TrainingData) -> dict[str, Any]:
         raise PlanError(_("At most %(n)d trainers.") % {"n": MAX_TRAINERS})
     if data.attended is not None and data.attended > data.participants:
         raise PlanError(_("More attended than took part: check the counts."))
+    names = participant_names(data.participant_list, data.participants)
     provider, receiver = _nodes(data.provider_node, data.receiver_node)
     values = {name: getattr(data, name) for name in TRAINING_FIELDS}
     return values | {
         "title": data.title.strip(),
         "place": data.place.strip(),
         "trainers": trainers,
+        "participant_list": names,
         "provider_node": provider,
         "receiver_node": receiver,
     }
+
+
+def participant_names(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """The participants named, checked: a name and a service each, and as many as `count`
+    (none is fine: the count alone)."""
+    try:
+        names = [Participant.model_validate(row).model_dump() for row in rows]
+    except ValidationError as error:
+        detail = error.errors()[0]
+        raise PlanError(
+            _("A participant needs a name and a service (%(problem)s).")
+            % {"problem": detail["msg"]}
+        ) from None
+    if len(names) > MAX_PARTICIPANT_NAMES:
+        raise PlanError(_("At most %(n)d participants named.") % {"n": MAX_PARTICIPANT_NAMES})
+    if names and len(names) != count:
+        raise PlanError(
+            _("%(named)d participants named but %(count)d counted: name them all, or none.")
+            % {"named": len(names), "count": count}
+        )
+    return names
 
 
 def _assistance_values(data: AssistanceData) -> dict[str, Any]:
@@ -168,8 +201,11 @@ def update_training(
 def share_training(
     *, actor: Actor, training: Training, partner: str, request: HttpRequest | None = None
 ) -> str:
-    """Send the session to `partner`; returns the envelope id (the worker delivers it)."""
-    return _share("training", actor, training, partner, request)
+    """Send the session to `partner`, then its materials; returns the training's envelope id
+    (the worker delivers them, in that order)."""
+    envelope = _share("training", actor, training, partner, request)
+    send_materials(training, partner, actor=actor)
+    return envelope
 
 
 @atomic_action

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from liaison.accounts.models import User
+from liaison.attachments.actions import upload_attachment
+from liaison.attachments.parents import parent_named
 from liaison.plan.actions import (
     ActionData,
     ObjectiveData,
@@ -37,6 +39,7 @@ from liaison.plan.delivery import (
     share_assistance,
     share_training,
 )
+from liaison.plan.materials import PARENT
 from liaison.plan.models import Objective, PlanAction, PlanProposal, Training
 
 PLAN_OWNER = "ma"
@@ -182,6 +185,28 @@ TRAININGS = {
             rating=Decimal("4.3"),
         ),
         TrainingData(
+            topic="document_fraud",
+            title="Atelier : documents de voyage biométriques",
+            starts_on=date(2025, 11, 18),
+            ends_on=date(2025, 11, 18),
+            provider_node="ma",
+            receiver_node="fr",
+            place="Tanger Med",
+            trainers=["Cne. Idrissi"],
+            participants=4,
+            # Fictional officers. H2: were the node to allow names to leave
+            # (LIAISON_TRAINING_SHARE_PARTICIPANT_NAMES), they would go to fr with it.
+            participant_list=[
+                {"name": "Lt. Claire Morel", "service": "PAF, Calais", "function": "analyste"},
+                {"name": "Brig. Hugo Lambert", "service": "PAF, Calais", "function": ""},
+                {"name": "Adj. Nadia Ferrand", "service": "PAF, Marseille", "function": ""},
+                {"name": "Lt. Paul Girard", "service": "OCRIEST", "function": "enquêteur"},
+            ],
+            attended=4,
+            rating=Decimal("4.8"),
+            handling_code="H2",
+        ),
+        TrainingData(
             topic="human_rights",
             title="Droits humains et coopération policière internationale",
             starts_on=date(2026, 4, 20),
@@ -195,6 +220,17 @@ TRAININGS = {
             rating=Decimal("4.0"),
         ),
     ],
+}
+
+# A small material for a training (its title): plain text, attached before the share.
+MATERIALS = {
+    "Atelier : documents de voyage biométriques": (
+        "programme-atelier.txt",
+        "Programme de l'atelier\n"
+        "09:00 Les éléments de sécurité du passeport biométrique\n"
+        "11:00 Lecture de la puce et contrôle des certificats\n"
+        "14:00 Cas pratiques : documents falsifiés saisis à Tanger Med\n",
+    ),
 }
 
 ASSISTANCE = {
@@ -258,6 +294,7 @@ def share_demo_plan(partner: str) -> int:
         count += _record_plan(officer, liaison, partner)
     for training_data in TRAININGS.get(settings.NODE_ID, []):
         training = create_training(actor=officer, data=training_data)
+        _attach_material(officer, training)
         share_training(actor=liaison, training=training, partner=partner)
         count += 1
     for assistance_data in ASSISTANCE.get(settings.NODE_ID, []):
@@ -265,6 +302,20 @@ def share_demo_plan(partner: str) -> int:
         share_assistance(actor=liaison, assistance=assistance, partner=partner)
         count += 1
     return count
+
+
+def _attach_material(officer: User, training: Training) -> None:
+    if training.title not in MATERIALS:
+        return
+    name, text = MATERIALS[training.title]
+    upload_attachment(
+        actor=officer,
+        parent=parent_named(PARENT),
+        record=training,
+        file_name=name,
+        data=text.encode(),
+        description="Programme",
+    )
 
 
 def _record_plan(officer: User, liaison: User, partner: str) -> int:

@@ -189,6 +189,13 @@ class TrainingForm(BootstrapForm):
     receiver_node = forms.CharField(label=_("Receiving service (node)"), max_length=32)
     trainers = _textarea(_("Trainers"), _("One per line."))
     participants = forms.IntegerField(label=_("Participants"), min_value=0, max_value=100000)
+    participant_list = _textarea(
+        _("Participants' names"),
+        _(
+            "Optional. One per line: name; service; function (optional), e.g. "
+            "Insp. Karim Alaoui; DGSN, Rabat; analyst. If given, one line per participant."
+        ),
+    )
     attended = forms.IntegerField(
         label=_("Attended"), min_value=0, max_value=100000, required=False
     )
@@ -205,11 +212,50 @@ class TrainingForm(BootstrapForm):
     @classmethod
     def for_training(cls, training: Training, data: Any = None) -> TrainingForm:
         initial = {name: getattr(training, name) for name in cls.base_fields}
-        return cls(data, initial=initial | {"trainers": "\n".join(training.trainers)})
+        names = "\n".join(_participant_line(p) for p in training.participant_list)
+        initial |= {"trainers": "\n".join(training.trainers), "participant_list": names}
+        return cls(data, initial=initial)
+
+    def clean_participant_list(self) -> list[dict[str, str]]:
+        return parse_participants(self.cleaned_data["participant_list"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        names, count = cleaned.get("participant_list"), cleaned.get("participants")
+        if names and count is not None and len(names) != count:
+            self.add_error(
+                "participant_list",
+                _("%(named)d participants named but %(count)d counted: name them all, or none.")
+                % {"named": len(names), "count": count},
+            )
+        return cleaned
 
     def to_data(self) -> TrainingData:
         values = dict(self.cleaned_data)
         return TrainingData(**values | {"trainers": _lines(values["trainers"])})
+
+
+def _participant_line(row: dict[str, str]) -> str:
+    parts = [row.get("name", ""), row.get("service", ""), row.get("function", "")]
+    return "; ".join(p for p in parts if p)
+
+
+def parse_participants(text: str) -> list[dict[str, str]]:
+    """ "name; service; function" per line -> [{"name", "service", "function"}]."""
+    rows = []
+    for row in _lines(text):
+        parts = [part.strip() for part in row.split(";")]
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise forms.ValidationError(
+                _(
+                    "Write each participant as “name; service; function”, the function "
+                    "optional (%(row)s)."
+                )
+                % {"row": row[:40]}
+            )
+        function = parts[2] if len(parts) == 3 else ""
+        rows.append({"name": parts[0], "service": parts[1], "function": function})
+    return rows
 
 
 class AssistanceForm(BootstrapForm):

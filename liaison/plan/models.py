@@ -128,7 +128,9 @@ class PlanDecision(SharedRecord):
 
 class Training(SharedRecord):
     """A training session one service gave the other: topic, dates, place or remote,
-    trainers, participants and their evaluation."""
+    trainers, participants and their evaluation. `participant_list` names the participants
+    where given ([{"name": …, "service": …, "function": …}]; then as many as `participants`):
+    on the recording node; a partner's copy holds them only if the owner sent them."""
 
     topic = models.CharField(_("topic"), max_length=32, choices=TrainingTopic.choices)
     title = models.CharField(_("title"), max_length=200, validators=LINE)
@@ -140,6 +142,7 @@ class Training(SharedRecord):
     receiver_node = models.CharField(_("receiving service"), max_length=32)
     trainers = models.JSONField(_("trainers"), default=list, blank=True)
     participants = models.PositiveIntegerField(_("participants"), default=0)
+    participant_list = models.JSONField(_("participants' names"), default=list, blank=True)
     attended = models.PositiveIntegerField(_("attended"), null=True, blank=True)
     rating = models.DecimalField(
         _("participants' rating (1 to 5)"), max_digits=2, decimal_places=1, null=True, blank=True

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.models import Peer
@@ -33,6 +33,7 @@ from liaison.plan.bodies import (
     NodeId,
     OwnerRef,
     ProposedChanges,
+    Strict,
 )
 from liaison.plan.choices import ActionStatus, AssistanceKind, AssistanceStatus, TrainingTopic
 from liaison.plan.models import (
@@ -44,6 +45,7 @@ from liaison.plan.models import (
     Training,
 )
 from liaison.plan.versions import action_values, changed, record_version
+from liaison.policy import HandlingCode
 from liaison.records import (
     Shared,
     SharedRecord,
@@ -59,6 +61,9 @@ from liaison.records import (
 )
 
 MAX_TRAINERS = 20
+# The longest list, in Arabic (two bytes a letter), signed, stays under an envelope's
+# 256 KiB (tests/plan/test_training_participants.py signs it).
+MAX_PARTICIPANT_NAMES = 150
 TRAINING_FIELDS = [
     "topic",
     "title",
@@ -70,6 +75,7 @@ TRAINING_FIELDS = [
     "receiver_node",
     "trainers",
     "participants",
+    "participant_list",
     "attended",
     "rating",
 ]
@@ -122,6 +128,14 @@ class DecisionBody(Shared):
     decided_on: datetime
 
 
+class Participant(Strict):
+    """One participant of a training, named: an officer of a service (personal data)."""
+
+    name: Line = Field(min_length=1, max_length=150)
+    service: Line = Field(min_length=1, max_length=150)
+    function: Line = Field("", max_length=100)
+
+
 class TrainingBody(Shared):
     topic: TrainingTopic
     title: Line = Field(min_length=1, max_length=200)
@@ -135,8 +149,18 @@ class TrainingBody(Shared):
         max_length=MAX_TRAINERS
     )
     participants: Count
+    # Absent unless the owner's node sends names (names_may_leave); then one per participant.
+    participant_list: list[Participant] = Field(
+        default_factory=list, max_length=MAX_PARTICIPANT_NAMES
+    )
     attended: Count | None
     rating: Annotated[Decimal, Field(ge=1, le=5, max_digits=2, decimal_places=1)] | None
+
+    @model_validator(mode="after")
+    def _names_match_the_count(self) -> TrainingBody:
+        if self.participant_list and len(self.participant_list) != self.participants:
+            raise ValueError("participant_list must name every participant, or none")
+        return self
 
 
 class AssistanceBody(Shared):
@@ -193,9 +217,22 @@ def decision_object(decision: PlanDecision) -> dict[str, Any]:
     return _dump(body)
 
 
+def names_may_leave(training: Training) -> bool:
+    """Whether the participants' names go with the training to the partner: only when the
+    node allows it (LIAISON_TRAINING_SHARE_PARTICIPANT_NAMES) and the training is H2, so
+    the partner passes them on to no one without this service's consent (docs/plan.md)."""
+    allowed = bool(settings.TRAINING_SHARE_PARTICIPANT_NAMES)
+    return allowed and training.effective_handling_code == HandlingCode.H2
+
+
 def training_object(training: Training) -> dict[str, Any]:
     values = {name: getattr(training, name) for name in TRAINING_FIELDS}
-    return _dump(TrainingBody(**shared_fields(training), **values))
+    if not names_may_leave(training):
+        values["participant_list"] = []
+    body = _dump(TrainingBody(**shared_fields(training), **values))
+    if not body["participant_list"]:
+        del body["participant_list"]  # the count only: no key a partner could misread
+    return body
 
 
 def assistance_object(assistance: TechnicalAssistance) -> dict[str, Any]:
@@ -309,6 +346,19 @@ def apply_decision(sender: str, body: DecisionBody) -> Applied:
     return Applied(_effect(decision), "plandecision", str(body.uid), body.version)
 
 
+def apply_training(sender: str, body: TrainingBody) -> Applied:
+    """The owner's training: the copy keeps the names only if this version carries them."""
+    owned_by_sender(sender, body.owner)
+    record = existing_copy(Training, sender, body.uid)
+    if superseded(record, body):
+        return Applied("unchanged", "training", str(body.uid), body.version)
+    values = {f: getattr(body, f) for f in TRAINING_FIELDS} | {
+        "participant_list": [p.model_dump() for p in body.participant_list]
+    }
+    save_copy(Training, record, body.uid, received_fields(sender, body) | values)
+    return Applied(_effect(record), "training", str(body.uid), body.version)
+
+
 def _plain_applier(model: type[SharedRecord], name: str, fields: list[str]) -> Any:
     def apply(sender: str, body: Shared) -> Applied:
         owned_by_sender(sender, body.owner)
@@ -368,7 +418,7 @@ def register() -> None:
             name="training",
             body=TrainingBody,
             serialise=training_object,
-            apply=_plain_applier(Training, "training", TRAINING_FIELDS),
+            apply=apply_training,
             find=finder(Training),
             refusal=disclose_refusal,
             withdraw=withdraw_applier(Training, "training"),

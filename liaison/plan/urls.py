@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from liaison.attachments import views as attachments
 from liaison.plan import dashboard, views
 
 app_name = "plan"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("trainings/<uuid:uid>/", views.training_detail, name="training"),
     path("trainings/<uuid:uid>/edit/", views.training_edit, name="training_edit"),
     path("trainings/<uuid:uid>/share/", views.training_share, name="training_share"),
+    # A training's materials (upload, download, remove): `plan:attachment…`.
+    path("trainings/", include(attachments.urls("training"))),
     path("assistance/", views.assistance_list, name="assistance_list"),
     path("assistance/new/", views.assistance_create, name="assistance_create"),
     path("assistance/<uuid:uid>/", views.assistance_detail, name="assistance"),

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.attachments import views as attachments
+from liaison.attachments.parents import parent_named
 from liaison.exchange.queries import service_names_for, share_outcome
 from liaison.plan import actions, delivery
 from liaison.plan.choices import ActionStatus
@@ -37,6 +39,7 @@ from liaison.plan.queries import (
     proposals_of,
     trainings_visible_to,
 )
+from liaison.plan.sharing import names_may_leave
 from liaison.policy import Action, decide, require
 from liaison.records import SharedRecord
 from liaison.refusals import Refused
@@ -296,7 +299,9 @@ def training_create(request: HttpRequest) -> HttpResponse:
 def training_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     training = get_training_for_user(request.user, uid)
     context = _share_context(request, "training", _("Training session"), training)
-    return render(request, "plan/training_detail.html", context | {"training": training})
+    context |= attachments.panel(request, parent_named("training"), training)
+    context |= {"training": training, "names_leave": names_may_leave(training)}
+    return render(request, "plan/training_detail.html", context)
 
 
 @login_required

@@ -1,8 +1,12 @@
-"""Two live nodes share an action plan: a training recorded on ma is seen on fr; fr
-proposes a change to ma's action, ma (the owner) accepts it, and fr sees the new version."""
+"""Two live nodes share an action plan: a training recorded on ma is seen on fr, with its
+material; fr proposes a change to ma's action, ma (the owner) accepts it, and fr sees the
+new version."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -47,13 +51,43 @@ def _post(node: Node, path: str, body: dict[str, Any]) -> Any:
     return created
 
 
+def _material(node: Node, path: str, data: bytes | None = None) -> Any:
+    """POST a file (multipart) to `path`, or GET its bytes; the node's liaison officer."""
+    boundary = uuid.uuid4().hex
+    body = None
+    if data is not None:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="programme.txt"\r\nContent-Type: text/plain\r\n\r\n'
+        )
+        body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{node.url}/api/v1{path}", data=body)  # noqa: S310
+    request.add_header("Authorization", f"Bearer {node.tokens['lo']}")
+    if data is not None:
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        content = response.read()
+        return json.loads(content) if data is not None else content
+
+
 def test_a_training_recorded_on_ma_is_visible_on_fr(nodes: tuple[Node, Node]) -> None:
     ma, fr = nodes
     uid = _post(ma, "/trainings", TRAINING)["uid"]
+    # Attached before the share: it goes after the training when shared.
+    text = "Programme\nJour 1 : noms arabes en écriture latine\n".encode()
+    material = _material(ma, f"/trainings/{uid}/attachments", text)
     _post(ma, f"/trainings/{uid}/shares", {"partner": "fr"})
     copy = wait_for(lambda: _get(fr, f"/trainings/{uid}"), timeout=60)
     assert (copy["owner_node"], copy["attended"], copy["rating"]) == ("ma", 14, "4.7")
     assert copy["received_at"] is not None
+    base = f"/trainings/{uid}/attachments"
+    [listed] = wait_for(lambda: _get(fr, base), timeout=60)
+    assert (listed["uid"], listed["owner_node"], listed["sha256"]) == (
+        material["uid"],
+        "ma",
+        material["sha256"],
+    )
+    assert _material(fr, f"{base}/{material['uid']}") == text
 
 
 def test_fr_proposes_a_change_to_mas_action_and_ma_decides(nodes: tuple[Node, Node]) -> None:

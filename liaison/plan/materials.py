@@ -1,0 +1,71 @@
+"""A training's materials: files attached to it through liaison/attachments/ (docs/plan.md,
+"Materials"). Who may change the training on its owner node adds and removes them; they go
+to the partners holding the training, and to a partner when the training is shared later."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from liaison.accounts.models import Actor
+from liaison.attachments import storage
+from liaison.attachments.models import Attachment
+from liaison.attachments.parents import ParentType, register_parent
+from liaison.attachments.sharing import send_attachment
+from liaison.exchange.models import Share
+from liaison.plan.models import Training
+from liaison.plan.queries import get_training_for_user
+from liaison.policy import Action
+
+logger = logging.getLogger("liaison.plan")
+PARENT = "training"
+
+
+def _no_refusal(_training: Training) -> str:
+    return ""
+
+
+def holders(training: Training) -> list[str]:
+    """The partners that hold our training (its shares); a partner's copy sends nothing."""
+    if not training.is_local:
+        return []
+    shares = Share.objects.filter(object_type=PARENT, object_uid=training.uid)
+    return sorted(shares.values_list("peer__node_id", flat=True))
+
+
+def from_owner(training: Training, sender: str) -> bool:
+    """Only the training's owner adds materials to it: the copy we hold is the sender's."""
+    return training.owner_node == sender and sender != settings.NODE_ID
+
+
+def register_materials() -> None:
+    register_parent(
+        ParentType(
+            name=PARENT,
+            model=Training,
+            get_for_user=get_training_for_user,
+            upload_action=Action.CHANGE,
+            upload_refusal=_no_refusal,
+            partners=holders,
+            accepts=from_owner,
+            url_name="plan:training",
+        )
+    )
+
+
+def send_materials(training: Training, partner: str, *, actor: Actor) -> int:
+    """When the training is shared: the materials attached before go after it, in the
+    partner's queue (a file damaged on disk is left out, and logged). Returns how many."""
+    rows = Attachment.objects.filter(
+        parent_type=PARENT, parent_uid=training.uid, owner_node=settings.NODE_ID
+    ).order_by("created_at", "pk")
+    sent = 0
+    for row in rows:
+        try:
+            data = storage.read(row.sha256, row.size)
+        except storage.StoredFileError as error:
+            logger.error("training %s: material %s not sent: %s", training.uid, row.uid, error)
+            continue
+        sent += len(send_attachment(row, data, [partner], actor=actor))
+    return sent
