@@ -365,7 +365,11 @@ def test_the_policy_answers_the_second_matrix(
 ) -> None:
     records = family(code)
     user = _user(role, agency)
-    children = {"dispose": [records.hit], "outcome": [records.hit], "extend": [records.warrant, records.alert]}
+    children = {
+        "dispose": [records.hit],
+        "outcome": [records.hit],
+        "extend": [records.warrant, records.alert],
+    }
     for record in children.get(action, [records.warrant, records.alert, records.hit]):
         fresh = type(record).objects.get(pk=record.pk)  # parents as stored, not as cached
         decision = decide(user, CHILD_POLICY[action], fresh)
