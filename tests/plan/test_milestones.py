@@ -144,7 +144,7 @@ def test_a_partners_milestones_arrive_with_its_action_and_their_changes_in_its_h
 ) -> None:
     body = their_action_body(shared_objective, milestones=MILESTONES[:1])
     assert deliver(fr, "planaction.upsert", body).status == "applied"
-    changed = MILESTONES[:1] + [milestone("Remise", "2026-04-01")]
+    changed = [*MILESTONES[:1], milestone("Remise", "2026-04-01")]
     assert deliver(
         fr, "planaction.upsert", body | {"version": 2, "milestones": changed}
     ).status == ("applied")
