@@ -31,10 +31,13 @@ NAME = "Abdelkader Ould Mokhtar"
 
 
 def _matrix(actions: list[str]) -> list[tuple[str, str, str, bool]]:
-    """The cells of the docs table whose rows have one yes/no per action in `actions`."""
+    """The cells of the docs table headed `| role | code | <actions> |` (two tables may
+    have as many columns: each is read from its own header down to its first blank line)."""
+    header = f"| role | code | {' | '.join(actions)} |\n"
+    table = DOC.read_text().split(header, 1)[1].split("\n\n", 1)[0]
     row = rf"^\| (\w+) \| (H\d) \|((?: (?:yes|no) \|){{{len(actions)}}})$"
     cells = []
-    for role, code, answers in re.findall(row, DOC.read_text(), re.M):
+    for role, code, answers in re.findall(row, table, re.M):
         for action, answer in zip(actions, answers.split("|")[:-1], strict=True):
             cells.append((role, code, action, answer.strip() == "yes"))
     return cells
@@ -201,7 +204,7 @@ def test_each_channel_enforces_the_matrix(
 
 # Records that belong to a person: the second table of docs/permissions.md
 
-CHILD_ACTIONS = ["list", "status", "dispose", "extend", "share", "partners"]
+CHILD_ACTIONS = ["list", "status", "dispose", "outcome", "extend", "share", "partners"]
 
 
 CHILD_MATRIX = _matrix(CHILD_ACTIONS)
@@ -299,6 +302,8 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
         }
         client.post(url, body, **({} if web else {"content_type": JSON}))
         return [Hit.objects.get(pk=hit.pk).disposition == "confirmed"]
+    if action == "outcome":
+        return [_record_outcome(web, client, family)]
     if action == "extend":
         for kind, record in (("warrant", warrant), ("alert", alert)):
             url = f"/registry/{kind}s/{record.uid}/extend/" if web else None
@@ -327,8 +332,22 @@ def _do_child(channel: str, action: str, client: Client, family: Family) -> list
     raise AssertionError(action)
 
 
+def _record_outcome(web: bool, client: Client, family: Family) -> bool:
+    """An arrest on the confirmed hit of this node; fr's hit on the same person is tried too
+    and never takes it (only the hit's recorder records what became of the person)."""
+    hits = Hit.objects.filter(pk__in=[family.hit.pk, family.partner_hit.pk])
+    hits.update(disposition="confirmed")
+    body = {"outcome": "arrested", "on": timezone.localdate().isoformat()}
+    for hit in (family.partner_hit, family.hit):
+        url = f"/registry/hits/{hit.uid}/outcome/" if web else f"/api/v1/hits/{hit.uid}/outcome"
+        client.post(url, body, **({} if web else {"content_type": JSON}))
+    assert Hit.objects.get(pk=family.partner_hit.pk).outcome == ""
+    return Hit.objects.get(pk=family.hit.pk).outcome == "arrested"
+
+
 JSON = "application/json"
 CHILD_POLICY = {"list": Action.LIST, "status": Action.CHANGE, "dispose": Action.CHANGE}
+CHILD_POLICY |= {"outcome": Action.CHANGE}
 CHILD_POLICY |= {"extend": Action.EXTEND, "share": Action.DISCLOSE}
 
 
@@ -346,7 +365,11 @@ def test_the_policy_answers_the_second_matrix(
 ) -> None:
     records = family(code)
     user = _user(role, agency)
-    children = {"dispose": [records.hit], "extend": [records.warrant, records.alert]}
+    children = {
+        "dispose": [records.hit],
+        "outcome": [records.hit],
+        "extend": [records.warrant, records.alert],
+    }
     for record in children.get(action, [records.warrant, records.alert, records.hit]):
         fresh = type(record).objects.get(pk=record.pk)  # parents as stored, not as cached
         decision = decide(user, CHILD_POLICY[action], fresh)

@@ -24,6 +24,7 @@ from liaison.audit.actions import log_event
 from liaison.exchange import sharing
 from liaison.exchange.models import Share
 from liaison.plan.bodies import ACTION_FIELDS, ProposedChanges
+from liaison.plan.milestones import problems as milestone_problems
 from liaison.plan.models import Objective, PlanAction, PlanDecision, PlanProposal
 from liaison.plan.versions import action_values, changed, record_version
 from liaison.policy import Action, atomic_action, authorise
@@ -53,6 +54,7 @@ class ActionData:
     owners: list[dict[str, str]] = field(default_factory=list)
     status: str = "planned"
     evidence: list[dict[str, str]] = field(default_factory=list)
+    milestones: list[dict[str, Any]] = field(default_factory=list)
     handling_code: str = "H0"
 
 
@@ -75,12 +77,19 @@ def _checked_changes(values: dict[str, Any]) -> ProposedChanges:
         raise PlanError(_first_problem(error)) from None
 
 
+def _today() -> date:
+    return timezone.localdate()
+
+
 def _action_values(data: ActionData) -> dict[str, Any]:
     """The action's parts, checked by the same rules as a received body or a proposal."""
     given = {name: getattr(data, name) for name in ACTION_FIELDS}
     checked = _checked_changes(given).model_dump(mode="json")
     if data.due_on < data.starts_on:
         raise PlanError(_("An action cannot be due before it starts."))
+    wrong = milestone_problems(checked["milestones"], data.starts_on, data.due_on, _today())
+    if wrong:
+        raise PlanError(" ".join(wrong))
     return checked | {"starts_on": data.starts_on, "due_on": data.due_on}
 
 
@@ -279,9 +288,9 @@ def _merged(action: PlanAction, changes: ProposedChanges) -> dict[str, Any]:
     """The action's values with the proposal applied, checked as a whole."""
     values = action_values(action)
     data = ActionData(**{name: values[name] for name in ACTION_FIELDS})
-    proposed = changes.model_dump(exclude_none=True)
+    proposed = {k: v for k, v in changes.model_dump().items() if v is not None}
     for name, value in proposed.items():
-        if name in ("owners", "evidence"):
+        if name in ("owners", "evidence", "milestones"):
             value = [dict(item) for item in value]
         setattr(data, name, value)
     return {name: v for name, v in _action_values(data).items() if name in proposed}

@@ -20,7 +20,7 @@ from liaison.core.api_input import ApiInput, IsoDate
 from liaison.core.field_rules import Line, Text
 from liaison.exchange.protocol import NODE_ID
 from liaison.plan import actions, delivery, indicators
-from liaison.plan.bodies import MAX_EVIDENCE, MAX_OWNERS
+from liaison.plan.bodies import MAX_EVIDENCE, MAX_MILESTONES, MAX_OWNERS
 from liaison.plan.choices import (
     ActionStatus,
     AssistanceKind,
@@ -97,6 +97,18 @@ class EvidenceIn(Input):
     uid: UUID
 
 
+class MilestoneIn(Input):
+    title: Line = Field(min_length=1, max_length=200)
+    due_on: IsoDate
+    reached_on: IsoDate | None = None
+
+
+class MilestoneOut(Schema):
+    title: str
+    due_on: date
+    reached_on: date | None
+
+
 class ActionIn(Input):
     title: Line = Field(min_length=1, max_length=200)
     starts_on: IsoDate
@@ -106,6 +118,7 @@ class ActionIn(Input):
     owners: list[OwnerIn] = Field(default_factory=list, max_length=MAX_OWNERS)
     status: ActionStatus = ActionStatus.PLANNED
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=MAX_MILESTONES)
     handling_code: HandlingCode = HandlingCode.H0
 
     def data(self) -> actions.ActionData:
@@ -132,6 +145,7 @@ class ActionOut(Schema):
     due_on: date
     status: str
     evidence: list[dict[str, str]]
+    milestones: list[MilestoneOut]
     received_at: datetime | None
 
 
@@ -249,7 +263,7 @@ def objective_out(objective: Objective) -> dict[str, Any]:
 
 def action_out(action: PlanAction) -> dict[str, Any]:
     fields = ["title", "description", "working_group", "owners", "starts_on", "due_on"]
-    values = _out(action, [*fields, "status", "evidence"])
+    values = _out(action, [*fields, "status", "evidence", "milestones"])
     return values | {"objective": action.objective.uid}
 
 

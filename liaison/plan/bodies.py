@@ -16,6 +16,7 @@ from liaison.plan.choices import ActionStatus, EvidenceType
 NodeId = Annotated[str, Field(pattern=NODE_ID)]
 MAX_OWNERS = 10
 MAX_EVIDENCE = 50
+MAX_MILESTONES = 30
 # The parts of an action its owner changes and the other side may propose to change.
 ACTION_FIELDS = [
     "title",
@@ -26,6 +27,7 @@ ACTION_FIELDS = [
     "due_on",
     "status",
     "evidence",
+    "milestones",
 ]
 
 
@@ -41,10 +43,19 @@ class OwnerRef(Strict):
 
 
 class EvidenceRef(Strict):
-    """A typed reference to a record that shows the work done (not resolved yet)."""
+    """A typed reference to a record that shows the work done: resolved on display to the
+    record on this node (plan/evidence.py), if it is held here and the viewer may see it."""
 
     type: EvidenceType
     uid: UUID
+
+
+class MilestoneRef(Strict):
+    """A step of the action: due by a date; the date it was reached, once it was."""
+
+    title: Line = Field(min_length=1, max_length=200)
+    due_on: date
+    reached_on: date | None = None
 
 
 class ProposedChanges(Strict):
@@ -58,7 +69,10 @@ class ProposedChanges(Strict):
     due_on: date | None = None
     status: ActionStatus | None = None
     evidence: list[EvidenceRef] | None = Field(None, max_length=MAX_EVIDENCE)
+    milestones: list[MilestoneRef] | None = Field(None, max_length=MAX_MILESTONES)
 
     def plain(self) -> dict[str, Any]:
-        """The changes as stored (JSON): only the parts given."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The changes as stored (JSON): only the parts given (a milestone keeps its empty
+        `reached_on`: the parts are dropped, not the empty values inside them)."""
+        given = self.model_dump(mode="json")
+        return {name: value for name, value in given.items() if value is not None}

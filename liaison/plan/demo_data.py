@@ -55,6 +55,12 @@ def _owners(ma: str, fr: str) -> list[dict[str, str]]:
     return [{"service": "ma", "person": ma}, {"service": "fr", "person": fr}]
 
 
+def _milestone(title: str, due: str, reached: str | None = None) -> dict[str, Any]:
+    """One reached on time, one late (reached after its due date), the rest to come or
+    overdue, as the demo's date makes them."""
+    return {"title": title, "due_on": due, "reached_on": reached}
+
+
 # Actions led by each node, under the objective with that code.
 ACTIONS: dict[str, list[tuple[str, ActionData]]] = {
     "ma": [
@@ -67,6 +73,11 @@ ACTIONS: dict[str, list[tuple[str, ActionData]]] = {
                 working_group="Criminalité organisée",
                 owners=_owners("Cdt. Amrani", "Cdt. Martin"),
                 status="in_progress",
+                milestones=[
+                    _milestone("Cadre de l'équipe commune signé", "2025-11-30", "2025-11-20"),
+                    _milestone("Premières auditions conjointes", "2026-03-31", "2026-04-14"),
+                    _milestone("Rapport d'étape aux deux parquets", "2026-09-30"),
+                ],
             ),
         ),
         (
@@ -99,6 +110,10 @@ ACTIONS: dict[str, list[tuple[str, ActionData]]] = {
                 due_on=date(2029, 12, 31),
                 working_group="Grands événements",
                 owners=_owners("Cdt. Benjelloun", "Cdt. Garnier"),
+                milestones=[
+                    _milestone("Protocole d'échange signé", "2026-06-30", "2026-06-12"),
+                    _milestone("Premier exercice conjoint", "2027-05-31"),
+                ],
             ),
         ),
     ],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.field_rules import validate_line, validate_text
@@ -20,6 +23,7 @@ from liaison.plan.choices import (
     TrainingTopic,
 )
 from liaison.plan.delivery import AssistanceData, TrainingData
+from liaison.plan.milestones import problems as milestone_problems
 from liaison.plan.models import Objective, PlanAction, TechnicalAssistance, Training
 from liaison.policy import HandlingCode
 
@@ -60,22 +64,66 @@ def parse_owners(text: str) -> list[dict[str, str]]:
     return owners
 
 
+def _evidence_link(row: str) -> dict[str, str] | None:
+    kind, _sep, uid = row.partition(" ")
+    try:
+        checked = str(UUID(uid.strip()))
+    except ValueError:
+        return None
+    return {"type": kind, "uid": checked} if kind in EvidenceType.values else None
+
+
 def parse_evidence(text: str) -> list[dict[str, str]]:
-    """ "training 6f1c…" per line -> [{"type": "training", "uid": "6f1c…"}]."""
-    evidence = []
+    """ "training 6f1c…" per line -> [{"type": "training", "uid": "6f1c…"}]; one error
+    naming each malformed line. A well-formed link to a record not held here is kept: it
+    may name a partner's record."""
+    links = [(row, _evidence_link(row)) for row in _lines(text)]
+    wrong = [
+        forms.ValidationError(
+            _("“%(row)s” is not a link: write “type uid”, type one of %(types)s.")
+            % {"types": ", ".join(EvidenceType.values), "row": row[:60]}
+        )
+        for row, link in links
+        if link is None
+    ]
+    if wrong:
+        raise forms.ValidationError(wrong)
+    return [link for _row, link in links if link is not None]
+
+
+def _milestone(row: str) -> dict[str, Any]:
+    """ "2026-03-31 | Workshop held | 2026-03-28" (the date reached only once reached)."""
+    parts = [part.strip() for part in row.split("|")]
+    if len(parts) not in (2, 3) or not parts[1]:
+        raise ValueError(row)
+    due, title, reached = parts[0], parts[1], (parts[2] if len(parts) == 3 else "")
+    return {
+        "title": title,
+        "due_on": date.fromisoformat(due).isoformat(),
+        "reached_on": date.fromisoformat(reached).isoformat() if reached else None,
+    }
+
+
+def parse_milestones(text: str) -> list[dict[str, Any]]:
+    """One milestone per line -> [{"title", "due_on", "reached_on"}]; one error naming
+    each line that is not one."""
+    found, wrong = [], []
     for row in _lines(text):
-        kind, _sep, uid = row.partition(" ")
         try:
-            checked = str(UUID(uid.strip()))
+            found.append(_milestone(row))
         except ValueError:
-            checked = ""
-        if kind not in EvidenceType.values or not checked:
-            raise forms.ValidationError(
-                _("Write each link as “type uid”, type one of %(types)s (%(row)s).")
-                % {"types": ", ".join(EvidenceType.values), "row": row[:40]}
+            wrong.append(
+                forms.ValidationError(
+                    _(
+                        "“%(row)s” is not a milestone: write “due date | title”, and "
+                        "“| date reached” once reached (dates as 2026-03-31)."
+                    )
+                    % {"row": row[:60]}
+                )
             )
-        evidence.append({"type": kind, "uid": checked})
-    return evidence
+    if wrong:
+        raise forms.ValidationError(wrong)
+    return found
 
 
 def owners_text(owners: list[dict[str, str]]) -> str:
@@ -84,6 +132,14 @@ def owners_text(owners: list[dict[str, str]]) -> str:
 
 def evidence_text(evidence: list[dict[str, str]]) -> str:
     return "\n".join(f"{e['type']} {e['uid']}" for e in evidence)
+
+
+def milestones_text(stored: list[dict[str, Any]]) -> str:
+    rows = []
+    for m in stored:
+        reached = f" | {m['reached_on']}" if m.get("reached_on") else ""
+        rows.append(f"{m['due_on']} | {m['title']}{reached}")
+    return "\n".join(rows)
 
 
 class ObjectiveForm(BootstrapForm):
@@ -116,7 +172,27 @@ class ActionForm(BootstrapForm):
     evidence = _textarea(
         _("Evidence"), _("One per line: the record type and its uid, e.g. training 6f1c…")
     )
+    milestones = _textarea(
+        _("Milestones"),
+        _(
+            "One per line: due date | title, then | the date reached once reached, "
+            "e.g. 2026-03-31 | Workshop held | 2026-03-28"
+        ),
+    )
     handling_code = _handling()
+
+    def clean_milestones(self) -> list[dict[str, Any]]:
+        return parse_milestones(self.cleaned_data["milestones"])
+
+    def clean(self) -> dict[str, Any]:
+        """Each milestone within the action's dates, none reached on a date to come."""
+        cleaned = super().clean() or {}
+        starts, due = cleaned.get("starts_on"), cleaned.get("due_on")
+        if starts and due and "milestones" in cleaned:
+            today = timezone.localdate()
+            for problem in milestone_problems(cleaned["milestones"], starts, due, today):
+                self.add_error("milestones", problem)
+        return cleaned
 
     def clean_owners(self) -> list[dict[str, str]]:
         return parse_owners(self.cleaned_data["owners"])
@@ -130,12 +206,21 @@ class ActionForm(BootstrapForm):
         initial |= {
             "owners": owners_text(action.owners),
             "evidence": evidence_text(action.evidence),
+            "milestones": milestones_text(action.milestones),
             "handling_code": action.handling_code,
         }
         return cls(data, initial=initial)
 
     def to_data(self) -> ActionData:
         return ActionData(**self.cleaned_data)
+
+
+# The parts typed one per line: compared as text with what the action has.
+TEXT_PARTS: dict[str, Callable[[Any], str]] = {
+    "owners": owners_text,
+    "evidence": evidence_text,
+    "milestones": milestones_text,
+}
 
 
 class ProposalForm(ActionForm):
@@ -157,9 +242,9 @@ class ProposalForm(ActionForm):
         proposed = {}
         for name in ACTION_FIELDS:
             value = self.cleaned_data[name]
-            if value != self.initial.get(name) and name not in ("owners", "evidence"):
+            if value != self.initial.get(name) and name not in TEXT_PARTS:
                 proposed[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        for name, text in (("owners", owners_text), ("evidence", evidence_text)):
+        for name, text in TEXT_PARTS.items():
             if text(self.cleaned_data[name]) != self.initial.get(name):
                 proposed[name] = self.cleaned_data[name]
         return proposed

@@ -52,6 +52,7 @@ from liaison.audit.models import AuditEntry
 from liaison.events.models import AccreditationList, Candidate, CandidateStatus, Event
 from liaison.exchange.models import InboxEnvelope, OutboxEnvelope, OutboxState
 from liaison.plan.choices import ActionStatus, AssistanceStatus
+from liaison.plan.milestones import OPEN, milestones_of
 from liaison.plan.models import ActionVersion, PlanAction, TechnicalAssistance, Training
 from liaison.policy import Action, decide, restrict
 from liaison.registry.choices import (
@@ -707,30 +708,54 @@ ACTION_LABELS = (
 )
 
 
+# Milestones (liaison/plan/milestones.py) of the same actions: reached on time, late,
+# overdue (not reached, past due); those not yet due are not shown.
+MILESTONE_SERIES = ["milestone_on_time", "milestone_late", "milestone_overdue"]
+MILESTONE_LABELS = (
+    _("Milestones reached on time"),
+    _("Milestones reached late"),
+    _("Milestones overdue"),
+)
+
+
 def action_states(user: Actor, period: Period, today: date | None = None) -> Indicator:
     today = today or timezone.localdate()
-    actions = list(
-        restrict(PlanAction.objects.all(), user, Action.LIST).filter(
-            due_on__gte=period.start_date, due_on__lt=period.end_date
-        )
+    # The actions whose dates overlap the period: their milestones may be due in it.
+    overlapping = restrict(PlanAction.objects.all(), user, Action.LIST).filter(
+        starts_on__lt=period.end_date, due_on__gte=period.start_date
     )
+    rows = list(overlapping)
+    actions = [a for a in rows if period.start_date <= a.due_on < period.end_date]
     finished = done_on([a for a in actions if a.status == ActionStatus.DONE])
     found: dict[str, Counter[str]] = defaultdict(Counter)
     for action in actions:
         found[action.working_group or "—"][
             action_state(action, finished.get(action.pk), today)
         ] += 1
-    groups = sorted(found)
+    for action in rows:
+        _count_milestones(found[action.working_group or "—"], action, period, today)
+    groups = sorted(group for group, counts in found.items() if counts.total())
     indicator = Indicator(
         "actions",
         _("Actions on time or late, per working group"),
         DEFINITIONS["actions"],
-        list(ACTION_LABELS),
+        [*ACTION_LABELS, *MILESTONE_LABELS],
         groups,
         by="working_group",
         charted=(0, 1, 2, 3),
     )
-    return _fill(indicator, found, ACTION_SERIES)
+    return _fill(indicator, found, [*ACTION_SERIES, *MILESTONE_SERIES])
+
+
+def _count_milestones(
+    counts: Counter[str], action: PlanAction, period: Period, today: date
+) -> None:
+    """The action's milestones due in the period, by state (those not yet due: none)."""
+    for milestone in milestones_of(action.milestones):
+        if period.start_date <= milestone.due_on < period.end_date:
+            state = milestone.state(today)
+            if state != OPEN:
+                counts[f"milestone_{state}"] += 1
 
 
 def action_state(action: PlanAction, done: date | None, today: date) -> str:
@@ -822,7 +847,10 @@ DEFINITIONS: dict[str, str | Promise] = {
     "actions": _(
         "Actions you may see due in the period, per working group: done on time (done on or "
         "before the due date, by the first version on this node that marked them done), done "
-        "late, overdue (not done and past due today), not yet due, suspended or cancelled."
+        "late, overdue (not done and past due today), not yet due, suspended or cancelled. "
+        "Then the milestones due in the period of the actions you may see (whatever the "
+        "action's own due date): reached on time (on or before their due date), reached "
+        "late, overdue (not reached and past due today); those not yet due are not counted."
     ),
 }
 

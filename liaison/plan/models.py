@@ -38,7 +38,9 @@ class PlanAction(SharedRecord):
     """An action under an objective. Its owner node (the lead service) alone changes it and
     decides on the changes the other side proposes. `owners` names, per side, the service
     and the person in charge: [{"service": "ma", "person": "…"}]. `evidence` holds typed
-    references to records ([{"type": "training", "uid": "…"}]), not checked yet."""
+    references to records ([{"type": "training", "uid": "…"}]), resolved on display to the
+    records this node holds. `milestones`: [{"title", "due_on", "reached_on"}] (ISO dates,
+    `reached_on` null until reached), within the action's dates."""
 
     handling_parent_fields: ClassVar[Sequence[str]] = ("objective",)
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="actions")
@@ -54,6 +56,7 @@ class PlanAction(SharedRecord):
         _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED
     )
     evidence = models.JSONField(_("evidence"), default=list, blank=True)
+    milestones = models.JSONField(_("milestones"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("action")

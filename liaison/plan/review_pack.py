@@ -54,14 +54,20 @@ def _cover(sheet: Worksheet, period: Period) -> None:
     sheet.append([_("Review of the cooperation")])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Node"), settings.NODE_ID])
-    sheet.append(
-        [_("Period"), _("%(first)s to %(last)s") % {"first": period.first, "last": period.last}]
-    )
+    first, last = quarter_in_words(period.first), quarter_in_words(period.last)
+    sheet.append([_("Period"), _("%(first)s to %(last)s") % {"first": first, "last": last}])
     sheet.append([_("Generated at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")])
     sheet.append([])
     sheet.append([_("Figures computed from this node's data, only what the reader may see.")])
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 30
+
+
+def quarter_in_words(label: str) -> str:
+    """ "2026-Q1" in the reader's language ("Q1 2026"): the code form reads "Q1-2026" once
+    a right-to-left sheet reorders it."""
+    year, number = label.split("-Q")
+    return _("Q%(number)s %(year)s") % {"number": number, "year": year}
 
 
 def _indicator_sheet(sheet: Worksheet, number: int, indicator: Indicator) -> None:

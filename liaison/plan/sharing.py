@@ -28,8 +28,10 @@ from liaison.exchange.sharing import RecordType, owned_by_sender, register_recor
 from liaison.plan.bodies import (
     ACTION_FIELDS,
     MAX_EVIDENCE,
+    MAX_MILESTONES,
     MAX_OWNERS,
     EvidenceRef,
+    MilestoneRef,
     NodeId,
     OwnerRef,
     ProposedChanges,
@@ -110,6 +112,7 @@ class ActionBody(Shared):
     due_on: date
     status: ActionStatus
     evidence: list[EvidenceRef] = Field(max_length=MAX_EVIDENCE)
+    milestones: list[MilestoneRef] = Field(default_factory=list, max_length=MAX_MILESTONES)
 
 
 class ProposalBody(Shared):

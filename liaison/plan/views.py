@@ -11,13 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.attachments import views as attachments
 from liaison.attachments.parents import parent_named
 from liaison.exchange.queries import service_names_for, share_outcome
-from liaison.plan import actions, delivery
+from liaison.plan import actions, delivery, evidence
 from liaison.plan.choices import ActionStatus
 from liaison.plan.forms import (
     ActionForm,
@@ -27,6 +28,7 @@ from liaison.plan.forms import (
     ProposalForm,
     TrainingForm,
 )
+from liaison.plan.milestones import Milestone, milestones_of
 from liaison.plan.models import PlanAction
 from liaison.plan.queries import (
     assistance_visible_to,
@@ -178,7 +180,17 @@ def _shown(name: str, value: Any) -> str:
         return "; ".join(f"{o['service']}: {o['person']}" for o in value)
     if name == "evidence":
         return "; ".join(f"{e['type']} {e['uid']}" for e in value)
+    if name == "milestones":
+        return "; ".join(_milestone_shown(m) for m in milestones_of(value)) or "—"
     return "—" if value in ("", None) else str(value)
+
+
+def _milestone_shown(milestone: Milestone) -> str:
+    names = {"title": milestone.title, "due": milestone.due_on.isoformat()}
+    if milestone.reached_on is None:
+        return _("%(title)s (due %(due)s)") % names
+    reached = names | {"reached": milestone.reached_on.isoformat()}
+    return _("%(title)s (due %(due)s, reached %(reached)s)") % reached
 
 
 def _label(name: str) -> str:
@@ -197,8 +209,11 @@ def changed_in_words(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
 def action_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     action = get_action_for_user(request.user, uid)
     context = _share_context(request, "planaction", _("Action"), action)
+    today = timezone.localdate()
     context |= {
         "action": action,
+        "evidence": evidence.resolved(request.user, action.evidence),
+        "milestones": [(m, m.is_late(today)) for m in milestones_of(action.milestones)],
         "versions": [(v, changed_in_words(v.changes)) for v in action.versions.all()],
         "proposals": [
             (p, proposed_in_words(p.changes)) for p in proposals_of(request.user, action)

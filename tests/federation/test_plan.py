@@ -1,6 +1,6 @@
 """Two live nodes share an action plan: a training recorded on ma is seen on fr, with its
-material; fr proposes a change to ma's action, ma (the owner) accepts it, and fr sees the
-new version."""
+material; ma's action reaches fr with its milestones; fr proposes a change to its status
+and a milestone, ma (the owner) accepts it, and fr sees the new version."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ TRAINING = {
     "attended": 14,
     "rating": "4.7",
 }
+
+
+MILESTONES = [
+    {"title": "Listes croisées", "due_on": "2026-02-01", "reached_on": "2026-01-30"},
+    {"title": "Bilan", "due_on": "2026-05-31", "reached_on": None},
+]
 
 
 @pytest.fixture(scope="module")
@@ -99,22 +105,28 @@ def test_fr_proposes_a_change_to_mas_action_and_ma_decides(nodes: tuple[Node, No
         "starts_on": "2026-01-05",
         "due_on": "2026-06-30",
         "owners": [{"service": "ma", "person": "Cne. Idrissi"}],
+        "milestones": MILESTONES,
     }
     uid = _post(ma, "/actions", action)["uid"]
     _post(ma, f"/objectives/{objective['uid']}/shares", {"partner": "fr"})
-    wait_for(lambda: _get(fr, f"/actions/{uid}"), timeout=60)
+    copy = wait_for(lambda: _get(fr, f"/actions/{uid}"), timeout=60)
+    assert copy["milestones"] == MILESTONES  # set by ma's owner, as fr holds them
     status, _body = fr.api(
         "PUT", f"/actions/{uid}", {k: v for k, v in action.items() if k != "objective"}
     )
     assert status == 403  # only the owner changes it
-    change = {"changes": {"status": "in_progress"}, "reason": "Les listes circulent."}
+    reached = [MILESTONES[0], MILESTONES[1] | {"reached_on": "2026-05-29"}]
+    change = {
+        "changes": {"status": "in_progress", "milestones": reached},
+        "reason": "Les listes circulent.",
+    }
     proposal = _post(fr, f"/actions/{uid}/proposals", change)["uid"]
     wait_for(lambda: _get(ma, f"/actions/{uid}/proposals"), timeout=60)
     _post(ma, f"/proposals/{proposal}/decision", {"accepted": True, "reason": "D'accord."})
     there = wait_for(
         lambda: (a := _get(fr, f"/actions/{uid}")) and a["version"] == 2 and a, timeout=60
     )
-    assert there["status"] == "in_progress"
+    assert (there["status"], there["milestones"]) == ("in_progress", reached)
     decided = wait_for(
         lambda: (p := _get(fr, f"/actions/{uid}/proposals")) and p[0]["decision"] and p,
         timeout=60,

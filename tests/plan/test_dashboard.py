@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from liaison.accounts.models import User
@@ -232,3 +234,20 @@ def test_the_dashboard_and_the_review_pack_show_arrests_extraditions_and_refusal
     sheet = next(s for s in book.worksheets if "by reason" in str(s["A1"].value))
     rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]}
     assert rows["Insufficient information"][:2] == (1, 0)
+
+
+def test_the_arabic_review_pack_cover_writes_the_period_in_words(
+    lo: User, login: Callable[[User], Client]
+) -> None:
+    client = login(lo)
+    client.post("/i18n/setlang/", {"language": "ar"})
+    book = load_workbook(BytesIO(client.get("/plan/dashboard/review-pack.xlsx" + PERIOD).content))
+    cover = book.worksheets[0]
+    assert cover.sheet_view.rightToLeft
+    assert (cover.title, cover["A3"].value) == ("المراجعة", "الفترة")
+    with translation.override("ar"):
+        first, last = gettext("Q%(number)s %(year)s"), gettext("%(first)s to %(last)s")
+    quarter = {"number": "1", "year": "2026"}
+    expected = last % {"first": first % quarter, "last": first % (quarter | {"number": "4"})}
+    assert cover["B3"].value == expected
+    assert cover["B3"].value.startswith("من ") and "-Q" not in cover["B3"].value

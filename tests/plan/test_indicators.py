@@ -263,11 +263,62 @@ def test_actions_are_on_time_or_late_by_the_version_that_marked_them_done(
     actions_ = indicators.action_states(officer, PERIOD, today=date(2026, 7, 1))
     assert actions_.rows == ["Cybercrime", "Fugitifs"]
     # The one recorded done was done on its first version (today, after its due date).
-    assert actions_.row("Cybercrime") == [0, 1, 0, 0, 0]
-    assert actions_.row("Fugitifs") == [0, 0, 1, 0, 0]
+    assert actions_.row("Cybercrime") == [0, 1, 0, 0, 0, 0, 0, 0]
+    assert actions_.row("Fugitifs") == [0, 0, 1, 0, 0, 0, 0, 0]
     update_action(actor=officer, action=late, data=action_data(due_on=due, status="done"))
     after = indicators.action_states(officer, PERIOD, today=date(2026, 7, 1))
-    assert after.row("Fugitifs") == [0, 1, 0, 0, 0]
+    assert after.row("Fugitifs") == [0, 1, 0, 0, 0, 0, 0, 0]
+
+
+def test_milestones_due_in_the_period_count_reached_on_time_late_or_overdue(
+    officer: User, shared_objective: Any
+) -> None:
+    from liaison.plan.actions import create_action
+    from tests.plan.conftest import action_data
+
+    def milestone(title: str, due: date, reached: date | None = None) -> dict[str, Any]:
+        return {"title": title, "due_on": due, "reached_on": reached}
+
+    # An action due after the period: its milestones due in the period still count.
+    create_action(
+        actor=officer,
+        objective=shared_objective,
+        data=action_data(
+            starts_on=date(2026, 1, 5),
+            due_on=date(2027, 3, 31),
+            milestones=[
+                milestone("Listes croisées", date(2026, 3, 1), date(2026, 2, 20)),  # on time
+                milestone("Premier échange", date(2026, 3, 31), date(2026, 3, 31)),  # on time
+                milestone("Bilan", date(2026, 5, 15), date(2026, 5, 20)),  # late
+                milestone("Revue", date(2026, 6, 1)),  # overdue on 1 July
+                milestone("Suivi", date(2026, 12, 1)),  # not yet due: not counted
+                milestone("Clôture", date(2027, 2, 1)),  # after the period
+            ],
+        ),
+    )
+    create_action(
+        actor=officer,
+        objective=shared_objective,
+        data=action_data(
+            working_group="Cybercrime",
+            starts_on=date(2024, 1, 1),
+            due_on=date(2026, 4, 30),
+            milestones=[
+                milestone("Avant la période", date(2024, 6, 1)),  # before the period
+                milestone("Outil livré", date(2026, 4, 1)),  # overdue
+            ],
+        ),
+    )
+    found = indicators.action_states(officer, Period("2026-Q1", "2026-Q4"), date(2026, 7, 1))
+    assert found.rows == ["Cybercrime", "Fugitifs"]
+    # Actions (the first is due after the period: not counted), then milestones.
+    assert found.row("Fugitifs") == [0, 0, 0, 0, 0, 2, 1, 1]
+    assert found.row("Cybercrime") == [0, 0, 1, 0, 0, 0, 0, 1]
+    assert [str(s) for s in found.series[5:]] == [
+        "Milestones reached on time",
+        "Milestones reached late",
+        "Milestones overdue",
+    ]
 
 
 def test_trainings_count_sessions_each_way_and_participants(officer: User) -> None:
