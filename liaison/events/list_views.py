@@ -24,16 +24,12 @@ from liaison.events.queries import (
     get_candidate_for_user,
     get_event_for_user,
     get_list_for_user,
+    review_candidates,
     visible_candidates,
 )
-from liaison.events.screening import identity
 from liaison.events.tables import guess_mapping
-from liaison.matching.lookup import lookup
-from liaison.policy import Action, decide, require, restrict
+from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
-from liaison.registry.explain import explain
-from liaison.registry.models import Person
-from liaison.registry.search import identity_of
 
 PAGE = 50
 
@@ -163,7 +159,7 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
     status = request.GET.get("status") or CandidateStatus.PENDING
     status = status if status in CandidateStatus.values else CandidateStatus.PENDING
     page = Paginator(_queue(request, lst, status), PAGE).get_page(request.GET.get("page"))
-    rows = [(c, _words(c)) for c in page.object_list]
+    rows = [(c, review.explanation(c)) for c in page.object_list]
     log_event(
         action="consult",
         request=request,
@@ -184,18 +180,7 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
 
 
 def _queue(request: HttpRequest, lst: AccreditationList, status: str) -> QuerySet[Candidate]:
-    persons = restrict(Person.objects.all(), request.user, Action.VIEW)
-    related = ("names", "birth_dates", "nationalities", "documents")
-    return (
-        lst.candidates.filter(status=status, person__in=persons)
-        .select_related("applicant", "person", "decided_by", "proposed_by", "rejected_by")
-        .prefetch_related(*(f"person__{name}" for name in related))
-        .order_by("-score", "pk")
-    )
-
-
-def _words(candidate: Candidate) -> str:
-    return explain(lookup(identity(candidate.applicant), identity_of(candidate.person)))
+    return review_candidates(request.user, lst, status)
 
 
 @login_required

@@ -21,14 +21,23 @@ from liaison.audit.actions import log_event
 from liaison.core.field_rules import FieldRuleError, text
 from liaison.events.accreditation import ListError
 from liaison.events.models import Candidate, CandidateStatus, Decision, Event
+from liaison.events.screening import identity
+from liaison.matching.lookup import lookup
 from liaison.policy import Action, Denied, atomic_action, authorise
 from liaison.registry.actions import HitData, record_hit
 from liaison.registry.choices import AlertStatus, HitContext
+from liaison.registry.explain import explain
+from liaison.registry.search import identity_of
 
 OBJECT = "event_candidate"
 
 
 PENDING, PROPOSED = CandidateStatus.PENDING, CandidateStatus.PROPOSED
+
+
+def explanation(candidate: Candidate) -> str:
+    """Why the applicant may be the person, in words (as search results say it)."""
+    return explain(lookup(identity(candidate.applicant), identity_of(candidate.person)))
 
 
 def four_eyes(event: Event) -> bool:
