@@ -28,13 +28,14 @@ from liaison.exchange.api import page
 from liaison.policy import Action, require
 
 router = Router(tags=["events"])
-READ_ERRORS = error_responses(401, 403, 404)
+READ_ERRORS = error_responses(400, 401, 403, 404)
 DECIDE_ERRORS = error_responses(400, 401, 403, 404)
+BODY_ERRORS = error_responses(400, 401, 403, 404, 413)
 PAGE_MAX = 200
 Status = Literal["pending", "proposed", "confirmed", "cleared"]
 
 
-class ListOut(Schema):
+class AccreditationListOut(Schema):
     uid: UUID
     name: str
     purpose: str
@@ -66,7 +67,7 @@ class ApplicantOut(Schema):
     category: str
 
 
-class WatchedOut(Schema):
+class WatchedPersonOut(Schema):
     uid: UUID
     owner_node: str
     names: list[str]
@@ -75,7 +76,7 @@ class WatchedOut(Schema):
     documents: list[str]
 
 
-class CandidateOut(Schema):
+class ReviewCandidateOut(Schema):
     id: int
     status: str
     score: float
@@ -83,7 +84,7 @@ class CandidateOut(Schema):
     evidence: dict[str, Any]
     run: int
     applicant: ApplicantOut
-    person: WatchedOut
+    person: WatchedPersonOut
     proposed_by: str | None
     proposed_at: datetime | None
     decided_by: str | None
@@ -95,21 +96,21 @@ class CandidateOut(Schema):
     hit: UUID | None
 
 
-class CandidatePageOut(Schema):
+class ReviewQueueOut(Schema):
     count: int
     limit: int
     offset: int
     next_offset: int | None
-    candidates: list[CandidateOut]
+    candidates: list[ReviewCandidateOut]
 
 
-class CandidateQuery(Schema):
+class ReviewQueueQuery(Schema):
     status: Status = "pending"
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-class ReasonIn(ApiInput):
+class DecisionReasonIn(ApiInput):
     model_config = {"extra": "forbid"}
 
     reason: Text = Field(min_length=1, max_length=2000)
@@ -182,7 +183,7 @@ def _list(request: HttpRequest, uid: UUID, list_uid: UUID) -> AccreditationList:
 
 @router.get(
     "/events/{uid}/lists",
-    response={200: list[ListOut], **READ_ERRORS},
+    response={200: list[AccreditationListOut], **READ_ERRORS},
     summary="List an event's accreditation lists, with their progress",
 )
 def list_lists(request: HttpRequest, uid: UUID) -> Any:
@@ -191,7 +192,7 @@ def list_lists(request: HttpRequest, uid: UUID) -> Any:
 
 @router.get(
     "/events/{uid}/lists/{list_uid}",
-    response={200: ListOut, **READ_ERRORS},
+    response={200: AccreditationListOut, **READ_ERRORS},
     summary="Open an accreditation list: its progress and counts",
 )
 def get_list(request: HttpRequest, uid: UUID, list_uid: UUID) -> Any:
@@ -200,11 +201,11 @@ def get_list(request: HttpRequest, uid: UUID, list_uid: UUID) -> Any:
 
 @router.get(
     "/events/{uid}/lists/{list_uid}/candidates",
-    response={200: CandidatePageOut, **READ_ERRORS},
+    response={200: ReviewQueueOut, **READ_ERRORS},
     summary="The review queue: candidates with score, explanation and evidence",
 )
 def list_candidates(
-    request: HttpRequest, uid: UUID, list_uid: UUID, query: Query[CandidateQuery]
+    request: HttpRequest, uid: UUID, list_uid: UUID, query: Query[ReviewQueueQuery]
 ) -> Any:
     lst = _list(request, uid, list_uid)
     rows = review_candidates(request.user, lst, query.status).select_related("hit")
@@ -241,7 +242,7 @@ DECISION = "/events/{uid}/lists/{list_uid}/candidates/{pk}"
 
 @router.post(
     f"{DECISION}/confirm",
-    response={200: CandidateOut, **DECIDE_ERRORS},
+    response={200: ReviewCandidateOut, **DECIDE_ERRORS},
     summary="Confirm a candidate (with four-eyes, a first confirmation proposes)",
 )
 def confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> Any:
@@ -253,7 +254,7 @@ def confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> Any:
 
 @router.post(
     f"{DECISION}/propose",
-    response={200: CandidateOut, **DECIDE_ERRORS},
+    response={200: ReviewCandidateOut, **DECIDE_ERRORS},
     summary="Propose a confirmation, for a second officer to confirm or reject",
 )
 def propose(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> Any:
@@ -264,10 +265,12 @@ def propose(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> Any:
 
 @router.post(
     f"{DECISION}/reject",
-    response={200: CandidateOut, **DECIDE_ERRORS},
+    response={200: ReviewCandidateOut, **BODY_ERRORS},
     summary="Reject a proposed confirmation (back to the queue), with the reason",
 )
-def reject(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: ReasonIn) -> Any:
+def reject(
+    request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: DecisionReasonIn
+) -> Any:
     candidate = _candidate(request, uid, list_uid, pk)
     done = review.reject_proposal(
         actor=request.user, candidate=candidate, reason=payload.reason, request=request
@@ -277,10 +280,12 @@ def reject(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: Re
 
 @router.post(
     f"{DECISION}/clear",
-    response={200: CandidateOut, **DECIDE_ERRORS},
+    response={200: ReviewCandidateOut, **BODY_ERRORS},
     summary="Clear a candidate, with the reason",
 )
-def clear(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: ReasonIn) -> Any:
+def clear(
+    request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: DecisionReasonIn
+) -> Any:
     candidate = _candidate(request, uid, list_uid, pk)
     done = review.clear_candidate(
         actor=request.user, candidate=candidate, reason=payload.reason, request=request
@@ -290,7 +295,7 @@ def clear(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int, payload: Rea
 
 @router.put(
     "/events/{uid}/four-eyes",
-    response={200: FourEyesOut, **DECIDE_ERRORS},
+    response={200: FourEyesOut, **BODY_ERRORS},
     summary="Set whether confirmations in the event need a second officer",
 )
 def set_four_eyes(request: HttpRequest, uid: UUID, payload: FourEyesIn) -> Any:
