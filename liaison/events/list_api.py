@@ -1,15 +1,18 @@
 """Accreditation lists and the review queue through the JSON API, under
 /api/v1/events/{uid}/lists: the same scoped queries, actions and audit as the pages
-(docs/events.md). Uploading a list is not offered here: upload it through the page."""
+(docs/events.md): upload (multipart), map the columns, follow the progress, review."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
 from pydantic import Field
 
 from liaison.audit.actions import log_event
@@ -24,6 +27,7 @@ from liaison.events.queries import (
     review_candidates,
     visible_candidates,
 )
+from liaison.events.tables import Mapping
 from liaison.exchange.api import page
 from liaison.policy import Action, require
 
@@ -32,7 +36,7 @@ READ_ERRORS = error_responses(400, 401, 403, 404)
 DECIDE_ERRORS = error_responses(400, 401, 403, 404)
 BODY_ERRORS = error_responses(400, 401, 403, 404, 413)
 PAGE_MAX = 200
-Status = Literal["pending", "proposed", "confirmed", "cleared"]
+QueueStatus = Literal["pending", "proposed", "confirmed", "cleared"]
 
 
 class AccreditationListOut(Schema):
@@ -56,6 +60,8 @@ class AccreditationListOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     four_eyes: bool = Field(description="Whether a confirmation needs a second officer.")
+    columns: list[str] = Field(description="The file's header, for the mapping.")
+    mapping: dict[str, Any] = Field(description="Column indexes, once mapped.")
 
 
 class ApplicantOut(Schema):
@@ -105,7 +111,7 @@ class ReviewQueueOut(Schema):
 
 
 class ReviewQueueQuery(Schema):
-    status: Status = "pending"
+    status: QueueStatus = "pending"
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -114,6 +120,22 @@ class DecisionReasonIn(ApiInput):
     model_config = {"extra": "forbid"}
 
     reason: Text = Field(min_length=1, max_length=2000)
+
+
+Column = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class ColumnsIn(ApiInput):
+    """Which columns (0 for the first) hold what; names are joined in the file's order."""
+
+    model_config = {"extra": "forbid"}
+
+    names: list[Column] = Field(min_length=1, max_length=20)
+    alias: Column | None = None
+    date_of_birth: Column | None = None
+    nationality: Column | None = None
+    documents: list[Column] = Field(default_factory=list, max_length=20)
+    category: Column | None = None
 
 
 class FourEyesIn(ApiInput):
@@ -134,7 +156,7 @@ def _name(user: Any) -> str | None:
 def list_out(lst: AccreditationList) -> dict[str, Any]:
     fields = ["uid", "name", "purpose", "file_name", "status", "run", "rows_total"]
     fields += ["rows_screened", "percent", "watchlist_size", "uploaded_at", "started_at"]
-    fields += ["finished_at", "pending", "proposed"]
+    fields += ["finished_at", "pending", "proposed", "columns", "mapping"]
     return {f: getattr(lst, f) for f in fields} | {
         "bad_rows": len(lst.bad_rows),
         "candidates": lst.found,  # type: ignore[attr-defined]
@@ -188,6 +210,45 @@ def _list(request: HttpRequest, uid: UUID, list_uid: UUID) -> AccreditationList:
 )
 def list_lists(request: HttpRequest, uid: UUID) -> Any:
     return [list_out(lst) for lst in _lists(request, uid)]
+
+
+@router.post(
+    "/events/{uid}/lists",
+    response={201: AccreditationListOut, **BODY_ERRORS},
+    summary="Upload an accreditation list (multipart: file, name, purpose)",
+)
+def upload_list(
+    request: HttpRequest,
+    uid: UUID,
+    file: File[UploadedFile],
+    purpose: Form[str],
+    name: Form[str] = "",
+) -> Any:
+    event = get_event_for_user(request.user, uid)
+    if file.size is not None and file.size > settings.LIST_MAX_BYTES:
+        raise HttpError(413, _("The file is too large."))
+    lst = accreditation.upload_list(
+        actor=request.user,
+        event=event,
+        name=name,
+        purpose=purpose,
+        file_name=file.name or "",
+        data=file.read(),
+        request=request,
+    )
+    return Status(201, list_out(_list(request, uid, lst.uid)))
+
+
+@router.post(
+    "/events/{uid}/lists/{list_uid}/columns",
+    response={200: AccreditationListOut, **BODY_ERRORS},
+    summary="Map the list's columns: its rows are read and screened in the background",
+)
+def map_columns(request: HttpRequest, uid: UUID, list_uid: UUID, payload: ColumnsIn) -> Any:
+    lst = _list(request, uid, list_uid)
+    mapping = Mapping(**payload.model_dump())
+    accreditation.map_columns(actor=request.user, lst=lst, mapping=mapping, request=request)
+    return list_out(_list(request, uid, list_uid))
 
 
 @router.get(

@@ -3,6 +3,7 @@ permissions, audit and four-eyes rule; in the OpenAPI document; fixed query coun
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -206,7 +207,23 @@ def _urls(lst: AccreditationList) -> list[tuple[str, str]]:
         ("get", f"{base}/candidates"),
         *[("post", f"{base}/candidates/{pk}/{step}") for step, _b in DECISIONS],
         ("put", f"/api/v1/events/{lst.event.uid}/four-eyes"),
+        ("post", f"{base}/columns"),
+        ("post", _base(lst)),
     ]
+
+
+def _send(client: Client, method: str, url: str) -> int:
+    """A valid request to `url`, so that only the permission can refuse it."""
+    if method == "get":
+        return int(client.get(url).status_code)
+    if url.endswith("/lists"):
+        upload = io.BytesIO(b"name\nA B\n")
+        upload.name = "a.csv"
+        return int(client.post(url, {"purpose": "P", "file": upload}).status_code)
+    body: dict[str, Any] = {"reason": "r"}
+    body = {"four_eyes": True} if url.endswith("four-eyes") else body
+    body = {"names": [0]} if url.endswith("columns") else body
+    return int(getattr(client, method)(url, body, JSON).status_code)
 
 
 def test_every_endpoint_refuses_anonymous_auditors_and_other_nodes(
@@ -215,12 +232,11 @@ def test_every_endpoint_refuses_anonymous_auditors_and_other_nodes(
     auditor = _api(make_user("auditor-2", "auditor"))
     stranger = _api(make_user("stranger", "officer", agency=partner_agency))
     for method, url in _urls(screened):
-        body = {"four_eyes": True} if "four-eyes" in url else {"reason": "r"}
-        body = body if method != "get" else {}
         for client, refused in [(Client(), {401}), (auditor, {403, 404}), (stranger, {403, 404})]:
-            assert getattr(client, method)(url, body, JSON).status_code in refused, url
+            assert _send(client, method, url) in refused, url
     assert not Candidate.objects.exclude(status=CandidateStatus.PENDING).exists()
     assert Event.objects.get(pk=screened.event.pk).four_eyes is None
+    assert AccreditationList.objects.count() == 1
 
 
 def test_an_h3_event_hides_its_lists_from_the_api(
@@ -240,14 +256,7 @@ def test_an_h3_event_hides_its_lists_from_the_api(
     secret = create_event(actor=supervisor, data=data)
     lst = _screen(supervisor, secret, django_capture_on_commit_callbacks)
     for method, url in _urls(lst):
-        body = (
-            {}
-            if method == "get"
-            else {"reason": "r"}
-            if "four-eyes" not in url
-            else {"four_eyes": True}
-        )
-        assert getattr(_api(officer), method)(url, body, JSON).status_code == 404, url
+        assert _send(_api(officer), method, url) == 404, url
     assert _api(supervisor).get(_base(lst)).status_code == 200
 
 
@@ -300,3 +309,56 @@ def test_the_list_and_candidate_endpoints_cost_a_fixed_number_of_queries(
         assert (
             len(client.get(f"{base}/{screened.uid}/candidates?limit=1").json()["candidates"]) == 1
         )
+
+
+def test_a_list_is_uploaded_mapped_and_screened_through_the_api(
+    officer: User,
+    event: Event,
+    watched: Callable[..., Person],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    watched("Karim Benali", dob="1984-03-12")
+    client, base = _api(officer), f"/api/v1/events/{event.uid}/lists"
+    upload = io.BytesIO("Nom,Prénom,Naissance,Catégorie\nBenali,Karim,1984-03-12,Presse\n".encode())
+    upload.name = "media.csv"
+    response = client.post(base, {"purpose": "Accreditation", "name": "Media", "file": upload})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["columns"], body["name"]) == (
+        "mapping",
+        ["Nom", "Prénom", "Naissance", "Catégorie"],
+        "Media",
+    )
+    url = f"{base}/{body['uid']}/columns"
+    assert client.post(url, {"names": []}, JSON).status_code == 400
+    assert client.post(url, {"names": [9]}, JSON).status_code == 400
+    lst = AccreditationList.objects.get(uid=body["uid"])
+    assert lst.status == "mapping" and not lst.rows.exists()
+    mapping = {"names": [1, 0], "date_of_birth": 2, "category": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped = client.post(url, mapping, JSON)
+    assert mapped.status_code == 200 and mapped.json()["mapping"]["category"] == 3
+    done = client.get(f"{base}/{body['uid']}").json()
+    assert (done["status"], done["rows_screened"], done["candidates"]) == ("done", 1, 1)
+    assert lst.rows.get().category == "media"
+    assert client.post(url, mapping, JSON).status_code == 400  # already mapped
+
+
+def test_uploading_through_the_api_is_refused_as_on_the_page(
+    officer: User, analyst: User, event: Event, settings: Any
+) -> None:
+    base = f"/api/v1/events/{event.uid}/lists"
+
+    def post(client: Client, data: bytes, **form: str) -> int:
+        upload = io.BytesIO(data)
+        upload.name = "a.csv"
+        fields: dict[str, Any] = {"purpose": "Accreditation", "file": upload} | form
+        return int(client.post(base, fields).status_code)
+
+    assert post(_api(analyst), b"name\nA B\n") == 403
+    assert post(_api(officer), b"\x00\x01binary") == 400
+    assert post(_api(officer), b"name\nA B\n", purpose="") == 400
+    settings.LIST_MAX_BYTES = 8
+    assert post(_api(officer), b"name\nA B\n") == 413
+    assert not AccreditationList.objects.exists()
+    assert AuditEntry.objects.filter(action="permission_denied", actor_username="analyst").exists()

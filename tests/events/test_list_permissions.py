@@ -213,4 +213,7 @@ def test_the_upload_page_takes_a_file_up_to_the_list_limit(settings: Any) -> Non
     settings.LIST_MAX_BYTES = 10 * 1024 * 1024
     path = "/events/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/lists/new/"
     assert body_limit(path) == 10 * 1024 * 1024 + 64 * 1024
+    api = "/api/v1/events/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/lists"
+    assert body_limit(api) == body_limit(path)
+    assert body_limit(f"{api}/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/columns") < body_limit(path)
     assert body_limit("/events/new/") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
