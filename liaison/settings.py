@@ -280,6 +280,8 @@ SCREENING_CHUNK_ROWS = env_int("LIAISON_SCREENING_CHUNK_ROWS", 1000)
 SCREENING_CHUNK_PAUSE_MS = env_int("LIAISON_SCREENING_CHUNK_PAUSE_MS", 0)
 SCREENING_STALE_SECONDS = env_int("LIAISON_SCREENING_STALE_SECONDS", 600)
 LIST_MAX_BYTES = env_int("LIAISON_LIST_MAX_MB", 50) * 1024 * 1024
+# Four-eyes confirmations in the review queue, for events that do not set their own.
+EVENT_FOUR_EYES = env_bool("LIAISON_EVENT_FOUR_EYES", default=False)
 # Attachments (docs/assistance.md, "Attachments"): the largest file, refused beyond it
 # before the body is read (liaison/core/server.py), and again by the upload action.
 ATTACHMENT_MAX_BYTES = env_int("LIAISON_ATTACHMENT_MAX_MB", 10) * 1024 * 1024

@@ -38,9 +38,9 @@ FEDERATION_LIMITS = {
 }
 
 
-# The one page that takes a file: an accreditation list (docs/events.md), up to
+# An accreditation list (docs/events.md), by its page or the API, up to
 # LIAISON_LIST_MAX_MB, plus room for the form's other fields and the multipart framing.
-LIST_UPLOAD = re.compile(r"/events/[0-9a-f-]{36}/lists/new/?")
+LIST_UPLOAD = re.compile(r"/events/[0-9a-f-]{36}/lists/new/?|/api/v1/events/[0-9a-f-]{36}/lists/?")
 FORM_ROOM = 64 * 1024
 # A file attached to a record: its page's form (/requests/<uid>/attachments/) and the API
 # (/api/v1/requests/<uid>/attachments), up to LIAISON_ATTACHMENT_MAX_MB plus the form.

@@ -124,7 +124,9 @@ def _check_mapping(lst: AccreditationList, mapping: Mapping) -> None:
     width = len(lst.columns)
     chosen = [*mapping.names, *mapping.documents]
     chosen += [
-        i for i in (mapping.alias, mapping.date_of_birth, mapping.nationality) if i is not None
+        i
+        for i in (mapping.alias, mapping.date_of_birth, mapping.nationality, mapping.category)
+        if i is not None
     ]
     if not mapping.names:
         raise ListError(_("Choose at least one column with the names."))
@@ -155,6 +157,7 @@ def _applicant(lst: AccreditationList, position: int, row: Row) -> Applicant:
         date_of_birth=row.date_of_birth,
         nationalities=row.nationalities,
         documents=row.documents,
+        category=row.category,
         key=row.key,
     )
 

@@ -72,13 +72,13 @@ VOLUNTEERS = [
 def seed_list(*, actor: User, event: Event) -> None:
     """Volunteers, with three people of this node's watchlist (as a third party would type
     them) and a bad row, through the same actions as an upload."""
-    rows = ["Prénom,Nom,Date de naissance,Nationalité,Passeport"]
-    rows += [f"{g},{f},{d},{n},P{i:07d}" for i, (g, f, d, n) in enumerate(VOLUNTEERS)]
+    rows = ["Prénom,Nom,Date de naissance,Nationalité,Passeport,Catégorie"]
+    rows += [f"{g},{f},{d},{n},P{i:07d},Bénévole" for i, (g, f, d, n) in enumerate(VOLUNTEERS)]
     for i, identity in enumerate(islice(watchlist_identities(), 3)):
         given, _, family = identity.names[0].partition(" ")
         dob = identity.dates_of_birth[0] if identity.dates_of_birth else ""
-        rows.append(f"{given},{family},{dob},,W{i:07d}")
-    rows.append("Karim,Alaoui,1990-13-45,MA,P9999999")  # no such date: a bad row
+        rows.append(f"{given},{family},{dob},,W{i:07d},{('Bénévole', 'Presse', 'Prestataire')[i]}")
+    rows.append("Karim,Alaoui,1990-13-45,MA,P9999999,Bénévole")  # no such date: a bad row
     data = ("\n".join(rows) + "\n").encode("utf-8-sig")
     lst = upload_list(
         actor=actor,
@@ -88,5 +88,5 @@ def seed_list(*, actor: User, event: Event) -> None:
         file_name="volontaires.csv",
         data=data,
     )
-    mapping = Mapping(names=[0, 1], date_of_birth=2, nationality=3, documents=[4])
+    mapping = Mapping(names=[0, 1], date_of_birth=2, nationality=3, documents=[4], category=5)
     map_columns(actor=actor, lst=lst, mapping=mapping)

@@ -114,6 +114,9 @@ class MappingForm(BootstrapForm):
         self.fields["alias"] = _single(_("Other name (e.g. in Arabic script)"), none + choices)
         self.fields["date_of_birth"] = _single(_("Date of birth"), none + choices)
         self.fields["nationality"] = _single(_("Nationality"), none + choices)
+        self.fields["category"] = _single(
+            _("Category (staff, volunteer, media, contractor, other)"), none + choices
+        )
         self.fields["documents"] = forms.MultipleChoiceField(
             label=_("Document numbers"),
             choices=choices,
@@ -132,6 +135,7 @@ class MappingForm(BootstrapForm):
             "date_of_birth": one(mapping.date_of_birth),
             "nationality": one(mapping.nationality),
             "documents": [str(i) for i in mapping.documents],
+            "category": one(mapping.category),
         }
 
     def to_mapping(self) -> Mapping:
@@ -146,6 +150,7 @@ class MappingForm(BootstrapForm):
             date_of_birth=one("date_of_birth"),
             nationality=one("nationality"),
             documents=[int(i) for i in data.get("documents") or []],
+            category=one("category"),
         )
 
 
@@ -160,3 +165,32 @@ class ClearForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[validate_text],
     )
+
+
+class RejectForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("Reason for rejecting the proposal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text],
+    )
+
+
+class FourEyesForm(BootstrapForm):
+    """The event's four-eyes rule: the node's setting, always, or never."""
+
+    four_eyes = forms.ChoiceField(
+        label=_("Confirmations need a second officer"),
+        choices=[
+            ("node", _("As the node's setting")),
+            ("on", _("Yes (four-eyes)")),
+            ("off", _("No")),
+        ],
+    )
+
+    def value(self) -> bool | None:
+        return {"node": None, "on": True, "off": False}[self.cleaned_data["four_eyes"]]
+
+    @staticmethod
+    def choice(four_eyes: bool | None) -> str:
+        return "node" if four_eyes is None else ("on" if four_eyes else "off")

@@ -18,22 +18,18 @@ from django.views.decorators.http import require_POST
 
 from liaison.audit.actions import log_event
 from liaison.events import accreditation, review
-from liaison.events.forms import ClearForm, MappingForm, UploadListForm
+from liaison.events.forms import ClearForm, FourEyesForm, MappingForm, RejectForm, UploadListForm
 from liaison.events.models import AccreditationList, Candidate, CandidateStatus, ListStatus
 from liaison.events.queries import (
     get_candidate_for_user,
     get_event_for_user,
     get_list_for_user,
+    review_candidates,
     visible_candidates,
 )
-from liaison.events.screening import identity
 from liaison.events.tables import guess_mapping
-from liaison.matching.lookup import lookup
-from liaison.policy import Action, decide, require, restrict
+from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
-from liaison.registry.explain import explain
-from liaison.registry.models import Person
-from liaison.registry.search import identity_of
 
 PAGE = 50
 
@@ -100,11 +96,14 @@ def _list(
 def _context(request: HttpRequest, lst: AccreditationList) -> dict[str, object]:
     pending = Q(status=CandidateStatus.PENDING)
     counts = visible_candidates(request.user, lst).aggregate(
-        found=Count("pk", filter=Q(run=lst.run)), pending=Count("pk", filter=pending)
+        found=Count("pk", filter=Q(run=lst.run)),
+        pending=Count("pk", filter=pending),
+        proposed=Count("pk", filter=Q(status=CandidateStatus.PROPOSED)),
     )
     return counts | {
         "lst": lst,
         "event": lst.event,
+        "four_eyes": review.four_eyes(lst.event),
         "can_act": decide(request.user, Action.CREATE).allowed,
         "screening": lst.status in (ListStatus.QUEUED, ListStatus.RUNNING),
     }
@@ -160,7 +159,7 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
     status = request.GET.get("status") or CandidateStatus.PENDING
     status = status if status in CandidateStatus.values else CandidateStatus.PENDING
     page = Paginator(_queue(request, lst, status), PAGE).get_page(request.GET.get("page"))
-    rows = [(c, _words(c)) for c in page.object_list]
+    rows = [(c, review.explanation(c)) for c in page.object_list]
     log_event(
         action="consult",
         request=request,
@@ -175,23 +174,13 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
         "status": status,
         "statuses": CandidateStatus.choices,
         "clear_form": ClearForm(),
+        "reject_form": RejectForm(),
     }
     return render(request, "events/review_queue.html", context)
 
 
 def _queue(request: HttpRequest, lst: AccreditationList, status: str) -> QuerySet[Candidate]:
-    persons = restrict(Person.objects.all(), request.user, Action.VIEW)
-    related = ("names", "birth_dates", "nationalities", "documents")
-    return (
-        lst.candidates.filter(status=status, person__in=persons)
-        .select_related("applicant", "person", "decided_by")
-        .prefetch_related(*(f"person__{name}" for name in related))
-        .order_by("-score", "pk")
-    )
-
-
-def _words(candidate: Candidate) -> str:
-    return explain(lookup(identity(candidate.applicant), identity_of(candidate.person)))
+    return review_candidates(request.user, lst, status)
 
 
 @login_required
@@ -200,12 +189,63 @@ def candidate_confirm(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) 
     lst = _list(request, uid, list_uid, Action.CREATE)
     candidate = get_candidate_for_user(request.user, lst, pk)
     try:
-        review.confirm_candidate(actor=request.user, candidate=candidate, request=request)
+        done = review.confirm_candidate(actor=request.user, candidate=candidate, request=request)
     except (Refused, PermissionDenied) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Confirmed: a hit is recorded on the person."))
+        messages.success(request, _confirmed_message(done))
     return redirect("events:review", uid=uid, list_uid=list_uid)
+
+
+def _confirmed_message(candidate: Candidate) -> str:
+    if candidate.status == CandidateStatus.PROPOSED:
+        return _("Proposed: a second officer must confirm it.")
+    return _("Confirmed: a hit is recorded on the person.")
+
+
+@login_required
+@require_POST
+def candidate_reject(request: HttpRequest, uid: UUID, list_uid: UUID, pk: int) -> HttpResponse:
+    """A second officer rejects a proposed confirmation, with the reason."""
+    lst = _list(request, uid, list_uid, Action.CREATE)
+    candidate = get_candidate_for_user(request.user, lst, pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the proposal is rejected."))
+        return redirect("events:review", uid=uid, list_uid=list_uid)
+    try:
+        review.reject_proposal(
+            actor=request.user,
+            candidate=candidate,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Proposal rejected: the candidate is back in the queue."))
+    return redirect("events:review", uid=uid, list_uid=list_uid)
+
+
+@login_required
+@require_POST
+def event_four_eyes(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """Set the event's four-eyes rule (whoever may change the event)."""
+    event = get_event_for_user(request.user, uid)
+    require(request, Action.CHANGE, event, object_type="event")
+    form = FourEyesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the options."))
+        return redirect("events:detail", uid=uid)
+    try:
+        review.set_four_eyes(
+            actor=request.user, event=event, four_eyes=form.value(), request=request
+        )
+    except (Refused, PermissionDenied) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("events:detail", uid=uid)
 
 
 @login_required

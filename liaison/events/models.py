@@ -24,6 +24,8 @@ class Event(SharedRecord):
     description = models.TextField(
         _("description"), blank=True, max_length=4000, validators=[validate_text]
     )
+    # This node's own review rule, never shared: None follows LIAISON_EVENT_FOUR_EYES.
+    four_eyes = models.BooleanField(_("four-eyes confirmations"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event")
@@ -99,6 +101,14 @@ def _no_items() -> list[str]:
     return []
 
 
+class ApplicantCategory(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    MEDIA = "media", _("Media")
+    CONTRACTOR = "contractor", _("Contractor")
+    OTHER = "other", _("Other")
+
+
 class Applicant(models.Model):
     """One good row of an accreditation list, as mapped; `key` identifies the same person
     across lists of the event, so a cleared candidate is not raised again."""
@@ -110,6 +120,7 @@ class Applicant(models.Model):
     date_of_birth = models.CharField(max_length=32, blank=True)
     nationalities = models.JSONField(default=_no_items, blank=True)
     documents = models.JSONField(default=_no_items, blank=True)
+    category = models.CharField(max_length=12, choices=ApplicantCategory.choices, blank=True)
     key = models.CharField(max_length=64)
 
     class Meta:
@@ -124,12 +135,17 @@ class Applicant(models.Model):
 
 class CandidateStatus(models.TextChoices):
     PENDING = "pending", _("To review")
+    PROPOSED = "proposed", _("Awaiting second confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     CLEARED = "cleared", _("Cleared")
 
 
 class Candidate(models.Model):
-    """An applicant who may be a watchlist person: for an officer to confirm or clear."""
+    """An applicant who may be a watchlist person: for an officer to confirm or clear.
+
+    With four-eyes confirmations, a confirmation is first `proposed` (by `proposed_by`),
+    then confirmed or rejected by a second officer; the last rejection is kept here, every
+    step in the audit log."""
 
     list = models.ForeignKey(AccreditationList, on_delete=models.CASCADE, related_name="candidates")
     applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="candidates")
@@ -148,6 +164,15 @@ class Candidate(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     hit = models.ForeignKey("registry.Hit", on_delete=models.SET_NULL, null=True, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection = models.TextField(blank=True, validators=[validate_text])
 
     class Meta:
         constraints = [

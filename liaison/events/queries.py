@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from liaison.accounts.models import Actor
-from liaison.events.models import AccreditationList, Candidate, Event
+from liaison.events.models import AccreditationList, Candidate, CandidateStatus, Event
 from liaison.policy import Action, decide, restrict
 from liaison.registry.models import Person
 
@@ -44,6 +44,30 @@ def lists_with_counts(user: Actor, event: Event) -> QuerySet[AccreditationList]:
     persons = restrict(Person.objects.all(), user, Action.VIEW)
     seen = Q(candidates__run=F("run"), candidates__person__in=persons)
     return lists_visible_to(user, event).annotate(found=Count("candidates", filter=seen))
+
+
+def lists_with_progress(user: Actor, event: Event) -> QuerySet[AccreditationList]:
+    """As lists_with_counts, with `pending` and `proposed`: the candidates `user` may see
+    that wait for a decision or for a second confirmation (any run)."""
+    seen = Q(candidates__person__in=restrict(Person.objects.all(), user, Action.VIEW))
+    status = "candidates__status"
+    return lists_with_counts(user, event).annotate(
+        pending=Count("candidates", filter=seen & Q(**{status: CandidateStatus.PENDING})),
+        proposed=Count("candidates", filter=seen & Q(**{status: CandidateStatus.PROPOSED})),
+    )
+
+
+def review_candidates(user: Actor, lst: AccreditationList, status: str) -> QuerySet[Candidate]:
+    """The review queue: the list's candidates in `status` on persons `user` may see, best
+    score first, with what the queue shows of the applicant and the person."""
+    related = ("names", "birth_dates", "nationalities", "documents")
+    return (
+        visible_candidates(user, lst)
+        .filter(status=status)
+        .select_related("applicant", "person", "decided_by", "proposed_by", "rejected_by")
+        .prefetch_related(*(f"person__{name}" for name in related))
+        .order_by("-score", "pk")
+    )
 
 
 def get_list_for_user(user: Actor, event_uid: Any, list_uid: Any) -> AccreditationList:

@@ -62,6 +62,7 @@ GUESSES = {
         "تاريخ الميلاد",
     ),
     "nationality": ("nationality", "nationalité", "nationalite", "country", "الجنسية"),
+    "category": ("category", "catégorie", "categorie", "الفئة"),
     "documents": (
         "passport",
         "document",
@@ -72,6 +73,32 @@ GUESSES = {
         "numéro de document",
         "رقم الجواز",
         "رقم البطاقة",
+    ),
+}
+
+
+# A category cell's words (accents and case folded) and the category they name; any other
+# word is "other", an empty cell no category.
+CATEGORY_WORDS = {
+    "staff": ("staff", "personnel", "employee", "employe", "agent", "موظف", "الموظفون"),
+    "volunteer": (
+        "volunteer",
+        "volunteers",
+        "benevole",
+        "benevoles",
+        "volontaire",
+        "volontaires",
+        "متطوع",
+        "متطوعون",
+    ),
+    "media": ("media", "medias", "press", "presse", "journalist", "journaliste", "إعلام", "صحفي"),
+    "contractor": (
+        "contractor",
+        "contractors",
+        "prestataire",
+        "prestataires",
+        "sous-traitant",
+        "مقاول",
     ),
 }
 
@@ -96,6 +123,7 @@ class Mapping:
     date_of_birth: int | None = None
     nationality: int | None = None
     documents: list[int] = field(default_factory=list)
+    category: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +132,7 @@ class Mapping:
             "date_of_birth": self.date_of_birth,
             "nationality": self.nationality,
             "documents": self.documents,
+            "category": self.category,
         }
 
 
@@ -114,6 +143,7 @@ class Row:
     date_of_birth: str
     nationalities: list[str]
     documents: list[str]
+    category: str = ""
 
     @property
     def key(self) -> str:
@@ -200,7 +230,8 @@ def guess_mapping(columns: list[str]) -> Mapping:
                 found[role].append(index)
                 break
     single = {
-        r: (found[r][0] if found[r] else None) for r in ("alias", "date_of_birth", "nationality")
+        r: (found[r][0] if found[r] else None)
+        for r in ("alias", "date_of_birth", "nationality", "category")
     }
     return Mapping(names=found["names"], documents=found["documents"], **single)
 
@@ -236,7 +267,12 @@ def _row(line: int, cells: list[str], mapping: Mapping) -> Row:
     if mapping.alias is not None and cells[mapping.alias].strip():
         names.append(cells[mapping.alias].strip()[:MAX_NAME])
     return Row(
-        line, names, _dob(cells, mapping), _nationalities(cells, mapping), _docs(cells, mapping)
+        line,
+        names,
+        _dob(cells, mapping),
+        _nationalities(cells, mapping),
+        _docs(cells, mapping),
+        _category(cells, mapping),
     )
 
 
@@ -267,3 +303,11 @@ def _nationalities(cells: list[str], mapping: Mapping) -> list[str]:
 
 def _docs(cells: list[str], mapping: Mapping) -> list[str]:
     return [cells[i].strip()[:64] for i in mapping.documents if cells[i].strip()]
+
+
+def _category(cells: list[str], mapping: Mapping) -> str:
+    if mapping.category is None or not cells[mapping.category].strip():
+        return ""
+    word = strip_diacritics(cells[mapping.category]).casefold().strip()
+    found = [name for name, words in CATEGORY_WORDS.items() if word in words]
+    return found[0] if found else "other"

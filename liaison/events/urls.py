@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.events import list_views, views
+from liaison.events import list_views, report_views, views
 
 app_name = "events"
 LIST = "<uuid:uid>/lists/<uuid:list_uid>/"
@@ -10,6 +10,10 @@ urlpatterns = [
     path("<uuid:uid>/", views.event_detail, name="detail"),
     path("<uuid:uid>/edit/", views.event_edit, name="edit"),
     path("<uuid:uid>/share/", views.event_share, name="share"),
+    path("<uuid:uid>/four-eyes/", list_views.event_four_eyes, name="four_eyes"),
+    path("<uuid:uid>/report/", report_views.event_report, name="report"),
+    path("<uuid:uid>/report.csv", report_views.event_report_csv, name="report_csv"),
+    path("<uuid:uid>/report.pdf", report_views.event_report_pdf, name="report_pdf"),
     path("<uuid:uid>/lists/new/", list_views.list_upload, name="list_upload"),
     path(LIST, list_views.list_detail, name="list_detail"),
     path(f"{LIST}columns/", list_views.list_columns, name="list_columns"),
@@ -18,4 +22,5 @@ urlpatterns = [
     path(f"{LIST}candidates/", list_views.review_queue, name="review"),
     path(f"{LIST}candidates/<int:pk>/confirm/", list_views.candidate_confirm, name="confirm"),
     path(f"{LIST}candidates/<int:pk>/clear/", list_views.candidate_clear, name="clear"),
+    path(f"{LIST}candidates/<int:pk>/reject/", list_views.candidate_reject, name="reject"),
 ]

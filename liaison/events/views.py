@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.events import actions
-from liaison.events.forms import EventForm
+from liaison.events import actions, review
+from liaison.events.forms import EventForm, FourEyesForm
 from liaison.events.models import Event
 from liaison.events.queries import events_visible_to, get_event_for_user, lists_with_counts
 from liaison.exchange.queries import service_names_for, share_outcome
@@ -45,6 +45,8 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, object]:
         "may_screen": decide(request.user, Action.SEARCH).allowed,
         "can_upload": decide(request.user, Action.CREATE).allowed,
         "lists": lists_with_counts(request.user, event),
+        "four_eyes": review.four_eyes(event),
+        "four_eyes_form": FourEyesForm(initial={"four_eyes": FourEyesForm.choice(event.four_eyes)}),
     }
     if request.user.has_perm("accounts.disclose_records"):
         decision = decide(request.user, Action.DISCLOSE, event)

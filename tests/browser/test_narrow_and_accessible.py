@@ -150,6 +150,7 @@ def _pages(person: Person, event: Any) -> list[tuple[str, str]]:
         ("intel", "/intel/"),
         ("new report", "/intel/new/"),
         ("list upload", f"/events/{event.uid}/lists/new/"),
+        ("event report", f"/events/{event.uid}/report/"),
     ]
 
 

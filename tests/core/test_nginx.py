@@ -186,6 +186,7 @@ UID = "0f3b4c1e-9a7d-4e2b-8c6f-1d2e3f4a5b6c"
         (f"/requests/{UID}/attachments/", ATTACHMENT_MAX_BYTES + FORM_ROOM),
         (f"/api/v1/requests/{UID}/attachments", ATTACHMENT_MAX_BYTES + FORM_ROOM),
         (f"/events/{UID}/lists/new/", LIST_MAX_BYTES + FORM_ROOM),
+        (f"/api/v1/events/{UID}/lists", LIST_MAX_BYTES + FORM_ROOM),
     ],
 )
 def test_body_limits_hold_through_the_proxy(proxy: Proxy, path: str, limit: int) -> None:

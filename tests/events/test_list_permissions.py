@@ -26,11 +26,11 @@ from tests.conftest import current_code
 pytestmark = pytest.mark.django_db
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
-STEPS = ["see", "upload", "screen", "decide"]
+STEPS = ["see", "upload", "screen", "decide", "report"]
 SECTION = (
     DOC.read_text().split("## Accreditation lists and the review queue", 1)[1].split("\n## ")[0]
 )
-ROWS = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){4})$", SECTION, re.M)
+ROWS = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){5})$", SECTION, re.M)
 TABLE = [
     (role, step, answer.strip() == "yes")
     for role, answers in ROWS
@@ -39,7 +39,7 @@ TABLE = [
 
 
 def test_the_table_covers_every_role_and_step() -> None:
-    assert len(TABLE) == 6 * 4
+    assert len(TABLE) == 6 * 5
 
 
 @pytest.fixture
@@ -93,6 +93,10 @@ def _try(step: str, client: Client, lst: AccreditationList) -> tuple[int, bool]:
         form = {"purpose": "Accreditation", "file": _file()}
         response = client.post(f"/events/{lst.event.uid}/lists/new/", form)
         return response.status_code, AccreditationList.objects.count() != before
+    if step == "report":
+        before = AuditEntry.objects.filter(action="consult").count()
+        response = client.get(f"/events/{lst.event.uid}/report/")
+        return response.status_code, AuditEntry.objects.filter(action="consult").count() != before
     if step == "screen":
         response = client.post(f"{base}screen/")
         return response.status_code, AccreditationList.objects.get(pk=lst.pk).run != lst.run
@@ -114,7 +118,7 @@ def test_the_pages_enforce_the_table(
     with django_capture_on_commit_callbacks(execute=True):
         status, changed = _try(step, client, screened)
     if expected:
-        assert status in (200, 302) and changed == (step != "see")
+        assert status in (200, 302) and changed == (step != "see")  # report: a consultation
     else:
         assert status in (403, 404) and not changed
         assert AuditEntry.objects.filter(action="permission_denied").exists() or status == 404
@@ -130,6 +134,11 @@ URLS = [
     ("get", "Lcandidates/"),
     ("post", "Lcandidates/C/confirm/"),
     ("post", "Lcandidates/C/clear/"),
+    ("post", "Lcandidates/C/reject/"),
+    ("get", "report/"),
+    ("get", "report.csv"),
+    ("get", "report.pdf"),
+    ("post", "four-eyes/"),
 ]
 
 
@@ -204,4 +213,7 @@ def test_the_upload_page_takes_a_file_up_to_the_list_limit(settings: Any) -> Non
     settings.LIST_MAX_BYTES = 10 * 1024 * 1024
     path = "/events/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/lists/new/"
     assert body_limit(path) == 10 * 1024 * 1024 + 64 * 1024
+    api = "/api/v1/events/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/lists"
+    assert body_limit(api) == body_limit(path)
+    assert body_limit(f"{api}/6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01/columns") < body_limit(path)
     assert body_limit("/events/new/") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE

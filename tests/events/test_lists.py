@@ -133,6 +133,7 @@ def test_the_pages_upload_map_and_show_the_bad_rows(
         "date_of_birth": "2",
         "nationality": "3",
         "documents": ["4"],
+        "category": "",
     }
     mapping = {"names": ["1", "0"], "date_of_birth": "2", "nationality": "3", "documents": ["4"]}
     response = client.post(f"{response['Location']}columns/", mapping)
