@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.events import list_views, views
+from liaison.events import ban_views, list_views, views
 
 app_name = "events"
 LIST = "<uuid:uid>/lists/<uuid:list_uid>/"
@@ -19,3 +19,4 @@ urlpatterns = [
     path(f"{LIST}candidates/<int:pk>/confirm/", list_views.candidate_confirm, name="confirm"),
     path(f"{LIST}candidates/<int:pk>/clear/", list_views.candidate_clear, name="clear"),
 ]
+urlpatterns += ban_views.urlpatterns
