@@ -30,7 +30,6 @@ from liaison.matching.screen import SCREENING_THRESHOLD, Hit, Screener
 from liaison.matching.types import Identity
 from liaison.registry.models import Person
 
-
 logger = logging.getLogger("liaison.events.screening")
 
 
