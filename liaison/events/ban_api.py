@@ -40,7 +40,7 @@ class BanFields(ApiInput):
     grounds: Text = Field(min_length=1, max_length=4000)
     competitions: Line = Field("", max_length=500)
     events: list[UUID] = Field(default_factory=list, max_length=MAX_EVENTS)
-    handling_code: HandlingCode = HandlingCode.H0
+    handling_code: HandlingCode | None = None  # the person's code
 
 
 class BanIn(BanFields):
@@ -91,7 +91,8 @@ def ban_out(ban: Ban) -> dict[str, Any]:
 
 
 def _data(payload: BanFields) -> actions.BanData:
-    return actions.BanData(**payload.model_dump(exclude={"person"}))
+    values = payload.model_dump(exclude={"person"})
+    return actions.BanData(**values | {"handling_code": values["handling_code"] or ""})
 
 
 @router.get("/bans", response={200: list[BanOut], **LIST_ERRORS}, summary="List bans")

@@ -57,7 +57,10 @@ class BanForm(BootstrapForm):
         help_text=_("e.g. Botola Pro, Ligue 1, all national team matches"),
     )
     handling_code = forms.ChoiceField(
-        label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H0
+        label=_("Handling code"),
+        choices=[("", _("As the person")), *HandlingCode.choices],
+        required=False,
+        help_text=_("A ban is never less restricted than the person it concerns."),
     )
 
     def __init__(self, user: Actor, *args: Any, with_person: bool = False, **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ from liaison.events.models import Ban, BanStatus, Event
 from liaison.events.queries import events_visible_to
 from liaison.exchange import sharing
 from liaison.exchange.sharing import ShareResult
-from liaison.policy import Action, atomic_action, authorise
+from liaison.policy import Action, atomic_action, authorise, effective_handling_code, strictest
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
 from liaison.registry.models import Person
@@ -44,7 +44,7 @@ class BanData:
     grounds: str
     competitions: str = ""
     events: list[UUID] = field(default_factory=list)
-    handling_code: str = "H0"
+    handling_code: str = ""  # empty: the person's (effective) code
 
 
 def _events(actor: Actor, uids: list[UUID]) -> list[Event]:
@@ -67,20 +67,33 @@ def _values(data: BanData) -> dict[str, Any]:
     return values | {"status": BanStatus.EXPIRED if ended else BanStatus.ACTIVE}
 
 
+def _handling(actor: Actor, requested: str, person: Person, request: HttpRequest | None) -> str:
+    """The ban's code: the person's unless a stricter one is asked for; a laxer one is
+    refused (it would not be the effective code). Inheriting H3 needs no supervisor."""
+    inherited = effective_handling_code(person)
+    code = strictest(requested or inherited)
+    if strictest(code, inherited) != code:
+        raise BanError(
+            _("It cannot be less restricted than the person it concerns (%(code)s).")
+            % {"code": inherited}
+        )
+    chosen = code if code != inherited else None
+    authorise(actor, Action.CREATE, handling_code=chosen, request=request, object_type=OBJECT)
+    return code
+
+
 @atomic_action
 def create_ban(
     *, actor: Actor, person: Person, data: BanData, request: HttpRequest | None = None
 ) -> Ban:
     """Record a ban on a person this node holds (its own or a partner's) that `actor` sees."""
-    user = authorise(
-        actor, Action.CREATE, handling_code=data.handling_code, request=request, object_type=OBJECT
-    )
+    user = authorise(actor, Action.CREATE, request=request, object_type=OBJECT)
     authorise(actor, Action.VIEW, person, request=request, object_type="person")
     ban = Ban(
         owner_node=settings.NODE_ID,
         created_by=user,
         person=person,
-        handling_code=data.handling_code,
+        handling_code=_handling(actor, data.handling_code, person, request),
         **_values(data),
     )
     clean_or_refuse(ban, BanError)
@@ -100,21 +113,15 @@ def create_ban(
 @atomic_action
 def update_ban(*, actor: Actor, ban: Ban, data: BanData, request: HttpRequest | None = None) -> Ban:
     """Change this node's ban (not a withdrawn one); partners holding it get the new version."""
-    ban = Ban.objects.select_for_update().get(pk=ban.pk)
-    authorise(
-        actor,
-        Action.CHANGE,
-        ban,
-        handling_code=data.handling_code,
-        request=request,
-        object_type=OBJECT,
-    )
+    ban = Ban.objects.select_for_update().select_related("person").get(pk=ban.pk)
+    authorise(actor, Action.CHANGE, ban, request=request, object_type=OBJECT)
     if ban.status == BanStatus.WITHDRAWN:
         raise BanError(_("A withdrawn ban is not changed."))
+    code = _handling(actor, data.handling_code, ban.person, request)
     names = [*FIELDS, "status", "handling_code"]
     before = {name: getattr(ban, name) for name in names}
     events_before = sorted(str(e.uid) for e in ban.events.all())
-    for name, value in (_values(data) | {"handling_code": data.handling_code}).items():
+    for name, value in (_values(data) | {"handling_code": code}).items():
         setattr(ban, name, value)
     clean_or_refuse(ban, BanError)
     events = _events(actor, data.events)

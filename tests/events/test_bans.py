@@ -4,7 +4,7 @@ expired by the worker's job on both sides, and screened like alerts while in for
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -133,6 +133,17 @@ def test_a_ban_on_an_h3_person_is_hidden_from_those_who_may_not_see_the_person(
     assert _api(supervisor).get(f"/api/v1/bans/{ban.uid}").status_code == 200
 
 
+def test_a_ban_takes_its_persons_code_and_is_never_laxer(officer: User) -> None:
+    data = PersonData(category="convicted", names=[NameData("Karim Benali")], handling_code="H1")
+    person = create_person(actor=officer, data=data)
+    assert create_ban(actor=officer, person=person, data=stadium_ban()).handling_code == "H1"
+    with pytest.raises(BanError, match="less restricted"):
+        create_ban(actor=officer, person=person, data=stadium_ban(handling_code="H0"))
+    with pytest.raises(PermissionDenied):  # H3 is a supervisor's choice
+        create_ban(actor=officer, person=person, data=stadium_ban(handling_code="H3"))
+    assert Ban.objects.count() == 1
+
+
 # Sharing
 
 
@@ -197,7 +208,9 @@ def test_a_partners_ban_is_kept_on_a_person_held_here(officer: User) -> None:
         True,
     )
     # On one of this node's own persons, too (the partner holds our person).
-    mine = create_person(actor=officer, data=PersonData(category="convicted", names=[NameData("A B")]))
+    mine = create_person(
+        actor=officer, data=PersonData(category="convicted", names=[NameData("A B")])
+    )
     other = _partner_body(mine, uid="0b4e1f3a-3333-4d7e-9c39-5b5f6f7b2c01")
     assert record_type("ban").apply("fr", other).effect == "created"
 
@@ -248,8 +261,12 @@ def test_a_stadium_ban_shared_and_expired_reaches_the_partner_expired(
     assert expire_bans(today=later) == [str(ban.uid)]
     ban.refresh_from_db()
     assert (ban.status, ban.version) == (BanStatus.EXPIRED, 2)
-    sent = OutboxEnvelope.objects.filter(message_type="ban.upsert").order_by("pk").last()
-    assert sent is not None and sent.object_uid == str(ban.uid)
+    sent = OutboxEnvelope.objects.filter(message_type="ban.upsert").order_by("pk")
+    assert [(e.object_uid, e.object_version) for e in sent] == [
+        (str(ban.uid), 1),
+        (str(ban.uid), 2),
+    ]
+    assert sent.last().payload["object"]["status"] == "expired"  # type: ignore[union-attr]
     # What the partner receives: the same ban, expired, at version 2.
     body = BanBody.model_validate(ban_object(ban))
     assert (body.status, body.version) == ("expired", 2)
@@ -484,5 +501,5 @@ def test_the_api_shares_and_withdraws(
     refused = _api(liaison).post(f"/api/v1/bans/{ban.uid}/withdrawal", {"reason": "x"}, JSON)
     assert refused.status_code == 200  # a liaison officer changes records too
     assert _api(officer).get(f"/api/v1/bans/{ban.uid}").json()["status"] == "withdrawn"
-    unknown = _api(officer).post("/api/v1/bans/{}/shares".format(ban.uid), {"partner": "fr"}, JSON)
+    unknown = _api(officer).post(f"/api/v1/bans/{ban.uid}/shares", {"partner": "fr"}, JSON)
     assert unknown.status_code == 403
