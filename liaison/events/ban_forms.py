@@ -11,7 +11,7 @@ from liaison.accounts.models import Actor
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.core.forms import BootstrapForm, DateField
 from liaison.events.bans import BanData
-from liaison.events.models import Ban, BanKind
+from liaison.events.models import Ban, BanKind, Event
 from liaison.events.queries import events_visible_to
 from liaison.policy import HandlingCode
 
@@ -44,7 +44,7 @@ class BanForm(BootstrapForm):
     )
     events = forms.ModelMultipleChoiceField(
         label=_("Events concerned"),
-        queryset=events_visible_to(None),
+        queryset=Event.objects.none(),
         to_field_name="uid",
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -10,13 +10,13 @@ is an upsert (status `expired`); a withdrawal (`ban.withdraw`) deletes the partn
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
 from liaison.core.field_rules import Line, Text
-from liaison.events.models import Ban, BanKind, Event
+from liaison.events.models import Ban, BanKind, BanStatus, Event
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
 from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type
@@ -49,12 +49,14 @@ class BanBody(Shared):
     competitions: Line = Field(max_length=500)
     events: list[UUID] = Field(max_length=MAX_EVENTS)
     # A withdrawn ban is not sent: its withdrawal deletes the partner's copy.
-    status: Literal["active", "expired"]
+    status: BanStatus
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until is before valid_from")
+        if self.status == BanStatus.WITHDRAWN:
+            raise ValueError("a withdrawn ban is withdrawn, not sent")
         return self
 
 
@@ -67,7 +69,7 @@ def ban_object(ban: Ban) -> dict[str, Any]:
         person=person.uid,
         person_owner=person.owner_node,
         events=[e.uid for e in ban.events.order_by("pk")],
-        status=ban.status,
+        status=BanStatus(ban.status),
     ).model_dump(mode="json")
 
 

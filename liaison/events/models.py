@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -225,7 +227,7 @@ class Ban(SharedRecord):
         _("status"), max_length=12, choices=BanStatus.choices, default=BanStatus.ACTIVE
     )
 
-    handling_parent_fields = ("person",)
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person",)
 
     class Meta:
         verbose_name = _("ban")
