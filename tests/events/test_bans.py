@@ -18,6 +18,7 @@ from liaison.audit.models import AuditEntry
 from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.ban_sharing import BanBody, ban_object
 from liaison.events.bans import BanData, BanError, create_ban, expire_bans, share_ban, withdraw_ban
+from liaison.events.demo_bans import seed_bans, share_bans
 from liaison.events.models import Ban, BanStatus, Candidate, Event
 from liaison.events.tables import Mapping
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
@@ -503,3 +504,28 @@ def test_the_api_shares_and_withdraws(
     assert _api(officer).get(f"/api/v1/bans/{ban.uid}").json()["status"] == "withdrawn"
     unknown = _api(officer).post(f"/api/v1/bans/{ban.uid}/shares", {"partner": "fr"}, JSON)
     assert unknown.status_code == 403
+
+
+# Demo
+
+
+def test_the_demo_gives_fr_an_active_ban_shared_with_ma_and_an_expired_one(
+    settings: Any, officer: User, make_user: Callable[..., User]
+) -> None:
+    settings.NODE_ID = "fr"
+    assert officer.agency is not None
+    officer.agency.node_id = "fr"
+    officer.agency.save(update_fields=["node_id"])
+    make_user("fr-liaison-officer", "liaison_officer")
+    Peer.objects.create(node_id="ma", url="http://127.0.0.1:9", fingerprint="0" * 64)
+    for name in ("Julien Marchand", "Kevin Roussel"):
+        create_person(actor=officer, data=PersonData(category="convicted", names=[NameData(name)]))
+    assert seed_bans(actor=officer, node_id="fr") == 2
+    assert seed_bans(actor=officer, node_id="fr") == 0
+    statuses = sorted(Ban.objects.values_list("status", flat=True))
+    assert statuses == [BanStatus.ACTIVE, BanStatus.EXPIRED]
+    assert share_bans("ma") == 1 and share_bans("ma") == 0
+    sent = list(OutboxEnvelope.objects.order_by("pk").values_list("message_type", flat=True))
+    assert sent[0] == "person.upsert" and sent[-1] == "ban.upsert"
+    active = Ban.objects.get(status=BanStatus.ACTIVE)
+    assert "Coupe d'Afrique des Nations 2025" in active.competitions
