@@ -3,12 +3,14 @@ expired by the worker's job on both sides, and screened like alerts while in for
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -529,3 +531,15 @@ def test_the_demo_gives_fr_an_active_ban_shared_with_ma_and_an_expired_one(
     assert sent[0] == "person.upsert" and sent[-1] == "ban.upsert"
     active = Ban.objects.get(status=BanStatus.ACTIVE)
     assert "Coupe d'Afrique des Nations 2025" in active.competitions
+
+
+def test_the_command_expires_as_of_another_day(officer: User, supporter: Person) -> None:
+    ban = create_ban(actor=officer, person=supporter, data=stadium_ban())
+    out = io.StringIO()
+    call_command("expire-bans", stdout=out)
+    assert out.getvalue().endswith("0 ban(s) expired.\n")
+    later = ban.valid_until + timedelta(days=1)
+    call_command("expire-bans", "--now", f"{later}T12:00:00+00:00", stdout=out)
+    assert f"expired ban {ban.uid}" in out.getvalue()
+    ban.refresh_from_db()
+    assert ban.status == BanStatus.EXPIRED
