@@ -17,7 +17,7 @@ from django.utils import timezone
 from liaison.accounts.models import Actor
 from liaison.events.models import Ban, BanStatus
 from liaison.matching.types import Identity
-from liaison.policy import Action, restrict
+from liaison.policy import Action, decide, restrict
 from liaison.registry.choices import AlertStatus
 from liaison.registry.models import Person
 from liaison.registry.queries import watchlist_identities
@@ -66,3 +66,15 @@ def bans_in_force(user: Actor) -> QuerySet[Ban]:
     """The bans in force that `user` may see (for the review queue's cards: a candidate
     found because of a ban says so, with its authority and validity)."""
     return restrict(Ban.objects.filter(in_force()), user, Action.VIEW).order_by("valid_until", "pk")
+
+
+def person_panel(user: Actor, person: Person) -> dict[str, Any] | None:
+    """The person page's "Stadium bans" panel: the bans on the person that `user` may see,
+    and a link to record one for those who may; None (left out) when neither."""
+    may_record = bool(decide(user, Action.CREATE))
+    # No query without the capability to view (restrict gives none()).
+    bans = list(bans_visible_to(user, Action.VIEW).filter(person=person))
+    if not bans and not may_record:
+        return None
+    context = {"bans": bans, "may_record": may_record, "person_uid": person.uid}
+    return {"template": "events/person_bans.html"} | context

@@ -543,3 +543,26 @@ def test_the_command_expires_as_of_another_day(officer: User, supporter: Person)
     assert f"expired ban {ban.uid}" in out.getvalue()
     ban.refresh_from_db()
     assert ban.status == BanStatus.EXPIRED
+
+
+def _person_page(client: Client, person: Person) -> str:
+    session = client.session
+    session["registry_purpose"] = {"purpose": "Accreditation check", "reference": ""}
+    session.save()
+    response = client.get(f"/registry/persons/{person.uid}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_person_page_shows_its_bans_and_links_to_record_one(
+    officer: User,
+    supporter: Person,
+    login: Callable[[User], Client],
+    make_user: Callable[..., User],
+) -> None:
+    ban = create_ban(actor=officer, person=supporter, data=stadium_ban())
+    page = _person_page(login(officer), supporter)
+    assert 'id="person-bans"' in page and f"/events/bans/{ban.uid}/" in page
+    assert f"/events/bans/new/?person={supporter.uid}" in page
+    html = _person_page(login(make_user("an", "analyst")), supporter)
+    assert f"/events/bans/{ban.uid}/" in html and "/events/bans/new/" not in html
