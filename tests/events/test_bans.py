@@ -4,8 +4,10 @@ expired by the worker's job on both sides, and screened like alerts while in for
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from liaison.events.tables import Mapping
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
 from liaison.exchange.protocol import ProtocolError, Reason
 from liaison.exchange.sharing import WithdrawBody, record_type
+from liaison.policy import Action, decide
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Person
 
@@ -566,3 +569,26 @@ def test_the_person_page_shows_its_bans_and_links_to_record_one(
     assert f"/events/bans/new/?person={supporter.uid}" in page
     html = _person_page(login(make_user("an", "analyst")), supporter)
     assert f"/events/bans/{ban.uid}/" in html and "/events/bans/new/" not in html
+
+
+def _ban_table() -> list[tuple[str, list[bool]]]:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text()
+    section = doc.split("## Risk supporters and stadium bans", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\w+) \| (yes|no) \| (yes|no) \| (yes|no) \|$", section, re.M)
+    return [(role, [answer == "yes" for answer in answers]) for role, *answers in rows]
+
+
+def test_the_docs_table_of_bans_is_what_the_policy_answers(
+    officer: User, supporter: Person, make_user: Callable[..., User]
+) -> None:
+    ban = create_ban(actor=officer, person=supporter, data=stadium_ban())
+    table = _ban_table()
+    assert len(table) == 6
+    for role, (see, change, share) in table:
+        user = make_user(f"{role}-t", role)
+        answers = [
+            bool(decide(user, Action.VIEW, ban)),
+            bool(decide(user, Action.CREATE)) and bool(decide(user, Action.CHANGE, ban)),
+            bool(decide(user, Action.DISCLOSE, ban)),
+        ]
+        assert answers == [see, change, share], role
