@@ -35,6 +35,8 @@ from liaison.registry.models import Person
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
 TODAY = timezone.localdate()
+# The list page: session, user, desk badge and the scoped bans with their persons' names.
+BAN_LIST_QUERIES = 13
 
 
 @pytest.fixture
@@ -592,3 +594,25 @@ def test_the_docs_table_of_bans_is_what_the_policy_answers(
             bool(decide(user, Action.DISCLOSE, ban)),
         ]
         assert answers == [see, change, share], role
+
+
+def test_the_list_page_reads_the_same_number_of_queries_for_one_ban_or_many(
+    officer: User, supporter: Person, login: Callable[[User], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(officer)
+    create_ban(actor=officer, person=supporter, data=stadium_ban())
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/events/bans/").status_code == 200
+        return len(queries.captured_queries)
+
+    few = page_queries()
+    for n in range(3):
+        data = PersonData(category="convicted", names=[NameData(f"Supporter {n}")])
+        person = create_person(actor=officer, data=data)
+        create_ban(actor=officer, person=person, data=stadium_ban(issuing_authority=f"T{n}"))
+    assert page_queries() == few == BAN_LIST_QUERIES
