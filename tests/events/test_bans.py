@@ -21,7 +21,15 @@ from liaison.accounts.tokens import create_api_token
 from liaison.audit.models import AuditEntry
 from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.ban_sharing import BanBody, ban_object
-from liaison.events.bans import BanData, BanError, create_ban, expire_bans, share_ban, withdraw_ban
+from liaison.events.bans import (
+    BanData,
+    BanError,
+    create_ban,
+    expire_bans,
+    share_ban,
+    update_ban,
+    withdraw_ban,
+)
 from liaison.events.demo_bans import seed_bans, share_bans
 from liaison.events.models import Ban, BanStatus, Candidate, Event
 from liaison.events.tables import Mapping
@@ -413,6 +421,11 @@ def test_the_pages_record_show_share_and_withdraw_a_ban(
     assert 'id="share-form"' in sharer.get(f"/events/bans/{ban.uid}/").content.decode()
     sharer.post(f"/events/bans/{ban.uid}/share/", {"partner": "fr"})
     assert OutboxEnvelope.objects.filter(message_type="ban.upsert").count() == 1
+    assert client.get(f"/events/bans/{ban.uid}/edit/").status_code == 200
+    changed = {k: v for k, v in form.items() if k != "person"} | {"grounds": "Violence, 2026"}
+    assert client.post(f"/events/bans/{ban.uid}/edit/", changed).status_code == 302
+    ban.refresh_from_db()
+    assert (ban.grounds, ban.version) == ("Violence, 2026", 2)
     client.post(f"/events/bans/{ban.uid}/withdraw/", {"reason": "Quashed"})
     ban.refresh_from_db()
     assert ban.status == BanStatus.WITHDRAWN
@@ -616,3 +629,27 @@ def test_the_list_page_reads_the_same_number_of_queries_for_one_ban_or_many(
         person = create_person(actor=officer, data=data)
         create_ban(actor=officer, person=person, data=stadium_ban(issuing_authority=f"T{n}"))
     assert page_queries() == few == BAN_LIST_QUERIES
+
+
+def test_a_change_goes_to_the_partners_and_an_extended_ban_is_active_again(
+    officer: User, liaison: User, supporter: Person, fr: Peer
+) -> None:
+    ban = create_ban(actor=officer, person=supporter, data=stadium_ban())
+    share_ban(actor=liaison, ban=ban, partner="fr")
+    assert update_ban(actor=officer, ban=ban, data=stadium_ban()).version == 1  # no change
+    expire_bans(today=ban.valid_until + timedelta(days=1))
+    longer = stadium_ban(valid_until=TODAY + timedelta(days=700))
+    ban = update_ban(actor=officer, ban=ban, data=longer)
+    ban.refresh_from_db()
+    assert (ban.status, ban.version, ban.valid_until) == (
+        BanStatus.ACTIVE,
+        3,
+        TODAY + timedelta(days=700),
+    )
+    versions = OutboxEnvelope.objects.filter(message_type="ban.upsert").order_by("pk")
+    assert [e.object_version for e in versions] == [1, 2, 3]
+    entry = AuditEntry.objects.filter(object_type="ban", action="alter").order_by("pk").last()
+    assert entry is not None and set(entry.changes) == {"valid_until", "status"}
+    withdraw_ban(actor=officer, ban=ban, reason="Quashed on appeal.")
+    with pytest.raises(BanError, match="withdrawn"):
+        update_ban(actor=officer, ban=ban, data=longer)
