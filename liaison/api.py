@@ -30,6 +30,7 @@ from liaison.core.api_errors import (
     validation_detail,
 )
 from liaison.events.api import router as events_router
+from liaison.events.ban_api import router as bans_router
 from liaison.events.list_api import router as event_lists_router
 from liaison.exchange.api import build_router as exchange_router
 from liaison.intel.api import router as intel_router
@@ -156,6 +157,7 @@ api.add_router("/", registry_router)
 api.add_router("/", exchange_router(error_responses))
 api.add_router("/", events_router)
 api.add_router("/", event_lists_router)
+api.add_router("/", bans_router)
 api.add_router("/", assistance_router)
 api.add_router("/", cooperation_router)
 api.add_router("/", cases_router)

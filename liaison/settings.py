@@ -279,6 +279,9 @@ TASKS = {
 SCREENING_CHUNK_ROWS = env_int("LIAISON_SCREENING_CHUNK_ROWS", 1000)
 SCREENING_CHUNK_PAUSE_MS = env_int("LIAISON_SCREENING_CHUNK_PAUSE_MS", 0)
 SCREENING_STALE_SECONDS = env_int("LIAISON_SCREENING_STALE_SECONDS", 600)
+# How often the worker marks the bans past their end as expired (docs/events.md, "Risk
+# supporters and stadium bans").
+BAN_EXPIRY_SECONDS = env_int("LIAISON_BAN_EXPIRY_SECONDS", 3600)
 LIST_MAX_BYTES = env_int("LIAISON_LIST_MAX_MB", 50) * 1024 * 1024
 # Four-eyes confirmations in the review queue, for events that do not set their own.
 EVENT_FOUR_EYES = env_bool("LIAISON_EVENT_FOUR_EYES", default=False)

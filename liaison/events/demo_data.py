@@ -9,6 +9,7 @@ from itertools import islice
 from liaison.accounts.models import User
 from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.actions import EventData, create_event
+from liaison.events.demo_bans import seed_bans
 from liaison.events.models import Event
 from liaison.events.tables import Mapping
 from liaison.registry.queries import watchlist_identities
@@ -56,6 +57,7 @@ def seed_events(*, actor: User, node_id: str) -> int:
     events = [create_event(actor=actor, data=data) for data in DEMO_EVENTS.get(node_id, [])]
     if events:
         seed_list(actor=actor, event=events[0])
+    seed_bans(actor=actor, node_id=node_id)
     return len(events)
 
 

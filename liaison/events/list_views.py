@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.audit.actions import log_event
 from liaison.events import accreditation, review
+from liaison.events.ban_queries import bans_in_force
 from liaison.events.forms import ClearForm, FourEyesForm, MappingForm, RejectForm, UploadListForm
 from liaison.events.models import AccreditationList, Candidate, CandidateStatus, ListStatus
 from liaison.events.queries import (
@@ -180,7 +181,9 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
 
 
 def _queue(request: HttpRequest, lst: AccreditationList, status: str) -> QuerySet[Candidate]:
-    return review_candidates(request.user, lst, status)
+    # The person's bans in force beside the evidence (the page only; the API lists none).
+    bans = Prefetch("person__bans", bans_in_force(request.user), to_attr="bans_in_force")
+    return review_candidates(request.user, lst, status).prefetch_related(bans)
 
 
 @login_required

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -208,3 +210,55 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.person_uid}"
+
+
+class BanKind(models.TextChoices):
+    STADIUM_BAN = "stadium_ban", _("Stadium ban")
+    RISK_SUPPORTER = "risk_supporter", _("Risk supporter")
+
+
+class BanStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Ban(SharedRecord):
+    """A banning order or a risk-supporter entry on a person this node holds (its own or a
+    partner's), recorded by the football information point and shared with partners' ones.
+
+    Screened like an active alert from `valid_from` to `valid_until` while active; the
+    worker marks it expired after `valid_until` (liaison/events/ban_expiry.py). A risk
+    supporter entry's `valid_until` is the date by which it must be reviewed or lapse.
+    """
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="bans", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=BanKind.choices)
+    issuing_authority = models.CharField(
+        _("issuing authority"), max_length=200, validators=[validate_line]
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    grounds = models.TextField(_("grounds"), max_length=4000, validators=[validate_text])
+    competitions = models.CharField(
+        _("competitions concerned"), max_length=500, blank=True, validators=[validate_line]
+    )
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="bans", verbose_name=_("events concerned")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=BanStatus.choices, default=BanStatus.ACTIVE
+    )
+
+    handling_parent_fields: ClassVar[Sequence[str]] = ("person",)
+
+    class Meta:
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
+        ordering = ["-valid_until", "-pk"]
+        indexes = [models.Index(fields=["status", "valid_until"], name="ban_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.issuing_authority}"

@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from liaison.audit.actions import log_event
 from liaison.events.accreditation import OBJECT
+from liaison.events.ban_queries import screening_watchlist
 from liaison.events.models import AccreditationList, Applicant, Candidate, Decision
 from liaison.events.models import ListStatus as Status
 from liaison.matching.screen import SCREENING_THRESHOLD, Hit, Screener
 from liaison.matching.types import Identity
 from liaison.registry.models import Person
-from liaison.registry.queries import watchlist_identities
 
 logger = logging.getLogger("liaison.events.screening")
 
@@ -41,7 +41,7 @@ def run_screening(list_id: int, run: int) -> None:
     """Screen the list from its last finished chunk to the end (the task's body)."""
     if not _claim(list_id, run):
         return
-    screener = Screener(watchlist_identities(), workers=1)
+    screener = Screener(screening_watchlist(), workers=1)
     AccreditationList.objects.filter(pk=list_id).update(watchlist_size=len(screener))
     size, pause = max(1, settings.SCREENING_CHUNK_ROWS), settings.SCREENING_CHUNK_PAUSE_MS
     while True:

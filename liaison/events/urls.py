@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.events import list_views, report_views, views
+from liaison.events import ban_views, list_views, report_views, views
 
 app_name = "events"
 LIST = "<uuid:uid>/lists/<uuid:list_uid>/"
@@ -24,3 +24,4 @@ urlpatterns = [
     path(f"{LIST}candidates/<int:pk>/clear/", list_views.candidate_clear, name="clear"),
     path(f"{LIST}candidates/<int:pk>/reject/", list_views.candidate_reject, name="reject"),
 ]
+urlpatterns += ban_views.urlpatterns

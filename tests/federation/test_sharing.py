@@ -273,6 +273,40 @@ def test_an_event_travels_through_the_same_contract_and_its_changes_follow(
     assert _on(fr, f"/events/{uid}")["venues"] == ["Casablanca", "Rabat", "Tanger"]
 
 
+def test_a_stadium_ban_is_shared_with_its_person_then_expires_on_both_nodes(
+    nodes: tuple[Node, Node],
+) -> None:
+    """Recorded on ma, shared to fr (the person goes with it), seen on fr; expired by ma's
+    job as of the day after its end, and fr's copy expires with it (version 2)."""
+    ma, fr = nodes
+    status, person = ma.api("POST", "/persons", {**PERSON, "names": [{"full_name": "Hamza Ouali"}]})
+    assert status == 201, person
+    ban = {
+        "person": person["uid"],
+        "kind": "stadium_ban",
+        "issuing_authority": "Tribunal de première instance de Casablanca",
+        "valid_from": "2026-01-01",
+        "valid_until": "2099-12-31",
+        "grounds": "Violence in the stands, 2025-11-02.",
+        "competitions": "Botola Pro",
+    }
+    status, created = ma.api("POST", "/bans", ban, user="lo")
+    assert status == 201, created
+    uid = created["uid"]
+    status, shared = ma.api("POST", f"/bans/{uid}/shares", {"partner": "fr"})
+    assert status == 201 and len(shared["envelopes"]) == 2, shared  # the person, the ban
+    copy = wait_for(lambda: _on(fr, f"/bans/{uid}"), timeout=30)
+    assert (copy["owner_node"], copy["person"], copy["status"]) == ("ma", person["uid"], "active")
+    assert copy["received_at"] and copy["issuing_authority"] == ban["issuing_authority"]
+    assert fr.api("POST", f"/bans/{uid}/withdrawal", {"reason": "not ours"})[0] == 403
+
+    out = ma.cli("expire-bans", "--now", "2100-01-01T12:00:00+00:00")
+    assert f"expired ban {uid}" in out
+    assert _on(ma, f"/bans/{uid}")["status"] == "expired"
+    wait_for(lambda: (_on(fr, f"/bans/{uid}") or {}).get("version") == 2)
+    assert _on(fr, f"/bans/{uid}")["status"] == "expired"
+
+
 def test_every_send_and_receipt_is_audited_and_peers_list_shows_state(
     nodes: tuple[Node, Node],
 ) -> None:

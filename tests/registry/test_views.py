@@ -161,8 +161,8 @@ def test_an_arrest_alert_below_the_threshold_is_refused_in_the_form(
 # The person page, however many warrants and alerts the person has (pinned exactly: a query
 # per row, or one more anywhere, shows here), with its consult audit entry, the hits'
 # decisions, the Sharing panel (shares, envelopes, service names) and the reports naming
-# the person (the intelligence app's panel).
-PERSON_PAGE_QUERIES = 23 + AUDIT_ENTRY_QUERIES  # + the navbar's desk count
+# the person (the intelligence app's panel), and its bans (the events app's panel).
+PERSON_PAGE_QUERIES = 24 + AUDIT_ENTRY_QUERIES  # + the navbar's desk count
 
 
 def test_the_person_page_uses_a_fixed_number_of_queries(

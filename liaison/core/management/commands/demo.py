@@ -48,6 +48,7 @@ class Command(BaseCommand):
         _demo_requests(nodes, base, "send")
         _demo_plan(nodes, base, ["share"])
         _demo_hits(nodes, base, ["share"])
+        _demo_bans(nodes, base)
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
@@ -184,6 +185,14 @@ def _demo_hits(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
     for phase in phases:
         node, other = (owner, recorder) if phase in ("share", "confirm") else (recorder, owner)
         _run(node, base / node.node_id, ["demo-hits", phase, other.node_id])
+
+
+def _demo_bans(nodes: list[DemoNode], base: Path) -> None:
+    """fr's active stadium ban goes to ma once partnered (liaison/events/demo_bans.py)."""
+    if len(nodes) != 2:
+        return
+    for node, other in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
+        _run(node, base / node.node_id, ["demo-bans", "share", other.node_id])
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:
