@@ -108,7 +108,10 @@ class ReportOut(Schema):
 class SkippedOut(Schema):
     type: str
     id: str
-    reason: str
+    reason: str = Field(
+        description="unknown-type, not-imported-type, person, marking or custom-properties"
+    )
+    words: str
 
 
 class StixImportOut(Schema):
@@ -395,7 +398,7 @@ def import_stix(request: HttpRequest) -> Any:
             "bundle": done.bundle_id,
             "created": [report_out(r) for r in done.created],
             "already": done.already,
-            "skipped": [vars(s) for s in done.skipped],
+            "skipped": [vars(s) | {"words": s.words} for s in done.skipped],
         },
     )
 

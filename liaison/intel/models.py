@@ -55,8 +55,10 @@ class Report(SharedRecord):
     # This node's own note that it used the report as evidence (never sent to partners).
     used_as_evidence_at = models.DateTimeField(_("used as evidence on"), null=True, blank=True)
     # The report's STIX 2.1 id: derived from the uid, or the id of the bundle's report it
-    # was imported from (a second import of that bundle finds it here).
-    stix_id = models.CharField(_("STIX id"), max_length=100, unique=True, editable=False)
+    # was imported from (a second import of that bundle finds it here). Not unique: a
+    # partner may later share, through the exchange, a report this node imported from a
+    # bundle; both then carry its id.
+    stix_id = models.CharField(_("STIX id"), max_length=100, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("intelligence report")

@@ -26,6 +26,8 @@ from datetime import date, datetime
 from typing import Any
 
 import stix2
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from stix2.exceptions import STIXError
 from stix2.properties import IntegerProperty, StringProperty
 from stix2.registry import class_for_type
@@ -303,11 +305,25 @@ def bundle_for(report: ReportOut) -> stix2.Bundle:
 # ---------------------------------------------------------------- import
 
 
+# Why an object was not imported: the code (API, audit) and its words (pages, API).
+REASONS: dict[str, str | Promise] = {
+    "unknown-type": _("a type this node does not know"),
+    "not-imported-type": _("a type this node does not import"),
+    "person": _("a person: persons are not created from a bundle"),
+    "marking": _("a marking that is not TLP: not kept"),
+    "custom-properties": _("imported, but its custom properties were not kept"),
+}
+
+
 @dataclass
 class Skipped:
     type: str
     id: str
     reason: str
+
+    @property
+    def words(self) -> str:
+        return str(REASONS[self.reason])
 
 
 @dataclass
@@ -465,12 +481,12 @@ def _used(
 def _reason(obj: Any, reports: list[Any]) -> str:
     kind = obj["type"]
     if kind == "identity" and obj.get("identity_class") == "individual":
-        return "a person: persons are not created from a bundle"
+        return "person"
     if kind == "marking-definition":
-        return "a marking that is not TLP: not kept"
+        return "marking"
     if isinstance(obj, dict):
-        return "a type this node does not know"
-    return "a type this node does not import"
+        return "unknown-type"
+    return "not-imported-type"
 
 
 def read_bundle(raw: bytes) -> Reading:
@@ -487,7 +503,7 @@ def read_bundle(raw: bytes) -> Reading:
         if o["id"] not in used
     ]
     skipped += [
-        Skipped(type=o["type"], id=o["id"], reason="imported; its custom properties were not kept")
+        Skipped(type=o["type"], id=o["id"], reason="custom-properties")
         for o in objects.values()
         if o["id"] in used and getattr(o, "has_custom", False)
     ]

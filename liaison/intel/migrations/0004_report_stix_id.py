@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="report",
             name="stix_id",
-            field=models.CharField(editable=False, max_length=100, unique=True, verbose_name="STIX id"),
+            field=models.CharField(db_index=True, editable=False, max_length=100, verbose_name="STIX id"),
         ),
     ]
