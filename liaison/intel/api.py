@@ -105,7 +105,7 @@ class ReportOut(Schema):
     indicators: list[IndicatorOut]
 
 
-class SkippedOut(Schema):
+class StixSkippedOut(Schema):
     type: str
     id: str
     reason: str = Field(
@@ -118,7 +118,7 @@ class StixImportOut(Schema):
     bundle: str
     created: list[ReportOut]
     already: list[str] = Field(description="STIX ids of the reports this node holds already")
-    skipped: list[SkippedOut] = Field(description="Objects not imported, with the reason")
+    skipped: list[StixSkippedOut] = Field(description="Objects not imported, with the reason")
 
 
 class PurposeQuery(ApiInput):
