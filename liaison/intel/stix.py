@@ -464,21 +464,17 @@ def _report_in(report: Any, objects: dict[str, Any], notes: dict[tuple[str, str]
 
 def _used(
     reports: list[Any], notes: dict[tuple[str, str], Any], objects: dict[str, Any]
-) -> dict[str, str]:
-    """The objects an imported report uses (their id -> why they are not listed)."""
-    used = {LIAISON.id: "", REPORT_EXTENSION: "", **{e: "" for e in SCO_EXTENSIONS.values()}}
+) -> set[str]:
+    """The objects read with the reports: theirs, and every TLP marking (understood)."""
+    used = {LIAISON.id, REPORT_EXTENSION, *SCO_EXTENSIONS.values(), *CODE_OF_MARKING}
     for report in reports:
-        used[report.id] = ""
-        used[report.get("created_by_ref", "")] = ""
-        used |= {m: "" for m in report.get("object_marking_refs", []) if m in CODE_OF_MARKING}
-        used |= {n.id: "" for (ref, _part), n in notes.items() if ref == report.id}
-        for ref in report.object_refs:
-            if ref.split("--")[0] in KIND_OF_TYPE and ref in objects:
-                used[ref] = ""
+        used |= {report.id, report.get("created_by_ref", "")}
+        used |= {n.id for (ref, _part), n in notes.items() if ref == report.id}
+        used |= {r for r in report.object_refs if r.split("--")[0] in KIND_OF_TYPE and r in objects}
     return used
 
 
-def _reason(obj: Any, reports: list[Any]) -> str:
+def _reason(obj: Any) -> str:
     kind = obj["type"]
     if kind == "identity" and obj.get("identity_class") == "individual":
         return "person"
@@ -498,7 +494,7 @@ def read_bundle(raw: bytes) -> Reading:
     readings = [_report_in(r, objects, notes) for r in reports]
     used = _used(reports, notes, objects)
     skipped = [
-        Skipped(type=o["type"], id=o["id"], reason=_reason(o, reports))
+        Skipped(type=o["type"], id=o["id"], reason=_reason(o))
         for o in objects.values()
         if o["id"] not in used
     ]

@@ -443,3 +443,32 @@ def test_a_report_imported_from_a_bundle_may_still_arrive_through_the_exchange(
     receive("fr", "report", body)
     copies = Report.objects.filter(stix_id=stix_report_id(body["uid"]))
     assert sorted(r.owner_node for r in copies) == ["fr", "ma"]
+
+
+def test_a_person_marked_stricter_than_the_report_brings_its_tlp_which_is_not_listed(
+    officer: User, supervisor: User
+) -> None:
+    create_person(
+        actor=supervisor,
+        data=person_data("Karim Bennani", handling_code="H3", named_recipients=["supervisor"]),
+    )
+    report = create_report(actor=officer, data=report_data(facts=f"{FACTS} Karim Bennani."))
+    (mention,) = suggest_persons(actor=supervisor, report=report)
+    confirm_mention(actor=supervisor, mention=mention)
+    objects = _objects(export_stix(actor=supervisor, report=report))
+    (person,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "individual"]
+    assert person["object_marking_refs"] == [stix.TLP2_IDS["red"]]
+    assert stix.TLP2_IDS["red"] in objects
+    _fresh_node()
+    done = import_stix(
+        actor=supervisor,
+        raw=json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d61",
+                "objects": list(objects.values()),
+            }
+        ).encode(),
+    )
+    assert [(s.type, s.reason) for s in done.skipped] == [("identity", "person")]
+    assert Report.objects.get().handling_code == "H2"
