@@ -23,7 +23,7 @@ from liaison.audit.actions import log_event
 from liaison.exchange import sharing
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import NODE_ID
-from liaison.intel import conditions, entities
+from liaison.intel import conditions, entities, ftm, stix
 from liaison.intel.choices import ConsentKind, ConsentState
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import (
@@ -31,12 +31,14 @@ from liaison.intel.models import (
     ConsentRequest,
     MentionState,
     Report,
+    ReportIndicator,
     ReportMention,
     ReportVersion,
 )
 from liaison.policy import Action, atomic_action, authorise, denial
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
+from liaison.registry.models import Person
 from liaison.registry.queries import persons_visible_to
 
 # What the originator writes and partners receive (besides the sharing contract's fields).
@@ -120,6 +122,19 @@ def _service(user: User) -> str:
 
 @atomic_action
 def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None = None) -> Report:
+    return _new_report(actor, data, request=request)
+
+
+def _new_report(
+    actor: Actor,
+    data: ReportData,
+    *,
+    request: HttpRequest | None,
+    originator_service: str = "",
+    stix_id: str = "",
+) -> Report:
+    """The one writer of a new report: written here, or imported from a STIX bundle (its
+    originator service then the bundle's, its STIX id the bundle's report's)."""
     user = authorise(
         actor,
         Action.WRITE_REPORT,
@@ -130,8 +145,9 @@ def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None
     report = Report(
         owner_node=settings.NODE_ID,
         created_by=user,
-        originator_service=_service(user),
+        originator_service=originator_service or _service(user),
         author=user.get_full_name() or user.get_username(),
+        stix_id=stix_id,
         **_values(data),
     )
     clean_or_refuse(report, IntelError)
@@ -144,6 +160,7 @@ def create_report(*, actor: Actor, data: ReportData, request: HttpRequest | None
         actor=user,
         object_type="report",
         object_id=str(report.uid),
+        detail={"import": "stix", "stix_id": stix_id} if stix_id else None,
     )
     return report
 
@@ -236,13 +253,11 @@ def forward_report(
     return str(row.envelope_id)
 
 
-@atomic_action
-def export_report(
-    *, actor: Actor, report: Report, request: HttpRequest | None = None
-) -> dict[str, Any]:
-    """The report as a document to take out of Liaison (audited as a disclosure): refused
-    under H2 until the originator consents."""
-    _received(actor, Action.VIEW, report, request)
+def _may_export(
+    actor: Actor, report: Report, request: HttpRequest | None, detail: dict[str, Any]
+) -> User:
+    """The one export rule (H2: the originator's consent), audited as a disclosure."""
+    user = _received(actor, Action.VIEW, report, request)
     _enforce(actor, report, ConsentKind.EXPORT, "", request)
     log_event(
         action="disclose",
@@ -250,9 +265,136 @@ def export_report(
         actor=actor,
         object_type="report",
         object_id=str(report.uid),
-        detail={"export": "json", "version": report.version},
+        detail=detail | {"version": report.version},
     )
+    return user
+
+
+@atomic_action
+def export_report(
+    *, actor: Actor, report: Report, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The report as a document to take out of Liaison (audited as a disclosure): refused
+    under H2 until the originator consents."""
+    _may_export(actor, report, request, {"export": "json"})
     return document(report)
+
+
+def _confirmed_persons(user: Actor, report: Report) -> list[Person]:
+    """The persons the report names (confirmed links) that the user may see."""
+    mentions = entities.mentions_for(user, report)
+    return [m.person for m in mentions if m.state == MentionState.CONFIRMED]
+
+
+@atomic_action
+def export_stix(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
+    """The report as a STIX 2.1 bundle (liaison/intel/stix.py), under the export rule."""
+    persons = _confirmed_persons(actor, report)
+    detail = {"export": "stix", "persons": [str(p.uid) for p in persons]}
+    _may_export(actor, report, request, detail)
+    return stix.serialize(stix.bundle_for(stix_source(report, persons)))
+
+
+@atomic_action
+def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
+    """The persons the report names as FollowTheMoney entities (JSON lines), under the
+    export rule."""
+    persons = _confirmed_persons(actor, report)
+    detail = {"export": "ftm", "persons": [str(p.uid) for p in persons]}
+    _may_export(actor, report, request, detail)
+    rows = Person.objects.filter(pk__in=[p.pk for p in persons]).prefetch_related(
+        "names", "birth_dates", "nationalities", "documents"
+    )
+    return ftm.lines(ftm.person_entity(p, str(report.uid)) for p in rows)
+
+
+def stix_source(report: Report, persons: list[Person]) -> stix.ReportOut:
+    values = {
+        name: getattr(report, name) for name in FIELDS if name not in ("author", "recipients")
+    }
+    return stix.ReportOut(
+        stix_id=report.stix_id,
+        uid=str(report.uid),
+        owner_node=report.owner_node,
+        version=report.version,
+        handling_code=report.effective_handling_code,
+        created=report.created_at,
+        modified=report.updated_at,
+        review_date=report.review_date,
+        indicators=[(i.kind, i.normalised) for i in report.indicators.all()],
+        persons=[
+            stix.PersonOut(uid=str(p.uid), name=str(p), handling_code=p.effective_handling_code)
+            for p in persons
+        ],
+        **values,
+    )
+
+
+@dataclass
+class StixImport:
+    """What an import did: reports recorded, reports held already, objects not imported."""
+
+    bundle_id: str
+    created: list[Report]
+    already: list[str]
+    skipped: list[stix.Skipped]
+
+
+@atomic_action
+def import_stix(*, actor: Actor, raw: bytes, request: HttpRequest | None = None) -> StixImport:
+    """Record the reports of a STIX 2.1 bundle as this node's own; a bundle held already
+    adds nothing (its STIX ids are known). A bundle that is not valid STIX 2.1 is refused
+    whole; every object not imported is listed (and audited), never dropped unsaid."""
+    user = authorise(actor, Action.WRITE_REPORT, request=request, object_type="report")
+    try:
+        reading = stix.read_bundle(raw)
+    except stix.BundleError as error:
+        raise IntelError(_("The bundle is refused: %(reason)s") % {"reason": error}) from None
+    done = StixImport(reading.bundle_id, [], [], reading.skipped)
+    for item in reading.reports:
+        if Report.objects.filter(stix_id=item.stix_id).exists():
+            done.already.append(item.stix_id)
+        else:
+            done.created.append(_imported(user, item, request))
+    log_event(
+        action="collect",
+        request=request,
+        actor=user,
+        object_type="stix-bundle",
+        object_id=reading.bundle_id,
+        detail={
+            "created": [str(r.uid) for r in done.created],
+            "already": done.already,
+            "skipped": [vars(s) for s in done.skipped],
+        },
+    )
+    return done
+
+
+def _imported(user: User, item: stix.ReportIn, request: HttpRequest | None) -> Report:
+    data = ReportData(
+        title=item.title[:200],
+        summary=item.summary,
+        facts=item.facts,
+        assessment=item.assessment,
+        source_reference=item.source_reference,
+        grading_scheme=item.grading_scheme,
+        source_reliability=item.source_reliability,
+        information_credibility=item.information_credibility,
+        handling_code=item.handling_code,
+    )
+    report = _new_report(
+        user, data, request=request, originator_service=item.originator, stix_id=item.stix_id
+    )
+    held = {(i.kind, i.normalised) for i in report.indicators.all()}
+    ReportIndicator.objects.bulk_create(
+        ReportIndicator(
+            report=report, kind=k, value=v[:200], normalised=v[:200], field=ReportIndicator.IMPORTED
+        )
+        for k, v in dict.fromkeys(item.indicators)
+        if (k, v) not in held
+    )
+    return report
 
 
 def document(report: Report) -> dict[str, Any]:

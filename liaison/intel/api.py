@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
@@ -103,6 +103,22 @@ class ReportOut(Schema):
     received_at: datetime | None
     used_as_evidence_at: datetime | None
     indicators: list[IndicatorOut]
+
+
+class StixSkippedOut(Schema):
+    type: str
+    id: str
+    reason: str = Field(
+        description="unknown-type, not-imported-type, person, marking or custom-properties"
+    )
+    words: str
+
+
+class StixImportOut(Schema):
+    bundle: str
+    created: list[ReportOut]
+    already: list[str] = Field(description="STIX ids of the reports this node holds already")
+    skipped: list[StixSkippedOut] = Field(description="Objects not imported, with the reason")
 
 
 class PurposeQuery(ApiInput):
@@ -339,6 +355,52 @@ def forward_report(request: HttpRequest, uid: UUID, payload: PartnerIn) -> Any:
 def export_report(request: HttpRequest, uid: UUID) -> Any:
     report = get_report_for_user(request.user, uid)
     return actions.export_report(actor=request.user, report=report, request=request)
+
+
+@router.get(
+    "/reports/{uid}/stix",
+    response={200: dict[str, Any], **RECORD_ERRORS},
+    summary="Export a report as a STIX 2.1 bundle (H2: with the originator's consent)",
+)
+def export_stix(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    bundle = actions.export_stix(actor=request.user, report=report, request=request)
+    return HttpResponse(bundle, content_type="application/stix+json;version=2.1")
+
+
+@router.get(
+    "/reports/{uid}/ftm",
+    response={200: str, **RECORD_ERRORS},
+    summary="The persons a report names as FollowTheMoney entities (JSON lines)",
+)
+def export_ftm(request: HttpRequest, uid: UUID) -> Any:
+    report = get_report_for_user(request.user, uid)
+    lines = actions.export_ftm(actor=request.user, report=report, request=request)
+    return HttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
+
+
+@router.post(
+    "/stix-bundles",
+    response={201: StixImportOut, **CREATE_ERRORS},
+    summary="Import the reports of a STIX 2.1 bundle (the request body)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def import_stix(request: HttpRequest) -> Any:
+    done = actions.import_stix(actor=request.user, raw=request.body, request=request)
+    return Status(
+        201,
+        {
+            "bundle": done.bundle_id,
+            "created": [report_out(r) for r in done.created],
+            "already": done.already,
+            "skipped": [vars(s) | {"words": s.words} for s in done.skipped],
+        },
+    )
 
 
 @router.post(

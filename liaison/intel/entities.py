@@ -43,10 +43,12 @@ def _region() -> str | None:
 
 
 def refresh_indicators(report: Report) -> list[ReportIndicator]:
-    """Read the report's indicators again (every version: the text may have changed)."""
-    ReportIndicator.objects.filter(report=report).delete()
+    """Read the report's indicators again (every version: the text may have changed).
+    Those imported with it from a STIX bundle are kept."""
+    held = ReportIndicator.objects.filter(report=report)
+    held.exclude(field=ReportIndicator.IMPORTED).delete()
+    seen = {(i.kind, i.normalised) for i in held.filter(field=ReportIndicator.IMPORTED)}
     rows: list[ReportIndicator] = []
-    seen: set[tuple[str, str]] = set()
     for name in READ_FIELDS:
         for found in indicators.extract(getattr(report, name), _region()):
             if (found.kind, found.normalised) in seen:

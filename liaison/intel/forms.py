@@ -12,6 +12,7 @@ from liaison.intel.actions import ReportData
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES, scheme_choices
 from liaison.intel.models import MAX_TEXT, Report
+from liaison.intel.stix import MAX_BUNDLE_BYTES
 from liaison.policy import HandlingCode
 
 
@@ -196,3 +197,17 @@ class ConsentDecisionForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[validate_text],
     )
+
+
+class StixImportForm(BootstrapForm):
+    """A STIX 2.1 bundle to record as this node's reports."""
+
+    bundle = forms.FileField(label=_("STIX 2.1 bundle (JSON)"))
+
+    def clean_bundle(self) -> Any:
+        upload = self.cleaned_data["bundle"]
+        if upload.size > MAX_BUNDLE_BYTES:
+            raise forms.ValidationError(
+                _("The bundle is larger than %(size)d bytes.") % {"size": MAX_BUNDLE_BYTES}
+            )
+        return upload

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,13 @@ from liaison.records import SharedRecord
 LINE = [validate_line]
 TEXT = [validate_text]
 MAX_TEXT = 20000
+# The namespace of the STIX ids this node derives (liaison/intel/stix.py): a report's STIX
+# id is uuid5 of its uid, the same on every node that holds it.
+STIX_NAMESPACE = uuid.UUID("6f0c5a52-3b1e-5d2a-9a43-0c6c2a1f7e11")
+
+
+def stix_report_id(uid: uuid.UUID | str) -> str:
+    return f"report--{uuid.uuid5(STIX_NAMESPACE, str(uid))}"
 
 
 class Report(SharedRecord):
@@ -46,6 +54,11 @@ class Report(SharedRecord):
     received_via = models.CharField(_("received through"), max_length=32, blank=True)
     # This node's own note that it used the report as evidence (never sent to partners).
     used_as_evidence_at = models.DateTimeField(_("used as evidence on"), null=True, blank=True)
+    # The report's STIX 2.1 id: derived from the uid, or the id of the bundle's report it
+    # was imported from (a second import of that bundle finds it here). Not unique: a
+    # partner may later share, through the exchange, a report this node imported from a
+    # bundle; both then carry its id.
+    stix_id = models.CharField(_("STIX id"), max_length=100, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("intelligence report")
@@ -54,6 +67,11 @@ class Report(SharedRecord):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.stix_id:
+            self.stix_id = stix_report_id(self.uid)
+        super().save(*args, **kwargs)
 
     @property
     def grading(self) -> str:
@@ -192,7 +210,11 @@ class ReportIndicator(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=IndicatorKind.choices)
     value = models.CharField(_("as written"), max_length=200)
     normalised = models.CharField(_("value"), max_length=200, db_index=True)
+    # The report field it was read from, or IMPORTED (from a STIX bundle: kept when the
+    # text is read again).
     field = models.CharField(_("found in"), max_length=16)
+
+    IMPORTED: ClassVar[str] = "import"
 
     class Meta:
         verbose_name = _("indicator")

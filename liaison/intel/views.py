@@ -28,6 +28,7 @@ from liaison.intel.forms import (
     PurposeForm,
     ReportFilterForm,
     ReportForm,
+    StixImportForm,
 )
 from liaison.intel.models import ConsentRequest, Report, ReportVersion
 from liaison.intel.queries import (
@@ -257,6 +258,49 @@ def report_export(request: HttpRequest, uid: UUID) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.json"'
     return response
+
+
+@login_required
+def report_stix(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The report as a STIX 2.1 bundle, under the same rule as the JSON export."""
+    report = get_report_for_user(request.user, uid)
+    try:
+        bundle = actions.export_stix(actor=request.user, report=report, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+        return redirect("intel:detail", uid=report.uid)
+    response = HttpResponse(bundle, content_type="application/stix+json;version=2.1")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.stix.json"'
+    return response
+
+
+@login_required
+def report_ftm(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """The persons the report names as FollowTheMoney entities (JSON lines)."""
+    report = get_report_for_user(request.user, uid)
+    try:
+        lines = actions.export_ftm(actor=request.user, report=report, request=request)
+    except (Refused, PermissionDenied) as error:
+        _refused(request, error)
+        return redirect("intel:detail", uid=report.uid)
+    response = HttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.ftm.jsonl"'
+    return response
+
+
+@login_required
+def stix_import(request: HttpRequest) -> HttpResponse:
+    """Upload a STIX 2.1 bundle; the result lists what was recorded and what was not."""
+    require(request, Action.WRITE_REPORT, object_type="report")
+    form = StixImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["bundle"].read()
+        try:
+            result = actions.import_stix(actor=request.user, raw=raw, request=request)
+        except (Refused, PermissionDenied) as error:
+            form.add_error(None, str(error))
+    return render(request, "intel/stix_import.html", {"form": form, "result": result})
 
 
 @login_required

@@ -1,0 +1,474 @@
+"""STIX 2.1 export and import of reports, and FollowTheMoney export of the persons they
+name: the export rule (H2: consent), the round trip to a fresh database, the objects
+reported as not imported, idempotence, and bundles refused whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import stix2
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from followthemoney import model
+
+from liaison.accounts.models import User
+from liaison.accounts.tokens import create_api_token
+from liaison.audit.models import AuditEntry
+from liaison.exchange.models import Peer
+from liaison.intel import stix
+from liaison.intel.actions import (
+    IntelError,
+    confirm_mention,
+    create_report,
+    export_ftm,
+    export_stix,
+    import_stix,
+    suggest_persons,
+)
+from liaison.intel.models import Report, ReportIndicator, ReportVersion, stix_report_id
+from liaison.registry.actions import create_person
+from liaison.registry.models import Person
+from tests.intel.conftest import ASSESSMENT, FACTS, partner_body, receive, report_data
+from tests.registry.conftest import person_data
+
+pytestmark = pytest.mark.django_db
+Login = Callable[[User], Client]
+JSON = "application/json"
+
+TEXT = (
+    f"{FACTS} Youssef Cherif est joignable au +212 661 234 567 et à yc@example.ma ; "
+    "passeport AB1234567, véhicule AB-123-CD."
+)
+
+
+@pytest.fixture
+def cherif(supervisor: User) -> Person:
+    return create_person(
+        actor=supervisor,
+        data=person_data("Youssef Cherif", "يوسف الشريف", birth_dates=["1984-03"]),
+    )
+
+
+@pytest.fixture
+def named_report(officer: User, analyst: User, cherif: Person) -> Report:
+    """An H1 report of ours naming Youssef Cherif (link confirmed), with indicators."""
+    report = create_report(actor=officer, data=report_data(facts=TEXT, handling_code="H1"))
+    (mention,) = suggest_persons(actor=analyst, report=report)
+    confirm_mention(actor=analyst, mention=mention)
+    return report
+
+
+def _objects(bundle: str) -> dict[str, dict[str, Any]]:
+    return {o["id"]: o for o in json.loads(bundle)["objects"]}
+
+
+def _of_type(objects: dict[str, dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects.values() if o["type"] == kind]
+
+
+def _fresh_node() -> None:
+    """As a second node's empty database: no report, no person."""
+    Report.objects.all().delete()
+    Person.objects.all().delete()
+
+
+# Export
+
+
+def test_the_bundle_keeps_facts_and_assessment_apart_with_grading_and_tlp(
+    named_report: Report, officer: User
+) -> None:
+    objects = _objects(export_stix(actor=officer, report=named_report))
+    (report,) = _of_type(objects, "report")
+    assert report["id"] == named_report.stix_id
+    assert (report["name"], report["description"]) == (named_report.title, named_report.summary)
+    notes = {tuple(n["labels"]): n for n in _of_type(objects, "note")}
+    assert notes[(stix.FACTS_LABEL,)]["content"] == TEXT
+    assert notes[(stix.ASSESSMENT_LABEL,)]["content"] == ASSESSMENT
+    assert ASSESSMENT not in json.dumps(report) and FACTS not in json.dumps(report)
+    grading = report["extensions"][stix.REPORT_EXTENSION]
+    assert (grading["grading_scheme"], grading["source_reliability"]) == ("admiralty", "B")
+    assert (grading["information_credibility"], report["confidence"]) == ("2", 70)
+    amber = stix.TLP2_IDS["amber"]  # H1
+    assert all(o["object_marking_refs"] == [amber] for o in _of_type(objects, "note"))
+    assert report["object_marking_refs"] == [amber] and amber in objects
+    assert objects[amber]["extensions"][stix.TLP2_EXTENSION]["tlp_2_0"] == "amber"
+    (origin,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "organization"]
+    assert report["created_by_ref"] == origin["id"]
+    assert origin["name"] == named_report.originator_service
+
+
+def test_the_bundle_holds_the_indicators_and_the_confirmed_person(
+    named_report: Report, officer: User, cherif: Person
+) -> None:
+    objects = _objects(export_stix(actor=officer, report=named_report))
+    values = {(o["type"], o.get("value")) for o in objects.values() if "value" in o}
+    assert values == {
+        ("liaison-phone-number", "+212661234567"),
+        ("email-addr", "yc@example.ma"),
+        ("liaison-document", "AB1234567"),
+        ("liaison-plate", "AB-123-CD"),
+    }
+    (person,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "individual"]
+    assert person["name"] == str(cherif)
+    (report,) = _of_type(objects, "report")
+    assert {person["id"], *(o["id"] for o in objects.values() if "value" in o)} <= set(
+        report["object_refs"]
+    )
+    # Custom types are declared by extension definitions, so stix2 reads them strictly.
+    stix2.parse(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+                "objects": list(objects.values()),
+            }
+        ),
+        allow_custom=False,
+    )
+
+
+def test_a_second_export_gives_the_same_ids(named_report: Report, officer: User) -> None:
+    first = export_stix(actor=officer, report=named_report)
+    second = export_stix(actor=officer, report=named_report)
+    assert _objects(first).keys() == _objects(second).keys()
+    assert json.loads(first)["id"] == json.loads(second)["id"]
+
+
+def test_a_person_the_user_may_not_see_is_left_out(
+    officer: User, analyst: User, supervisor: User
+) -> None:
+    hidden = create_person(
+        actor=supervisor,
+        data=person_data("Karim Bennani", handling_code="H3", named_recipients=["supervisor"]),
+    )
+    report = create_report(actor=officer, data=report_data(facts=f"{FACTS} Karim Bennani."))
+    (mention,) = suggest_persons(actor=supervisor, report=report)
+    confirm_mention(actor=supervisor, mention=mention)
+    names = [
+        o["name"] for o in _of_type(_objects(export_stix(actor=analyst, report=report)), "identity")
+    ]
+    assert "Karim Bennani" not in names
+    supervisors = _objects(export_stix(actor=supervisor, report=report))
+    assert "Karim Bennani" in [o["name"] for o in _of_type(supervisors, "identity")]
+    assert hidden.pk
+
+
+def test_the_export_is_audited_with_the_persons(
+    named_report: Report, officer: User, cherif: Person
+) -> None:
+    export_stix(actor=officer, report=named_report)
+    entry = AuditEntry.objects.get(action="disclose", object_id=str(named_report.uid))
+    assert entry.detail["export"] == "stix" and entry.detail["persons"] == [str(cherif.uid)]
+
+
+def test_h2_without_consent_exports_nothing_and_is_audited(
+    their_report: Report, liaison: User
+) -> None:
+    with pytest.raises(PermissionDenied, match="exported"):
+        export_stix(actor=liaison, report=their_report)
+    with pytest.raises(PermissionDenied, match="exported"):
+        export_ftm(actor=liaison, report=their_report)
+    assert AuditEntry.objects.filter(action="permission_denied", object_type="report").count() == 2
+    assert not AuditEntry.objects.filter(action="disclose").exists()
+
+
+def test_the_pages_and_api_refuse_h2_and_hide_what_the_user_may_not_see(
+    their_report: Report,
+    named_report: Report,
+    liaison: User,
+    login: Login,
+    make_user: Callable[..., User],
+) -> None:
+    page = login(liaison).get(f"/intel/{their_report.uid}/export/stix/", follow=True)
+    assert "may not be exported" in page.content.decode()
+    _row, raw = create_api_token(user=liaison, name="t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert api.get(f"/api/v1/reports/{their_report.uid}/stix").status_code == 403
+    assert api.get(f"/api/v1/reports/{their_report.uid}/ftm").status_code == 403
+    auditor = make_user("auditor", "auditor")
+    _row, raw = create_api_token(user=auditor, name="t")
+    outsider = Client(headers={"Authorization": f"Bearer {raw}"})
+    for path in ("stix", "ftm"):
+        assert outsider.get(f"/api/v1/reports/{named_report.uid}/{path}").status_code == 404
+    assert not AuditEntry.objects.filter(action="disclose").exists()
+
+
+def test_the_page_and_api_export_a_bundle(
+    named_report: Report, officer: User, login: Login
+) -> None:
+    response = login(officer).get(f"/intel/{named_report.uid}/export/stix/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/stix+json")
+    assert named_report.stix_id in _objects(response.content.decode())
+    _row, raw = create_api_token(user=officer, name="t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    answer = api.get(f"/api/v1/reports/{named_report.uid}/stix")
+    assert answer.status_code == 200 and named_report.stix_id in _objects(answer.content.decode())
+
+
+# FollowTheMoney
+
+
+def test_the_persons_are_read_back_as_followthemoney_entities(
+    named_report: Report, officer: User, cherif: Person, login: Login
+) -> None:
+    lines = export_ftm(actor=officer, report=named_report).splitlines()
+    (entity,) = [model.get_proxy(json.loads(line)) for line in lines]
+    assert entity.schema.name == "Person"
+    assert set(entity.get("name")) == {"Youssef Cherif", "يوسف الشريف"}
+    assert entity.get("birthDate") == ["1984-03"]
+    assert entity.id == f"liaison-person-{cherif.uid}"
+    response = login(officer).get(f"/intel/{named_report.uid}/export/ftm/")
+    assert response.status_code == 200 and response.content.decode().splitlines() == lines
+
+
+# Import
+
+
+def test_a_bundle_round_trips_to_a_fresh_node(named_report: Report, officer: User) -> None:
+    exported = export_stix(actor=officer, report=named_report)
+    _fresh_node()
+    done = import_stix(actor=officer, raw=exported.encode())
+    (report,) = done.created
+    report = Report.objects.get(pk=report.pk)
+    assert (report.facts, report.assessment) == (TEXT, ASSESSMENT)
+    assert (report.summary, report.title) == (named_report.summary, named_report.title)
+    assert (report.handling_code, report.grading, report.grading_scheme) == (
+        "H1",
+        "B2",
+        "admiralty",
+    )
+    assert report.originator_service == named_report.originator_service
+    assert report.stix_id == named_report.stix_id and report.uid != named_report.uid
+    again = _objects(export_stix(actor=officer, report=report))
+    before = _objects(exported)
+    persons = {i for i, o in before.items() if o.get("identity_class") == "individual"}
+    # Same objects (persons aside: not created from a bundle), same markings.
+    assert again.keys() == before.keys() - persons
+    for ident, obj in again.items():
+        assert obj.get("object_marking_refs") == before[ident].get("object_marking_refs")
+        assert obj.get("content") == before[ident].get("content")
+    assert [s.id for s in done.skipped] == sorted(persons)
+
+
+def test_an_unknown_object_is_listed_audited_and_the_rest_imported(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    odd = {
+        "type": "x-acme-widget",
+        "spec_version": "2.1",
+        "id": "x-acme-widget--3e6b7cd2-bb0a-4b0c-9c3e-6a0c6b0c1c11",
+    }
+    tool = stix2.Tool(name="nmap").serialize()
+    bundle["objects"] += [odd, json.loads(tool)]
+    _fresh_node()
+    done = import_stix(actor=officer, raw=json.dumps(bundle).encode())
+    assert len(done.created) == 1
+    skipped = {s.type: s.reason for s in done.skipped}
+    assert skipped == {
+        "x-acme-widget": "unknown-type",
+        "tool": "not-imported-type",
+        "identity": "person",
+    }
+    entry = AuditEntry.objects.get(object_type="stix-bundle")
+    assert {s["type"] for s in entry.detail["skipped"]} == {"x-acme-widget", "tool", "identity"}
+    assert entry.detail["created"] == [str(done.created[0].uid)]
+
+
+def test_importing_the_same_bundle_twice_adds_nothing(named_report: Report, officer: User) -> None:
+    exported = export_stix(actor=officer, report=named_report).encode()
+    _fresh_node()
+    first = import_stix(actor=officer, raw=exported)
+    second = import_stix(actor=officer, raw=exported)
+    assert len(first.created) == 1 and second.created == []
+    assert second.already == [named_report.stix_id]
+    assert Report.objects.count() == 1
+
+
+def test_our_own_bundle_is_not_imported_again_here(named_report: Report, officer: User) -> None:
+    done = import_stix(actor=officer, raw=export_stix(actor=officer, report=named_report).encode())
+    assert done.created == [] and done.already == [named_report.stix_id]
+    assert Report.objects.count() == 1
+
+
+def test_imported_indicators_stay_when_the_text_is_read_again(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    plate = stix.OBSERVABLES["plate"](value="ZZ-999-ZZ")
+    bundle["objects"].append(json.loads(plate.serialize()))
+    (report_obj,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    report_obj["object_refs"].append(plate.id)
+    _fresh_node()
+    (report,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    rows = ReportIndicator.objects.filter(report=report)
+    assert rows.get(normalised="ZZ-999-ZZ").field == ReportIndicator.IMPORTED
+    assert rows.get(normalised="AB-123-CD").field == "facts"
+    from liaison.intel.entities import refresh_indicators
+
+    refresh_indicators(report)
+    assert rows.filter(normalised="ZZ-999-ZZ").exists()
+
+
+def _report_obj(**extra: Any) -> dict[str, Any]:
+    return {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": "report--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d5e",
+        "created": "2026-03-01T00:00:00.000Z",
+        "modified": "2026-03-01T00:00:00.000Z",
+        "name": "Foreign report",
+        "description": "Seen at the port.",
+        "published": "2026-03-01T00:00:00.000Z",
+        "object_refs": ["note--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d5f"],
+    } | extra
+
+
+def _bundle(*objects: dict[str, Any], **extra: Any) -> bytes:
+    body = {
+        "type": "bundle",
+        "id": "bundle--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d60",
+        "objects": list(objects),
+    }
+    return json.dumps(body | extra).encode()
+
+
+def test_a_foreign_report_keeps_its_tlp_and_its_description_as_facts(
+    officer: User, supervisor: User
+) -> None:
+    raw = _bundle(_report_obj(object_marking_refs=[stix2.TLP_RED.id], confidence=75))
+    with pytest.raises(PermissionDenied, match="supervisor"):
+        import_stix(actor=officer, raw=raw)  # TLP:RED is H3, which only a supervisor marks
+    assert not Report.objects.exists()
+    (report,) = import_stix(actor=supervisor, raw=raw).created
+    report = Report.objects.get(pk=report.pk)
+    assert (report.facts, report.summary, report.assessment) == ("Seen at the port.", "", "")
+    assert (report.handling_code, report.grading) == ("H3", "F2")
+    assert report.originator_service == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "Not JSON"),
+        (b'{"type": "report"}', "Not a STIX bundle"),
+        (_bundle(spec_version="2.0"), "STIX 2.0"),
+        (_bundle(_report_obj(spec_version="2.0")), "not 2.1"),
+        (_bundle(_report_obj(published="yesterday")), "published"),
+        (_bundle(_report_obj(object_refs=[])), "object_refs"),
+        (_bundle(_report_obj(description="")), "neither facts"),
+        (
+            _bundle({"type": "report", "id": "indicator--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d5e"}),
+            "does not start",
+        ),
+        (b" " * (stix.MAX_BUNDLE_BYTES + 1), "larger"),
+    ],
+)
+def test_a_malformed_bundle_is_refused_whole_and_nothing_is_written(
+    officer: User, raw: bytes, reason: str
+) -> None:
+    good = _report_obj(id="report--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d99")
+    if raw.startswith(b"{") and b"objects" in raw:
+        body = json.loads(raw)
+        body["objects"].insert(0, good)  # a valid report first: it must not be kept either
+        raw = json.dumps(body).encode()
+    before = AuditEntry.objects.count()
+    with pytest.raises(IntelError, match=reason):
+        import_stix(actor=officer, raw=raw)
+    assert not Report.objects.exists() and not ReportVersion.objects.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_user_who_may_not_write_reports_imports_nothing(
+    make_user: Callable[..., User], peers: dict[str, Peer]
+) -> None:
+    auditor = make_user("auditor", "auditor")
+    with pytest.raises(PermissionDenied):
+        import_stix(actor=auditor, raw=_bundle(_report_obj()))
+    assert not Report.objects.exists()
+
+
+def test_the_import_page_and_api_list_what_was_not_imported(
+    named_report: Report, officer: User, login: Login, make_user: Callable[..., User]
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    bundle["objects"].append(json.loads(stix2.Tool(name="nmap").serialize()))
+    raw = json.dumps(bundle).encode()
+    _fresh_node()
+    client = login(officer)
+    upload = SimpleUploadedFile("b.json", raw, content_type=JSON)
+    page = client.post("/intel/import/stix/", {"bundle": upload}).content.decode()
+    assert named_report.title in page.split('id="imported"')[1]
+    assert "a type this node does not import" in page.split('id="skipped"')[1]
+    _row, token = create_api_token(user=officer, name="t")
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    answer = api.post("/api/v1/stix-bundles", raw, content_type=JSON)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["already"] == [named_report.stix_id]
+    assert {s["type"] for s in answer.json()["skipped"]} == {"tool", "identity"}
+    assert api.post("/api/v1/stix-bundles", b"{oops", content_type=JSON).status_code == 400
+    auditor = make_user("auditor", "auditor")
+    assert login(auditor).get("/intel/import/stix/").status_code == 403
+    assert Report.objects.count() == 1
+
+
+def test_no_library_reaches_the_network(
+    named_report: Report, officer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stix2 and followthemoney work offline: a socket opened here fails the test."""
+    import socket
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    exported = export_stix(actor=officer, report=named_report)
+    export_ftm(actor=officer, report=named_report)
+    _fresh_node()
+    assert len(import_stix(actor=officer, raw=exported.encode()).created) == 1
+
+
+def test_a_report_imported_from_a_bundle_may_still_arrive_through_the_exchange(
+    officer: User, peers: dict[str, Peer]
+) -> None:
+    body = partner_body()
+    import_stix(actor=officer, raw=_bundle(_report_obj(id=stix_report_id(body["uid"]))))
+    receive("fr", "report", body)
+    copies = Report.objects.filter(stix_id=stix_report_id(body["uid"]))
+    assert sorted(r.owner_node for r in copies) == ["fr", "ma"]
+
+
+def test_a_person_marked_stricter_than_the_report_brings_its_tlp_which_is_not_listed(
+    officer: User, supervisor: User
+) -> None:
+    create_person(
+        actor=supervisor,
+        data=person_data("Karim Bennani", handling_code="H3", named_recipients=["supervisor"]),
+    )
+    report = create_report(actor=officer, data=report_data(facts=f"{FACTS} Karim Bennani."))
+    (mention,) = suggest_persons(actor=supervisor, report=report)
+    confirm_mention(actor=supervisor, mention=mention)
+    objects = _objects(export_stix(actor=supervisor, report=report))
+    (person,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "individual"]
+    assert person["object_marking_refs"] == [stix.TLP2_IDS["red"]]
+    assert stix.TLP2_IDS["red"] in objects
+    _fresh_node()
+    done = import_stix(
+        actor=supervisor,
+        raw=json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--0b8f7c1e-4d0c-4e55-9d2a-7f1c2b3a4d61",
+                "objects": list(objects.values()),
+            }
+        ).encode(),
+    )
+    assert [(s.type, s.reason) for s in done.skipped] == [("identity", "person")]
+    assert Report.objects.get().handling_code == "H2"
