@@ -63,6 +63,11 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then \
 		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
 	fi
+	@pkg-config --exists icu-uc 2>/dev/null || { \
+		echo "Installing Debian's libicu-dev: the tests' followthemoney needs PyICU, built against it"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null; \
+	}
 	$(PIP) install --quiet --require-hashes -r requirements/dev.lock
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
