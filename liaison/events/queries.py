@@ -80,7 +80,8 @@ def get_list_for_user(user: Actor, event_uid: Any, list_uid: Any) -> Accreditati
 
 
 def get_candidate_for_user(user: Actor, lst: AccreditationList, pk: Any) -> Candidate:
+    """The candidate if `user` may see its person; 404 otherwise, as for a missing one."""
     try:
-        return lst.candidates.select_related("applicant", "person").get(pk=pk)
+        return visible_candidates(user, lst).select_related("applicant", "person").get(pk=pk)
     except (Candidate.DoesNotExist, ValueError):
         raise Http404 from None

@@ -189,6 +189,20 @@ def test_an_analyst_reads_but_may_not_decide_and_nothing_changes(
     assert AuditEntry.objects.filter(action="permission_denied", actor_username="analyst").exists()
 
 
+@pytest.mark.parametrize(("step", "body"), [("confirm", {}), ("clear", {"reason": "r"})])
+def test_the_pages_too_answer_404_for_a_candidate_on_a_person_the_user_may_not_see(
+    officer: User,
+    screened: AccreditationList,
+    login: Callable[[User], Client],
+    step: str,
+    body: dict[str, str],
+) -> None:
+    hidden = _hidden(screened)
+    url = f"/events/{screened.event.uid}/lists/{screened.uid}/candidates/{hidden.pk}/{step}/"
+    assert login(officer).post(url, body).status_code == 404
+    assert Candidate.objects.get(pk=hidden.pk).status == CandidateStatus.PENDING
+
+
 @pytest.mark.parametrize(("step", "body"), DECISIONS)
 def test_a_candidate_on_a_person_the_user_may_not_see_is_a_404(
     officer: User, screened: AccreditationList, step: str, body: dict[str, str] | None
