@@ -453,7 +453,9 @@ EXCHANGE_READS = ["persons list", "shares", "outbox"]
 
 
 def _exchange_matrix() -> list[tuple[str, str, bool]]:
-    rows = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){3})$", DOC.read_text(), re.M)
+    header = f"| role | {' | '.join(EXCHANGE_READS)} |\n"
+    table = DOC.read_text().split(header, 1)[1].split("\n\n", 1)[0]  # other tables: 3 columns too
+    rows = re.findall(r"^\| (\w+) \|((?: (?:yes|no) \|){3})$", table, re.M)
     return [
         (role, read, answer.strip() == "yes")
         for role, answers in rows

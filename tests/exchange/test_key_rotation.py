@@ -269,7 +269,7 @@ def test_a_repin_with_a_fingerprint_that_is_not_the_keys_is_refused_and_changes_
 ) -> None:
     new = OKPKey.generate_key("Ed25519")
     with pytest.raises(CommandError, match="fingerprint"):
-        repin("fr", "--fingerprint", "cd" * 32, "--public-key", keys.public_jwk(new)["x"])
+        repin("fr", "--fingerprint", "cd" * 32, f"--public-key={keys.public_jwk(new)['x']}")
     assert pinned() == fp(fr.key)
     assert not AuditEntry.objects.filter(detail__status="repinned").exists()
     with pytest.raises(CommandError, match="No partner node"):
@@ -283,7 +283,7 @@ def test_a_repin_refuses_the_replaced_keys_at_once(client: Client, fr: Fr) -> No
     stolen = fr.key
     fr.key = OKPKey.generate_key("Ed25519")
 
-    out = repin("fr", "--fingerprint", fp(fr.key), "--public-key", keys.public_jwk(fr.key)["x"])
+    out = repin("fr", "--fingerprint", fp(fr.key), f"--public-key={keys.public_jwk(fr.key)['x']}")
 
     assert f"fr repinned to {fp(fr.key)} (key pinned)" in out
     for key in (old, stolen):

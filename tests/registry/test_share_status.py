@@ -312,8 +312,8 @@ def test_the_person_page_costs_the_same_queries_whatever_the_shares(
         assert len(_rows(page)) == 5 * (1 if person is small else 4)
     assert counts[0] == counts[1]
     # The page's own reads plus the consultation's audit entry; the Sharing panel adds 3
-    # (shares, envelopes, service names), whatever the number of rows.
-    with django_assert_num_queries(23 + AUDIT_ENTRY_QUERIES):  # + the navbar's desk count
+    # (shares, envelopes, service names), whatever the number of rows; the bans panel 1.
+    with django_assert_num_queries(24 + AUDIT_ENTRY_QUERIES):  # + the navbar's desk count
         _page(client, large, state_purpose=False)
 
 
