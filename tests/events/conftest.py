@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.events.actions import EventData, create_event
 from liaison.events.models import Event
+from liaison.exchange.models import Peer
 from liaison.registry.actions import AlertData, NameData, PersonData, create_alert, create_person
-from liaison.registry.models import Person
+from liaison.registry.models import Alert, Person
+from liaison.registry.sharing import records
 
 
 @pytest.fixture
@@ -50,3 +54,36 @@ CSV = (
     "Dupont,Marie,1988-02-02,FR,GH3,extra\n"  # line 6: too many fields
     "Lefebvre,Jean,1970-07-07,FR,IJ4\n"  # line 7: nobody on the watchlist
 )
+
+
+@pytest.fixture
+def partner_wanted(db: None) -> Person:
+    """fr's wanted Jean Dupont (1980-01-02), received here with fr's alert in force: on the
+    watchlist, and a hit on him goes to fr."""
+    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
+    body = records.PersonBody(
+        uid=uuid.uuid4(),
+        owner="fr",
+        version=1,
+        handling_code="H0",
+        category="wanted",
+        sex="M",
+        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
+        birth_dates=["1980-01-02"],
+        place_of_birth="",
+        country_of_birth="",
+        nationalities=["FR"],
+        distinguishing_marks="",
+        documents=[],
+        external_ref="",
+    )
+    records.apply_person("fr", body)
+    person = Person.objects.get(uid=body.uid)
+    Alert.objects.create(
+        person=person,
+        owner_node="fr",
+        received_at=timezone.now(),
+        alert_type="locate",
+        action_on_hit="Inform the Police nationale.",
+    )
+    return person

@@ -4,7 +4,6 @@ proposal (back to the queue, with the reason); the proposer can never be the sec
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +25,8 @@ from liaison.events.review import (
     set_four_eyes,
 )
 from liaison.events.tables import Mapping
-from liaison.exchange.models import OutboxEnvelope, Peer
-from liaison.registry.models import Alert, Hit, Person
-from liaison.registry.sharing import records
+from liaison.exchange.models import OutboxEnvelope
+from liaison.registry.models import Hit, Person
 from tests.conftest import AUDIT_ENTRY_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -278,34 +276,12 @@ def test_the_queue_pages_propose_show_the_proposer_and_let_a_second_officer_deci
 
 
 def test_a_partners_person_is_told_of_the_hit_only_once_confirmed_by_the_second(
-    officer: User, second: User, event: Event, django_capture_on_commit_callbacks: Any
+    officer: User,
+    second: User,
+    event: Event,
+    partner_wanted: Person,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    person = Person.objects.get(uid=body.uid)
-    Alert.objects.create(
-        person=person,
-        owner_node="fr",
-        received_at=timezone.now(),
-        alert_type="locate",
-        action_on_hit="Inform the Police nationale.",
-    )
     set_four_eyes(actor=officer, event=event, four_eyes=True)
     lst = _screened(officer, event, "Dupont,Jean,1980-01-02\n", django_capture_on_commit_callbacks)
     candidate = Candidate.objects.get(list=lst)
@@ -316,4 +292,7 @@ def test_a_partners_person_is_told_of_the_hit_only_once_confirmed_by_the_second(
     with django_capture_on_commit_callbacks(execute=True):
         confirm_candidate(actor=second, candidate=candidate)
     envelope = sent.get()
-    assert (envelope.peer.node_id, envelope.payload["object"]["person"]) == ("fr", str(person.uid))
+    assert (envelope.peer.node_id, envelope.payload["object"]["person"]) == (
+        "fr",
+        str(partner_wanted.uid),
+    )

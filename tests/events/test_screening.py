@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.events.accreditation import (
@@ -32,9 +30,8 @@ from liaison.events.models import (
 )
 from liaison.events.review import clear_candidate, confirm_candidate
 from liaison.events.tables import Mapping
-from liaison.exchange.models import OutboxEnvelope, Peer
-from liaison.registry.models import Alert, Hit, Person
-from liaison.registry.sharing import records
+from liaison.exchange.models import OutboxEnvelope
+from liaison.registry.models import Hit, Person
 from tests.conftest import AUDIT_ENTRY_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -245,34 +242,9 @@ def test_the_screening_command_shows_the_progress(
 
 
 def test_a_confirmed_candidate_on_a_partners_person_goes_to_that_partner_as_a_hit(
-    officer: User, event: Event, django_capture_on_commit_callbacks: Any
+    officer: User, event: Event, partner_wanted: Person, django_capture_on_commit_callbacks: Any
 ) -> None:
-    Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    person = Person.objects.get(uid=body.uid)
-    Alert.objects.create(
-        person=person,
-        owner_node="fr",
-        received_at=timezone.now(),
-        alert_type="locate",
-        action_on_hit="Inform the Police nationale.",
-    )
+    person = partner_wanted
     lst = _screened(officer, event, "Dupont,Jean,1980-01-02\n", django_capture_on_commit_callbacks)
     candidate = Candidate.objects.get(list=lst)
     assert candidate.person_id == person.pk  # received persons are on the watchlist too
