@@ -65,6 +65,8 @@ def upload_list(
         table = read_table(data, file_name)
     except TableError as error:
         raise ListError(str(error)) from None
+    if not table.rows:
+        raise ListError(_("The file has a header row but no applicant: nothing to screen."))
     lst = AccreditationList.objects.create(
         event=event,
         name=name or file_name[:200],

@@ -13,13 +13,19 @@ from datetime import date
 from typing import Annotated, Any, Self
 from uuid import UUID
 
+from django.conf import settings
 from pydantic import Field, model_validator
 
 from liaison.core.field_rules import Line, Text
 from liaison.events.models import Ban, BanKind, BanStatus, Event
 from liaison.exchange.protocol import NODE_ID, ProtocolError, Reason
 from liaison.exchange.receive import Applied
-from liaison.exchange.sharing import RecordType, owned_by_sender, register_record_type
+from liaison.exchange.sharing import (
+    RecordType,
+    owned_by_sender,
+    register_record_type,
+    shared_with,
+)
 from liaison.records import (
     Shared,
     disclose_refusal,
@@ -73,11 +79,30 @@ def ban_object(ban: Ban) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _person(body: BanBody) -> Person:
-    person = Person.objects.filter(uid=body.person, owner_node=body.person_owner).first()
+def _person(sender: str, body: BanBody) -> Person:
+    """The sender's own person, or one of ours that we share with the sender now; never a
+    person of ours it was not sent (it would put it on our watchlist on its word alone),
+    nor a third service's copy."""
+    person = None
+    if body.person_owner in (sender, settings.NODE_ID):
+        person = Person.objects.filter(uid=body.person, owner_node=body.person_owner).first()
+    if person is not None and person.owner_node == settings.NODE_ID:
+        person = person if shared_with(sender, "person", person.uid) else None
     if person is None:
-        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} is not here")
+        raise ProtocolError(Reason.UNKNOWN_REFERENCE, f"person {body.person} was not shared")
     return person
+
+
+def _events(sender: str, uids: list[UUID]) -> list[Event]:
+    """The events named that the sender may name: its own, or ours shared with it. Others
+    are simply not linked, as an alert's warrant."""
+    named = Event.objects.filter(uid__in=uids)
+    return [
+        event
+        for event in named
+        if event.owner_node == sender
+        or (event.owner_node == settings.NODE_ID and shared_with(sender, "event", event.uid))
+    ]
 
 
 def apply_ban(sender: str, body: BanBody) -> Applied:
@@ -86,11 +111,10 @@ def apply_ban(sender: str, body: BanBody) -> Applied:
     if superseded(ban, body):
         return Applied("unchanged", "ban", str(body.uid), body.version)
     values = received_fields(sender, body) | {name: getattr(body, name) for name in FIELDS}
-    values |= {"person": _person(body), "status": body.status}
+    values |= {"person": _person(sender, body), "status": body.status}
     effect = "created" if ban is None else "updated"
     ban = save_copy(Ban, ban, body.uid, values)
-    # Events the sender did not share with us are simply not linked, as an alert's warrant.
-    ban.events.set(Event.objects.filter(uid__in=body.events))
+    ban.events.set(_events(sender, body.events))
     return Applied(effect, "ban", str(body.uid), body.version)
 
 

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from liaison.audit.actions import log_event
 from liaison.core.api_errors import error_responses
@@ -141,7 +141,7 @@ class ColumnsIn(ApiInput):
 class FourEyesIn(ApiInput):
     model_config = {"extra": "forbid"}
 
-    four_eyes: bool | None = Field(description="true, false, or null for the node's setting.")
+    four_eyes: StrictBool | None = Field(description="true, false, or null for the node's setting.")
 
 
 class FourEyesOut(Schema):

@@ -359,8 +359,16 @@ def export_report(request: HttpRequest, uid: UUID) -> Any:
 
 @router.get(
     "/reports/{uid}/stix",
-    response={200: dict[str, Any], **RECORD_ERRORS},
+    response={200: None, **RECORD_ERRORS},
     summary="Export a report as a STIX 2.1 bundle (H2: with the originator's consent)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The STIX 2.1 bundle",
+                "content": {"application/stix+json;version=2.1": {"schema": {"type": "object"}}},
+            }
+        }
+    },
 )
 def export_stix(request: HttpRequest, uid: UUID) -> Any:
     report = get_report_for_user(request.user, uid)
@@ -370,8 +378,16 @@ def export_stix(request: HttpRequest, uid: UUID) -> Any:
 
 @router.get(
     "/reports/{uid}/ftm",
-    response={200: str, **RECORD_ERRORS},
+    response={200: None, **RECORD_ERRORS},
     summary="The persons a report names as FollowTheMoney entities (JSON lines)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "One FollowTheMoney entity (a JSON object) a line",
+                "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            }
+        }
+    },
 )
 def export_ftm(request: HttpRequest, uid: UUID) -> Any:
     report = get_report_for_user(request.user, uid)

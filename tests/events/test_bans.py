@@ -39,6 +39,7 @@ from liaison.exchange.sharing import WithdrawBody, record_type
 from liaison.policy import Action, decide
 from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Person
+from liaison.registry.sharing.share import share_person
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -212,7 +213,9 @@ def test_an_expired_ban_is_not_shared(
     assert not OutboxEnvelope.objects.exists()
 
 
-def test_a_partners_ban_is_kept_on_a_person_held_here(officer: User) -> None:
+def test_a_partners_ban_is_kept_on_a_person_held_here(
+    officer: User, liaison: User, fr: Peer
+) -> None:
     person = Person.objects.create(owner_node="fr", received_at=timezone.now())
     applied = record_type("ban").apply("fr", _partner_body(person))
     copy = Ban.objects.get()
@@ -223,11 +226,17 @@ def test_a_partners_ban_is_kept_on_a_person_held_here(officer: User) -> None:
         "active",
         True,
     )
-    # On one of this node's own persons, too (the partner holds our person).
+    # On one of this node's own persons, once we share it with the partner: before, the
+    # partner would put a person it was never sent on our watchlist.
     mine = create_person(
         actor=officer, data=PersonData(category="convicted", names=[NameData("A B")])
     )
     other = _partner_body(mine, uid="0b4e1f3a-3333-4d7e-9c39-5b5f6f7b2c01")
+    with pytest.raises(ProtocolError) as refused:
+        record_type("ban").apply("fr", other)
+    assert refused.value.reason == Reason.UNKNOWN_REFERENCE
+    assert Ban.objects.count() == 1
+    share_person(actor=liaison, person=mine, partner="fr")
     assert record_type("ban").apply("fr", other).effect == "created"
 
 
@@ -240,6 +249,10 @@ def test_a_ban_on_a_person_not_held_here_is_refused_as_unknown_reference(db: Non
     # A person held here, but claimed as another owner's: not the one named.
     with pytest.raises(ProtocolError) as refused:
         record_type("ban").apply("fr", _partner_body(es_person, person_owner="fr"))
+    assert refused.value.reason == Reason.UNKNOWN_REFERENCE
+    # A third service's person we hold: not fr's to ban here.
+    with pytest.raises(ProtocolError) as refused:
+        record_type("ban").apply("fr", _partner_body(es_person))
     assert refused.value.reason == Reason.UNKNOWN_REFERENCE
     assert not Ban.objects.exists()
 

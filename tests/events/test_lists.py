@@ -89,6 +89,8 @@ def test_a_file_that_is_no_table_is_refused_and_nothing_is_kept(
         _upload(officer, event, b"\x00\x01binary")
     with pytest.raises(ListError, match="not an XLSX"):
         _upload(officer, event, b"PK\x03\x04garbage", "list.xlsx")
+    with pytest.raises(ListError, match="no applicant"):
+        _upload(officer, event, "Nom,Prénom\n,\n".encode())
     with pytest.raises(ListError, match="purpose"):
         upload_list(
             actor=officer, event=event, name="", purpose=" ", file_name="a.csv", data=b"name\nA\n"
