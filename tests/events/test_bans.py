@@ -20,6 +20,7 @@ from liaison.accounts.models import User
 from liaison.accounts.tokens import create_api_token
 from liaison.audit.models import AuditEntry
 from liaison.events.accreditation import map_columns, upload_list
+from liaison.events.actions import share_event
 from liaison.events.ban_sharing import BanBody, ban_object
 from liaison.events.bans import (
     BanData,
@@ -255,6 +256,27 @@ def test_a_ban_on_a_person_not_held_here_is_refused_as_unknown_reference(db: Non
         record_type("ban").apply("fr", _partner_body(es_person))
     assert refused.value.reason == Reason.UNKNOWN_REFERENCE
     assert not Ban.objects.exists()
+
+
+def test_a_partners_ban_links_only_events_the_partner_may_name(
+    liaison: User, fr: Peer, event: Event
+) -> None:
+    person = Person.objects.create(owner_node="fr", received_at=timezone.now())
+    theirs = Event.objects.create(
+        owner_node="fr",
+        received_at=timezone.now(),
+        name="Ligue 1",
+        host_node="fr",
+        starts_on=TODAY,
+        ends_on=TODAY,
+    )
+    named = [str(event.uid), str(theirs.uid)]
+    record_type("ban").apply("fr", _partner_body(person, events=named))
+    # Ours was never shared with fr: not linked (fr could not know it, nor name an H3 one).
+    assert list(Ban.objects.get().events.all()) == [theirs]
+    share_event(actor=liaison, event=event, partner="fr")
+    record_type("ban").apply("fr", _partner_body(person, version=2, events=named))
+    assert set(Ban.objects.get().events.all()) == {event, theirs}
 
 
 def test_a_partner_cannot_send_a_ban_it_does_not_own(officer: User, supporter: Person) -> None:
