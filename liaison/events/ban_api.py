@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictStr
@@ -15,9 +17,10 @@ from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, IsoDate
 from liaison.core.field_rules import Line, Text
 from liaison.events import bans as actions
-from liaison.events.ban_queries import bans_visible_to, get_ban_for_user
+from liaison.events.ban_queries import bans_visible_to, events_of_ban, get_ban_for_user
 from liaison.events.ban_sharing import MAX_EVENTS
-from liaison.events.models import Ban, BanKind
+from liaison.events.models import Ban, BanKind, Event
+from liaison.events.queries import events_visible_to
 from liaison.exchange.protocol import NODE_ID
 from liaison.policy import Action, HandlingCode, require
 from liaison.registry.queries import get_person_for_user
@@ -82,12 +85,17 @@ class BanWithdrawIn(ApiInput):
     reason: Text = Field(min_length=1, max_length=2000)
 
 
-def ban_out(ban: Ban) -> dict[str, Any]:
+def ban_out(ban: Ban, events: Iterable[Event]) -> dict[str, Any]:
+    """The ban, with `events`: those it concerns that the reader may see."""
     fields = ["uid", "owner_node", "version", "kind", "issuing_authority", "valid_from"]
     fields += ["valid_until", "grounds", "competitions", "status", "received_at"]
     values = {name: getattr(ban, name) for name in fields}
     values |= {"handling_code": ban.effective_handling_code, "tlp": ban.tlp_label}
-    return values | {"person": ban.person.uid, "events": [e.uid for e in ban.events.all()]}
+    return values | {"person": ban.person.uid, "events": [e.uid for e in events]}
+
+
+def _out(request: HttpRequest, ban: Ban) -> dict[str, Any]:
+    return ban_out(ban, events_of_ban(request.user, ban))
 
 
 def _data(payload: BanFields) -> actions.BanData:
@@ -98,7 +106,11 @@ def _data(payload: BanFields) -> actions.BanData:
 @router.get("/bans", response={200: list[BanOut], **LIST_ERRORS}, summary="List bans")
 def list_bans(request: HttpRequest) -> Any:
     require(request, Action.LIST, object_type=actions.OBJECT)
-    return [ban_out(b) for b in bans_visible_to(request.user).prefetch_related("events")]
+    seen = events_visible_to(request.user, Action.VIEW).order_by("pk")
+    bans = bans_visible_to(request.user).prefetch_related(
+        Prefetch("events", seen, to_attr="seen_events")
+    )
+    return [ban_out(b, b.seen_events) for b in bans]
 
 
 @router.post("/bans", response={201: BanOut, **CREATE_ERRORS}, summary="Record a ban")
@@ -109,20 +121,19 @@ def create_ban(request: HttpRequest, payload: BanIn) -> Any:
     ban = actions.create_ban(
         actor=request.user, person=person, data=_data(payload), request=request
     )
-    return Status(201, ban_out(ban))
+    return Status(201, _out(request, ban))
 
 
 @router.get("/bans/{uid}", response={200: BanOut, **RECORD_ERRORS}, summary="Open a ban")
 def get_ban(request: HttpRequest, uid: UUID) -> Any:
-    return ban_out(get_ban_for_user(request.user, uid))
+    return _out(request, get_ban_for_user(request.user, uid))
 
 
 @router.put("/bans/{uid}", response={200: BanOut, **CHANGE_ERRORS}, summary="Change a ban")
 def update_ban(request: HttpRequest, uid: UUID, payload: BanFields) -> Any:
     ban = get_ban_for_user(request.user, uid)
-    return ban_out(
-        actions.update_ban(actor=request.user, ban=ban, data=_data(payload), request=request)
-    )
+    ban = actions.update_ban(actor=request.user, ban=ban, data=_data(payload), request=request)
+    return _out(request, ban)
 
 
 @router.post(
@@ -146,6 +157,5 @@ def share_ban(request: HttpRequest, uid: UUID, payload: BanShareIn) -> Any:
 )
 def withdraw_ban(request: HttpRequest, uid: UUID, payload: BanWithdrawIn) -> Any:
     ban = get_ban_for_user(request.user, uid)
-    return ban_out(
-        actions.withdraw_ban(actor=request.user, ban=ban, reason=payload.reason, request=request)
-    )
+    ban = actions.withdraw_ban(actor=request.user, ban=ban, reason=payload.reason, request=request)
+    return _out(request, ban)

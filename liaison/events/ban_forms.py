@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from liaison.accounts.models import Actor
 from liaison.core.field_rules import validate_line, validate_text
 from liaison.core.forms import BootstrapForm, DateField
+from liaison.events.ban_queries import events_of_ban
 from liaison.events.bans import BanData
 from liaison.events.models import Ban, BanKind, Event
 from liaison.events.queries import events_visible_to
@@ -81,7 +82,8 @@ class BanForm(BootstrapForm):
     def for_ban(cls, user: Actor, ban: Ban, data: Any = None) -> BanForm:
         names = ["kind", "issuing_authority", "valid_from", "valid_until", "grounds"]
         initial = {name: getattr(ban, name) for name in [*names, "competitions"]}
-        initial |= {"handling_code": ban.handling_code, "events": list(ban.events.all())}
+        events = list(events_of_ban(user, ban))  # the others are kept by update_ban
+        initial |= {"handling_code": ban.handling_code, "events": events}
         return cls(user, data, initial=initial)
 
     def to_data(self) -> BanData:

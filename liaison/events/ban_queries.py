@@ -15,7 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from liaison.accounts.models import Actor
-from liaison.events.models import Ban, BanStatus
+from liaison.events.models import Ban, BanStatus, Event
+from liaison.events.queries import events_visible_to
 from liaison.matching.types import Identity
 from liaison.policy import Action, decide, restrict
 from liaison.registry.choices import AlertStatus
@@ -78,3 +79,9 @@ def person_panel(user: Actor, person: Person) -> dict[str, Any] | None:
         return None
     context = {"bans": bans, "may_record": may_record, "person_uid": person.uid}
     return {"template": "events/person_bans.html"} | context
+
+
+def events_of_ban(user: Actor, ban: Ban) -> QuerySet[Event]:
+    """The events a ban concerns that `user` may see: an H3 event linked to a ban stays
+    hidden from whom may not see it, its name and its uid."""
+    return ban.events.filter(pk__in=events_visible_to(user, Action.VIEW)).order_by("pk")

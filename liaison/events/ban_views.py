@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from liaison.audit.actions import log_event
 from liaison.events import bans as actions
 from liaison.events.ban_forms import BanForm, WithdrawBanForm
-from liaison.events.ban_queries import bans_visible_to, get_ban_for_user
+from liaison.events.ban_queries import bans_visible_to, events_of_ban, get_ban_for_user
 from liaison.events.models import Ban, BanStatus
 from liaison.exchange.queries import service_names_for
 from liaison.policy import Action, decide, require
@@ -45,7 +45,7 @@ def _detail_context(request: HttpRequest, ban: Ban) -> dict[str, object]:
     can_change = decide(request.user, Action.CHANGE, ban).allowed
     context: dict[str, object] = {
         "ban": ban,
-        "events": ban.events.all(),
+        "events": events_of_ban(request.user, ban),
         "can_change": can_change and ban.status != BanStatus.WITHDRAWN,
         "withdraw_form": WithdrawBanForm(),
     }

@@ -124,7 +124,9 @@ def update_ban(*, actor: Actor, ban: Ban, data: BanData, request: HttpRequest | 
     for name, value in (_values(data) | {"handling_code": code}).items():
         setattr(ban, name, value)
     clean_or_refuse(ban, BanError)
-    events = _events(actor, data.events)
+    # Links to events the actor may not see are not theirs to remove (nor to know of).
+    hidden = ban.events.exclude(pk__in=events_visible_to(actor, Action.VIEW))
+    events = _events(actor, data.events) + list(hidden)
     changes = {k: [v, getattr(ban, k)] for k, v in before.items() if v != getattr(ban, k)}
     events_after = sorted(str(e.uid) for e in events)
     if events_after != events_before:

@@ -20,7 +20,7 @@ from liaison.accounts.models import User
 from liaison.accounts.tokens import create_api_token
 from liaison.audit.models import AuditEntry
 from liaison.events.accreditation import map_columns, upload_list
-from liaison.events.actions import share_event
+from liaison.events.actions import EventData, create_event, share_event
 from liaison.events.ban_sharing import BanBody, ban_object
 from liaison.events.bans import (
     BanData,
@@ -117,6 +117,34 @@ def test_an_officer_records_a_ban_linked_to_an_event_and_it_is_audited(
     assert list(ban.events.all()) == [event]
     entry = AuditEntry.objects.get(object_type="ban", action="collect")
     assert entry.object_id == str(ban.uid) and entry.detail["person"] == str(supporter.uid)
+
+
+def test_an_h3_event_on_a_ban_stays_hidden_and_survives_a_colleagues_edit(
+    officer: User,
+    supervisor: User,
+    supporter: Person,
+    event: Event,
+    login: Callable[[User], Client],
+) -> None:
+    secret = create_event(
+        actor=supervisor,
+        data=EventData(
+            name="Opération Sirocco",
+            starts_on=TODAY,
+            ends_on=TODAY,
+            host_node="ma",
+            handling_code="H3",
+        ),
+    )
+    data = stadium_ban(events=[event.uid, secret.uid])
+    ban = create_ban(actor=supervisor, person=supporter, data=data)
+    page = login(officer).get(f"/events/bans/{ban.uid}/").content.decode()
+    assert "Nations 2025" in page and "Sirocco" not in page and str(secret.uid) not in page
+    answer = _api(officer).get(f"/api/v1/bans/{ban.uid}").json()
+    assert answer["events"] == [str(event.uid)]
+    # The colleague changes the grounds: the link they cannot see is not theirs to drop.
+    update_ban(actor=officer, ban=ban, data=stadium_ban(events=[event.uid], grounds="Other."))
+    assert set(Ban.objects.get(pk=ban.pk).events.all()) == {event, secret}
 
 
 def test_a_ban_ending_before_it_starts_is_refused_and_nothing_is_written(
