@@ -35,6 +35,7 @@ from liaison.intel.models import (
     ReportMention,
     ReportVersion,
 )
+from liaison.intel.queries import reports_visible_to
 from liaison.policy import Action, atomic_action, authorise, denial
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
@@ -352,7 +353,8 @@ def import_stix(*, actor: Actor, raw: bytes, request: HttpRequest | None = None)
         raise IntelError(_("The bundle is refused: %(reason)s") % {"reason": error}) from None
     done = StixImport(reading.bundle_id, [], [], reading.skipped)
     for item in reading.reports:
-        if Report.objects.filter(stix_id=item.stix_id).exists():
+        # Only a copy the importer may see counts: a hidden one must not tell it exists.
+        if reports_visible_to(user, Action.VIEW).filter(stix_id=item.stix_id).exists():
             done.already.append(item.stix_id)
         else:
             done.created.append(_imported(user, item, request))

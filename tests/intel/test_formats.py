@@ -316,6 +316,31 @@ def test_our_own_bundle_is_not_imported_again_here(named_report: Report, officer
     assert Report.objects.count() == 1
 
 
+def test_a_copy_the_importer_may_not_see_neither_stops_the_import_nor_shows(
+    named_report: Report, officer: User, make_user: Callable[..., User]
+) -> None:
+    exported = export_stix(actor=officer, report=named_report).encode()
+    # The author's copy becomes H3, not for a colleague: "already here" would tell it exists.
+    Report.objects.filter(pk=named_report.pk).update(handling_code="H3")
+    colleague = make_user("colleague", "officer")
+    done = import_stix(actor=colleague, raw=exported)
+    assert len(done.created) == 1 and done.already == []
+    assert Report.objects.filter(stix_id=named_report.stix_id).count() == 2
+
+
+def test_a_bundle_whose_liaison_grading_is_incomplete_is_refused_whole(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    for item in bundle["objects"]:
+        for extension in item.get("extensions", {}).values():
+            extension.pop("grading_scheme", None)
+    _fresh_node()
+    with pytest.raises(IntelError, match="grading_scheme"):
+        import_stix(actor=officer, raw=json.dumps(bundle).encode())
+    assert not Report.objects.exists()
+
+
 def test_imported_indicators_stay_when_the_text_is_read_again(
     named_report: Report, officer: User
 ) -> None:
