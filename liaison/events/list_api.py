@@ -53,8 +53,6 @@ class AccreditationListOut(Schema):
     candidates: int = Field(description="The last run's candidates the reader may see.")
     pending: int = Field(description="Candidates the reader may see, to review.")
     proposed: int = Field(description="Candidates awaiting a second confirmation.")
-    already_decided: int = Field(description="Pairs decided earlier in the event, not raised.")
-    watchlist_size: int
     uploaded_by: str
     uploaded_at: datetime
     started_at: datetime | None
@@ -155,12 +153,13 @@ def _name(user: Any) -> str | None:
 
 def list_out(lst: AccreditationList) -> dict[str, Any]:
     fields = ["uid", "name", "purpose", "file_name", "status", "run", "rows_total"]
-    fields += ["rows_screened", "percent", "watchlist_size", "uploaded_at", "started_at"]
+    # Not the watchlist's size nor the pairs decided earlier: node-wide counts that take in
+    # persons the reader may not see.
+    fields += ["rows_screened", "percent", "uploaded_at", "started_at"]
     fields += ["finished_at", "pending", "proposed", "columns", "mapping"]
     return {f: getattr(lst, f) for f in fields} | {
         "bad_rows": len(lst.bad_rows),
         "candidates": lst.found,  # type: ignore[attr-defined]
-        "already_decided": lst.candidates_known,
         "uploaded_by": lst.uploaded_by.get_username(),
         "four_eyes": review.four_eyes(lst.event),
     }

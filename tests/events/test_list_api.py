@@ -97,6 +97,8 @@ def test_the_lists_and_a_list_show_their_progress_and_what_the_reader_may_see(
     )
     assert (found["candidates"], found["pending"], found["proposed"]) == (2, 2, 0)
     assert found["percent"] == 100 and found["four_eyes"] is False
+    # No node-wide count that takes in persons hidden from the reader.
+    assert not {"watchlist_size", "already_decided"} & set(found)
     one = _api(officer).get(f"{_base(screened)}/{screened.uid}").json()
     assert one == found
     assert _api(supervisor).get(f"{_base(screened)}/{screened.uid}").json()["candidates"] == 3
