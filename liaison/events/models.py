@@ -228,7 +228,7 @@ class Ban(SharedRecord):
     partner's), recorded by the football information point and shared with partners' ones.
 
     Screened like an active alert from `valid_from` to `valid_until` while active; the
-    worker marks it expired after `valid_until` (liaison/events/ban_expiry.py). A risk
+    worker marks it expired after `valid_until` (`expire_bans` in liaison/events/bans.py). A risk
     supporter entry's `valid_until` is the date by which it must be reviewed or lapse.
     """
 
