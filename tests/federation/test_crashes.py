@@ -90,7 +90,8 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     fr.kill()
     # The sender keeps queueing and retrying meanwhile: it sees the partner gone, again.
     seen = ma.call("wait_failures", "fr", 2, 120, timeout=180)
-    assert not seen["timed_out"], seen
+    # Rare (about 1 run in 10): no failure counted for 120 s. The workers' logs say why.
+    assert not seen["timed_out"], (seen, _log_tails(ma))
     assert "connection" in seen["last_error"].lower(), seen  # refused or reset, nothing else
     fr.start()
     assert burst.wait(timeout=300) == 0
@@ -161,3 +162,11 @@ def test_a_restarted_worker_resumes_delivery_at_once_not_when_the_dead_workers_l
     assert outbox["rejected"] == 0
     inbox = fr.call("state")["inbox"]
     assert inbox["rows"] == inbox["distinct_ids"]
+
+
+def _log_tails(node: Node, lines: int = 40) -> dict[str, list[str]]:
+    """The last lines of each log of a node's processes (serve, exchange-worker)."""
+    return {
+        log.name: log.read_text(errors="replace").splitlines()[-lines:]
+        for log in sorted(node.data_dir.glob("*.log"))
+    }
