@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +16,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liaison.accounts.models import Agency, User
+from liaison.registry.models import Person
+from liaison.registry.sharing import records
 
 PASSWORD = "correct horse battery staple"
 
@@ -104,3 +107,26 @@ def supervisor(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def analyst(make_user: Callable[..., User]) -> User:
     return make_user("analyst", "analyst")
+
+
+def receive_partners_wanted_person() -> Person:
+    """fr's wanted Jean Dupont (1980-01-02), received here through the real receiver (the
+    caller pins its own `fr` peer)."""
+    body = records.PersonBody(
+        uid=uuid.uuid4(),
+        owner="fr",
+        version=1,
+        handling_code="H0",
+        category="wanted",
+        sex="M",
+        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
+        birth_dates=["1980-01-02"],
+        place_of_birth="",
+        country_of_birth="",
+        nationalities=["FR"],
+        distinguishing_marks="",
+        documents=[],
+        external_ref="",
+    )
+    records.apply_person("fr", body)
+    return Person.objects.get(uid=body.uid)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -13,7 +12,7 @@ from liaison.events.models import Event
 from liaison.exchange.models import Peer
 from liaison.registry.actions import AlertData, NameData, PersonData, create_alert, create_person
 from liaison.registry.models import Alert, Person
-from liaison.registry.sharing import records
+from tests.conftest import receive_partners_wanted_person
 
 
 @pytest.fixture
@@ -61,24 +60,7 @@ def partner_wanted(db: None) -> Person:
     """fr's wanted Jean Dupont (1980-01-02), received here with fr's alert in force: on the
     watchlist, and a hit on him goes to fr."""
     Peer.objects.create(node_id="fr", url="http://127.0.0.1:9", fingerprint="0" * 64)
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    person = Person.objects.get(uid=body.uid)
+    person = receive_partners_wanted_person()
     Alert.objects.create(
         person=person,
         owner_node="fr",

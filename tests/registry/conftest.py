@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -17,7 +16,7 @@ from liaison.registry.actions import (
     create_warrant,
 )
 from liaison.registry.models import Person, Warrant
-from liaison.registry.sharing import records
+from tests.conftest import receive_partners_wanted_person
 
 
 def person_data(*names: str, **extra: object) -> PersonData:
@@ -68,21 +67,4 @@ def arrest_alert(warrant: Warrant, **extra: object) -> AlertData:
 @pytest.fixture
 def partner_person(fr: Peer) -> Person:
     """fr's wanted person, received here (each module pins its own `fr` peer)."""
-    body = records.PersonBody(
-        uid=uuid.uuid4(),
-        owner="fr",
-        version=1,
-        handling_code="H0",
-        category="wanted",
-        sex="M",
-        names=[records.NameBody(full_name="Jean Dupont", kind="primary")],
-        birth_dates=["1980-01-02"],
-        place_of_birth="",
-        country_of_birth="",
-        nationalities=["FR"],
-        distinguishing_marks="",
-        documents=[],
-        external_ref="",
-    )
-    records.apply_person("fr", body)
-    return Person.objects.get(uid=body.uid)
+    return receive_partners_wanted_person()
