@@ -244,48 +244,46 @@ def report_evidence(request: HttpRequest, uid: UUID) -> HttpResponse:
     return redirect("intel:detail", uid=report.uid)
 
 
-@login_required
-def report_export(request: HttpRequest, uid: UUID) -> HttpResponse:
+def _download(
+    request: HttpRequest, uid: UUID, export: Any, render_body: Any, content_type: str, suffix: str
+) -> HttpResponse:
+    """A report's export as a file, under the export rule (a refusal: back to the report)."""
     report = get_report_for_user(request.user, uid)
     try:
-        document = actions.export_report(actor=request.user, report=report, request=request)
+        exported = export(actor=request.user, report=report, request=request)
     except (Refused, PermissionDenied) as error:
         _refused(request, error)
         return redirect("intel:detail", uid=report.uid)
-    response = HttpResponse(
-        json.dumps(document, ensure_ascii=False, indent=2, default=str),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.json"'
+    response = HttpResponse(render_body(exported), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.{suffix}"'
     return response
+
+
+def _as_is(exported: str) -> str:
+    return exported
+
+
+@login_required
+def report_export(request: HttpRequest, uid: UUID) -> HttpResponse:
+    def as_json(document: Any) -> str:
+        return json.dumps(document, ensure_ascii=False, indent=2, default=str)
+
+    json_type = "application/json; charset=utf-8"
+    return _download(request, uid, actions.export_report, as_json, json_type, "json")
 
 
 @login_required
 def report_stix(request: HttpRequest, uid: UUID) -> HttpResponse:
     """The report as a STIX 2.1 bundle, under the same rule as the JSON export."""
-    report = get_report_for_user(request.user, uid)
-    try:
-        bundle = actions.export_stix(actor=request.user, report=report, request=request)
-    except (Refused, PermissionDenied) as error:
-        _refused(request, error)
-        return redirect("intel:detail", uid=report.uid)
-    response = HttpResponse(bundle, content_type="application/stix+json;version=2.1")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.stix.json"'
-    return response
+    stix_type = "application/stix+json;version=2.1"
+    return _download(request, uid, actions.export_stix, _as_is, stix_type, "stix.json")
 
 
 @login_required
 def report_ftm(request: HttpRequest, uid: UUID) -> HttpResponse:
     """The persons the report names as FollowTheMoney entities (JSON lines)."""
-    report = get_report_for_user(request.user, uid)
-    try:
-        lines = actions.export_ftm(actor=request.user, report=report, request=request)
-    except (Refused, PermissionDenied) as error:
-        _refused(request, error)
-        return redirect("intel:detail", uid=report.uid)
-    response = HttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.uid}.ftm.jsonl"'
-    return response
+    ftm_type = "application/x-ndjson; charset=utf-8"
+    return _download(request, uid, actions.export_ftm, _as_is, ftm_type, "ftm.jsonl")
 
 
 @login_required
