@@ -6,7 +6,6 @@ person, so a user who may not see an H3 person sees none of its bans."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,8 +20,7 @@ from liaison.matching.types import Identity
 from liaison.policy import Action, decide, restrict
 from liaison.registry.choices import AlertStatus
 from liaison.registry.models import Person
-from liaison.registry.queries import watchlist_identities
-from liaison.registry.search import identity_of
+from liaison.registry.queries import identities_of, watchlist_identities
 
 
 def in_force(today: date | None = None) -> Q:
@@ -47,14 +45,8 @@ def get_ban_for_user(user: Actor, uid: Any) -> Ban:
 def banned_identities(today: date | None = None) -> Iterator[Identity]:
     """Persons with a ban in force and no active alert (those are on the watchlist already),
     own and received: what event screening checks besides the alerts."""
-    persons = (
-        Person.objects.filter(bans__in=Ban.objects.filter(in_force(today)))
-        .exclude(alerts__status=AlertStatus.ACTIVE)
-        .distinct()
-        .prefetch_related("names", "birth_dates", "nationalities")
-    )
-    for person in persons.iterator(chunk_size=2000):
-        yield replace(identity_of(person), id=str(person.uid))
+    banned = Person.objects.filter(bans__in=Ban.objects.filter(in_force(today)))
+    yield from identities_of(banned.exclude(alerts__status=AlertStatus.ACTIVE))
 
 
 def screening_watchlist() -> Iterator[Identity]:

@@ -84,13 +84,14 @@ def watchlist_identities() -> Iterator[Identity]:
     sees the resulting candidate hits.
     """
     from liaison.registry.choices import AlertStatus
+
+    yield from identities_of(Person.objects.filter(alerts__status=AlertStatus.ACTIVE))
+
+
+def identities_of(persons: QuerySet[Person]) -> Iterator[Identity]:
+    """The matcher's identity of each person, its id the person's uid, read in chunks."""
     from liaison.registry.search import identity_of
 
-    persons = (
-        Person.objects.filter(alerts__status=AlertStatus.ACTIVE)
-        .distinct()
-        .prefetch_related("names", "birth_dates", "nationalities")
-    )
+    persons = persons.distinct().prefetch_related("names", "birth_dates", "nationalities")
     for person in persons.iterator(chunk_size=2000):
-        identity = identity_of(person)
-        yield replace(identity, id=str(person.uid))
+        yield replace(identity_of(person), id=str(person.uid))
