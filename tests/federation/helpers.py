@@ -6,7 +6,9 @@ No pytest here: a node process imports this module by name.
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,11 +44,41 @@ def seed() -> None:
     print(json.dumps(tokens))
 
 
-def burst(persons: int, rounds: int, partner: str, prefix: str, batch: int = 10) -> None:
+class Hold:
+    """Holds a burst once, when `at` envelopes are queued, until the file `go` exists: the
+    test then acts mid-burst (a kill) knowing that the rest is still to come. A burst
+    could otherwise be delivered whole before the test's next step, and a receiver
+    killed after it would be missed by no one."""
+
+    def __init__(self, at: int = 0, go: str = "") -> None:
+        self.at, self.go, self.held = at, Path(go), False
+
+    def after(self, queued: int) -> None:
+        if not self.at or self.held or queued < self.at:
+            return
+        deadline = time.monotonic() + 300
+        while not self.go.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"burst held at {queued} envelopes for 300 s: no {self.go}")
+            time.sleep(0.05)
+        self.held = True
+
+
+def burst(
+    persons: int,
+    rounds: int,
+    partner: str,
+    prefix: str,
+    batch: int = 10,
+    hold_at: int = 0,
+    go: str = "",
+) -> None:
     """`persons` new persons, each shared then changed and shared again `rounds - 1` times:
     persons * rounds person.upsert envelopes, `batch` shares per transaction (short ones, so
-    the workers get the SQLite write lock in between, as between web requests)."""
+    the workers get the SQLite write lock in between, as between web requests); held once
+    at `hold_at` envelopes until the file `go` exists (`Hold`)."""
     actor = User.objects.get(username="lo")
+    hold = Hold(hold_at, go)
     people = []
     for start in range(0, persons, batch):
         # Recorded, then shared, as two requests would: an action audits last, so one
@@ -61,6 +93,7 @@ def burst(persons: int, rounds: int, partner: str, prefix: str, batch: int = 10)
             for person in made:
                 share_person(actor=actor, person=person, partner=partner)
         people += made
+        hold.after(len(people))
     for version in range(1, rounds):
         for start in range(0, persons, batch):
             with transaction.atomic():
@@ -71,6 +104,7 @@ def burst(persons: int, rounds: int, partner: str, prefix: str, batch: int = 10)
                         version=F("version") + 1, distinguishing_marks=f"revision {version}"
                     )
                     share_person(actor=actor, person=person, partner=partner)
+            hold.after(version * persons + min(start + batch, persons))
     print(json.dumps({"persons": persons, "envelopes": persons * rounds}))
 
 

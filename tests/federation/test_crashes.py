@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,11 +47,16 @@ def _no_worker_outlives_its_test(nodes: tuple[Node, Node]) -> Iterator[None]:
         fr.start()
 
 
-def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
-    code = (
-        f"from tests.federation.helpers import burst; burst({PERSONS}, {ROUNDS}, 'fr', {prefix!r})"
-    )
-    return ma._popen("shell", "--no-imports", "-c", code)
+HOLD_AT = 200  # the burst waits there for the test's go: what follows comes after its kill
+
+
+def _burst(ma: Node, prefix: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """The burst, held at HOLD_AT envelopes until the returned file is touched."""
+    go = ma.data_dir / f"go-{prefix}"
+    go.unlink(missing_ok=True)
+    args = (PERSONS, ROUNDS, "fr", prefix, 10, HOLD_AT, str(go))
+    code = f"from tests.federation.helpers import burst; burst(*{args!r})"
+    return ma._popen("shell", "--no-imports", "-c", code), go
 
 
 def _delivered(ma: Node) -> int:
@@ -85,12 +91,12 @@ def test_killing_the_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
     ma, fr = nodes
     before = _delivered(ma)  # the nodes are the module's: another test may have sent first
     worker = ma.start_worker()
-    burst = _burst(ma, "Receiver")
+    burst, go = _burst(ma, "Receiver")
     _wait(ma, before + 150, drained=False)
     fr.kill()
+    go.touch()  # the rest of the burst is queued while fr is down
     # The sender keeps queueing and retrying meanwhile: it sees the partner gone, again.
     seen = ma.call("wait_failures", "fr", 2, 120, timeout=180)
-    # Rare (about 1 run in 10): no failure counted for 120 s. The workers' logs say why.
     assert not seen["timed_out"], (seen, _log_tails(ma))
     assert "connection" in seen["last_error"].lower(), seen  # refused or reset, nothing else
     fr.start()
@@ -109,11 +115,12 @@ def test_killing_a_sending_worker_mid_burst_loses_nothing_and_sends_nothing_twic
     ma, fr = nodes
     before = _delivered(ma)
     first, second = ma.start_worker(), ma.start_worker()  # two at once: never both send
-    burst = _burst(ma, "Sender")
+    burst, go = _burst(ma, "Sender")
     _wait(ma, before + 150, drained=False)
     ma.kill(first)
     ma.kill(second)
     stopped, pending = _delivered(ma), _pending(ma)
+    go.touch()
     # With no worker left nothing is sent, while the burst keeps queueing.
     wait_for(lambda: burst.poll() is not None or _pending(ma) >= pending + 50, timeout=120)
     assert _delivered(ma) == stopped

@@ -13,8 +13,8 @@ import functools
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -295,10 +295,17 @@ def _registry_and_inbox(node: Node) -> dict[str, Any]:
 # Crashes mid-burst: 100 persons shared with both partners, then changed four times.
 
 
-def _burst(ma: Node, prefix: str) -> subprocess.Popen[bytes]:
-    args = (PERSONS, ROUNDS, list(PARTNERS), prefix)
+HOLD_AT = PERSONS * len(PARTNERS)  # the burst waits there for the test's go
+
+
+def _burst(ma: Node, prefix: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """The burst, held once every person is shared, until the returned file is touched:
+    what follows is queued after the test's kill, however fast the first part went."""
+    go = ma.data_dir / f"go-{prefix}"
+    go.unlink(missing_ok=True)
+    args = (PERSONS, ROUNDS, list(PARTNERS), prefix, HOLD_AT, str(go))
     code = f"from tests.federation.trio_helpers import burst_shared; burst_shared(*{args!r})"
-    return ma._popen("shell", "--no-imports", "-c", code)
+    return ma._popen("shell", "--no-imports", "-c", code), go
 
 
 def _delivered(ma: Node) -> int:
@@ -335,10 +342,13 @@ def test_killing_a_receiver_mid_burst_loses_nothing_and_applies_nothing_twice(
 ) -> None:
     ma, fr, _es = nodes
     before = _delivered(ma)
-    burst = _burst(ma, "Receiver")
+    burst, go = _burst(ma, "Receiver")
     _wait(ma, before + 150, drained=False)
     fr.kill()
-    time.sleep(1.5)  # the sender keeps queueing, retrying fr and delivering to es meanwhile
+    go.touch()
+    # The sender keeps queueing, retrying fr and delivering to es meanwhile.
+    seen = ma.call("wait_failures", "fr", 1, 120, timeout=180)
+    assert not seen["timed_out"], seen
     fr.start()
     assert burst.wait(timeout=300) == 0
     outbox = _wait(ma, before + PERSONS * ROUNDS * len(PARTNERS), drained=True)
@@ -352,11 +362,12 @@ def test_killing_the_sending_workers_mid_burst_loses_nothing_and_sends_nothing_t
     ma, _fr, _es = nodes
     before = _delivered(ma)
     ma.start_worker()  # two at once, one partner each or taking turns: never both on one
-    burst = _burst(ma, "Sender")
+    burst, go = _burst(ma, "Sender")
     _wait(ma, before + 150, drained=False)
     for worker in _live_workers(ma):
         ma.kill(worker)
     stopped, pending = _delivered(ma), _pending(ma)
+    go.touch()
     # With no worker left nothing is sent, while the burst keeps queueing.
     wait_for(lambda: burst.poll() is not None or _pending(ma) >= pending + 50, timeout=120)
     assert _delivered(ma) == stopped

@@ -19,14 +19,19 @@ from liaison.registry.actions import NameData, PersonData, create_person
 from liaison.registry.models import Person
 from liaison.registry.sharing.share import push_update, share_person
 from liaison.witness.actions import HEAD_MESSAGE
+from tests.federation.helpers import Hold
 
 
-def burst_shared(persons: int, rounds: int, partners: list[str], prefix: str) -> None:
+def burst_shared(
+    persons: int, rounds: int, partners: list[str], prefix: str, hold_at: int = 0, go: str = ""
+) -> None:
     """`persons` new persons, each shared with every partner, then changed `rounds - 1`
     times, each change going to every partner holding it (the owner's update path):
     persons * rounds * len(partners) person.upsert envelopes. Ten persons per transaction,
-    so the workers get the SQLite write lock in between, as between web requests."""
+    so the workers get the SQLite write lock in between, as between web requests. Held
+    once at `hold_at` envelopes until the file `go` exists (`helpers.Hold`)."""
     actor = User.objects.get(username="lo")
+    hold = Hold(hold_at, go)
     people: list[Person] = []
     for start in range(0, persons, 10):
         with transaction.atomic():
@@ -35,11 +40,13 @@ def burst_shared(persons: int, rounds: int, partners: list[str], prefix: str) ->
                 for partner in partners:
                     share_person(actor=actor, person=person, partner=partner)
                 people.append(person)
+        hold.after(len(people) * len(partners))
     for version in range(1, rounds):
         for start in range(0, persons, 10):
             with transaction.atomic():
                 for person in people[start : start + 10]:
                     _change(person, version)
+            hold.after((version * persons + min(start + 10, persons)) * len(partners))
     print(json.dumps({"envelopes": persons * rounds * len(partners)}))
 
 
