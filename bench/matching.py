@@ -200,6 +200,22 @@ def calibration(rows: Sequence[dict[str, str]]) -> None:
             recall = hit.sum() / max(1, labels[sel].sum())
             parts.append(f"{kind} P {hit.mean() if len(hit) else 0:.3f} R {recall:.3f}")
         print(f"{name:22s} {t:.2f}  " + "   ".join(parts))
+    print("\nlowest threshold reaching precision 0.95 (score >= t), by kind")
+    cuts = (
+        f"{k} t={threshold_at_precision(scores[g], labels[g], 0.95):.3f}"
+        for k, g in list(groups.items())[:3]
+    )
+    print("   ".join(cuts))
+
+
+def threshold_at_precision(scores: np.ndarray, labels: np.ndarray, target: float) -> float:
+    """Lowest threshold (score >= t) whose precision is at least ``target`` (1.0 if none)."""
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    tp = np.cumsum(y)
+    last = np.r_[s[1:] != s[:-1], True]
+    ok = last & (tp / np.arange(1, len(y) + 1) >= target)
+    return float(s[ok].min()) if ok.any() else 1.0
 
 
 def main() -> None:
