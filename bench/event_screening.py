@@ -139,7 +139,8 @@ def _applicants(count: int, true_share: float) -> bytes:
 
 def _bare(data: bytes) -> tuple[float, set[tuple[int, str]]]:
     from liaison.events.tables import Mapping, Row, read_table, rows
-    from liaison.matching.screen import SCREENING_THRESHOLD, Screener
+    from liaison.matching.screen import Screener
+    from liaison.matching.thresholds import SCREENING_THRESHOLD
     from liaison.matching.types import Identity
     from liaison.registry.queries import watchlist_identities
 

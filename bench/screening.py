@@ -28,7 +28,8 @@ from liaison.matching import Identity, Screener, compare
 from liaison.matching.analyse import analyse
 from liaison.matching.compare import NATIONALITY_SHARED
 from liaison.matching.dates import YEAR_DIFFERS, _safe_parse
-from liaison.matching.screen import SCREENING_THRESHOLD, may_reach
+from liaison.matching.screen import may_reach
+from liaison.matching.thresholds import SCREENING_THRESHOLD
 
 _POOL: list[Identity] = []
 _POOL_YEARS: list[set[int]] = []

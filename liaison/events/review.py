@@ -36,8 +36,12 @@ PENDING, PROPOSED = CandidateStatus.PENDING, CandidateStatus.PROPOSED
 
 
 def explanation(candidate: Candidate) -> str:
-    """Why the applicant may be the person, in words (as search results say it)."""
-    return explain(lookup(identity(candidate.applicant), identity_of(candidate.person)))
+    """Why the applicant may be the person, in words (as search results say it), with the
+    screening's name rule when it was a short form or a relative (stored evidence)."""
+    names = candidate.evidence.get("names")
+    rule = names.get("rule", "") if isinstance(names, dict) else ""
+    found = lookup(identity(candidate.applicant), identity_of(candidate.person))
+    return explain(found, rule=str(rule))
 
 
 def four_eyes(event: Event) -> bool:

@@ -26,7 +26,8 @@ from liaison.events.accreditation import OBJECT
 from liaison.events.ban_queries import screening_watchlist
 from liaison.events.models import AccreditationList, Applicant, Candidate, Decision
 from liaison.events.models import ListStatus as Status
-from liaison.matching.screen import SCREENING_THRESHOLD, Hit, Screener
+from liaison.matching.screen import Hit, Screener
+from liaison.matching.thresholds import SCREENING_THRESHOLD
 from liaison.matching.types import Identity
 from liaison.registry.models import Person
 

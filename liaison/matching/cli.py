@@ -32,7 +32,8 @@ from tqdm import tqdm
 
 from liaison.matching.compare import compare
 from liaison.matching.dates import parse_date
-from liaison.matching.screen import SCREENING_THRESHOLD, Hit, Screener
+from liaison.matching.screen import Hit, Screener
+from liaison.matching.thresholds import SCREENING_THRESHOLD
 from liaison.matching.types import Identity, Sex
 from liaison.safecsv import SafeWriter
 

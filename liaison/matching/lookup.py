@@ -25,13 +25,11 @@ from liaison.matching.compare import _nationality_factor, compare
 from liaison.matching.dates import best_date_factor
 from liaison.matching.names import token_similarity
 from liaison.matching.normalise import strip_diacritics, tokens
+from liaison.matching.thresholds import LOOKUP_FULL_THRESHOLD as FULL_THRESHOLD
+from liaison.matching.thresholds import LOOKUP_PART_THRESHOLD as PART_THRESHOLD
 from liaison.matching.types import Factor, Identity
 
 LOOKUP_ALGORITHM = "liaison-lookup/1"
-# The matcher's search threshold (compare score) for a query that names the whole person.
-FULL_THRESHOLD = 0.86
-# A query part is found in the record when a part of it is at least this similar.
-PART_THRESHOLD = 0.86
 # A name given by its first letters says less than the whole name.
 PREFIX_FACTOR = 0.9
 # Shortest query part read as the first letters of a name (letters; skeleton letters).

@@ -27,6 +27,8 @@ from liaison.matching.analyse import analyse
 from liaison.matching.lookup import Lookup, PartMatch, lookup
 from liaison.matching.names import latin_conflict
 from liaison.matching.normalise import is_arabic, normalise_arabic
+from liaison.matching.thresholds import MENTION_INITIAL_THRESHOLD as INITIAL_THRESHOLD
+from liaison.matching.thresholds import MENTION_THRESHOLD
 from liaison.matching.types import Identity
 
 MAX_SPAN = 6  # words in one mention: given names, particles, family names
@@ -78,11 +80,6 @@ _FUNCTION_WORDS = (
 )
 _CONNECTORS |= frozenset(particles.LATIN_KIN)  # wuld, ibn, bint...
 _ARABIC_FUNCTION = frozenset(normalise_arabic(w) for w in _FUNCTION_WORDS.split())
-# A mention scores at least this (lookup's search threshold: precision first).
-MENTION_THRESHOLD = 0.86
-# A name with an initial ("Y. ALAOUI") scores at most 0.9 x 0.95: it is a mention from
-# this score, for each person the initial fits (the analyst tells them apart).
-INITIAL_THRESHOLD = 0.80
 # A single word never names a person in full: it is a family name, or a common word read
 # as a whole name's joined skeleton (السائق, "the driver", is not Ayşe Kaya).
 MIN_WORDS = 2

@@ -7,6 +7,13 @@ import itertools
 from rapidfuzz.distance import Indel
 
 from liaison.matching.analyse import AnalysedName, Token, analyse
+from liaison.matching.thresholds import (
+    KNOWN_AS_PART_MIN,
+    KNOWN_AS_SCORE,
+    RELATIVE_CHAIN_MIN,
+    RELATIVE_FIRST_MAX,
+    RELATIVE_SCORE,
+)
 from liaison.matching.types import NameMatch, TokenPair
 
 # A part present in one name only costs this share of a fully mismatched part: records
@@ -23,15 +30,6 @@ JOINED_FACTOR = 0.96
 # Two words with one skeleton whose written vowels disagree (Mohamed/Mahmoud, Hussein/
 # Hassan, محمد/محمود) are different names: their similarity is at most this.
 DISTINCT_VOWELS_SIMILARITY = 0.5
-# A short form (a kunya "Abu X", or two of five parts) whose every part is found in the
-# full name: a partial match, at most this (a screening hit, not a search match alone).
-KNOWN_AS_SCORE = 0.82
-KNOWN_AS_PART_MIN = 0.86
-# Relatives: a different first given name before the same chain of father's, grandfather's
-# and family names (Ali / Qusay Saddam Hussein al-Tikriti) is a brother or a cousin.
-RELATIVE_FIRST_MAX = 0.6
-RELATIVE_CHAIN_MIN = 0.86
-RELATIVE_SCORE = 0.73
 _sim = Indel.normalized_similarity
 _FOLD_LEAD = str.maketrans("xSzT", "ksst")
 

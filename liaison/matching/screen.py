@@ -51,20 +51,15 @@ from liaison.matching.names import (
     INITIAL_SIMILARITY,
     INITIAL_WEIGHT,
     JOINED_FACTOR,
-    KNOWN_AS_PART_MIN,
-    KNOWN_AS_SCORE,
     LOOSE_FACTOR,
     MISSING_MIDDLE_WEIGHT,
     match_analysed,
     score_names,
 )
 from liaison.matching.registry import ALGORITHM
+from liaison.matching.thresholds import KNOWN_AS_PART_MIN, KNOWN_AS_SCORE, SCREENING_THRESHOLD
 from liaison.matching.types import Identity, Match
 
-# Recommended thresholds (docs/matching.md): screening favours recall, a person reviews
-# every candidate; search favours precision.
-SCREENING_THRESHOLD = 0.80
-SEARCH_THRESHOLD = 0.86
 # The estimate is an upper bound of the name score up to float32 rounding.
 MARGIN = 0.001
 # Postings (in the query's window of years) up to which a key's entries are all taken:

@@ -102,7 +102,20 @@ def _nationality(found: Lookup) -> list[str]:
     return [_("no nationality in common")]
 
 
-def explain(found: Lookup) -> str:
-    """The evidence as one line of words: names first, then date of birth, nationality."""
-    said = _names(found) + _date(found) + _nationality(found)
+# The matcher's name rules (NameMatch.rule) that say more than which parts matched: a
+# screening candidate that one of them scored is explained by the rule, not by its parts
+# (a relative's chain of names matches part by part; the first name does not).
+_RULES = {
+    "known-as": lambda: _("a short form of the name: every part of it is in the full name"),
+    "relatives": lambda: _(
+        "a different first name before the same father's and family names: perhaps a relative"
+    ),
+}
+
+
+def explain(found: Lookup, rule: str = "") -> str:
+    """The evidence as one line of words: names first, then date of birth, nationality.
+    `rule` is the name rule of the matcher's own comparison, when there was one."""
+    names = [str(_RULES[rule]())] if rule in _RULES else _names(found)
+    said = names + _date(found) + _nationality(found)
     return "; ".join(said) if said else _("matches the filters")

@@ -8,7 +8,7 @@ reviewer sees it). Every fixed false positive or negative adds a row.
 import pytest
 
 from liaison.matching import compare_names, match_names
-from liaison.matching.screen import SCREENING_THRESHOLD, SEARCH_THRESHOLD
+from liaison.matching.thresholds import SCREENING_THRESHOLD, SEARCH_THRESHOLD
 
 ARABIC_LATIN_SAME = [
     ("محمد الهادي القمري", "Mohamed Hédi Gomri"),

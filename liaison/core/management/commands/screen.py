@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liaison.audit.actions import log_event
 from liaison.matching.cli import InputError, ScreenSummary, load_watchlist, screen_csv
-from liaison.matching.screen import SCREENING_THRESHOLD
+from liaison.matching.thresholds import SCREENING_THRESHOLD
 from liaison.matching.types import Identity
 from liaison.registry.queries import watchlist_identities
 
