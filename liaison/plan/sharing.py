@@ -160,9 +160,13 @@ class TrainingBody(Shared):
     rating: Annotated[Decimal, Field(ge=1, le=5, max_digits=2, decimal_places=1)] | None
 
     @model_validator(mode="after")
-    def _names_match_the_count(self) -> TrainingBody:
+    def _names_match_the_count_under_h2(self) -> TrainingBody:
         if self.participant_list and len(self.participant_list) != self.participants:
             raise ValueError("participant_list must name every participant, or none")
+        # Names leave only under H2 (names_may_leave): under a laxer code the receiver
+        # could pass them on, so a node that sent them anyway is refused, not obeyed.
+        if self.participant_list and self.handling_code != HandlingCode.H2:
+            raise ValueError("participant_list is sent only with handling code H2")
         return self
 
 

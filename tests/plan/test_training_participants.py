@@ -181,6 +181,19 @@ def test_the_receiver_refuses_names_that_do_not_match_the_count(fr: Partner) -> 
     assert not Training.objects.exists()
 
 
+@pytest.mark.parametrize("code", ["H0", "H1"])
+def test_the_receiver_refuses_names_under_a_code_laxer_than_h2(fr: Partner, code: str) -> None:
+    from tests.plan.test_trainings import _their_training
+
+    body = _their_training(participants=2, participant_list=NAMES, handling_code=code)
+    receipt = deliver(fr, "training.upsert", body)
+    assert (receipt.status, receipt.reason) == ("rejected", "bad_schema")
+    assert not Training.objects.exists()
+    body["handling_code"] = "H2"  # the same names under H2 are kept
+    assert deliver(fr, "training.upsert", body).status == "applied"
+    assert Training.objects.get(uid=body["uid"]).participant_list == NAMES
+
+
 def test_the_longest_list_of_names_signed_fits_in_an_envelope(officer: User, settings: Any) -> None:
     from joserfc.jwk import OKPKey
 
