@@ -23,7 +23,7 @@ from liaison.events.accreditation import ListError
 from liaison.events.models import Candidate, CandidateStatus, Decision, Event
 from liaison.events.screening import identity
 from liaison.matching.lookup import lookup
-from liaison.policy import Action, Denied, atomic_action, authorise
+from liaison.policy import Action, Denied, atomic_action, authorise, denial
 from liaison.registry.actions import HitData, record_hit
 from liaison.registry.choices import AlertStatus, HitContext
 from liaison.registry.explain import explain
@@ -46,7 +46,11 @@ def explanation(candidate: Candidate) -> str:
 
 def four_eyes(event: Event) -> bool:
     """Whether a confirmation in this event needs a second officer."""
-    return bool(settings.EVENT_FOUR_EYES if event.four_eyes is None else event.four_eyes)
+    return _applies(event.four_eyes)
+
+
+def _applies(rule: bool | None) -> bool:
+    return bool(settings.EVENT_FOUR_EYES if rule is None else rule)
 
 
 def _locked(
@@ -182,9 +186,14 @@ def set_four_eyes(
     """The event's own rule (None: the node's setting). This node's review only: not
     shared and not a new version of the event."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    authorise(actor, Action.CHANGE, event, request=request, object_type="event")
+    user = authorise(actor, Action.CHANGE, event, request=request, object_type="event")
     if event.four_eyes == four_eyes:
         return event
+    # Otherwise the officer who wants to confirm alone could first switch the rule off.
+    switched_off = _applies(event.four_eyes) and not _applies(four_eyes)
+    if switched_off and not user.has_perm("accounts.approve_handling"):
+        reason = _("Only a supervisor may switch four-eyes confirmations off.")
+        raise denial(actor, event, "event", reason, request)
     before, event.four_eyes = event.four_eyes, four_eyes
     event.save(update_fields=["four_eyes"])
     log_event(

@@ -180,9 +180,9 @@ def test_an_analyst_may_not_propose_confirm_or_reject(
 
 
 def test_without_four_eyes_one_officer_confirms_but_may_still_ask_a_second(
-    officer: User, second: User, candidate: Candidate
+    officer: User, second: User, supervisor: User, candidate: Candidate
 ) -> None:
-    set_four_eyes(actor=officer, event=candidate.list.event, four_eyes=False)
+    set_four_eyes(actor=supervisor, event=candidate.list.event, four_eyes=False)
     proposed = propose_confirmation(actor=officer, candidate=candidate)
     assert proposed.status == CandidateStatus.PROPOSED
     with pytest.raises(PermissionDenied):
@@ -192,17 +192,52 @@ def test_without_four_eyes_one_officer_confirms_but_may_still_ask_a_second(
 
 
 def test_the_node_setting_applies_unless_the_event_sets_its_own(
-    officer: User, event: Event, settings: Any
+    officer: User, supervisor: User, event: Event, settings: Any
 ) -> None:
     settings.EVENT_FOUR_EYES = True
     assert event.four_eyes is None and four_eyes(event)
-    event = set_four_eyes(actor=officer, event=event, four_eyes=False)
+    event = set_four_eyes(actor=supervisor, event=event, four_eyes=False)
     assert not four_eyes(event)
     settings.EVENT_FOUR_EYES = False
     event = set_four_eyes(actor=officer, event=event, four_eyes=True)
     assert four_eyes(event)
-    event = set_four_eyes(actor=officer, event=event, four_eyes=None)
+    event = set_four_eyes(actor=supervisor, event=event, four_eyes=None)
     assert not four_eyes(Event.objects.get(pk=event.pk))
+
+
+@pytest.mark.parametrize(
+    ("node", "on", "off"), [(False, True, False), (False, True, None), (True, None, False)]
+)
+def test_only_a_supervisor_switches_four_eyes_off(
+    officer: User,
+    supervisor: User,
+    event: Event,
+    login: Callable[[User], Client],
+    settings: Any,
+    node: bool,
+    on: bool | None,
+    off: bool | None,
+) -> None:
+    """Else the officer who wants to confirm alone switches it off first."""
+    settings.EVENT_FOUR_EYES = node
+    if on is not None:
+        set_four_eyes(actor=officer, event=event, four_eyes=on)
+    with pytest.raises(PermissionDenied):
+        set_four_eyes(actor=officer, event=event, four_eyes=off)
+    choice = {None: "node", True: "on", False: "off"}[off]
+    client = login(officer)
+    page = client.post(f"/events/{event.uid}/four-eyes/", {"four_eyes": choice}, follow=True)
+    assert "Only a supervisor may switch four-eyes" in page.content.decode()
+    saved = Event.objects.get(pk=event.pk)
+    assert saved.four_eyes is on and four_eyes(saved)
+    denied = AuditEntry.objects.filter(action="permission_denied", object_id=str(event.uid))
+    assert denied.count() == 2
+    assert "supervisor" in denied.first().detail["reason"]
+    set_four_eyes(actor=supervisor, event=event, four_eyes=off)
+    saved = Event.objects.get(pk=event.pk)
+    assert saved.four_eyes is off and not four_eyes(saved)
+    entry = AuditEntry.objects.filter(action="alter", object_id=str(event.uid)).latest("seq")
+    assert entry.changes == {"four_eyes": [on, off]} and entry.actor_user_id == supervisor.pk
 
 
 def test_only_who_may_change_the_event_sets_its_rule(

@@ -277,14 +277,17 @@ def test_an_h3_event_hides_its_lists_from_the_api(
 
 
 def test_the_four_eyes_rule_is_set_through_the_api_by_who_may_change_the_event(
-    officer: User, analyst: User, event: Event
+    officer: User, analyst: User, supervisor: User, event: Event
 ) -> None:
     url = f"/api/v1/events/{event.uid}/four-eyes"
     assert _api(analyst).put(url, {"four_eyes": True}, JSON).status_code == 403
     assert Event.objects.get(pk=event.pk).four_eyes is None
     response = _api(officer).put(url, {"four_eyes": True}, JSON)
     assert response.status_code == 200 and response.json() == {"four_eyes": True, "effective": True}
-    assert _api(officer).put(url, {"four_eyes": None}, JSON).json()["four_eyes"] is None
+    # Off again (the node's setting is off) only by a supervisor.
+    assert _api(officer).put(url, {"four_eyes": None}, JSON).status_code == 403
+    assert Event.objects.get(pk=event.pk).four_eyes is True
+    assert _api(supervisor).put(url, {"four_eyes": None}, JSON).json()["four_eyes"] is None
 
 
 def test_the_endpoints_are_in_the_openapi_document(officer: User) -> None:
