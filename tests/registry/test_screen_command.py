@@ -38,3 +38,21 @@ def test_screening_refuses_an_empty_watchlist(tmp_path: Path, warrant: Warrant) 
     source.write_text("name\nA B\n", encoding="utf-8")
     with pytest.raises(CommandError, match="watchlist is empty"):
         call_command("screen", str(source), "-o", str(tmp_path / "out.csv"))
+
+
+def test_screening_also_uses_persons_with_a_ban_in_force_as_event_lists_do(
+    tmp_path: Path, officer: User
+) -> None:
+    from liaison.events.bans import create_ban
+    from liaison.registry.actions import NameData, PersonData, create_person
+    from tests.events.test_bans import stadium_ban
+
+    data = PersonData(category="convicted", names=[NameData("Karim Benali")])
+    supporter = create_person(actor=officer, data=data)  # no alert: only the ban
+    create_ban(actor=officer, person=supporter, data=stadium_ban())
+    source = tmp_path / "stewards.csv"
+    source.write_text("name\nKarim Benali\nClaire Martin\n", encoding="utf-8")
+    output = tmp_path / "hits.csv"
+    call_command("screen", str(source), "-o", str(output))
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [r["watchlist_id"] for r in rows] == [str(supporter.uid)]

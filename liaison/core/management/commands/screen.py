@@ -14,7 +14,7 @@ from liaison.audit.actions import log_event
 from liaison.matching.cli import InputError, ScreenSummary, load_watchlist, screen_csv
 from liaison.matching.thresholds import SCREENING_THRESHOLD
 from liaison.matching.types import Identity
-from liaison.registry.queries import watchlist_identities
+from liaison.events.ban_queries import screening_watchlist
 
 
 class Command(BaseCommand):
@@ -31,7 +31,8 @@ class Command(BaseCommand):
             "--watchlist",
             type=Path,
             help="CSV with id,name,... columns; by default, this node's persons with an active "
-            "alert (own and received from partners).",
+            "alert or a stadium ban in force (own and received from partners), as an "
+            "event's accreditation lists are screened.",
         )
         parser.add_argument("--workers", type=int, default=1)
 
@@ -64,9 +65,11 @@ class Command(BaseCommand):
 
 def _watchlist(path: Path | None) -> list[Identity]:
     if path is None:
-        watchlist = list(watchlist_identities())
+        watchlist = list(screening_watchlist())
         if not watchlist:
-            raise CommandError("The watchlist is empty: no person has an active alert.")
+            raise CommandError(
+                "The watchlist is empty: no person has an active alert or a ban in force."
+            )
         return watchlist
     try:
         return load_watchlist(path, lambda e: print(f"watchlist: {e}", file=sys.stderr))
