@@ -1,5 +1,5 @@
-"""Events on the desk (liaison/desk/sources.py): events partners shared with us, their
-updates and withdrawals. Registered from EventsConfig.ready()."""
+"""Events on the desk (liaison/desk/sources.py): events and stadium bans partners shared
+with us, their updates and withdrawals. Registered from EventsConfig.ready()."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from liaison.desk.sources import (
     with_partner_name,
     withdrawal_feed,
 )
-from liaison.events.models import Event
+from liaison.events.ban_queries import bans_visible_to
+from liaison.events.models import Ban, Event
 from liaison.policy import Action, restrict
+from liaison.registry.queries import with_person_name
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -41,11 +43,33 @@ def _event_item(event: Event) -> DeskItem:
     )
 
 
+def _ban_item(ban: Ban) -> DeskItem:
+    first = first_arrival(ban)
+    return DeskItem(
+        key=ban.uid,
+        version=ban.version,
+        title=_("New ban shared by a partner") if first else _("Ban updated by the partner"),
+        label=ban.person_name,
+        detail=f"{ban.get_kind_display()} · {ban.issuing_authority}",
+        at=ban.received_at,
+        partner=partner_of(ban),
+        url=reverse("events:ban", kwargs={"uid": ban.uid}),
+    )
+
+
 def _feeds(user: User) -> list[Feed]:
     rows = Event.objects.exclude(owner_node=settings.NODE_ID).filter(received_at__gte=since())
+    # A ban is seen by those who see its person (bans_visible_to): an H3 person's stays hidden.
+    bans = bans_visible_to(user).exclude(owner_node=settings.NODE_ID)
     return [
         Feed(with_partner_name(restrict(rows, user, Action.LIST)), _event_item),
-        withdrawal_feed({"event": _("A partner withdrew an event it had shared")}),
+        Feed(with_person_name(with_partner_name(bans.filter(received_at__gte=since()))), _ban_item),
+        withdrawal_feed(
+            {
+                "event": _("A partner withdrew an event it had shared"),
+                "ban": _("A partner withdrew a ban it had shared"),
+            }
+        ),
     ]
 
 
@@ -53,10 +77,10 @@ def register() -> None:
     register_desk_source(
         DeskSource(
             key="events",
-            title=_("Major events shared by partners"),
+            title=_("Major events and stadium bans shared by partners"),
             may_see=may_list,
             feeds=_feeds,
             order=30,
-            empty=_("No event received from partners in the last 30 days."),
+            empty=_("No event or ban received from partners in the last 30 days."),
         )
     )

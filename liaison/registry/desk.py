@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -24,21 +24,11 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.policy import Action, decide, restrict
-from liaison.registry.choices import NameKind
-from liaison.registry.models import Alert, Hit, Person, PersonName, Warrant
-from liaison.registry.queries import records_due_for_review
+from liaison.registry.models import Alert, Hit, Person, Warrant
+from liaison.registry.queries import records_due_for_review, with_person_name
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
-
-
-def _named(rows: QuerySet[Any], person: str = "person") -> QuerySet[Any]:
-    """Annotate `person_name`: the person's primary name (else the first), in the same query,
-    as Person.__str__ gives it."""
-    primary_first = Case(When(kind=NameKind.PRIMARY, then=Value(0)), default=Value(1))
-    names = PersonName.objects.filter(person=OuterRef(person)).order_by(primary_first, "id")
-    named: QuerySet[Any] = rows.annotate(person_name=Subquery(names.values("full_name")[:1]))
-    return named
 
 
 _ARRIVED: dict[tuple[str, bool], Promise] = {
@@ -97,9 +87,9 @@ def _alert_item(alert: Any) -> DeskItem:
 
 def _received_feeds(user: User) -> list[Feed]:
     return [
-        Feed(_named(_received(Person, user), "pk"), _person_item),
-        Feed(_named(_received(Warrant, user).select_related("person")), _warrant_item),
-        Feed(_named(_received(Alert, user).select_related("person")), _alert_item),
+        Feed(with_person_name(_received(Person, user), "pk"), _person_item),
+        Feed(with_person_name(_received(Warrant, user).select_related("person")), _warrant_item),
+        Feed(with_person_name(_received(Alert, user).select_related("person")), _alert_item),
         withdrawal_feed(_WITHDRAWN),
     ]
 
@@ -127,7 +117,7 @@ def _hit_feeds(user: User) -> list[Feed]:
     # the hits received in the window (indexed), not from every person of ours.
     ours = Person.objects.filter(pk=OuterRef("person"), owner_node=settings.NODE_ID)
     rows = _received(Hit, user).filter(Exists(ours))
-    return [Feed(_named(rows.select_related("person")), _hit_item)]
+    return [Feed(with_person_name(rows.select_related("person")), _hit_item)]
 
 
 def _may_extend(user: User) -> bool:
@@ -152,7 +142,7 @@ def _review_item(record: Any) -> DeskItem:
 def _review_feeds(user: User) -> list[Feed]:
     due = records_due_for_review(user)
     return [
-        Feed(_named(due[kind]), _review_item, order_by="review_date")
+        Feed(with_person_name(due[kind]), _review_item, order_by="review_date")
         for kind in ("warrants", "alerts")
     ]
 

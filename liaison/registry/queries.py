@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from liaison.accounts.models import Actor
 from liaison.matching import Identity
 from liaison.policy import Action, restrict
+from liaison.registry.choices import NameKind
 from liaison.registry.models import Alert, BirthDate, Hit, Person, PersonName, Warrant
 
 
@@ -95,3 +96,12 @@ def identities_of(persons: QuerySet[Person]) -> Iterator[Identity]:
     persons = persons.distinct().prefetch_related("names", "birth_dates", "nationalities")
     for person in persons.iterator(chunk_size=2000):
         yield replace(identity_of(person), id=str(person.uid))
+
+
+def with_person_name(rows: QuerySet[Any], person: str = "person") -> QuerySet[Any]:
+    """Annotate `person_name`: the person's primary name (else the first), in the same query,
+    as Person.__str__ gives it."""
+    primary_first = Case(When(kind=NameKind.PRIMARY, then=Value(0)), default=Value(1))
+    names = PersonName.objects.filter(person=OuterRef(person)).order_by(primary_first, "id")
+    named: QuerySet[Any] = rows.annotate(person_name=Subquery(names.values("full_name")[:1]))
+    return named

@@ -282,7 +282,7 @@ def _fill(send: Send, person: Person, n: int) -> None:
 # same from 1 to 12 items per feed (the node administrator's and the auditor's desks are
 # empty here, so without the read marks). The supervisor also has the feed of escalated
 # requests for assistance.
-DESK_QUERIES = {"officer": 23, "supervisor": 26, "node_admin": 13, "auditor": 10}
+DESK_QUERIES = {"officer": 24, "supervisor": 27, "node_admin": 13, "auditor": 10}
 
 
 @pytest.mark.parametrize("role", sorted(DESK_QUERIES))
@@ -347,6 +347,50 @@ def test_an_event_a_partner_shares_reaches_the_desk_and_opens_its_page(
     assert officer.get(open_link(page, "events"))["Location"] == f"/events/{uid}/"
     assert unread_counts(users["officer"])["events"] == 0
     assert unread_counts(users["analyst"])["events"] == 1
+
+
+def test_a_ban_a_partner_shares_reaches_the_desk_and_so_does_its_withdrawal(
+    users: dict[str, User], send: Send, login: Login
+) -> None:
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    person = person_body("Karim Benali")
+    send("person.upsert", person)
+    uid, today = str(uuid.uuid4()), timezone.localdate()
+    ban = {
+        "uid": uid,
+        "owner": "fr",
+        "version": 1,
+        "handling_code": "H0",
+        "person": person["uid"],
+        "person_owner": "fr",
+        "kind": "stadium_ban",
+        "issuing_authority": "Préfecture de police",
+        "valid_from": str(today - timedelta(days=10)),
+        "valid_until": str(today + timedelta(days=100)),
+        "grounds": "Violence at Parc des Princes.",
+        "competitions": "Ligue 1",
+        "events": [],
+        "status": "active",
+    }
+    send("ban.upsert", ban)
+    officer = login(users["officer"])
+    page = officer.get("/").content.decode()
+    events = page.split('id="desk-events"')[1].split("</section>")[0]
+    assert "New ban shared by a partner" in events and "Karim Benali" in events
+    assert "Préfecture de police" in events
+    assert officer.get(open_link(page, "events"))["Location"] == f"/events/bans/{uid}/"
+    assert unread_counts(users["analyst"])["events"] == 1
+    send("ban.upsert", ban | {"version": 2, "grounds": "Violence, twice."})
+    assert unread_counts(users["officer"])["events"] == 1  # the update is unread again
+    send("ban.withdraw", {"uid": uid, "owner": "fr", "version": 2, "reason": "annulled"})
+    page = officer.get("/").content.decode()
+    events = page.split('id="desk-events"')[1].split("</section>")[0]
+    assert "A partner withdrew a ban it had shared" in events
+    assert "New ban shared by a partner" not in events  # the copy is gone
 
 
 def test_counts_stop_at_what_the_desk_shows_and_say_so(
