@@ -41,7 +41,8 @@ JSON = "application/json"
 
 TEXT = (
     f"{FACTS} Youssef Cherif est joignable au +212 661 234 567 et à yc@example.ma ; "
-    "passeport AB1234567, véhicule AB-123-CD."
+    "passeport AB1234567, véhicule AB-123-CD, vu à Tanger avec le gérant de Atlas Transit "
+    "SARL et un membre du réseau Zerktouni."
 )
 
 
@@ -97,8 +98,8 @@ def test_the_bundle_keeps_facts_and_assessment_apart_with_grading_and_tlp(
     assert all(o["object_marking_refs"] == [amber] for o in _of_type(objects, "note"))
     assert report["object_marking_refs"] == [amber] and amber in objects
     assert objects[amber]["extensions"][stix.TLP2_EXTENSION]["tlp_2_0"] == "amber"
-    (origin,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "organization"]
-    assert report["created_by_ref"] == origin["id"]
+    origin = objects[report["created_by_ref"]]
+    assert origin["type"] == "identity" and origin["identity_class"] == "organization"
     assert origin["name"] == named_report.originator_service
 
 
@@ -130,6 +131,27 @@ def test_the_bundle_holds_the_indicators_and_the_confirmed_person(
         ),
         allow_custom=False,
     )
+
+
+def test_places_are_locations_and_organisations_identities_on_the_report(
+    named_report: Report, officer: User
+) -> None:
+    objects = _objects(export_stix(actor=officer, report=named_report))
+    (report,) = _of_type(objects, "report")
+    places = {o["name"]: o for o in _of_type(objects, "location")}
+    assert places.keys() == {"Tanger Med", "Tanger"}  # the title's port, the facts' city
+    place = places["Tanger"]
+    assert (place["country"], place["city"], place["region"]) == ("MA", "Tanger", "northern-africa")
+    assert "city" not in places["Tanger Med"]
+    organisations = [
+        o for o in _of_type(objects, "identity") if o["id"] != report["created_by_ref"]
+    ]
+    organisations = [o for o in organisations if o["identity_class"] == "organization"]
+    assert {o["name"] for o in organisations} == {"Atlas Transit SARL", "Réseau Zerktouni"}
+    for obj in (*places.values(), *organisations):
+        assert obj["id"] in report["object_refs"]
+        assert obj["object_marking_refs"] == [stix.TLP2_IDS["amber"]]
+        assert obj["created_by_ref"] == report["created_by_ref"]
 
 
 def test_a_second_export_gives_the_same_ids(named_report: Report, officer: User) -> None:
@@ -273,6 +295,47 @@ def test_a_bundle_round_trips_to_a_fresh_node(named_report: Report, officer: Use
         assert obj.get("object_marking_refs") == before[ident].get("object_marking_refs")
         assert obj.get("content") == before[ident].get("content")
     assert [s.id for s in done.skipped] == sorted(persons)
+    held = set(report.indicators.values_list("kind", "normalised"))
+    assert {("place", "Tanger"), ("organisation", "Atlas Transit SARL")} <= held
+    assert ("organisation", "Réseau Zerktouni") in held
+
+
+def test_places_and_organisations_only_in_the_bundle_are_kept_and_unknown_places_listed(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    extra = [
+        stix2.Location(name="Tangier Med", country="MA"),  # no alias of the gazetteer
+        stix2.Location(name="Lisbonne", country="PT"),  # not in the gazetteer
+        stix2.Identity(name="Amal Trans", identity_class="organization"),
+    ]
+    for obj in extra:
+        bundle["objects"].append(json.loads(obj.serialize()))
+        report["object_refs"].append(obj.id)
+    _fresh_node()
+    done = import_stix(actor=officer, raw=json.dumps(bundle).encode())
+    (created,) = done.created
+    held = set(created.indicators.values_list("kind", "normalised", "field"))
+    assert ("organisation", "Amal Trans", "import") in held
+    skipped = {s.id: s.reason for s in done.skipped}
+    assert skipped[extra[1].id] == "place-unknown" and skipped[extra[0].id] == "place-unknown"
+    assert not created.indicators.filter(normalised__in=["Lisbonne", "Tangier Med"]).exists()
+
+
+def test_a_place_written_as_the_gazetteer_knows_it_is_imported_by_its_name(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    place = stix2.Location(name="ملعب محمد الخامس", country="MA")
+    bundle["objects"].append(json.loads(place.serialize()))
+    report["object_refs"].append(place.id)
+    _fresh_node()
+    (created,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    assert created.indicators.filter(
+        kind="place", normalised="Stade Mohammed V", field=ReportIndicator.IMPORTED
+    ).exists()
 
 
 def test_an_unknown_object_is_listed_audited_and_the_rest_imported(
