@@ -24,7 +24,7 @@ from liaison.exchange import sharing
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import NODE_ID
 from liaison.intel import conditions, entities, ftm, stix
-from liaison.intel.choices import ConsentKind, ConsentState
+from liaison.intel.choices import ConsentKind, ConsentState, IndicatorKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import (
     ConsentDecision,
@@ -298,15 +298,21 @@ def export_stix(*, actor: Actor, report: Report, request: HttpRequest | None = N
 
 @atomic_action
 def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
-    """The persons the report names as FollowTheMoney entities (JSON lines), under the
-    export rule."""
+    """The persons and organisations the report names as FollowTheMoney entities (JSON
+    lines), linked to the report, under the export rule."""
     persons = _confirmed_persons(actor, report)
+    organisations = list(
+        report.indicators.filter(kind=IndicatorKind.ORGANISATION).values_list("normalised", flat=True)
+    )
     detail = {"export": "ftm", "persons": [str(p.uid) for p in persons]}
-    _may_export(actor, report, request, detail)
+    _may_export(actor, report, request, detail | {"organisations": organisations})
     rows = Person.objects.filter(pk__in=[p.pk for p in persons]).prefetch_related(
         "names", "birth_dates", "nationalities", "documents"
     )
-    return ftm.lines(ftm.person_entity(p, str(report.uid)) for p in rows)
+    uid = str(report.uid)
+    named = [ftm.person_entity(p, uid) for p in rows]
+    named += [ftm.organisation_entity(name, uid) for name in organisations]
+    return ftm.lines(ftm.report_entities(uid, report.title, named))
 
 
 def stix_source(report: Report, persons: list[Person]) -> stix.ReportOut:

@@ -379,7 +379,7 @@ def export_stix(request: HttpRequest, uid: UUID) -> Any:
 @router.get(
     "/reports/{uid}/ftm",
     response={200: None, **RECORD_ERRORS},
-    summary="The persons a report names as FollowTheMoney entities (JSON lines)",
+    summary="The persons and organisations a report names, as FollowTheMoney (JSON lines)",
     openapi_extra={
         "responses": {
             200: {

@@ -247,25 +247,59 @@ def ftm_model() -> Any:
     return model
 
 
-def test_the_persons_are_read_back_as_followthemoney_entities(
-    named_report: Report, officer: User, cherif: Person, login: Login, ftm_model: Any
-) -> None:
-    lines = export_ftm(actor=officer, report=named_report).splitlines()
-    (written,) = [json.loads(line) for line in lines]
-    # The library's own model, cleaning every value, finds what was written unchanged.
-    entity = ftm_model.make_entity(written["schema"])
+def _ftm_checked(model: Any, written: dict[str, Any]) -> Any:
+    """The entity through the library's own model: every value, cleaned, comes back
+    unchanged (an unknown property raises)."""
+    entity = model.make_entity(written["schema"])
     entity.id = written["id"]
     for prop, values in written["properties"].items():
-        entity.add(prop, values)  # an unknown property raises
+        entity.add(prop, values)
     assert {p: sorted(v) for p, v in entity.properties.items()} == {
         p: sorted(v) for p, v in written["properties"].items()
     }
-    assert entity.schema.name == "Person"
-    assert set(entity.get("name")) == {"Youssef Cherif", "يوسف الشريف"}
-    assert entity.get("birthDate") == ["1984-03"]
-    assert entity.id == f"liaison-person-{cherif.uid}"
+    return entity
+
+
+def test_the_persons_and_organisations_are_read_back_as_followthemoney_entities(
+    named_report: Report, officer: User, cherif: Person, login: Login, ftm_model: Any
+) -> None:
+    lines = export_ftm(actor=officer, report=named_report).splitlines()
+    entities = [_ftm_checked(ftm_model, json.loads(line)) for line in lines]
+    by_schema: dict[str, list[Any]] = {}
+    for entity in entities:
+        by_schema.setdefault(entity.schema.name, []).append(entity)
+    (person,) = by_schema["Person"]
+    assert set(person.get("name")) == {"Youssef Cherif", "يوسف الشريف"}
+    assert person.get("birthDate") == ["1984-03"]
+    assert person.id == f"liaison-person-{cherif.uid}"
+    (company,) = by_schema["Company"]
+    assert (company.get("name"), company.get("legalForm")) == (["Atlas Transit SARL"], ["SARL"])
+    (group,) = by_schema["Organization"]
+    assert group.get("name") == ["Réseau Zerktouni"]
+    (document,) = by_schema["Document"]
+    assert document.get("title") == [named_report.title]
+    # One link from the report to each person and organisation it names.
+    links = {(d.first("document"), d.first("entity")) for d in by_schema["Documentation"]}
+    assert links == {(document.id, e.id) for e in (person, company, group)}
+    assert {d.first("role") for d in by_schema["Documentation"]} == {"named in the report"}
+    entry = AuditEntry.objects.filter(action="disclose").last()
+    assert entry is not None and entry.detail["export"] == "ftm"
+    assert set(entry.detail["organisations"]) == {"Atlas Transit SARL", "Réseau Zerktouni"}
     response = login(officer).get(f"/intel/{named_report.uid}/export/ftm/")
     assert response.status_code == 200 and response.content.decode().splitlines() == lines
+
+
+def test_an_organisation_has_the_same_followthemoney_id_in_every_report(
+    officer: User, ftm_model: Any
+) -> None:
+    ids = []
+    for title in ("Premier", "Second"):
+        facts = "Paiements de la société Amal Trans, selon le réseau Zerktouni."
+        report = create_report(actor=officer, data=report_data(title=title, facts=facts))
+        rows = [json.loads(line) for line in export_ftm(actor=officer, report=report).splitlines()]
+        ids.append({r["id"] for r in rows if r["schema"] in ("Company", "Organization")})
+        assert {r["schema"] for r in rows} == {"Company", "Organization", "Document", "Documentation"}
+    assert ids[0] == ids[1] and len(ids[0]) == 2
 
 
 # Import
