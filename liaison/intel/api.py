@@ -17,7 +17,7 @@ from liaison.core.api_input import ApiInput, ReviewDate
 from liaison.core.field_rules import Line, Purpose, Text
 from liaison.exchange.protocol import NODE_ID
 from liaison.intel import actions, entities
-from liaison.intel.choices import ConsentKind
+from liaison.intel.choices import ConsentKind, IndicatorKind
 from liaison.intel.models import MAX_TEXT, ConsentRequest, Report, ReportMention
 from liaison.intel.queries import (
     consents_visible_to,
@@ -56,10 +56,13 @@ class ReportIn(ApiInput):
 
 
 class IndicatorOut(Schema):
-    kind: str
-    value: str
-    normalised: str
-    field: str
+    kind: IndicatorKind = Field(
+        description="phone, email, document, plate, place (a name of the places gazetteer) "
+        "or organisation"
+    )
+    value: str = Field(description="as written in the text")
+    normalised: str = Field(description="E.164, lower case, or the place's name in the gazetteer")
+    field: str = Field(description="the report field it was read from, or import (STIX)")
 
 
 class MentionOut(Schema):

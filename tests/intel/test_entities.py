@@ -119,7 +119,10 @@ def test_a_received_report_gets_its_suggestions_and_indicators_on_receipt(
     login: Login,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    body = partner_body(facts="Vu : Youssef Cherif et Karim Bennani, tél. +33 6 12 34 56 78.")
+    body = partner_body(
+        facts="Vu : Youssef Cherif et Karim Bennani, tél. +33 6 12 34 56 78, "
+        "pour la شركة «الأطلس للنقل» près du ملعب محمد الخامس."
+    )
     with django_capture_on_commit_callbacks() as after_commit:
         receive("fr", "report", body)
     report = Report.objects.get(uid=body["uid"])
@@ -130,11 +133,27 @@ def test_a_received_report_gets_its_suggestions_and_indicators_on_receipt(
         cast["cherif"].pk,
         cast["hidden"].pk,
     }
-    assert list(report.indicators.values_list("kind", "normalised")) == [("phone", "+33612345678")]
+    # Read from the text the envelope carries: the title's Marseille, the assessment's
+    # Tanger, the facts' phone, company and stadium.
+    assert list(report.indicators.values_list("kind", "normalised", "field")) == [
+        ("organisation", "شركة الأطلس للنقل", "facts"),
+        ("phone", "+33612345678", "facts"),
+        ("place", "Marseille", "title"),
+        ("place", "Stade Mohammed V", "facts"),
+        ("place", "Tanger", "assessment"),
+    ]
     page = _open(login(analyst), report)
     mentions = _section(page, "mentions")
     assert "Youssef Cherif" in mentions and "Bennani" not in mentions
-    assert "+33612345678" in _section(page, "indicators")
+    shown = _section(page, "indicators")
+    assert "+33612345678" in shown and "place: <bdi" in shown and "Stade Mohammed V" in shown
+    assert "organisation: <bdi" in shown and "(ملعب محمد الخامس)" in shown
+    # A new version from the partner is read again: what its text no longer names goes.
+    receive("fr", "report", body | {"version": 2, "facts": "Rien à Paris.", "title": "Autre"})
+    assert list(report.indicators.values_list("kind", "normalised")) == [
+        ("place", "Paris"),
+        ("place", "Tanger"),
+    ]
 
 
 # Confirm and reject
