@@ -302,7 +302,9 @@ def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = No
     lines), linked to the report, under the export rule."""
     persons = _confirmed_persons(actor, report)
     organisations = list(
-        report.indicators.filter(kind=IndicatorKind.ORGANISATION).values_list("normalised", flat=True)
+        report.indicators.filter(kind=IndicatorKind.ORGANISATION).values_list(
+            "normalised", flat=True
+        )
     )
     detail = {"export": "ftm", "persons": [str(p.uid) for p in persons]}
     _may_export(actor, report, request, detail | {"organisations": organisations})

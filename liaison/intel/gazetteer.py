@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Arabic letters, typographic apostrophes and dashes are data here.
 """Names known in advance, found in a report's text in Latin or Arabic script: places
 (data/places.tsv: Moroccan and French cities and regions, ports, border posts, airports,
 the stadiums of AFCON 2025 and the 2030 World Cup) and organisations known by name
@@ -168,12 +169,18 @@ def _read(name: str) -> list[list[str]]:
 @cache
 def places() -> Gazetteer:
     return Gazetteer(
-        [(Entry(n, kind, country), aliases.split("|")) for n, kind, country, aliases in _read("places.tsv")]
+        [
+            (Entry(n, kind, country), aliases.split("|"))
+            for n, kind, country, aliases in _read("places.tsv")
+        ]
     )
 
 
 @cache
 def organisations() -> Gazetteer:
     return Gazetteer(
-        [(Entry(n, schema, ""), aliases.split("|")) for n, schema, aliases in _read("organisations.tsv")]
+        [
+            (Entry(n, schema, ""), aliases.split("|"))
+            for n, schema, aliases in _read("organisations.tsv")
+        ]
     )

@@ -1,6 +1,6 @@
 """Typed indicators in a report's text: phone numbers, e-mail addresses, document numbers,
-vehicle plates, places and organisations. Plain Python (no Django): text in, indicators out, each with the value
-as written and a normalised value to compare and search by.
+vehicle plates, places and organisations. Plain Python (no Django): text in, indicators
+out, each with the value as written and a normalised value to compare and search by.
 
 - phone: any number the phonenumbers library finds and judges valid, normalised to E.164;
   a number without a country code is read in `region` (the node's country), others need
@@ -93,7 +93,11 @@ def extract(text: str, region: str | None = None) -> list[Indicator]:
     for org in organisations.find(text):
         keep(Indicator(ORGANISATION, org.text, org.name, org.start, org.end))
     for place in gazetteer.places().find(text):
-        keep(Indicator(PLACE, text[place.start : place.end], place.entry.name, place.start, place.end))
+        keep(
+            Indicator(
+                PLACE, text[place.start : place.end], place.entry.name, place.start, place.end
+            )
+        )
     for pattern in _PLATES:
         for m in pattern.finditer(text):
             plain = re.sub(r"[\s|-]+", "-", m.group())

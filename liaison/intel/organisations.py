@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Arabic letters, typographic apostrophes and dashes are data here.
 """Organisations named in a report's text, French and Arabic. Plain Python (no Django).
 
 Precision first: a name is taken only with what makes it an organisation's, each rule
@@ -54,14 +55,76 @@ _ARABIC = re.compile(
 ARABIC_COMPANY = ("شركة", "مؤسسة")
 # Sentence openers and articles dropped from the front of a name ("Hier Atlas SARL").
 _LEADING = frozenset(
-    "le la les l un une des du de d et ou hier selon par pour dans avec chez sur ce cette "
-    "cet ces son sa ses leur leurs puis alors ensuite il elle ils elles on nous vous je".split()
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d",
+        "et",
+        "ou",
+        "hier",
+        "selon",
+        "par",
+        "pour",
+        "dans",
+        "avec",
+        "chez",
+        "sur",
+        "ce",
+        "cette",
+        "cet",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+        "puis",
+        "alors",
+        "ensuite",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "nous",
+        "vous",
+        "je",
+    ]
 )
 # Capitalised words that follow "réseau" or "cellule" without naming an organisation.
 NOT_NAMES = frozenset(
-    "internet wifi wi-fi whatsapp telegram signal facebook instagram tiktok snapchat "
-    "twitter x viber messenger gsm sfr orange bouygues free inwi maroc telecom "
-    "tor darknet".split()
+    [
+        "internet",
+        "wifi",
+        "wi-fi",
+        "whatsapp",
+        "telegram",
+        "signal",
+        "facebook",
+        "instagram",
+        "tiktok",
+        "snapchat",
+        "twitter",
+        "x",
+        "viber",
+        "messenger",
+        "gsm",
+        "sfr",
+        "orange",
+        "bouygues",
+        "free",
+        "inwi",
+        "maroctelecom",
+        "tor",
+        "darknet",
+    ]
 )
 
 

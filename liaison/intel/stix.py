@@ -309,7 +309,9 @@ def bundle_for(report: ReportOut) -> stix2.Bundle:
     if report.assessment:
         notes.append(_note(report, "assessment", report.assessment, origin.id))
     named = {"place", "organisation"}
-    observables = [_indicator(k, v, report.handling_code) for k, v in report.indicators if k not in named]
+    observables = [
+        _indicator(k, v, report.handling_code) for k, v in report.indicators if k not in named
+    ]
     places = [_place(report, v, origin.id) for k, v in report.indicators if k == "place"]
     observables += [p for p in places if p is not None]
     observables += [

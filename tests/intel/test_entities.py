@@ -301,6 +301,7 @@ def test_indicators_are_stored_shown_and_in_the_api(officer: User, login: Login)
         ("email", "y.cherif@example.ma"),
         ("document", "AB1234567"),
         ("plate", "AB-123-CD"),
+        ("place", "Tanger Med"),  # the title's
     }
     page = _open(login(officer), report)
     assert "+212661234567" in page and "vehicle plate" in page
@@ -308,7 +309,7 @@ def test_indicators_are_stored_shown_and_in_the_api(officer: User, login: Login)
     body = response.json()
     assert response.status_code == 200, body
     assert {(i["kind"], i["normalised"]) for i in body["indicators"]} == rows
-    update_report(actor=officer, report=report, data=report_data(facts="Plus rien."))
+    update_report(actor=officer, report=report, data=report_data(facts="Plus rien.", title="Rien"))
     assert not ReportIndicator.objects.filter(report=report).exists()
 
 
@@ -339,7 +340,7 @@ def test_the_report_page_costs_the_same_with_more_persons_named(
     text = "Youssef Cherif, Nadia Tazi et Omar Idrissi ; 0661234567, 0661234568, AB-123-CD."
     update_report(actor=officer, report=report, data=report_data(facts=text))
     suggest_persons(actor=analyst, report=report)
-    assert report.mentions.count() == 3 and report.indicators.count() == 3
+    assert report.mentions.count() == 3 and report.indicators.count() == 4  # + the title's place
     with django_assert_num_queries(PAGE_QUERIES + AUDIT_ENTRY_QUERIES) as many:
         assert client.get(f"/intel/{report.uid}/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
@@ -357,7 +358,7 @@ def test_the_demo_reports_name_demo_persons_of_both_nodes(officer: User, analyst
     added = suggest_persons(actor=analyst, report=report)
     assert len(added) == 1 and added[0].span in report.facts  # this node's person
     kinds = set(report.indicators.values_list("kind", flat=True))
-    assert kinds == {"phone", "plate"}
+    assert kinds == {"phone", "plate", "place"}
 
 
 def test_homonyms_are_each_suggested_when_visible(

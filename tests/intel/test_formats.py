@@ -298,7 +298,12 @@ def test_an_organisation_has_the_same_followthemoney_id_in_every_report(
         report = create_report(actor=officer, data=report_data(title=title, facts=facts))
         rows = [json.loads(line) for line in export_ftm(actor=officer, report=report).splitlines()]
         ids.append({r["id"] for r in rows if r["schema"] in ("Company", "Organization")})
-        assert {r["schema"] for r in rows} == {"Company", "Organization", "Document", "Documentation"}
+        assert {r["schema"] for r in rows} == {
+            "Company",
+            "Organization",
+            "Document",
+            "Documentation",
+        }
     assert ids[0] == ids[1] and len(ids[0]) == 2
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Arabic letters, typographic apostrophes and dashes are data here.
 """Places and organisations read from a report's text (liaison/intel/gazetteer.py,
 organisations.py, indicators.py): case tables in French, Arabic and both mixed, with the
 words that must not be read as either. Pure Python: no database."""
@@ -17,22 +18,40 @@ def _found(text: str, kind: str) -> list[tuple[str, str]]:
 PLACES = [
     # (text, [(as written, stored)])
     ("Rendez-vous au port de Tanger Med.", [("Tanger Med", "Tanger Med")]),
-    ("وصل إلى ميناء طنجة المتوسط ثم بطنجة", [("ميناء طنجة المتوسط", "Tanger Med"), ("بطنجة", "Tanger")]),
+    (
+        "وصل إلى ميناء طنجة المتوسط ثم بطنجة",
+        [("ميناء طنجة المتوسط", "Tanger Med"), ("بطنجة", "Tanger")],
+    ),
     ("انتقل للرباط ثم إلى الدار البيضاء", [("للرباط", "Rabat"), ("الدار البيضاء", "Casablanca")]),
     ("Passé par Fes puis Fès et Fez.", [("Fes", "Fès")]),  # one value, first as written
-    ("Le match au Grand Stade de Marrakech.", [("Grand Stade de Marrakech", "Grand Stade de Marrakech")]),
-    ("مباراة في ملعب الأمير مولاي عبد الله", [("ملعب الأمير مولاي عبد الله", "Stade Prince Moulay Abdellah")]),
-    ("Contrôle au poste de Bab Sebta, puis Zouj Bghal.", [("Bab Sebta", "Bab Sebta"), ("Zouj Bghal", "Zouj Bghal")]),
+    (
+        "Le match au Grand Stade de Marrakech.",
+        [("Grand Stade de Marrakech", "Grand Stade de Marrakech")],
+    ),
+    (
+        "مباراة في ملعب الأمير مولاي عبد الله",
+        [("ملعب الأمير مولاي عبد الله", "Stade Prince Moulay Abdellah")],
+    ),
+    (
+        "Contrôle au poste de Bab Sebta, puis Zouj Bghal.",
+        [("Bab Sebta", "Bab Sebta"), ("Zouj Bghal", "Zouj Bghal")],
+    ),
     ("عبر معبر باب سبتة", [("معبر باب سبتة", "Bab Sebta")]),
     ("Départ du Havre vers Marseille.", [("Havre", "Le Havre"), ("Marseille", "Marseille")]),
-    ("Vol Roissy-Charles-de-Gaulle – Aéroport Mohammed V.", [
-        ("Roissy-Charles-de-Gaulle", "Roissy-Charles-de-Gaulle"),
-        ("Aéroport Mohammed V", "Aéroport Mohammed V"),
-    ]),
-    ("Il réside à Saint-Étienne, région Auvergne-Rhône-Alpes.", [
-        ("Saint-Étienne", "Saint-Étienne"),
-        ("Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
-    ]),
+    (
+        "Vol Roissy-Charles-de-Gaulle – Aéroport Mohammed V.",
+        [
+            ("Roissy-Charles-de-Gaulle", "Roissy-Charles-de-Gaulle"),
+            ("Aéroport Mohammed V", "Aéroport Mohammed V"),
+        ],
+    ),
+    (
+        "Il réside à Saint-Étienne, région Auvergne-Rhône-Alpes.",
+        [
+            ("Saint-Étienne", "Saint-Étienne"),
+            ("Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
+        ],
+    ),
 ]
 
 NOT_PLACES = [
@@ -60,25 +79,37 @@ def test_common_words_and_person_names_are_not_places(text: str) -> None:
 ORGANISATIONS = [
     # (text, [(stored, FtM schema)])
     ("Hier, la société Atlas Transit SARL a loué un camion.", [("Atlas Transit SARL", "Company")]),
-    ("La SARL Nour Export et Sud Logistique S.A.R.L. ont payé.", [
-        ("SARL Nour Export", "Company"),
-        ("Sud Logistique SARL", "Company"),
-    ]),
+    (
+        "La SARL Nour Export et Sud Logistique S.A.R.L. ont payé.",
+        [
+            ("SARL Nour Export", "Company"),
+            ("Sud Logistique SARL", "Company"),
+        ],
+    ),
     ("Il travaille pour la société Amal Trans.", [("Société Amal Trans", "Company")]),
-    ("Le réseau Zerktouni et le clan des Barbus.", [
-        ("Réseau Zerktouni", "Organization"),
-        ("Clan des Barbus", "Organization"),
-    ]),
+    (
+        "Le réseau Zerktouni et le clan des Barbus.",
+        [
+            ("Réseau Zerktouni", "Organization"),
+            ("Clan des Barbus", "Organization"),
+        ],
+    ),
     ("قامت شركة «الأطلس للنقل» بنقل البضائع.", [("شركة الأطلس للنقل", "Company")]),
     ('تنشط عصابة "النمور" في مراكش.', [("عصابة النمور", "Organization")]),
-    ("تعمل شركة Atlas Transit SARL بفاس مع مؤسسة Nour.", [
-        ("Atlas Transit SARL", "Company"),
-        ("مؤسسة Nour", "Company"),
-    ]),
-    ("Des liens avec la DZ Mafia et la Mocro Mafia.", [
-        ("DZ Mafia", "Organization"),
-        ("Mocro Maffia", "Organization"),
-    ]),
+    (
+        "تعمل شركة Atlas Transit SARL بفاس مع مؤسسة Nour.",
+        [
+            ("Atlas Transit SARL", "Company"),
+            ("مؤسسة Nour", "Company"),
+        ],
+    ),
+    (
+        "Des liens avec la DZ Mafia et la Mocro Mafia.",
+        [
+            ("DZ Mafia", "Organization"),
+            ("Mocro Maffia", "Organization"),
+        ],
+    ),
     ("Billets Royal Air Maroc, ou الخطوط الملكية المغربية.", [("Royal Air Maroc", "Company")]),
 ]
 
