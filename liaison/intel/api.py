@@ -120,7 +120,17 @@ class StixSkippedOut(Schema):
 class StixImportOut(Schema):
     bundle: str
     created: list[ReportOut]
-    already: list[str] = Field(description="STIX ids of the reports this node holds already")
+    updated: list[ReportOut] = Field(
+        description="Imported copies brought to the bundle's later version of their report"
+    )
+    already: list[str] = Field(
+        description="STIX ids of reports this node holds not as imported copies (its own, a "
+        "partner's): not imported"
+    )
+    older: list[str] = Field(
+        description="STIX ids of reports whose imported copy here is as recent as the "
+        "bundle's or more: not applied"
+    )
     skipped: list[StixSkippedOut] = Field(description="Objects not imported, with the reason")
 
 
@@ -416,7 +426,9 @@ def import_stix(request: HttpRequest) -> Any:
         {
             "bundle": done.bundle_id,
             "created": [report_out(r) for r in done.created],
+            "updated": [report_out(r) for r in done.updated],
             "already": done.already,
+            "older": done.older,
             "skipped": [vars(s) | {"words": s.words} for s in done.skipped],
         },
     )

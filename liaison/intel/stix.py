@@ -381,6 +381,7 @@ class ReportIn:
     information_credibility: str
     handling_code: HandlingCode
     originator: str
+    modified: datetime
     indicators: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -519,6 +520,7 @@ def _report_in(report: Any, objects: dict[str, Any], notes: dict[tuple[str, str]
         assessment=assessment_note.content if assessment_note is not None else "",
         handling_code=_handling(report),
         originator=author.name if author is not None and "name" in author else "unknown",
+        modified=report.modified,
         indicators=indicators,
         **_grading(report),
     )

@@ -407,9 +407,71 @@ def test_importing_the_same_bundle_twice_adds_nothing(named_report: Report, offi
     _fresh_node()
     first = import_stix(actor=officer, raw=exported)
     second = import_stix(actor=officer, raw=exported)
-    assert len(first.created) == 1 and second.created == []
-    assert second.already == [named_report.stix_id]
-    assert Report.objects.count() == 1
+    assert len(first.created) == 1 and second.created == [] == second.updated
+    assert (second.older, second.already) == ([named_report.stix_id], [])
+    assert Report.objects.count() == 1 and Report.objects.get().version == 1
+
+
+def _later(bundle: dict[str, Any], modified: str, **changes: Any) -> bytes:
+    """The bundle with its report modified at `modified`, its facts note changed."""
+    for obj in bundle["objects"]:
+        if obj["type"] == "report":
+            obj["modified"] = modified
+            obj.update(changes)
+        if stix.FACTS_LABEL in obj.get("labels", []):
+            obj["content"] = obj["content"].replace("Tanger", "Nador")
+    return json.dumps(bundle).encode()
+
+
+def test_a_later_version_of_an_imported_report_updates_the_copy_with_its_history(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    _fresh_node()
+    (copy,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    before = Report.objects.get(pk=copy.pk).stix_modified
+    done = import_stix(
+        actor=officer, raw=_later(bundle, "2030-01-01T00:00:00.000Z", name="Filière de Nador")
+    )
+    assert ([r.pk for r in done.updated], done.created, done.older) == ([copy.pk], [], [])
+    copy = Report.objects.get(pk=copy.pk)
+    assert (copy.version, copy.title) == (2, "Filière de Nador")
+    assert "Nador" in copy.facts and copy.stix_modified is not None and before is not None
+    assert copy.stix_modified > before and Report.objects.count() == 1
+    changed = ReportVersion.objects.get(report=copy, version=2).changes
+    assert set(changed) == {"title", "facts"}
+    assert [v.version for v in copy.versions.all()] == [2, 1]
+    # The new text read again; the bundle's own location for Tanger is kept as imported.
+    places = dict(copy.indicators.filter(kind="place").values_list("normalised", "field"))
+    assert (places["Nador"], places["Tanger"]) == ("title", ReportIndicator.IMPORTED)
+    entry = AuditEntry.objects.filter(action="alter", object_id=str(copy.uid)).get()
+    assert entry.detail["import"] == "stix" and entry.detail["version"] == 2
+    bundle_entry = AuditEntry.objects.filter(object_type="stix-bundle").last()
+    assert bundle_entry is not None and bundle_entry.detail["updated"] == [str(copy.uid)]
+
+
+@pytest.mark.parametrize("modified", ["2020-01-01T00:00:00.000Z", None])
+def test_an_older_or_equal_version_is_reported_and_changes_nothing(
+    named_report: Report, officer: User, modified: str | None
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    same = next(o["modified"] for o in bundle["objects"] if o["type"] == "report")
+    _fresh_node()
+    (copy,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    done = import_stix(actor=officer, raw=_later(bundle, modified or same))
+    assert (done.older, done.updated, done.created) == ([named_report.stix_id], [], [])
+    copy = Report.objects.get(pk=copy.pk)
+    assert copy.version == 1 and "Nador" not in copy.facts
+    assert not AuditEntry.objects.filter(action="alter", object_id=str(copy.uid)).exists()
+
+
+def test_a_later_version_of_our_own_report_is_not_applied_here(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    done = import_stix(actor=officer, raw=_later(bundle, "2030-01-01T00:00:00.000Z"))
+    assert (done.already, done.updated) == ([named_report.stix_id], [])
+    assert Report.objects.get(pk=named_report.pk).version == 1
 
 
 def test_our_own_bundle_is_not_imported_again_here(named_report: Report, officer: User) -> None:
@@ -556,7 +618,7 @@ def test_the_import_page_and_api_list_what_was_not_imported(
     api = Client(headers={"Authorization": f"Bearer {token}"})
     answer = api.post("/api/v1/stix-bundles", raw, content_type=JSON)
     assert answer.status_code == 201, answer.content
-    assert answer.json()["already"] == [named_report.stix_id]
+    assert answer.json()["older"] == [named_report.stix_id]  # the page imported it
     assert {s["type"] for s in answer.json()["skipped"]} == {"tool", "identity"}
     assert api.post("/api/v1/stix-bundles", b"{oops", content_type=JSON).status_code == 400
     auditor = make_user("auditor", "auditor")
