@@ -5,17 +5,16 @@ assessment as two `note` objects on it (labels `liaison-facts` and `liaison-asse
 never one text; the originator service as an `identity` (organization); the indicators as
 observables (`email-addr`, and three types of our own declared by extension definitions:
 `liaison-phone-number`, `liaison-document`, `liaison-plate`), places as `location` and
-organisations as `identity` (organization), all in the report's object_refs; the
-confirmed persons as
-`identity` (individual); the grading and the handling code in a property extension of the
+organisations as `identity` (organization), all in the report's object_refs; the confirmed
+persons as `identity` (individual); the grading and the handling code in a property extension of the
 report, with the Admiralty credibility also as `confidence` (STIX 2.1 appendix A); the
 handling code's TLP 2.0 marking definition on every object. Ids are derived (uuid5), so a
 second export gives the same ids.
 
-Import (`read_bundle`): the reports of a bundle with their notes, markings and
-indicators (a `location` only when the places gazetteer knows its name: a place is always
-one of its names); everything else is listed as not imported, with the reason. A bundle that is
-not STIX 2.1 or that stix2's parser refuses raises BundleError (nothing is imported).
+Import (`read_bundle`): the reports of a bundle with their notes, markings and indicators
+(a `location` only when the places gazetteer knows its name: a place is always one of its
+names); everything else is listed as not imported, with the reason. A bundle that is not
+STIX 2.1 or that stix2's parser refuses raises BundleError (nothing is imported).
 Nothing here fetches anything: the TLP 2.0 objects are written out below.
 """
 
