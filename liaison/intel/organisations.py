@@ -8,7 +8,7 @@ named in `Org.rule` so that a finding can be explained:
 - `legal-form`: capitalised words with a legal form after or before them ("Atlas Transit
   SARL", "SARL Atlas Transit"; SA, SAS, SASU, SARL, SARLAU, SNC, EURL, SCI);
 - `company`: "société X" with X capitalised ("la société Atlas Transit");
-- `group`: "gang, réseau, clan, cellule, bande X" with X capitalised ("le réseau
+- `group`: "gang, réseau, clan, cellule X" with X capitalised ("le réseau
   Zerktouni", "le clan des Barbus"); "réseau de trafiquants" is not a name;
 - `arabic`: شركة, مؤسسة (companies), عصابة, شبكة, خلية (groups) followed by a quoted name
   («الأطلس للنقل») or by a name in Latin capitals ("شركة Atlas Transit"); without quotes an
@@ -37,7 +37,7 @@ _CAP = rf"[{_UPPER}][\w&’'-]*"
 # Capitalised words, "de/du/des/d'/&" allowed between two of them ("et" is not: it
 # parts two names more often than it joins one).
 _NAME = rf"{_CAP}(?:(?: (?:de |du |des |d['’]|& )?){_CAP}){{0,5}}"
-_GROUP_WORDS = r"gang|réseau|reseau|clan|cellule|bande"
+_GROUP_WORDS = r"gang|réseau|reseau|clan|cellule"  # not "bande": la bande de Gaza
 _LATIN = [
     ("legal-form", re.compile(rf"(?<![\w.])(?P<name>{_NAME}) (?P<form>{_FORM})")),
     ("legal-form", re.compile(rf"(?<![\w.])(?P<form>{_FORM_FIRST}) (?P<name>{_NAME})")),

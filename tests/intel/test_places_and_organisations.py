@@ -117,6 +117,7 @@ NOT_ORGANISATIONS = [
     "Un réseau de trafiquants, une cellule de crise, un gang armé.",
     "Contact par le réseau Internet et une cellule WhatsApp.",
     "Le réseau de Marseille est actif.",  # a place, not a name
+    "Des fonds partis vers la bande de Gaza.",
     "تعمل شبكة إجرامية في الناظور مع عصابة مسلحة",  # "a criminal network", "an armed gang"
     "شركة النقل والمؤسسة العمومية",  # "the transport company", unquoted: a description
     "La SA. Il a dit SA réponse.",
