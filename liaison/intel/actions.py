@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from liaison.exchange import sharing
 from liaison.exchange.models import Peer
 from liaison.exchange.protocol import NODE_ID
 from liaison.intel import conditions, entities, ftm, stix
-from liaison.intel.choices import ConsentKind, ConsentState
+from liaison.intel.choices import ConsentKind, ConsentState, IndicatorKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import (
     ConsentDecision,
@@ -133,6 +133,7 @@ def _new_report(
     request: HttpRequest | None,
     originator_service: str = "",
     stix_id: str = "",
+    stix_modified: datetime | None = None,
 ) -> Report:
     """The one writer of a new report: written here, or imported from a STIX bundle (its
     originator service then the bundle's, its STIX id the bundle's report's)."""
@@ -149,6 +150,7 @@ def _new_report(
         originator_service=originator_service or _service(user),
         author=user.get_full_name() or user.get_username(),
         stix_id=stix_id,
+        stix_modified=stix_modified,
         **_values(data),
     )
     clean_or_refuse(report, IntelError)
@@ -171,21 +173,40 @@ def update_report(
     *, actor: Actor, report: Report, data: ReportData, request: HttpRequest | None = None
 ) -> Report:
     """Change this node's own report; partners holding it get the new version."""
+    return _new_version(actor, report, _values(data), request=request)
+
+
+def _new_version(
+    actor: Actor,
+    report: Report,
+    values: dict[str, Any],
+    *,
+    request: HttpRequest | None,
+    detail: dict[str, Any] | None = None,
+    stix_modified: datetime | None = None,
+) -> Report:
+    """The one writer of a report's next version (a change here, or a later version of the
+    STIX report it was imported from): what changed is recorded, the text read again, and
+    partners holding it get the new version. Nothing changed: nothing is written."""
     report = Report.objects.select_for_update().get(pk=report.pk)
     user = authorise(
         actor,
         Action.WRITE_REPORT,
         report,
-        handling_code=data.handling_code,
+        handling_code=values["handling_code"],
         request=request,
         object_type="report",
     )
     before = versioned_values(report)
-    for name, value in _values(data).items():
+    for name, value in values.items():
         setattr(report, name, value)
     clean_or_refuse(report, IntelError)
     changes = {k: [v, getattr(report, k)] for k, v in before.items() if v != getattr(report, k)}
+    if stix_modified is not None:
+        report.stix_modified = stix_modified
     if not changes:
+        if stix_modified is not None:
+            report.save(update_fields=["stix_modified", "updated_at"])
         return report
     report.version += 1
     report.save()
@@ -199,7 +220,7 @@ def update_report(
         object_type="report",
         object_id=str(report.uid),
         changes={k: [_plain(v) for v in pair] for k, pair in changes.items()},
-        detail={"version": report.version},
+        detail={"version": report.version} | (detail or {}),
     )
     return report
 
@@ -298,15 +319,23 @@ def export_stix(*, actor: Actor, report: Report, request: HttpRequest | None = N
 
 @atomic_action
 def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
-    """The persons the report names as FollowTheMoney entities (JSON lines), under the
-    export rule."""
+    """The persons and organisations the report names as FollowTheMoney entities (JSON
+    lines), linked to the report, under the export rule."""
     persons = _confirmed_persons(actor, report)
+    organisations = list(
+        report.indicators.filter(kind=IndicatorKind.ORGANISATION).values_list(
+            "normalised", flat=True
+        )
+    )
     detail = {"export": "ftm", "persons": [str(p.uid) for p in persons]}
-    _may_export(actor, report, request, detail)
+    _may_export(actor, report, request, detail | {"organisations": organisations})
     rows = Person.objects.filter(pk__in=[p.pk for p in persons]).prefetch_related(
         "names", "birth_dates", "nationalities", "documents"
     )
-    return ftm.lines(ftm.person_entity(p, str(report.uid)) for p in rows)
+    uid = str(report.uid)
+    named = [ftm.person_entity(p, uid) for p in rows]
+    named += [ftm.organisation_entity(name, uid) for name in organisations]
+    return ftm.lines(ftm.report_entities(uid, report.title, named))
 
 
 def stix_source(report: Report, persons: list[Person]) -> stix.ReportOut:
@@ -333,12 +362,16 @@ def stix_source(report: Report, persons: list[Person]) -> stix.ReportOut:
 
 @dataclass
 class StixImport:
-    """What an import did: reports recorded, reports held already, objects not imported."""
+    """What an import did: reports recorded, imported copies brought to a later version,
+    reports held already (not imported: this node's or a partner's), imported copies as
+    recent as the bundle's or more (`older`), objects not imported."""
 
     bundle_id: str
     created: list[Report]
     already: list[str]
     skipped: list[stix.Skipped]
+    updated: list[Report] = field(default_factory=list)
+    older: list[str] = field(default_factory=list)
 
 
 @atomic_action
@@ -354,10 +387,16 @@ def import_stix(*, actor: Actor, raw: bytes, request: HttpRequest | None = None)
     done = StixImport(reading.bundle_id, [], [], reading.skipped)
     for item in reading.reports:
         # Only a copy the importer may see counts: a hidden one must not tell it exists.
-        if reports_visible_to(user, Action.VIEW).filter(stix_id=item.stix_id).exists():
-            done.already.append(item.stix_id)
-        else:
+        held = reports_visible_to(user, Action.VIEW).filter(stix_id=item.stix_id)
+        copy = held.filter(owner_node=settings.NODE_ID, stix_modified__isnull=False).first()
+        if copy is None and not held.exists():
             done.created.append(_imported(user, item, request))
+        elif copy is None:
+            done.already.append(item.stix_id)  # this node's own report, or a partner's
+        elif copy.stix_modified is not None and item.modified > copy.stix_modified:
+            done.updated.append(_reimported(user, copy, item, request))
+        else:
+            done.older.append(item.stix_id)
     log_event(
         action="collect",
         request=request,
@@ -366,15 +405,17 @@ def import_stix(*, actor: Actor, raw: bytes, request: HttpRequest | None = None)
         object_id=reading.bundle_id,
         detail={
             "created": [str(r.uid) for r in done.created],
+            "updated": [str(r.uid) for r in done.updated],
             "already": done.already,
+            "older": done.older,
             "skipped": [vars(s) for s in done.skipped],
         },
     )
     return done
 
 
-def _imported(user: User, item: stix.ReportIn, request: HttpRequest | None) -> Report:
-    data = ReportData(
+def _data_of(item: stix.ReportIn) -> ReportData:
+    return ReportData(
         title=item.title[:200],
         summary=item.summary,
         facts=item.facts,
@@ -385,9 +426,43 @@ def _imported(user: User, item: stix.ReportIn, request: HttpRequest | None) -> R
         information_credibility=item.information_credibility,
         handling_code=item.handling_code,
     )
+
+
+def _imported(user: User, item: stix.ReportIn, request: HttpRequest | None) -> Report:
     report = _new_report(
-        user, data, request=request, originator_service=item.originator, stix_id=item.stix_id
+        user,
+        _data_of(item),
+        request=request,
+        originator_service=item.originator,
+        stix_id=item.stix_id,
+        stix_modified=item.modified,
     )
+    _keep_bundle_indicators(report, item)
+    return report
+
+
+def _reimported(
+    user: User, report: Report, item: stix.ReportIn, request: HttpRequest | None
+) -> Report:
+    """A later version of the STIX report this copy was imported from: its values become
+    the copy's next version (its recipients, set here, are kept); the indicators only in
+    the bundle are those of the new version."""
+    values = _values(_data_of(item)) | {
+        "originator_service": item.originator,
+        "recipients": report.recipients,
+        "review_date": report.review_date,
+    }
+    detail = {"import": "stix", "stix_id": item.stix_id, "stix_modified": item.modified.isoformat()}
+    report = _new_version(
+        user, report, values, request=request, detail=detail, stix_modified=item.modified
+    )
+    ReportIndicator.objects.filter(report=report, field=ReportIndicator.IMPORTED).delete()
+    _keep_bundle_indicators(report, item)
+    return report
+
+
+def _keep_bundle_indicators(report: Report, item: stix.ReportIn) -> None:
+    """The bundle's indicators that the text does not give, kept as imported."""
     held = {(i.kind, i.normalised) for i in report.indicators.all()}
     ReportIndicator.objects.bulk_create(
         ReportIndicator(
@@ -396,7 +471,6 @@ def _imported(user: User, item: stix.ReportIn, request: HttpRequest | None) -> R
         for k, v in dict.fromkeys(item.indicators)
         if (k, v) not in held
     )
-    return report
 
 
 def document(report: Report) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from liaison.core.api_input import ApiInput, ReviewDate
 from liaison.core.field_rules import Line, Purpose, Text
 from liaison.exchange.protocol import NODE_ID
 from liaison.intel import actions, entities
-from liaison.intel.choices import ConsentKind
+from liaison.intel.choices import ConsentKind, IndicatorKind
 from liaison.intel.models import MAX_TEXT, ConsentRequest, Report, ReportMention
 from liaison.intel.queries import (
     consents_visible_to,
@@ -56,10 +56,13 @@ class ReportIn(ApiInput):
 
 
 class IndicatorOut(Schema):
-    kind: str
-    value: str
-    normalised: str
-    field: str
+    kind: IndicatorKind = Field(
+        description="phone, email, document, plate, place (a name of the places gazetteer) "
+        "or organisation"
+    )
+    value: str = Field(description="as written in the text")
+    normalised: str = Field(description="E.164, lower case, or the place's name in the gazetteer")
+    field: str = Field(description="the report field it was read from, or import (STIX)")
 
 
 class MentionOut(Schema):
@@ -117,7 +120,17 @@ class StixSkippedOut(Schema):
 class StixImportOut(Schema):
     bundle: str
     created: list[ReportOut]
-    already: list[str] = Field(description="STIX ids of the reports this node holds already")
+    updated: list[ReportOut] = Field(
+        description="Imported copies brought to the bundle's later version of their report"
+    )
+    already: list[str] = Field(
+        description="STIX ids of reports this node holds not as imported copies (its own, a "
+        "partner's): not imported"
+    )
+    older: list[str] = Field(
+        description="STIX ids of reports whose imported copy here is as recent as the "
+        "bundle's or more: not applied"
+    )
     skipped: list[StixSkippedOut] = Field(description="Objects not imported, with the reason")
 
 
@@ -379,7 +392,7 @@ def export_stix(request: HttpRequest, uid: UUID) -> Any:
 @router.get(
     "/reports/{uid}/ftm",
     response={200: None, **RECORD_ERRORS},
-    summary="The persons a report names as FollowTheMoney entities (JSON lines)",
+    summary="The persons and organisations a report names, as FollowTheMoney (JSON lines)",
     openapi_extra={
         "responses": {
             200: {
@@ -413,7 +426,9 @@ def import_stix(request: HttpRequest) -> Any:
         {
             "bundle": done.bundle_id,
             "created": [report_out(r) for r in done.created],
+            "updated": [report_out(r) for r in done.updated],
             "already": done.already,
+            "older": done.older,
             "skipped": [vars(s) | {"words": s.words} for s in done.skipped],
         },
     )

@@ -27,3 +27,5 @@ class IndicatorKind(models.TextChoices):
     EMAIL = "email", _("e-mail address")
     DOCUMENT = "document", _("document number")
     PLATE = "plate", _("vehicle plate")
+    PLACE = "place", _("place")
+    ORGANISATION = "organisation", _("organisation")

@@ -1,6 +1,6 @@
 """What a report's text names: registry persons (suggested, then confirmed or rejected by
 an analyst) and typed indicators (phone numbers, e-mail addresses, document numbers,
-vehicle plates). The persons come from the registry search's matcher
+vehicle plates, places, organisations). The persons come from the registry search's matcher
 (liaison.registry.search.mentioned_persons), the indicators from liaison/intel/indicators.py.
 
 Both are this node's reading of the report: kept per report, never sent to partners.

@@ -1,6 +1,7 @@
-"""FollowTheMoney entities of the persons a report names, as JSON lines for Aleph or
-yente-style tools. The intelligence app holds no organisations yet, so only persons are
-written.
+"""FollowTheMoney entities of the persons and organisations a report names, as JSON lines
+for Aleph or yente-style tools: each `Person`, `Company` (a legal form or a company's word
+in its name) or `Organization`, the report as a `Document` (its title), and one
+`Documentation` entity linking the report to each of them.
 
 The entities are written here, not through the followthemoney library: the library needs
 PyICU, a C++ build against ICU on every node, and brings SQLAlchemy, rdflib and networkx
@@ -11,11 +12,16 @@ into the runtime for these few lines. Its own model checks what we write, in the
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from liaison.intel.models import STIX_NAMESPACE
+from liaison.intel.organisations import LEGAL_FORMS, schema_of
 from liaison.registry.choices import DocumentType
 from liaison.registry.models import Person
+
+ROLE = "named in the report"
 
 
 def person_entity(person: Person, report_uid: str) -> dict[str, Any]:
@@ -40,12 +46,55 @@ def person_entity(person: Person, report_uid: str) -> dict[str, Any]:
     for document in person.documents.all():
         passport = document.document_type == DocumentType.PASSPORT
         add("passportNumber" if passport else "idNumber", document.number)
-    add("notes", f"Named in Liaison report {report_uid}")
+    add("notes", _named(report_uid))
     return {
         "id": f"liaison-person-{person.uid}",
         "schema": "Person",
         "properties": {prop: values for prop, values in properties.items() if values},
     }
+
+
+def _named(report_uid: str) -> str:
+    return f"Named in Liaison report {report_uid}"
+
+
+def organisation_entity(name: str, report_uid: str) -> dict[str, Any]:
+    """A FtM `Company` or `Organization` (organisations.schema_of) by its name as stored,
+    with its legal form when the name carries one. Its id derives from the name, so the
+    same organisation has the same id in every report's export."""
+    properties = {"name": [name], "notes": [_named(report_uid)]}
+    forms = [w for w in name.split() if w in LEGAL_FORMS]
+    if forms:
+        properties["legalForm"] = forms[:1]
+    return {
+        "id": f"liaison-org-{uuid.uuid5(STIX_NAMESPACE, 'organisation|' + name)}",
+        "schema": schema_of(name),
+        "properties": properties,
+    }
+
+
+def report_entities(
+    report_uid: str, title: str, named: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The named entities, the report as a `Document`, and a `Documentation` per entity
+    (document: the report; entity: the person or organisation; role: named in it). Nothing
+    when the report names no one."""
+    if not named:
+        return []
+    document = {
+        "id": f"liaison-report-{report_uid}",
+        "schema": "Document",
+        "properties": {"title": [title]},
+    }
+    links = [
+        {
+            "id": f"liaison-report-{report_uid}-{entity['id']}",
+            "schema": "Documentation",
+            "properties": {"document": [document["id"]], "entity": [entity["id"]], "role": [ROLE]},
+        }
+        for entity in named
+    ]
+    return [*named, document, *links]
 
 
 def lines(entities: Iterable[dict[str, Any]]) -> str:

@@ -1,6 +1,6 @@
-"""Typed indicators in a report's text: phone numbers, e-mail addresses, document numbers
-and vehicle plates. Plain Python (no Django): text in, indicators out, each with the value
-as written and a normalised value to compare and search by.
+"""Typed indicators in a report's text: phone numbers, e-mail addresses, document numbers,
+vehicle plates, places and organisations. Plain Python (no Django): text in, indicators
+out, each with the value as written and a normalised value to compare and search by.
 
 - phone: any number the phonenumbers library finds and judges valid, normalised to E.164;
   a number without a country code is read in `region` (the node's country), others need
@@ -9,6 +9,10 @@ as written and a normalised value to compare and search by.
 - document: a passport or identity card number: 6 to 12 capital letters and digits with
   at least two of each (AB1234567, BE123456, 12AB34567).
 - plate: a French plate (AB-123-CD, 1234 AB 75) or a Moroccan one (12345-أ-6, 12345|A|6).
+- place: a name of the places gazetteer (liaison/intel/gazetteer.py), stored as its name
+  there whatever the script or spelling ("طنجة", "Tangier" -> Tanger).
+- organisation: a name of the organisations gazetteer, or a name the text gives with what
+  makes it one (organisations.py: a legal form, "Société X", "réseau X", «...» after شركة).
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from liaison.intel import gazetteer, organisations
+
 PHONE = "phone"
 EMAIL = "email"
 DOCUMENT = "document"
 PLATE = "plate"
-KINDS = (PHONE, EMAIL, DOCUMENT, PLATE)
+PLACE = "place"
+ORGANISATION = "organisation"
+KINDS = (PHONE, EMAIL, DOCUMENT, PLATE, PLACE, ORGANISATION)
 MAX_PER_REPORT = 200
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+", re.ASCII)
@@ -80,6 +88,16 @@ def extract(text: str, region: str | None = None) -> list[Indicator]:
         keep(Indicator(EMAIL, m.group(), m.group().lower(), m.start(), m.end()))
     for indicator in _phones(text, region):
         keep(indicator)
+    # Organisations before places: "Grand Stade de Tanger" is a place, "Atlas Tanger SARL"
+    # an organisation, not a place inside one.
+    for org in organisations.find(text):
+        keep(Indicator(ORGANISATION, org.text, org.name, org.start, org.end))
+    for place in gazetteer.places().find(text):
+        keep(
+            Indicator(
+                PLACE, text[place.start : place.end], place.entry.name, place.start, place.end
+            )
+        )
     for pattern in _PLATES:
         for m in pattern.finditer(text):
             plain = re.sub(r"[\s|-]+", "-", m.group())

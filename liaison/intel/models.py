@@ -59,6 +59,9 @@ class Report(SharedRecord):
     # partner may later share, through the exchange, a report this node imported from a
     # bundle; both then carry its id.
     stix_id = models.CharField(_("STIX id"), max_length=100, db_index=True, editable=False)
+    # The `modified` of the bundle's report this one was imported from (None: not imported).
+    # A later version of that report updates this copy; an older or equal one does not.
+    stix_modified = models.DateTimeField(_("STIX version"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("intelligence report")

@@ -4,15 +4,17 @@ Export (`bundle_for`): a `report` whose description is the summary; the facts an
 assessment as two `note` objects on it (labels `liaison-facts` and `liaison-assessment`),
 never one text; the originator service as an `identity` (organization); the indicators as
 observables (`email-addr`, and three types of our own declared by extension definitions:
-`liaison-phone-number`, `liaison-document`, `liaison-plate`); the confirmed persons as
-`identity` (individual); the grading and the handling code in a property extension of the
+`liaison-phone-number`, `liaison-document`, `liaison-plate`), places as `location` and
+organisations as `identity` (organization), all in the report's object_refs; the confirmed
+persons as `identity` (individual); the grading and the handling code in a property extension of the
 report, with the Admiralty credibility also as `confidence` (STIX 2.1 appendix A); the
 handling code's TLP 2.0 marking definition on every object. Ids are derived (uuid5), so a
 second export gives the same ids.
 
-Import (`read_bundle`): the reports of a bundle with their notes, markings and
-indicators; everything else is listed as not imported, with the reason. A bundle that is
-not STIX 2.1 or that stix2's parser refuses raises BundleError (nothing is imported).
+Import (`read_bundle`): the reports of a bundle with their notes, markings and indicators
+(a `location` only when the places gazetteer knows its name: a place is always one of its
+names); everything else is listed as not imported, with the reason. A bundle that is not
+STIX 2.1 or that stix2's parser refuses raises BundleError (nothing is imported).
 Nothing here fetches anything: the TLP 2.0 objects are written out below.
 """
 
@@ -33,6 +35,7 @@ from stix2.properties import IntegerProperty, StringProperty
 from stix2.registry import class_for_type
 from stix2.v21 import CustomExtension, CustomObservable
 
+from liaison.intel import gazetteer
 from liaison.intel.models import STIX_NAMESPACE
 from liaison.policy import HandlingCode, strictest
 
@@ -232,6 +235,33 @@ def _note(report: ReportOut, part: str, text: str, author: str) -> stix2.Note:
     )
 
 
+# STIX region-ov of the gazetteer's countries.
+REGION_OF_COUNTRY = {"MA": "northern-africa", "FR": "western-europe", "ES": "southern-europe"}
+
+
+def _place(report: ReportOut, name: str, author: str) -> stix2.Location | None:
+    entry = gazetteer.places().entries.get(name)
+    if entry is None:
+        return None  # no longer in the gazetteer: no country to give a location
+    return stix2.Location(
+        id=derived_id("location", "place", name),
+        name=name,
+        country=entry.country,
+        region=REGION_OF_COUNTRY.get(entry.country),
+        city=name if entry.kind == "city" else None,
+        **_common(report, report.handling_code, author),
+    )
+
+
+def _organisation(report: ReportOut, name: str, author: str) -> stix2.Identity:
+    return stix2.Identity(
+        id=derived_id("identity", "organisation", name),
+        name=name,
+        identity_class="organization",
+        **_common(report, report.handling_code, author),
+    )
+
+
 def _indicator(kind: str, value: str, code: str) -> Any:
     marking = [TLP2_IDS[TLP_OF[HandlingCode(code)]]]
     if kind == "email":
@@ -277,7 +307,15 @@ def bundle_for(report: ReportOut) -> stix2.Bundle:
     notes = [_note(report, "facts", report.facts, origin.id)]
     if report.assessment:
         notes.append(_note(report, "assessment", report.assessment, origin.id))
-    observables = [_indicator(k, v, report.handling_code) for k, v in report.indicators]
+    named = {"place", "organisation"}
+    observables = [
+        _indicator(k, v, report.handling_code) for k, v in report.indicators if k not in named
+    ]
+    places = [_place(report, v, origin.id) for k, v in report.indicators if k == "place"]
+    observables += [p for p in places if p is not None]
+    observables += [
+        _organisation(report, v, origin.id) for k, v in report.indicators if k == "organisation"
+    ]
     persons = [_person(report, p, origin.id) for p in report.persons]
     confidence = ADMIRALTY_CONFIDENCE.get(report.information_credibility)
     stix_report = stix2.Report(
@@ -312,6 +350,7 @@ REASONS: dict[str, str | Promise] = {
     "person": _("a person: persons are not created from a bundle"),
     "marking": _("a marking that is not TLP: not kept"),
     "custom-properties": _("imported, but its custom properties were not kept"),
+    "place-unknown": _("a place this node's gazetteer does not know: not kept"),
 }
 
 
@@ -341,6 +380,7 @@ class ReportIn:
     information_credibility: str
     handling_code: HandlingCode
     originator: str
+    modified: datetime
     indicators: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -433,6 +473,33 @@ def _grading(report: Any) -> dict[str, str]:
     }
 
 
+def _named(target: Any, author: str) -> tuple[str, str] | None:
+    """A place (a location the gazetteer knows, by its name there) or an organisation
+    (an identity of class organization, other than the report's author)."""
+    kind = target["type"]
+    if kind == "location" and "name" in target:
+        entry = gazetteer.places().lookup(target["name"])
+        return ("place", entry.name) if entry is not None else None
+    if kind == "identity" and target.get("identity_class") == "organization":
+        return ("organisation", target["name"]) if target["id"] != author else None
+    return None
+
+
+def _refs(report: Any, objects: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The report's indicators in the bundle: (object id, kind, value)."""
+    found = []
+    for ref in report.object_refs:
+        target = objects.get(ref)
+        if target is None or isinstance(target, dict):
+            continue
+        kind = KIND_OF_TYPE.get(ref.split("--")[0])
+        if kind is not None:
+            found.append((ref, kind, str(target["value"])))
+        elif (named := _named(target, report.get("created_by_ref", ""))) is not None:
+            found.append((ref, *named))
+    return found
+
+
 def _report_in(report: Any, objects: dict[str, Any], notes: dict[tuple[str, str], Any]) -> ReportIn:
     facts_note = notes.get((report.id, "facts"))
     assessment_note = notes.get((report.id, "assessment"))
@@ -443,12 +510,7 @@ def _report_in(report: Any, objects: dict[str, Any], notes: dict[tuple[str, str]
     if not facts.strip():
         raise BundleError(f"{report.id}: the report has neither facts nor a description.")
     author = objects.get(report.get("created_by_ref", ""))
-    indicators = []
-    for ref in report.object_refs:
-        target = objects.get(ref)
-        kind = KIND_OF_TYPE.get(ref.split("--")[0])
-        if target is not None and kind is not None:
-            indicators.append((kind, str(target["value"])))
+    indicators = [(kind, value) for _ref, kind, value in _refs(report, objects)]
     return ReportIn(
         stix_id=report.id,
         title=report.name,
@@ -457,6 +519,7 @@ def _report_in(report: Any, objects: dict[str, Any], notes: dict[tuple[str, str]
         assessment=assessment_note.content if assessment_note is not None else "",
         handling_code=_handling(report),
         originator=author.name if author is not None and "name" in author else "unknown",
+        modified=report.modified,
         indicators=indicators,
         **_grading(report),
     )
@@ -470,7 +533,7 @@ def _used(
     for report in reports:
         used |= {report.id, report.get("created_by_ref", "")}
         used |= {n.id for (ref, _part), n in notes.items() if ref == report.id}
-        used |= {r for r in report.object_refs if r.split("--")[0] in KIND_OF_TYPE and r in objects}
+        used |= {ref for ref, _kind, _value in _refs(report, objects)}
     return used
 
 
@@ -480,6 +543,8 @@ def _reason(obj: Any) -> str:
         return "person"
     if kind == "marking-definition":
         return "marking"
+    if kind == "location" and gazetteer.places().lookup(obj.get("name", "")) is None:
+        return "place-unknown"
     if isinstance(obj, dict):
         return "unknown-type"
     return "not-imported-type"

@@ -281,7 +281,8 @@ def report_stix(request: HttpRequest, uid: UUID) -> HttpResponse:
 
 @login_required
 def report_ftm(request: HttpRequest, uid: UUID) -> HttpResponse:
-    """The persons the report names as FollowTheMoney entities (JSON lines)."""
+    """The persons and organisations the report names as FollowTheMoney entities (JSON
+    lines)."""
     ftm_type = "application/x-ndjson; charset=utf-8"
     return _download(request, uid, actions.export_ftm, _as_is, ftm_type, "ftm.jsonl")
 

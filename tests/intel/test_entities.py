@@ -119,7 +119,10 @@ def test_a_received_report_gets_its_suggestions_and_indicators_on_receipt(
     login: Login,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    body = partner_body(facts="Vu : Youssef Cherif et Karim Bennani, tél. +33 6 12 34 56 78.")
+    body = partner_body(
+        facts="Vu : Youssef Cherif et Karim Bennani, tél. +33 6 12 34 56 78, "
+        "pour la شركة «الأطلس للنقل» près du ملعب محمد الخامس."
+    )
     with django_capture_on_commit_callbacks() as after_commit:
         receive("fr", "report", body)
     report = Report.objects.get(uid=body["uid"])
@@ -130,11 +133,27 @@ def test_a_received_report_gets_its_suggestions_and_indicators_on_receipt(
         cast["cherif"].pk,
         cast["hidden"].pk,
     }
-    assert list(report.indicators.values_list("kind", "normalised")) == [("phone", "+33612345678")]
+    # Read from the text the envelope carries: the title's Marseille, the assessment's
+    # Tanger, the facts' phone, company and stadium.
+    assert list(report.indicators.values_list("kind", "normalised", "field")) == [
+        ("organisation", "شركة الأطلس للنقل", "facts"),
+        ("phone", "+33612345678", "facts"),
+        ("place", "Marseille", "title"),
+        ("place", "Stade Mohammed V", "facts"),
+        ("place", "Tanger", "assessment"),
+    ]
     page = _open(login(analyst), report)
     mentions = _section(page, "mentions")
     assert "Youssef Cherif" in mentions and "Bennani" not in mentions
-    assert "+33612345678" in _section(page, "indicators")
+    shown = _section(page, "indicators")
+    assert "+33612345678" in shown and "place: <bdi" in shown and "Stade Mohammed V" in shown
+    assert "organisation: <bdi" in shown and "(ملعب محمد الخامس)" in shown
+    # A new version from the partner is read again: what its text no longer names goes.
+    receive("fr", "report", body | {"version": 2, "facts": "Rien à Paris.", "title": "Autre"})
+    assert list(report.indicators.values_list("kind", "normalised")) == [
+        ("place", "Paris"),
+        ("place", "Tanger"),
+    ]
 
 
 # Confirm and reject
@@ -282,6 +301,7 @@ def test_indicators_are_stored_shown_and_in_the_api(officer: User, login: Login)
         ("email", "y.cherif@example.ma"),
         ("document", "AB1234567"),
         ("plate", "AB-123-CD"),
+        ("place", "Tanger Med"),  # the title's
     }
     page = _open(login(officer), report)
     assert "+212661234567" in page and "vehicle plate" in page
@@ -289,7 +309,7 @@ def test_indicators_are_stored_shown_and_in_the_api(officer: User, login: Login)
     body = response.json()
     assert response.status_code == 200, body
     assert {(i["kind"], i["normalised"]) for i in body["indicators"]} == rows
-    update_report(actor=officer, report=report, data=report_data(facts="Plus rien."))
+    update_report(actor=officer, report=report, data=report_data(facts="Plus rien.", title="Rien"))
     assert not ReportIndicator.objects.filter(report=report).exists()
 
 
@@ -320,7 +340,7 @@ def test_the_report_page_costs_the_same_with_more_persons_named(
     text = "Youssef Cherif, Nadia Tazi et Omar Idrissi ; 0661234567, 0661234568, AB-123-CD."
     update_report(actor=officer, report=report, data=report_data(facts=text))
     suggest_persons(actor=analyst, report=report)
-    assert report.mentions.count() == 3 and report.indicators.count() == 3
+    assert report.mentions.count() == 3 and report.indicators.count() == 4  # + the title's place
     with django_assert_num_queries(PAGE_QUERIES + AUDIT_ENTRY_QUERIES) as many:
         assert client.get(f"/intel/{report.uid}/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
@@ -338,7 +358,7 @@ def test_the_demo_reports_name_demo_persons_of_both_nodes(officer: User, analyst
     added = suggest_persons(actor=analyst, report=report)
     assert len(added) == 1 and added[0].span in report.facts  # this node's person
     kinds = set(report.indicators.values_list("kind", flat=True))
-    assert kinds == {"phone", "plate"}
+    assert kinds == {"phone", "plate", "place"}
 
 
 def test_homonyms_are_each_suggested_when_visible(

@@ -41,7 +41,8 @@ JSON = "application/json"
 
 TEXT = (
     f"{FACTS} Youssef Cherif est joignable au +212 661 234 567 et à yc@example.ma ; "
-    "passeport AB1234567, véhicule AB-123-CD."
+    "passeport AB1234567, véhicule AB-123-CD, vu à Tanger avec le gérant de Atlas Transit "
+    "SARL et un membre du réseau Zerktouni."
 )
 
 
@@ -97,8 +98,8 @@ def test_the_bundle_keeps_facts_and_assessment_apart_with_grading_and_tlp(
     assert all(o["object_marking_refs"] == [amber] for o in _of_type(objects, "note"))
     assert report["object_marking_refs"] == [amber] and amber in objects
     assert objects[amber]["extensions"][stix.TLP2_EXTENSION]["tlp_2_0"] == "amber"
-    (origin,) = [o for o in _of_type(objects, "identity") if o["identity_class"] == "organization"]
-    assert report["created_by_ref"] == origin["id"]
+    origin = objects[report["created_by_ref"]]
+    assert origin["type"] == "identity" and origin["identity_class"] == "organization"
     assert origin["name"] == named_report.originator_service
 
 
@@ -130,6 +131,27 @@ def test_the_bundle_holds_the_indicators_and_the_confirmed_person(
         ),
         allow_custom=False,
     )
+
+
+def test_places_are_locations_and_organisations_identities_on_the_report(
+    named_report: Report, officer: User
+) -> None:
+    objects = _objects(export_stix(actor=officer, report=named_report))
+    (report,) = _of_type(objects, "report")
+    places = {o["name"]: o for o in _of_type(objects, "location")}
+    assert places.keys() == {"Tanger Med", "Tanger"}  # the title's port, the facts' city
+    place = places["Tanger"]
+    assert (place["country"], place["city"], place["region"]) == ("MA", "Tanger", "northern-africa")
+    assert "city" not in places["Tanger Med"]
+    organisations = [
+        o for o in _of_type(objects, "identity") if o["id"] != report["created_by_ref"]
+    ]
+    organisations = [o for o in organisations if o["identity_class"] == "organization"]
+    assert {o["name"] for o in organisations} == {"Atlas Transit SARL", "Réseau Zerktouni"}
+    for obj in (*places.values(), *organisations):
+        assert obj["id"] in report["object_refs"]
+        assert obj["object_marking_refs"] == [stix.TLP2_IDS["amber"]]
+        assert obj["created_by_ref"] == report["created_by_ref"]
 
 
 def test_a_second_export_gives_the_same_ids(named_report: Report, officer: User) -> None:
@@ -225,25 +247,64 @@ def ftm_model() -> Any:
     return model
 
 
-def test_the_persons_are_read_back_as_followthemoney_entities(
-    named_report: Report, officer: User, cherif: Person, login: Login, ftm_model: Any
-) -> None:
-    lines = export_ftm(actor=officer, report=named_report).splitlines()
-    (written,) = [json.loads(line) for line in lines]
-    # The library's own model, cleaning every value, finds what was written unchanged.
-    entity = ftm_model.make_entity(written["schema"])
+def _ftm_checked(model: Any, written: dict[str, Any]) -> Any:
+    """The entity through the library's own model: every value, cleaned, comes back
+    unchanged (an unknown property raises)."""
+    entity = model.make_entity(written["schema"])
     entity.id = written["id"]
     for prop, values in written["properties"].items():
-        entity.add(prop, values)  # an unknown property raises
+        entity.add(prop, values)
     assert {p: sorted(v) for p, v in entity.properties.items()} == {
         p: sorted(v) for p, v in written["properties"].items()
     }
-    assert entity.schema.name == "Person"
-    assert set(entity.get("name")) == {"Youssef Cherif", "يوسف الشريف"}
-    assert entity.get("birthDate") == ["1984-03"]
-    assert entity.id == f"liaison-person-{cherif.uid}"
+    return entity
+
+
+def test_the_persons_and_organisations_are_read_back_as_followthemoney_entities(
+    named_report: Report, officer: User, cherif: Person, login: Login, ftm_model: Any
+) -> None:
+    lines = export_ftm(actor=officer, report=named_report).splitlines()
+    entities = [_ftm_checked(ftm_model, json.loads(line)) for line in lines]
+    by_schema: dict[str, list[Any]] = {}
+    for entity in entities:
+        by_schema.setdefault(entity.schema.name, []).append(entity)
+    (person,) = by_schema["Person"]
+    assert set(person.get("name")) == {"Youssef Cherif", "يوسف الشريف"}
+    assert person.get("birthDate") == ["1984-03"]
+    assert person.id == f"liaison-person-{cherif.uid}"
+    (company,) = by_schema["Company"]
+    assert (company.get("name"), company.get("legalForm")) == (["Atlas Transit SARL"], ["SARL"])
+    (group,) = by_schema["Organization"]
+    assert group.get("name") == ["Réseau Zerktouni"]
+    (document,) = by_schema["Document"]
+    assert document.get("title") == [named_report.title]
+    # One link from the report to each person and organisation it names.
+    links = {(d.first("document"), d.first("entity")) for d in by_schema["Documentation"]}
+    assert links == {(document.id, e.id) for e in (person, company, group)}
+    assert {d.first("role") for d in by_schema["Documentation"]} == {"named in the report"}
+    entry = AuditEntry.objects.filter(action="disclose").last()
+    assert entry is not None and entry.detail["export"] == "ftm"
+    assert set(entry.detail["organisations"]) == {"Atlas Transit SARL", "Réseau Zerktouni"}
     response = login(officer).get(f"/intel/{named_report.uid}/export/ftm/")
     assert response.status_code == 200 and response.content.decode().splitlines() == lines
+
+
+def test_an_organisation_has_the_same_followthemoney_id_in_every_report(
+    officer: User, ftm_model: Any
+) -> None:
+    ids = []
+    for title in ("Premier", "Second"):
+        facts = "Paiements de la société Amal Trans, selon le réseau Zerktouni."
+        report = create_report(actor=officer, data=report_data(title=title, facts=facts))
+        rows = [json.loads(line) for line in export_ftm(actor=officer, report=report).splitlines()]
+        ids.append({r["id"] for r in rows if r["schema"] in ("Company", "Organization")})
+        assert {r["schema"] for r in rows} == {
+            "Company",
+            "Organization",
+            "Document",
+            "Documentation",
+        }
+    assert ids[0] == ids[1] and len(ids[0]) == 2
 
 
 # Import
@@ -273,6 +334,47 @@ def test_a_bundle_round_trips_to_a_fresh_node(named_report: Report, officer: Use
         assert obj.get("object_marking_refs") == before[ident].get("object_marking_refs")
         assert obj.get("content") == before[ident].get("content")
     assert [s.id for s in done.skipped] == sorted(persons)
+    held = set(report.indicators.values_list("kind", "normalised"))
+    assert {("place", "Tanger"), ("organisation", "Atlas Transit SARL")} <= held
+    assert ("organisation", "Réseau Zerktouni") in held
+
+
+def test_places_and_organisations_only_in_the_bundle_are_kept_and_unknown_places_listed(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    extra = [
+        stix2.Location(name="Tangier Med", country="MA"),  # no alias of the gazetteer
+        stix2.Location(name="Lisbonne", country="PT"),  # not in the gazetteer
+        stix2.Identity(name="Amal Trans", identity_class="organization"),
+    ]
+    for obj in extra:
+        bundle["objects"].append(json.loads(obj.serialize()))
+        report["object_refs"].append(obj.id)
+    _fresh_node()
+    done = import_stix(actor=officer, raw=json.dumps(bundle).encode())
+    (created,) = done.created
+    held = set(created.indicators.values_list("kind", "normalised", "field"))
+    assert ("organisation", "Amal Trans", "import") in held
+    skipped = {s.id: s.reason for s in done.skipped}
+    assert skipped[extra[1].id] == "place-unknown" and skipped[extra[0].id] == "place-unknown"
+    assert not created.indicators.filter(normalised__in=["Lisbonne", "Tangier Med"]).exists()
+
+
+def test_a_place_written_as_the_gazetteer_knows_it_is_imported_by_its_name(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    place = stix2.Location(name="ملعب محمد الخامس", country="MA")
+    bundle["objects"].append(json.loads(place.serialize()))
+    report["object_refs"].append(place.id)
+    _fresh_node()
+    (created,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    assert created.indicators.filter(
+        kind="place", normalised="Stade Mohammed V", field=ReportIndicator.IMPORTED
+    ).exists()
 
 
 def test_an_unknown_object_is_listed_audited_and_the_rest_imported(
@@ -305,9 +407,71 @@ def test_importing_the_same_bundle_twice_adds_nothing(named_report: Report, offi
     _fresh_node()
     first = import_stix(actor=officer, raw=exported)
     second = import_stix(actor=officer, raw=exported)
-    assert len(first.created) == 1 and second.created == []
-    assert second.already == [named_report.stix_id]
-    assert Report.objects.count() == 1
+    assert len(first.created) == 1 and second.created == [] == second.updated
+    assert (second.older, second.already) == ([named_report.stix_id], [])
+    assert Report.objects.count() == 1 and Report.objects.get().version == 1
+
+
+def _later(bundle: dict[str, Any], modified: str, **changes: Any) -> bytes:
+    """The bundle with its report modified at `modified`, its facts note changed."""
+    for obj in bundle["objects"]:
+        if obj["type"] == "report":
+            obj["modified"] = modified
+            obj.update(changes)
+        if stix.FACTS_LABEL in obj.get("labels", []):
+            obj["content"] = obj["content"].replace("Tanger", "Nador")
+    return json.dumps(bundle).encode()
+
+
+def test_a_later_version_of_an_imported_report_updates_the_copy_with_its_history(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    _fresh_node()
+    (copy,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    before = Report.objects.get(pk=copy.pk).stix_modified
+    done = import_stix(
+        actor=officer, raw=_later(bundle, "2030-01-01T00:00:00.000Z", name="Filière de Nador")
+    )
+    assert ([r.pk for r in done.updated], done.created, done.older) == ([copy.pk], [], [])
+    copy = Report.objects.get(pk=copy.pk)
+    assert (copy.version, copy.title) == (2, "Filière de Nador")
+    assert "Nador" in copy.facts and copy.stix_modified is not None and before is not None
+    assert copy.stix_modified > before and Report.objects.count() == 1
+    changed = ReportVersion.objects.get(report=copy, version=2).changes
+    assert set(changed) == {"title", "facts"}
+    assert [v.version for v in copy.versions.all()] == [2, 1]
+    # The new text read again; the bundle's own location for Tanger is kept as imported.
+    places = dict(copy.indicators.filter(kind="place").values_list("normalised", "field"))
+    assert (places["Nador"], places["Tanger"]) == ("title", ReportIndicator.IMPORTED)
+    entry = AuditEntry.objects.filter(action="alter", object_id=str(copy.uid)).get()
+    assert entry.detail["import"] == "stix" and entry.detail["version"] == 2
+    bundle_entry = AuditEntry.objects.filter(object_type="stix-bundle").last()
+    assert bundle_entry is not None and bundle_entry.detail["updated"] == [str(copy.uid)]
+
+
+@pytest.mark.parametrize("modified", ["2020-01-01T00:00:00.000Z", None])
+def test_an_older_or_equal_version_is_reported_and_changes_nothing(
+    named_report: Report, officer: User, modified: str | None
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    same = next(o["modified"] for o in bundle["objects"] if o["type"] == "report")
+    _fresh_node()
+    (copy,) = import_stix(actor=officer, raw=json.dumps(bundle).encode()).created
+    done = import_stix(actor=officer, raw=_later(bundle, modified or same))
+    assert (done.older, done.updated, done.created) == ([named_report.stix_id], [], [])
+    copy = Report.objects.get(pk=copy.pk)
+    assert copy.version == 1 and "Nador" not in copy.facts
+    assert not AuditEntry.objects.filter(action="alter", object_id=str(copy.uid)).exists()
+
+
+def test_a_later_version_of_our_own_report_is_not_applied_here(
+    named_report: Report, officer: User
+) -> None:
+    bundle = json.loads(export_stix(actor=officer, report=named_report))
+    done = import_stix(actor=officer, raw=_later(bundle, "2030-01-01T00:00:00.000Z"))
+    assert (done.already, done.updated) == ([named_report.stix_id], [])
+    assert Report.objects.get(pk=named_report.pk).version == 1
 
 
 def test_our_own_bundle_is_not_imported_again_here(named_report: Report, officer: User) -> None:
@@ -454,7 +618,7 @@ def test_the_import_page_and_api_list_what_was_not_imported(
     api = Client(headers={"Authorization": f"Bearer {token}"})
     answer = api.post("/api/v1/stix-bundles", raw, content_type=JSON)
     assert answer.status_code == 201, answer.content
-    assert answer.json()["already"] == [named_report.stix_id]
+    assert answer.json()["older"] == [named_report.stix_id]  # the page imported it
     assert {s["type"] for s in answer.json()["skipped"]} == {"tool", "identity"}
     assert api.post("/api/v1/stix-bundles", b"{oops", content_type=JSON).status_code == 400
     auditor = make_user("auditor", "auditor")
