@@ -36,7 +36,7 @@ from liaison.intel.models import (
     ReportVersion,
 )
 from liaison.intel.queries import reports_visible_to
-from liaison.policy import Action, atomic_action, authorise, denial
+from liaison.policy import Action, HandlingCode, atomic_action, authorise, denial
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
 from liaison.registry.models import Person
@@ -302,18 +302,38 @@ def export_report(
     return document(report)
 
 
-def _confirmed_persons(user: Actor, report: Report) -> list[Person]:
-    """The persons the report names (confirmed links) that the user may see."""
+def _confirmed_persons(user: Actor, report: Report) -> tuple[list[Person], list[Person]]:
+    """The persons the report names (confirmed links) that the user may see: those that may
+    leave Liaison in an export, and those withheld (`may_leave_in_export`)."""
     mentions = entities.mentions_for(user, report)
-    return [m.person for m in mentions if m.state == MentionState.CONFIRMED]
+    named = [m.person for m in mentions if m.state == MentionState.CONFIRMED]
+    return (
+        [p for p in named if may_leave_in_export(p)],
+        [p for p in named if not may_leave_in_export(p)],
+    )
+
+
+def may_leave_in_export(person: Person) -> bool:
+    """Whether a person named in a report may go with it into a file: the report's own rule
+    does not cover the person's. A partner's H2 person may be passed on to no one without
+    the partner's consent, as its H2 report may not (the consent covers a report, not the
+    persons linked to it here). Our own persons go with their marking (H3: TLP:RED)."""
+    theirs = person.owner_node != settings.NODE_ID
+    return not (theirs and person.effective_handling_code == HandlingCode.H2)
+
+
+def _export_detail(kind: str, persons: list[Person], withheld: list[Person]) -> dict[str, Any]:
+    detail: dict[str, Any] = {"export": kind, "persons": [str(p.uid) for p in persons]}
+    if withheld:
+        detail["withheld"] = [str(p.uid) for p in withheld]
+    return detail
 
 
 @atomic_action
 def export_stix(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
     """The report as a STIX 2.1 bundle (liaison/intel/stix.py), under the export rule."""
-    persons = _confirmed_persons(actor, report)
-    detail = {"export": "stix", "persons": [str(p.uid) for p in persons]}
-    _may_export(actor, report, request, detail)
+    persons, withheld = _confirmed_persons(actor, report)
+    _may_export(actor, report, request, _export_detail("stix", persons, withheld))
     return stix.serialize(stix.bundle_for(stix_source(report, persons)))
 
 
@@ -321,13 +341,13 @@ def export_stix(*, actor: Actor, report: Report, request: HttpRequest | None = N
 def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = None) -> str:
     """The persons and organisations the report names as FollowTheMoney entities (JSON
     lines), linked to the report, under the export rule."""
-    persons = _confirmed_persons(actor, report)
+    persons, withheld = _confirmed_persons(actor, report)
     organisations = list(
         report.indicators.filter(kind=IndicatorKind.ORGANISATION).values_list(
             "normalised", flat=True
         )
     )
-    detail = {"export": "ftm", "persons": [str(p.uid) for p in persons]}
+    detail = _export_detail("ftm", persons, withheld)
     _may_export(actor, report, request, detail | {"organisations": organisations})
     rows = Person.objects.filter(pk__in=[p.pk for p in persons]).prefetch_related(
         "names", "birth_dates", "nationalities", "documents"

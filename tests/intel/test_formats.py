@@ -188,6 +188,36 @@ def test_the_export_is_audited_with_the_persons(
     assert entry.detail["export"] == "stix" and entry.detail["persons"] == [str(cherif.uid)]
 
 
+@pytest.mark.parametrize(
+    ("owner", "code", "leaves"), [("fr", "H2", False), ("fr", "H1", True), ("ma", "H2", True)]
+)
+def test_a_partners_h2_person_named_in_our_report_is_withheld_from_the_files(
+    officer: User, analyst: User, supervisor: User, owner: str, code: str, leaves: bool
+) -> None:
+    """Our report's export rule does not cover a person the partner gave us under H2."""
+    from django.utils import timezone
+
+    person = create_person(actor=supervisor, data=person_data("Youssef Cherif", "يوسف الشريف"))
+    Person.objects.filter(pk=person.pk).update(
+        owner_node=owner, handling_code=code, received_at=timezone.now() if owner == "fr" else None
+    )
+    report = create_report(actor=officer, data=report_data(facts=TEXT, handling_code="H0"))
+    (mention,) = suggest_persons(actor=analyst, report=report)
+    confirm_mention(actor=analyst, mention=mention)
+    bundle = _objects(export_stix(actor=officer, report=report))
+    names = [
+        o["name"] for o in _of_type(bundle, "identity") if o.get("identity_class") == "individual"
+    ]
+    assert ("Youssef Cherif" in names) is leaves
+    lines = export_ftm(actor=officer, report=report)
+    assert ("Youssef Cherif" in lines) is leaves
+    entries = AuditEntry.objects.filter(action="disclose", object_id=str(report.uid))
+    for entry in entries:
+        assert entry.detail["persons"] == ([str(person.uid)] if leaves else [])
+        assert entry.detail.get("withheld", []) == ([] if leaves else [str(person.uid)])
+    assert entries.count() == 2
+
+
 def test_h2_without_consent_exports_nothing_and_is_audited(
     their_report: Report, liaison: User
 ) -> None:
