@@ -22,7 +22,7 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.events.ban_queries import bans_visible_to
-from liaison.events.models import Ban, Event
+from liaison.events.models import Ban, BanKind, Event
 from liaison.policy import Action, restrict
 from liaison.registry.queries import with_person_name
 
@@ -43,14 +43,20 @@ def _event_item(event: Event) -> DeskItem:
     )
 
 
+_BAN_ARRIVED = {
+    (BanKind.STADIUM_BAN, True): _("New stadium ban shared by a partner"),
+    (BanKind.STADIUM_BAN, False): _("Stadium ban updated by the partner"),
+    (BanKind.RISK_SUPPORTER, True): _("New risk supporter shared by a partner"),
+    (BanKind.RISK_SUPPORTER, False): _("Risk supporter updated by the partner"),
+}
+
+
 def _ban_item(ban: Ban) -> DeskItem:
-    first = first_arrival(ban)
     return DeskItem(
         key=ban.uid,
         version=ban.version,
-        title=_("New ban shared by a partner") if first else _("Ban updated by the partner"),
+        title=_BAN_ARRIVED[(BanKind(ban.kind), first_arrival(ban))],
         label=ban.person_name,
-        detail=f"{ban.get_kind_display()} · {ban.issuing_authority}",
         at=ban.received_at,
         partner=partner_of(ban),
         url=reverse("events:ban", kwargs={"uid": ban.uid}),

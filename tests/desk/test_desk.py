@@ -380,17 +380,18 @@ def test_a_ban_a_partner_shares_reaches_the_desk_and_so_does_its_withdrawal(
     officer = login(users["officer"])
     page = officer.get("/").content.decode()
     events = page.split('id="desk-events"')[1].split("</section>")[0]
-    assert "New ban shared by a partner" in events and "Karim Benali" in events
-    assert "Préfecture de police" in events
+    assert "New stadium ban shared by a partner" in events and "Karim Benali" in events
     assert officer.get(open_link(page, "events"))["Location"] == f"/events/bans/{uid}/"
     assert unread_counts(users["analyst"])["events"] == 1
     send("ban.upsert", ban | {"version": 2, "grounds": "Violence, twice."})
     assert unread_counts(users["officer"])["events"] == 1  # the update is unread again
+    page = officer.get("/").content.decode()
+    assert "Stadium ban updated by the partner" in page
     send("ban.withdraw", {"uid": uid, "owner": "fr", "version": 2, "reason": "annulled"})
     page = officer.get("/").content.decode()
     events = page.split('id="desk-events"')[1].split("</section>")[0]
     assert "A partner withdrew a ban it had shared" in events
-    assert "New ban shared by a partner" not in events  # the copy is gone
+    assert "stadium ban shared" not in events  # the copy is gone
 
 
 def test_counts_stop_at_what_the_desk_shows_and_say_so(
