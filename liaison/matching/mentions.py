@@ -30,6 +30,9 @@ from liaison.matching.normalise import is_arabic, normalise_arabic
 from liaison.matching.types import Identity
 
 MAX_SPAN = 6  # words in one mention: given names, particles, family names
+# ...not counting the words that only join others (بن, آيت, عبد, Ben, El): a long Arabic
+# chain (إيمان بن عبد الرحيم آيت عبد الله) has seven words but three names.
+MAX_WORDS = 10
 MAX_RUN = 3  # words read together for their keys (Abd el Latif, Ould Sidi Mohamed)
 KEY_LENGTH = 64  # NameKey.key's length
 CONJUNCTION = "\u0648"  # و, written glued to the next word
@@ -225,7 +228,39 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
                 run_keys |= _name_keys(" ".join([run[0].text[1:], *(w.text for w in run[1:])]))
             for j in range(i, i + n):
                 keys[j].update(run_keys)
+        _chain_keys(found, i, keys)
     return [frozenset(k) for k in keys]
+
+
+def _chain_keys(found: Sequence[Word], i: int, keys: list[set[str]]) -> None:
+    """The whole-name keys of the longer runs from word i that chain names with particles
+    (عبد اللطيف ولد أحمد, Ahmed Ben Youssef Ait Omar): the rarest key such a name has, where
+    its parts' keys alone are shared by every order of them (Ahmed Ben Abdellatif)."""
+    if _kin(found[i]):
+        return
+    joined = _joiner(found[i].text)
+    names = int(not joined)
+    for j in range(i + 1, min(len(found), i + MAX_WORDS)):
+        if found[j].block != found[i].block:
+            return
+        if _joiner(found[j].text):
+            joined = True
+        else:
+            names += 1
+        if names > MAX_SPAN:
+            return
+        if joined and j - i >= MAX_RUN:
+            run = found[i : j + 1]
+            chain = _joined_keys(" ".join(w.text for w in run))
+            if _conjoined(run[0]):
+                chain |= _joined_keys(" ".join([run[0].text[1:], *(w.text for w in run[1:])]))
+            for k in range(i, j + 1):
+                keys[k].update(chain)
+
+
+@lru_cache(maxsize=200_000)
+def _joined_keys(name: str) -> frozenset[str]:
+    return frozenset(key[:KEY_LENGTH] for key in analyse(name).joined if key)
 
 
 def _solo_keys(word: Word) -> frozenset[str]:
@@ -276,6 +311,10 @@ class KeyedText:
         solo = tuple(_solo_keys(w) for w in found)
         joins = tuple(_joiner(w.text) for w in found)
         return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()}, solo, joins)
+
+    def is_joiner(self, i: int) -> bool:
+        """Word i only joins others into a name (`_joiner`)."""
+        return bool(self.joins) and self.joins[i]
 
     def may_bound(self, i: int, j: int, wanted: frozenset[str]) -> bool:
         """Words i and j - 1 may begin and end a name of the `wanted` keys: each has one
@@ -377,8 +416,12 @@ def _best(
             i and found[i - 1].block == found[i].block and _kin(found[i - 1])
         ):
             continue  # "bin Rashid al-Susi" is the father's name; "Ben Salem" one name
-        for j in range(i + MIN_WORDS, min(stop, i + MAX_SPAN) + 1):
-            if not keyed.may_bound(i, j, wanted):
+        names = 0
+        for j in range(i + 1, min(stop, i + MAX_WORDS) + 1):
+            names += not keyed.is_joiner(j - 1)
+            if names > MAX_SPAN:
+                break
+            if j - i < MIN_WORDS or not keyed.may_bound(i, j, wanted):
                 continue
             starts = [found[i].start]
             if _conjoined(found[i]):

@@ -117,6 +117,7 @@ KINDS = {
     "nourddine": "نور الدين بن إدريس",
     "kader": "Abdelkader Haddad",
     "karim_kader": "Karim Abdelkader",
+    "imane_chain": "إيمان بن عبد الرحيم آيت عبد الله",
 }
 
 KIND_CASES = [
@@ -157,6 +158,11 @@ KIND_CASES = [
     ("Vu Abd el Kader Haddad au port.", {"kader": "Abd el Kader Haddad"}),
     ("رصدت المصلحة عبد القادر الحداد في الميناء.", {"kader": "عبد القادر الحداد"}),
     ("Vu Karim Abd el Kader au port.", {"karim_kader": "Karim Abd el Kader"}),
+    # A long Arabic chain: seven words, but three names (بن, عبد, آيت only join them).
+    (
+        "رصدت المصلحة إيمان بن عبد الرحيم آيت عبد الله في الميناء.",
+        {"imane_chain": "إيمان بن عبد الرحيم آيت عبد الله"},
+    ),
 ]
 
 
