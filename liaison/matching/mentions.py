@@ -17,7 +17,8 @@ kinship particle ("ben", "el", "ould") ends a span. Arabic script has no capital
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -223,13 +224,35 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
             run = found[i : i + n]
             if len(run) < n or run[-1].block != run[0].block:
                 break
-            run_keys = _name_keys(" ".join(w.text for w in run))
-            if _conjoined(run[0]):
-                run_keys |= _name_keys(" ".join([run[0].text[1:], *(w.text for w in run[1:])]))
+            run_keys = _run_keys(run, _name_keys)
             for j in range(i, i + n):
                 keys[j].update(run_keys)
         _chain_keys(found, i, keys)
     return [frozenset(k) for k in keys]
+
+
+def _run_keys(run: Sequence[Word], keys_of: Callable[[str], frozenset[str]]) -> frozenset[str]:
+    """The keys of a run of words, read also without the conjunction و glued to its first
+    word (ويوسف) and with Ait or Ould glued to a name read apart (Aithamza: Ait Hamza)."""
+    texts = [w.text for w in run]
+    found = keys_of(" ".join(texts))
+    if _conjoined(run[0]):
+        found |= keys_of(" ".join([texts[0][1:], *texts[1:]]))
+    apart = [_unglued(t) for t in texts]
+    if apart != texts:
+        found |= keys_of(" ".join(apart))
+    return found
+
+
+# Ait and Ould glued to the name they belong to read apart: the registry keys Ait Hamza's
+# whole name with the particle (Ben, Bel and El glued give the same keys either way).
+_GLUED_LINEAGE = re.compile(r"^(ould|ouled|ait|aït)(?=[^\W\d_]{3})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=200_000)
+def _unglued(text: str) -> str:
+    glued = _GLUED_LINEAGE.match(text)
+    return f"{glued.group()} {text[glued.end() :]}" if glued else text
 
 
 def _chain_keys(found: Sequence[Word], i: int, keys: list[set[str]]) -> None:
@@ -250,10 +273,7 @@ def _chain_keys(found: Sequence[Word], i: int, keys: list[set[str]]) -> None:
         if names > MAX_SPAN:
             return
         if joined and j - i >= MAX_RUN:
-            run = found[i : j + 1]
-            chain = _joined_keys(" ".join(w.text for w in run))
-            if _conjoined(run[0]):
-                chain |= _joined_keys(" ".join([run[0].text[1:], *(w.text for w in run[1:])]))
+            chain = _run_keys(found[i : j + 1], _joined_keys)
             for k in range(i, j + 1):
                 keys[k].update(chain)
 
@@ -264,7 +284,7 @@ def _joined_keys(name: str) -> frozenset[str]:
 
 
 def _solo_keys(word: Word) -> frozenset[str]:
-    keys = _name_keys(word.text)
+    keys = _name_keys(word.text) | _name_keys(_unglued(word.text))
     return keys | _name_keys(word.text[1:]) if _conjoined(word) else keys
 
 
@@ -428,14 +448,28 @@ def _best(
                 starts.append(found[i].start + 1)
             for first in starts:
                 span = text[first : found[j - 1].end]
-                got = _accepted(span, identity, family)
-                if got is None:
-                    continue
-                if not fits(span, got):
+                got, nearly = _read(span, identity, family)
+                if nearly:
                     near.append((first, found[j - 1].end))
-                elif best is None or got.score > best.found.score:
+                elif got is not None and (best is None or got.score > best.found.score):
                     best = Mention(identity.id or "", span, first, found[j - 1].end, got)
     return best
+
+
+def _read(span: str, identity: Identity, family: dict[str, str]) -> tuple[Lookup | None, bool]:
+    """The best lookup of the span that names the candidate as a report would (`fits`),
+    reading Ait or Ould glued to a name apart too (Aitabdelkader: Ait Abdelkader); else
+    None, and whether some reading was accepted but did not fit (a near span)."""
+    best, nearly = None, False
+    for reading in dict.fromkeys((span, _WORD.sub(lambda w: _unglued(w.group()), span))):
+        got = _accepted(reading, identity, family)
+        if got is None:
+            continue
+        if not fits(reading, got):
+            nearly = True
+        elif best is None or got.score > best.score:
+            best = got
+    return best, nearly and best is None
 
 
 def _kin(word: Word) -> bool:
@@ -457,20 +491,28 @@ _GLUED_PARTICLE = {"ould": "wld", "ait": "yt", "ben": "bn"}
 
 
 @lru_cache(maxsize=200_000)
-def _particles(name: str) -> dict[str, str]:
+def _particles(name: str) -> dict[str, frozenset[str]]:
     """Each part of the name that follows a kinship particle, with the particle's meaning
-    (ben/bin/بن: bn; ould/ولد: wld; ait/آيت: yt), glued to it or not."""
+    (ben/bin/بن: bn; ould/ولد: wld; ait/آيت: yt), glued to it or not. A name written twice
+    has each occurrence's, "" for one after no particle (Hicham Ben Hicham, Rachid Ben
+    Brahim Ait Brahim)."""
     parts = analyse(name).parts
-    found = {
-        b.text: a.keys[0]
-        for a, b in pairwise(parts)
-        if a.kind == "particle" and b.kind != "particle"
-    }
+    found: dict[str, set[str]] = defaultdict(set)
+    before = None
     for part in parts:
+        if part.kind == "particle":
+            before = part
+            continue
         glued = next((g for g in _GLUED_PARTICLE if part.text.startswith(g)), None)
-        if glued and part.kind == "name" and part.loose and part.text not in found:
-            found[part.text] = _GLUED_PARTICLE[glued]
-    return found
+        if before is not None:
+            found[part.text].add(before.keys[0])
+        elif glued and part.kind == "name" and part.loose:
+            # Or no particle: the name itself may begin so (Benjelloun, بنجلون).
+            found[part.text].update((_GLUED_PARTICLE[glued], ""))
+        else:
+            found[part.text].add("")
+        before = None
+    return {text: frozenset(kin) for text, kin in found.items() if kin != {""}}
 
 
 def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
@@ -516,8 +558,7 @@ def _one_vowel_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
     """The lookup of `span` against the candidate when the span names them in full, as a
     report would write them; else None."""
-    got = _accepted(span, identity, family)
-    return got if got is not None and fits(span, got) else None
+    return _read(span, identity, family)[0]
 
 
 def written_in_full(found: Lookup) -> bool:
@@ -553,11 +594,15 @@ def particles_agree(span: str, found: Lookup) -> bool:
     names = analyse(found.name).names
     # The name after "Ben" is a father's or a family name, never the first given name
     # (Leïla Ben Otmane is not Othmane Alaoui).
-    if names and any(ours.get(p.query) and p.record == names[0].text for p in found.parts):
+    first = names[0].text if names else None
+    if any(p.record == first and "" not in ours.get(p.query, _NONE) for p in found.parts):
         return False
     if not ours or not theirs:
         return True
-    return all(ours.get(part.query) == theirs.get(part.record) for part in found.parts)
+    return all(ours.get(part.query, _NONE) & theirs.get(part.record, _NONE) for part in found.parts)
+
+
+_NONE = frozenset({""})  # a part after no particle
 
 
 def find_mentions(

@@ -118,6 +118,9 @@ KINDS = {
     "kader": "Abdelkader Haddad",
     "karim_kader": "Karim Abdelkader",
     "imane_chain": "إيمان بن عبد الرحيم آيت عبد الله",
+    "said_ait_kader": "سعيد آيت عبد القادر",
+    "rachid_ait": "Rachid Ben Brahim Aït Brahim",
+    "hicham": "هشام بن هشام بنجلون",
 }
 
 KIND_CASES = [
@@ -163,6 +166,14 @@ KIND_CASES = [
         "رصدت المصلحة إيمان بن عبد الرحيم آيت عبد الله في الميناء.",
         {"imane_chain": "إيمان بن عبد الرحيم آيت عبد الله"},
     ),
+    # Ait glued to a compound name is read apart too (Aitabdelkader: Ait Abdelkader), and
+    # is still no Ould.
+    ("Vu Said Aitabdelkader au port.", {"said_ait_kader": "Said Aitabdelkader"}),
+    ("Vu Said Ouldabdelkader au port.", {}),
+    # A name written twice, after two particles or after one and none.
+    ("Vu Rachid Ben Brahim Aïtbrahim au port.", {"rachid_ait": "Rachid Ben Brahim Aïtbrahim"}),
+    # Ben glued to a family name may be the name itself (Benjelloun, بنجلون).
+    ("Vu Hicham Ben Hicham Benjelloun au port.", {"hicham": "Hicham Ben Hicham Benjelloun"}),
 ]
 
 
