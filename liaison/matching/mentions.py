@@ -17,9 +17,10 @@ kinship particle ("ben", "el", "ould") ends a span. Arabic script has no capital
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -520,8 +521,44 @@ def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup |
     initial = any(len(p.query) == 1 and p.role == "given" for p in got.parts)
     threshold = INITIAL_THRESHOLD if initial else MENTION_THRESHOLD
     if not got.accepted or got.kind != "full" or got.score < threshold:
-        return None
+        return _by_initial(span, family)
     return got
+
+
+_INITIALLED = re.compile(r"([A-Z])\.[^\S\n]*(\S.*)", re.DOTALL)
+
+
+def _by_initial(span: str, family: dict[str, str]) -> Lookup | None:
+    """ "L. BEN YOUSSOUF" read as a report means it: the recorded family name in full, after
+    the first letter of the given names before it. The lookup reads the words against the
+    whole name and may take them for the father's or a middle name (Leïla Ben Youssouf,
+    Rachid Ben Brahim Aït Brahim, Lucía Fernández Ruiz), so it is asked about the family
+    name alone."""
+    initialled = _INITIALLED.fullmatch(span)
+    if initialled is None:
+        return None
+    letter, rest = initialled.groups()
+    best: Lookup | None = None
+    for full, surname in family.items():
+        given = full[: -len(surname)].strip() if full.endswith(surname) else ""
+        if not given or is_arabic(full) or _first_letter(given) != letter:
+            continue
+        got = lookup(Identity(names=(rest,)), Identity(names=(surname,)), {surname: surname})
+        if not got.accepted or got.kind != "full" or got.score < MENTION_THRESHOLD:
+            continue
+        parts = (
+            PartMatch(letter.lower(), analyse(given).names[0].text, "given", "spelling", 0.9),
+            *(replace(p, role="family") for p in got.parts),
+        )
+        found = Lookup(True, round(got.score * 0.95, 4), "full", full, parts)
+        if found.score >= INITIAL_THRESHOLD and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+def _first_letter(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.strip()[:1])
+    return folded[:1].upper()
 
 
 def fits(span: str, found: Lookup) -> bool:

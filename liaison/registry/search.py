@@ -430,6 +430,8 @@ MAX_NEAR_SPANS = 3
 # their next persons of other names scored too, looking that far into each group.
 MAX_SECOND_GROUPS = 200
 MAX_SECOND_NAMES = 6
+# Family names of the persons a name written with an initial may be, scored per letter.
+MAX_INITIAL_GROUPS = 12
 
 
 @dataclass(frozen=True)
@@ -560,9 +562,24 @@ def _initialled(keyed: KeyedText, keys: dict[int, set[str]]) -> list[list[int]]:
             given_names="", full_name__istartswith=letter
         )
         fits = PersonName.objects.filter(given, person_id__in=bearing)
-        members = sorted(set(fits.values_list("person_id", flat=True)))
-        if members:
-            groups.append(members)
+        # Split by family name: the first person of one group stands for the others, and
+        # Y. ALAOUI is not read through a Yasmine Ben Ali Tazi who shares a key. Family
+        # names written in full after the letter first (Ait Hamza, not Ben Hamza).
+        by_family: dict[frozenset[str], set[int]] = defaultdict(set)
+        for pk, family_name, full_name in fits.values_list("person_id", "family_name", "full_name"):
+            family_keys = name_keys(family_name or full_name)
+            if family_keys & wanted:
+                by_family[family_keys].add(pk)
+        ranked = sorted(
+            by_family,
+            key=lambda k: (not k <= wanted, -len(k & wanted), min(by_family[k])),
+        )
+        taken: set[int] = set()
+        for family_keys in ranked[:MAX_INITIAL_GROUPS]:
+            members = sorted(by_family[family_keys] - taken)
+            taken.update(members)
+            if members:
+                groups.append(members)
     return groups
 
 

@@ -435,3 +435,19 @@ def test_a_name_is_found_behind_persons_sharing_its_parts_keys(
     report = _report(officer, facts=facts)
     suggest_persons(actor=analyst, report=report)
     assert set(report.mentions.values_list("person_id", flat=True)) == {named_one.pk}
+
+
+def test_an_initial_is_read_against_each_family_name_it_may_stand_before(
+    officer: User, analyst: User, supervisor: User
+) -> None:
+    """I. AIT HAMZA: the persons of a given name in I and a key of Hamza are many; read
+    through the first of them (a Hamza as a middle name), Idriss Ait Hamza was never scored."""
+    from liaison.registry.actions import create_person
+    from liaison.registry.search import MAX_SECOND_NAMES
+
+    for _ in range(MAX_SECOND_NAMES + 1):
+        create_person(actor=supervisor, data=person_data("Ilyas Hamza Merabet"))
+    named_one = create_person(actor=supervisor, data=person_data("Idriss Ait Hamza"))
+    report = _report(officer, facts="Le nommé I. AIT HAMZA a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    assert set(report.mentions.values_list("person_id", flat=True)) == {named_one.pk}

@@ -246,3 +246,38 @@ ENDING_CASES = [
 def test_names_that_end_otherwise_are_other_persons(text: str, expected: dict[str, str]) -> None:
     candidates = [(Identity(names=(name,), id=key), {}) for key, name in ENDINGS.items()]
     assert {m.id: m.text for m in find_mentions(text, candidates)} == expected
+
+
+# Issue 13's bench at 100,000 persons: an initial before the family name in full names
+# the person though the lookup read the words as a middle or father's name; the
+# family name recorded is what a report writes after the initial.
+INITIALS = {
+    "leila": ("Leïla Ben Youssouf", "Ben Youssouf"),
+    "rachid": ("Rachid Ben Brahim Aït Brahim", "Aït Brahim"),
+    "lucia": ("Lucía Fernández Ruiz", "Fernández Ruiz"),
+    "driss": ("Driss Ben Jamal El Idrissi", "El Idrissi"),
+    "yasmine": ("Yasmine Alaoui", "Alaoui"),
+}
+
+INITIAL_CASES = [
+    ("Vu L. BEN YOUSSOUF au port.", {"leila": "L. BEN YOUSSOUF"}),
+    ("Vu R. AÏT BRAHIM au port.", {"rachid": "R. AÏT BRAHIM"}),
+    ("Vu L. FERNÁNDEZ RUIZ au port.", {"lucia": "L. FERNÁNDEZ RUIZ"}),
+    ("Vu D. EL IDRISSI au port.", {"driss": "D. EL IDRISSI"}),
+    # Another letter, another particle, or another ending is another person.
+    ("Vu K. BEN YOUSSOUF au port.", {}),
+    ("Vu L. AIT YOUSSOUF au port.", {}),
+    ("Vu Y. BEN ALI au port.", {}),
+    ("Vu Y. ALAOUI au port.", {"yasmine": "Y. ALAOUI"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INITIAL_CASES)
+def test_an_initial_before_the_family_name_names_the_person(
+    text: str, expected: dict[str, str]
+) -> None:
+    candidates = [
+        (Identity(names=(name,), id=key), {name: family})
+        for key, (name, family) in INITIALS.items()
+    ]
+    assert {m.id: m.text for m in find_mentions(text, candidates)} == expected
