@@ -601,13 +601,17 @@ def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Loo
 def written_in_full(found: Lookup) -> bool:
     """A report writes whole words, so no part of the span is only the first letters of
     the record's (Iman is not Amina, though a search for "Amin" finds her); an initial
-    stands for a given name, never the family name (in "M. PERRIN, Jean", M. is Monsieur);
-    an Arabic word with the article is no given name (الميناء, "the port", is not Amina),
-    unless the recorded one has the article too (الياس, Elias)."""
+    stands for a given name of that first letter, never the family name (in "M. PERRIN,
+    Jean", M. is Monsieur); an Arabic word with the article is no given name (الميناء,
+    "the port", is not Amina), unless the recorded one has the article too (الياس, Elias)."""
     for part in found.parts:
         if part.how == "prefix":
             return False
         if part.role == "given" and len(part.query) == 1 and part.query.isascii():
+            # The letter a Latin given name begins with, not one its skeleton's may
+            # (S. TAZI is not Zineb Tazi).
+            if not is_arabic(part.record) and _first_letter(part.record) != part.query.upper():
+                return False
             continue
         if part.role != "given" and len(part.query) == 1:
             return False

@@ -257,6 +257,7 @@ INITIALS = {
     "lucia": ("Lucía Fernández Ruiz", "Fernández Ruiz"),
     "driss": ("Driss Ben Jamal El Idrissi", "El Idrissi"),
     "yasmine": ("Yasmine Alaoui", "Alaoui"),
+    "zineb": ("Zineb Tazi", "Tazi"),
 }
 
 INITIAL_CASES = [
@@ -269,6 +270,9 @@ INITIAL_CASES = [
     ("Vu L. AIT YOUSSOUF au port.", {}),
     ("Vu Y. BEN ALI au port.", {}),
     ("Vu Y. ALAOUI au port.", {"yasmine": "Y. ALAOUI"}),
+    # The letter the given name is written with, not one of its skeleton: S is no Zineb.
+    ("Vu S. TAZI au port.", {}),
+    ("Vu Z. TAZI au port.", {"zineb": "Z. TAZI"}),
 ]
 
 
