@@ -675,18 +675,39 @@ def find_mentions(
 
 def _longest(mentions: list[Mention]) -> list[Mention]:
     """Leave out a mention whose words lie inside another's longer span that scores as
-    well: "Salma Ait Nour-Eddine" names Salma, not a Nour-Eddine found in its last words."""
+    well: "Salma Ait Nour-Eddine" names Salma, not a Nour-Eddine found in its last words;
+    and one that begins with a title and ends inside another's name: in "Cheikh Youssouf
+    Tazi", Cheikh is Youssouf Tazi's title, not Youssouf Ould Cheikh's family name."""
     return [
         m
         for m in mentions
         if not any(
-            o.start <= m.start
-            and m.end <= o.end
-            and (o.end - o.start) > (m.end - m.start)
-            and o.found.score >= m.found.score
+            (
+                o.start <= m.start
+                and m.end <= o.end
+                and (o.end - o.start) > (m.end - m.start)
+                and o.found.score >= m.found.score
+            )
+            or (m.start < o.start < m.end < o.end and _title_led(m.text))
             for o in mentions
         )
     ]
+
+
+# The matcher's titles, and Sheikh as French writes it (also a family name: Ould Cheikh).
+_TITLES = (
+    particles.LATIN_TITLES
+    | frozenset({"cheikh", "cheik"})
+    | frozenset(normalise_arabic(t) for t in particles.ARABIC_TITLES)
+)
+
+
+def _title_led(span: str) -> bool:
+    first = _WORD.match(span)
+    if first is None:
+        return False
+    word = first.group()
+    return (normalise_arabic(word) if is_arabic(word) else word.lower()) in _TITLES
 
 
 def lookup_of(evidence: dict[str, object]) -> Lookup:

@@ -121,6 +121,8 @@ KINDS = {
     "said_ait_kader": "سعيد آيت عبد القادر",
     "rachid_ait": "Rachid Ben Brahim Aït Brahim",
     "hicham": "هشام بن هشام بنجلون",
+    "youssouf_cheikh": "Youssouf Ould Cheikh",
+    "youssouf_tazi": "Youssouf Tazi",
 }
 
 KIND_CASES = [
@@ -174,6 +176,10 @@ KIND_CASES = [
     ("Vu Rachid Ben Brahim Aïtbrahim au port.", {"rachid_ait": "Rachid Ben Brahim Aïtbrahim"}),
     # Ben glued to a family name may be the name itself (Benjelloun, بنجلون).
     ("Vu Hicham Ben Hicham Benjelloun au port.", {"hicham": "Hicham Ben Hicham Benjelloun"}),
+    # A title before a name is not a family name written first: Cheikh is Youssouf
+    # Tazi's title, not Youssouf Ould Cheikh's name; alone, the words may be either.
+    ("Vu Cheikh Youssouf Tazi au port.", {"youssouf_tazi": "Youssouf Tazi"}),
+    ("Vu le nommé Cheikh Youssouf au port.", {"youssouf_cheikh": "Cheikh Youssouf"}),
 ]
 
 
