@@ -475,8 +475,12 @@ def _read(span: str, identity: Identity, family: dict[str, str]) -> tuple[Lookup
 
 def _kin(word: Word) -> bool:
     """A kinship particle: a name goes on after it, it does not start one."""
-    text = normalise_arabic(word.text) if word.arabic else word.text.lower()
-    return text in _KIN
+    return _kin_text(word.text, word.arabic)
+
+
+@lru_cache(maxsize=200_000)
+def _kin_text(text: str, arabic: bool) -> bool:  # every span of every candidate asks
+    return (normalise_arabic(text) if arabic else text.lower()) in _KIN
 
 
 # Son or daughter of, tribe of (not Abu or Umm: Abou Bakr, Oum Keltoum start names).
