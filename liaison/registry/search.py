@@ -519,13 +519,22 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
     others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
+    # Homonyms of one name get one answer: a name-only lookup reads nothing else.
+    memo: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], Lookup | None] = {}
+
+    def names_it(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
+        key = (span, identity.names, tuple(sorted(family.items())))
+        if key not in memo:
+            memo[key] = mention_lookup(span, identity, family)
+        return memo[key]
+
     mentioned = []
     for m in found:
         mentioned.append(Mentioned(int(m.id), m.text, m.start, m.end, m.found))
         # The others of the same keys, when the same words name them too.
         for pk in homonyms[int(m.id)][1:]:
             identity, family, *_ = read[pk]
-            if got := mention_lookup(m.text, identity, family):
+            if got := names_it(m.text, identity, family):
                 mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
     # Persons with the same keys in the text do not always bear one name (Abdallah Ould
     # Ahmed, Ahmed Ben Abdallah): when the words that nearly named one of them differ
@@ -537,7 +546,7 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
                 (
                     (got, start, end)
                     for start, end in spans[:MAX_NEAR_SPANS]
-                    if (got := mention_lookup(text[start:end], identity, family))
+                    if (got := names_it(text[start:end], identity, family))
                 ),
                 key=lambda f: f[0].score,
                 default=None,
