@@ -17,8 +17,10 @@ kinship particle ("ben", "el", "ould") ends a span. Arabic script has no capital
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -32,6 +34,9 @@ from liaison.matching.thresholds import MENTION_THRESHOLD
 from liaison.matching.types import Identity
 
 MAX_SPAN = 6  # words in one mention: given names, particles, family names
+# ...not counting the words that only join others (بن, آيت, عبد, Ben, El): a long Arabic
+# chain (إيمان بن عبد الرحيم آيت عبد الله) has seven words but three names.
+MAX_WORDS = 10
 MAX_RUN = 3  # words read together for their keys (Abd el Latif, Ould Sidi Mohamed)
 KEY_LENGTH = 64  # NameKey.key's length
 CONJUNCTION = "\u0648"  # و, written glued to the next word
@@ -217,16 +222,67 @@ def word_keys(found: Sequence[Word]) -> list[frozenset[str]]:
             run = found[i : i + n]
             if len(run) < n or run[-1].block != run[0].block:
                 break
-            run_keys = _name_keys(" ".join(w.text for w in run))
-            if _conjoined(run[0]):
-                run_keys |= _name_keys(" ".join([run[0].text[1:], *(w.text for w in run[1:])]))
+            run_keys = _run_keys(run, _name_keys)
             for j in range(i, i + n):
                 keys[j].update(run_keys)
+        _chain_keys(found, i, keys)
     return [frozenset(k) for k in keys]
 
 
+def _run_keys(run: Sequence[Word], keys_of: Callable[[str], frozenset[str]]) -> frozenset[str]:
+    """The keys of a run of words, read also without the conjunction و glued to its first
+    word (ويوسف) and with Ait or Ould glued to a name read apart (Aithamza: Ait Hamza)."""
+    texts = [w.text for w in run]
+    found = keys_of(" ".join(texts))
+    if _conjoined(run[0]):
+        found |= keys_of(" ".join([texts[0][1:], *texts[1:]]))
+    apart = [_unglued(t) for t in texts]
+    if apart != texts:
+        found |= keys_of(" ".join(apart))
+    return found
+
+
+# Ait and Ould glued to the name they belong to read apart: the registry keys Ait Hamza's
+# whole name with the particle (Ben, Bel and El glued give the same keys either way).
+_GLUED_LINEAGE = re.compile(r"^(ould|ouled|ait|aït)(?=[^\W\d_]{3})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=200_000)
+def _unglued(text: str) -> str:
+    glued = _GLUED_LINEAGE.match(text)
+    return f"{glued.group()} {text[glued.end() :]}" if glued else text
+
+
+def _chain_keys(found: Sequence[Word], i: int, keys: list[set[str]]) -> None:
+    """The whole-name keys of the longer runs from word i that chain names with particles
+    (عبد اللطيف ولد أحمد, Ahmed Ben Youssef Ait Omar): the rarest key such a name has, where
+    its parts' keys alone are shared by every order of them (Ahmed Ben Abdellatif)."""
+    if _kin(found[i]):
+        return
+    joined = _joiner(found[i].text)
+    names = int(not joined)
+    for j in range(i + 1, min(len(found), i + MAX_WORDS)):
+        if found[j].block != found[i].block:
+            return
+        if _joiner(found[j].text):
+            joined = True
+        else:
+            names += 1
+        if names > MAX_SPAN:
+            return
+        if joined and j - i >= MAX_RUN:
+            chain = _run_keys(found[i : j + 1], _joined_keys)
+            for k in range(i, j + 1):
+                keys[k].update(chain)
+
+
+@lru_cache(maxsize=200_000)
+def _joined_keys(name: str) -> frozenset[str]:
+    return frozenset(key[:KEY_LENGTH] for key in analyse(name).joined if key)
+
+
 def _solo_keys(word: Word) -> frozenset[str]:
-    keys = _name_keys(word.text)
+    keys = _name_keys(word.text) | _name_keys(_unglued(word.text))
     return keys | _name_keys(word.text[1:]) if _conjoined(word) else keys
 
 
@@ -273,6 +329,10 @@ class KeyedText:
         solo = tuple(_solo_keys(w) for w in found)
         joins = tuple(_joiner(w.text) for w in found)
         return cls(text, tuple(found), {k: tuple(v) for k, v in where.items()}, solo, joins)
+
+    def is_joiner(self, i: int) -> bool:
+        """Word i only joins others into a name (`_joiner`)."""
+        return bool(self.joins) and self.joins[i]
 
     def may_bound(self, i: int, j: int, wanted: frozenset[str]) -> bool:
         """Words i and j - 1 may begin and end a name of the `wanted` keys: each has one
@@ -374,28 +434,50 @@ def _best(
             i and found[i - 1].block == found[i].block and _kin(found[i - 1])
         ):
             continue  # "bin Rashid al-Susi" is the father's name; "Ben Salem" one name
-        for j in range(i + MIN_WORDS, min(stop, i + MAX_SPAN) + 1):
-            if not keyed.may_bound(i, j, wanted):
+        names = 0
+        for j in range(i + 1, min(stop, i + MAX_WORDS) + 1):
+            names += not keyed.is_joiner(j - 1)
+            if names > MAX_SPAN:
+                break
+            if j - i < MIN_WORDS or not keyed.may_bound(i, j, wanted):
                 continue
             starts = [found[i].start]
             if _conjoined(found[i]):
                 starts.append(found[i].start + 1)
             for first in starts:
                 span = text[first : found[j - 1].end]
-                got = _accepted(span, identity, family)
-                if got is None:
-                    continue
-                if not fits(span, got):
+                got, nearly = _read(span, identity, family)
+                if nearly:
                     near.append((first, found[j - 1].end))
-                elif best is None or got.score > best.found.score:
+                elif got is not None and (best is None or got.score > best.found.score):
                     best = Mention(identity.id or "", span, first, found[j - 1].end, got)
     return best
 
 
+def _read(span: str, identity: Identity, family: dict[str, str]) -> tuple[Lookup | None, bool]:
+    """The best lookup of the span that names the candidate as a report would (`fits`),
+    reading Ait or Ould glued to a name apart too (Aitabdelkader: Ait Abdelkader); else
+    None, and whether some reading was accepted but did not fit (a near span)."""
+    best, nearly = None, False
+    for reading in dict.fromkeys((span, _WORD.sub(lambda w: _unglued(w.group()), span))):
+        got = _accepted(reading, identity, family)
+        if got is None:
+            continue
+        if not fits(reading, got):
+            nearly = True
+        elif best is None or got.score > best.score:
+            best = got
+    return best, nearly and best is None
+
+
 def _kin(word: Word) -> bool:
     """A kinship particle: a name goes on after it, it does not start one."""
-    text = normalise_arabic(word.text) if word.arabic else word.text.lower()
-    return text in _KIN
+    return _kin_text(word.text, word.arabic)
+
+
+@lru_cache(maxsize=200_000)
+def _kin_text(text: str, arabic: bool) -> bool:  # every span of every candidate asks
+    return (normalise_arabic(text) if arabic else text.lower()) in _KIN
 
 
 # Son or daughter of, tribe of (not Abu or Umm: Abou Bakr, Oum Keltoum start names).
@@ -411,20 +493,28 @@ _GLUED_PARTICLE = {"ould": "wld", "ait": "yt", "ben": "bn"}
 
 
 @lru_cache(maxsize=200_000)
-def _particles(name: str) -> dict[str, str]:
+def _particles(name: str) -> dict[str, frozenset[str]]:
     """Each part of the name that follows a kinship particle, with the particle's meaning
-    (ben/bin/بن: bn; ould/ولد: wld; ait/آيت: yt), glued to it or not."""
+    (ben/bin/بن: bn; ould/ولد: wld; ait/آيت: yt), glued to it or not. A name written twice
+    has each occurrence's, "" for one after no particle (Hicham Ben Hicham, Rachid Ben
+    Brahim Ait Brahim)."""
     parts = analyse(name).parts
-    found = {
-        b.text: a.keys[0]
-        for a, b in pairwise(parts)
-        if a.kind == "particle" and b.kind != "particle"
-    }
+    found: dict[str, set[str]] = defaultdict(set)
+    before = None
     for part in parts:
+        if part.kind == "particle":
+            before = part
+            continue
         glued = next((g for g in _GLUED_PARTICLE if part.text.startswith(g)), None)
-        if glued and part.kind == "name" and part.loose and part.text not in found:
-            found[part.text] = _GLUED_PARTICLE[glued]
-    return found
+        if before is not None:
+            found[part.text].add(before.keys[0])
+        elif glued and part.kind == "name" and part.loose:
+            # Or no particle: the name itself may begin so (Benjelloun, بنجلون).
+            found[part.text].update((_GLUED_PARTICLE[glued], ""))
+        else:
+            found[part.text].add("")
+        before = None
+    return {text: frozenset(kin) for text, kin in found.items() if kin != {""}}
 
 
 def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
@@ -432,8 +522,44 @@ def _accepted(span: str, identity: Identity, family: dict[str, str]) -> Lookup |
     initial = any(len(p.query) == 1 and p.role == "given" for p in got.parts)
     threshold = INITIAL_THRESHOLD if initial else MENTION_THRESHOLD
     if not got.accepted or got.kind != "full" or got.score < threshold:
-        return None
+        return _by_initial(span, family)
     return got
+
+
+_INITIALLED = re.compile(r"([A-Z])\.[^\S\n]*(\S.*)", re.DOTALL)
+
+
+def _by_initial(span: str, family: dict[str, str]) -> Lookup | None:
+    """ "L. BEN YOUSSOUF" read as a report means it: the recorded family name in full, after
+    the first letter of the given names before it. The lookup reads the words against the
+    whole name and may take them for the father's or a middle name (Leïla Ben Youssouf,
+    Rachid Ben Brahim Aït Brahim, Lucía Fernández Ruiz), so it is asked about the family
+    name alone."""
+    initialled = _INITIALLED.fullmatch(span)
+    if initialled is None:
+        return None
+    letter, rest = initialled.groups()
+    best: Lookup | None = None
+    for full, surname in family.items():
+        given = full[: -len(surname)].strip() if full.endswith(surname) else ""
+        if not given or is_arabic(full) or _first_letter(given) != letter:
+            continue
+        got = lookup(Identity(names=(rest,)), Identity(names=(surname,)), {surname: surname})
+        if not got.accepted or got.kind != "full" or got.score < MENTION_THRESHOLD:
+            continue
+        parts = (
+            PartMatch(letter.lower(), analyse(given).names[0].text, "given", "spelling", 0.9),
+            *(replace(p, role="family") for p in got.parts),
+        )
+        found = Lookup(True, round(got.score * 0.95, 4), "full", full, parts)
+        if found.score >= INITIAL_THRESHOLD and (best is None or found.score > best.score):
+            best = found
+    return best
+
+
+def _first_letter(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.strip()[:1])
+    return folded[:1].upper()
 
 
 def fits(span: str, found: Lookup) -> bool:
@@ -470,20 +596,23 @@ def _one_vowel_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def mention_lookup(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
     """The lookup of `span` against the candidate when the span names them in full, as a
     report would write them; else None."""
-    got = _accepted(span, identity, family)
-    return got if got is not None and fits(span, got) else None
+    return _read(span, identity, family)[0]
 
 
 def written_in_full(found: Lookup) -> bool:
     """A report writes whole words, so no part of the span is only the first letters of
     the record's (Iman is not Amina, though a search for "Amin" finds her); an initial
-    stands for a given name, never the family name (in "M. PERRIN, Jean", M. is Monsieur);
-    an Arabic word with the article is no given name (الميناء, "the port", is not Amina),
-    unless the recorded one has the article too (الياس, Elias)."""
+    stands for a given name of that first letter, never the family name (in "M. PERRIN,
+    Jean", M. is Monsieur); an Arabic word with the article is no given name (الميناء,
+    "the port", is not Amina), unless the recorded one has the article too (الياس, Elias)."""
     for part in found.parts:
         if part.how == "prefix":
             return False
         if part.role == "given" and len(part.query) == 1 and part.query.isascii():
+            # The letter a Latin given name begins with, not one its skeleton's may
+            # (S. TAZI is not Zineb Tazi).
+            if not is_arabic(part.record) and _first_letter(part.record) != part.query.upper():
+                return False
             continue
         if part.role != "given" and len(part.query) == 1:
             return False
@@ -507,11 +636,15 @@ def particles_agree(span: str, found: Lookup) -> bool:
     names = analyse(found.name).names
     # The name after "Ben" is a father's or a family name, never the first given name
     # (Leïla Ben Otmane is not Othmane Alaoui).
-    if names and any(ours.get(p.query) and p.record == names[0].text for p in found.parts):
+    first = names[0].text if names else None
+    if any(p.record == first and "" not in ours.get(p.query, _NONE) for p in found.parts):
         return False
     if not ours or not theirs:
         return True
-    return all(ours.get(part.query) == theirs.get(part.record) for part in found.parts)
+    return all(ours.get(part.query, _NONE) & theirs.get(part.record, _NONE) for part in found.parts)
+
+
+_NONE = frozenset({""})  # a part after no particle
 
 
 def find_mentions(
@@ -543,18 +676,39 @@ def find_mentions(
 
 def _longest(mentions: list[Mention]) -> list[Mention]:
     """Leave out a mention whose words lie inside another's longer span that scores as
-    well: "Salma Ait Nour-Eddine" names Salma, not a Nour-Eddine found in its last words."""
+    well: "Salma Ait Nour-Eddine" names Salma, not a Nour-Eddine found in its last words;
+    and one that begins with a title and ends inside another's name: in "Cheikh Youssouf
+    Tazi", Cheikh is Youssouf Tazi's title, not Youssouf Ould Cheikh's family name."""
     return [
         m
         for m in mentions
         if not any(
-            o.start <= m.start
-            and m.end <= o.end
-            and (o.end - o.start) > (m.end - m.start)
-            and o.found.score >= m.found.score
+            (
+                o.start <= m.start
+                and m.end <= o.end
+                and (o.end - o.start) > (m.end - m.start)
+                and o.found.score >= m.found.score
+            )
+            or (m.start < o.start < m.end < o.end and _title_led(m.text))
             for o in mentions
         )
     ]
+
+
+# The matcher's titles, and Sheikh as French writes it (also a family name: Ould Cheikh).
+_TITLES = (
+    particles.LATIN_TITLES
+    | frozenset({"cheikh", "cheik"})
+    | frozenset(normalise_arabic(t) for t in particles.ARABIC_TITLES)
+)
+
+
+def _title_led(span: str) -> bool:
+    first = _WORD.match(span)
+    if first is None:
+        return False
+    word = first.group()
+    return (normalise_arabic(word) if is_arabic(word) else word.lower()) in _TITLES
 
 
 def lookup_of(evidence: dict[str, object]) -> Lookup:

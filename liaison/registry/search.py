@@ -430,6 +430,8 @@ MAX_NEAR_SPANS = 3
 # their next persons of other names scored too, looking that far into each group.
 MAX_SECOND_GROUPS = 200
 MAX_SECOND_NAMES = 6
+# Family names of the persons a name written with an initial may be, scored per letter.
+MAX_INITIAL_GROUPS = 12
 
 
 @dataclass(frozen=True)
@@ -517,13 +519,22 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
     others = [pk for m in found for pk in homonyms[int(m.id)][1:]]
     others += [pk for rep in near for pk in homonyms[int(rep)][1:]]
     read = _identities(others)
+    # Homonyms of one name get one answer: a name-only lookup reads nothing else.
+    memo: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], Lookup | None] = {}
+
+    def names_it(span: str, identity: Identity, family: dict[str, str]) -> Lookup | None:
+        key = (span, identity.names, tuple(sorted(family.items())))
+        if key not in memo:
+            memo[key] = mention_lookup(span, identity, family)
+        return memo[key]
+
     mentioned = []
     for m in found:
         mentioned.append(Mentioned(int(m.id), m.text, m.start, m.end, m.found))
         # The others of the same keys, when the same words name them too.
         for pk in homonyms[int(m.id)][1:]:
             identity, family, *_ = read[pk]
-            if got := mention_lookup(m.text, identity, family):
+            if got := names_it(m.text, identity, family):
                 mentioned.append(Mentioned(pk, m.text, m.start, m.end, got))
     # Persons with the same keys in the text do not always bear one name (Abdallah Ould
     # Ahmed, Ahmed Ben Abdallah): when the words that nearly named one of them differ
@@ -535,7 +546,7 @@ def mentioned_persons(text: str, scope: QuerySet[Person]) -> list[Mentioned]:
                 (
                     (got, start, end)
                     for start, end in spans[:MAX_NEAR_SPANS]
-                    if (got := mention_lookup(text[start:end], identity, family))
+                    if (got := names_it(text[start:end], identity, family))
                 ),
                 key=lambda f: f[0].score,
                 default=None,
@@ -560,9 +571,24 @@ def _initialled(keyed: KeyedText, keys: dict[int, set[str]]) -> list[list[int]]:
             given_names="", full_name__istartswith=letter
         )
         fits = PersonName.objects.filter(given, person_id__in=bearing)
-        members = sorted(set(fits.values_list("person_id", flat=True)))
-        if members:
-            groups.append(members)
+        # Split by family name: the first person of one group stands for the others, and
+        # Y. ALAOUI is not read through a Yasmine Ben Ali Tazi who shares a key. Family
+        # names written in full after the letter first (Ait Hamza, not Ben Hamza).
+        by_family: dict[frozenset[str], set[int]] = defaultdict(set)
+        for pk, family_name, full_name in fits.values_list("person_id", "family_name", "full_name"):
+            family_keys = name_keys(family_name or full_name)
+            if family_keys & wanted:
+                by_family[family_keys].add(pk)
+        ranked = sorted(
+            by_family,
+            key=lambda k: (not k <= wanted, -len(k & wanted), min(by_family[k])),
+        )
+        taken: set[int] = set()
+        for family_keys in ranked[:MAX_INITIAL_GROUPS]:
+            members = sorted(by_family[family_keys] - taken)
+            taken.update(members)
+            if members:
+                groups.append(members)
     return groups
 
 

@@ -425,3 +425,49 @@ def test_a_name_written_with_an_initial_suggests_the_persons_it_fits(
     named = set(report.mentions.values_list("person_id", flat=True))
     assert named == {cast["cherif"].pk}
     assert karim.pk not in named
+
+
+@pytest.mark.parametrize(
+    ("decoy", "named", "facts"),
+    [
+        # عبد اللطيف ولد أحمد read together: the long name's whole key.
+        (
+            ("عبد اللطيف المرابط", "Ahmed Merabet"),
+            "عبد اللطيف ولد أحمد",
+            "رصدت المصلحة عبد اللطيف ولد أحمد قرب الميناء.",
+        ),
+        # Aithamza read as Ait Hamza: the key of Idriss Ait Hamza's whole name.
+        (("Idriss Merabet", "Hamza Merabet"), "Idriss Ait Hamza", "Vu Idriss Aithamza au port."),
+    ],
+)
+def test_a_name_is_found_behind_persons_sharing_its_parts_keys(
+    officer: User, analyst: User, supervisor: User, decoy: tuple[str, str], named: str, facts: str
+) -> None:
+    """At 100,000 persons, dozens share two given names' keys in every order; their group
+    was read through its first persons and the one named was never scored. The whole
+    name's key, which only the named person has, makes it a candidate of its own."""
+    from liaison.registry.actions import create_person
+    from liaison.registry.search import MAX_SECOND_NAMES
+
+    for _ in range(MAX_SECOND_NAMES + 1):
+        create_person(actor=supervisor, data=person_data(*decoy))
+    named_one = create_person(actor=supervisor, data=person_data(named))
+    report = _report(officer, facts=facts)
+    suggest_persons(actor=analyst, report=report)
+    assert set(report.mentions.values_list("person_id", flat=True)) == {named_one.pk}
+
+
+def test_an_initial_is_read_against_each_family_name_it_may_stand_before(
+    officer: User, analyst: User, supervisor: User
+) -> None:
+    """I. AIT HAMZA: the persons of a given name in I and a key of Hamza are many; read
+    through the first of them (a Hamza as a middle name), Idriss Ait Hamza was never scored."""
+    from liaison.registry.actions import create_person
+    from liaison.registry.search import MAX_SECOND_NAMES
+
+    for _ in range(MAX_SECOND_NAMES + 1):
+        create_person(actor=supervisor, data=person_data("Ilyas Hamza Merabet"))
+    named_one = create_person(actor=supervisor, data=person_data("Idriss Ait Hamza"))
+    report = _report(officer, facts="Le nommé I. AIT HAMZA a été vu au port.")
+    suggest_persons(actor=analyst, report=report)
+    assert set(report.mentions.values_list("person_id", flat=True)) == {named_one.pk}
