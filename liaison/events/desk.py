@@ -3,7 +3,7 @@ with us, their updates and withdrawals. Registered from EventsConfig.ready()."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -22,7 +22,7 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.events.ban_queries import bans_visible_to
-from liaison.events.models import Ban, BanKind, Event
+from liaison.events.models import BanKind, Event
 from liaison.policy import Action, restrict
 from liaison.registry.queries import with_person_name
 
@@ -51,12 +51,12 @@ _BAN_ARRIVED = {
 }
 
 
-def _ban_item(ban: Ban) -> DeskItem:
+def _ban_item(ban: Any) -> DeskItem:  # a Ban annotated with person_name
     return DeskItem(
         key=ban.uid,
         version=ban.version,
         title=_BAN_ARRIVED[(BanKind(ban.kind), first_arrival(ban))],
-        label=ban.person_name,
+        label=ban.person_name or "",
         at=ban.received_at,
         partner=partner_of(ban),
         url=reverse("events:ban", kwargs={"uid": ban.uid}),

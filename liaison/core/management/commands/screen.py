@@ -11,10 +11,10 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liaison.audit.actions import log_event
+from liaison.events.ban_queries import screening_watchlist
 from liaison.matching.cli import InputError, ScreenSummary, load_watchlist, screen_csv
 from liaison.matching.thresholds import SCREENING_THRESHOLD
 from liaison.matching.types import Identity
-from liaison.events.ban_queries import screening_watchlist
 
 
 class Command(BaseCommand):
