@@ -237,9 +237,10 @@ def _key(value: Any) -> Any:
 
 
 def withdraw_applier[M: SharedRecord](
-    model: type[M], object_type: str
+    model: type[M], object_type: str, before_delete: Callable[[str, M], None] | None = None
 ) -> Callable[[str, WithdrawBody], Applied]:
-    """Delete a partner's copy on its owner's word, and remember the withdrawal."""
+    """Delete a partner's copy on its owner's word, and remember the withdrawal.
+    `before_delete(sender, record)` runs just before the copy is deleted."""
 
     def apply_withdraw(sender: str, body: WithdrawBody) -> Applied:
         owned_by_sender(sender, body.owner)
@@ -249,6 +250,8 @@ def withdraw_applier[M: SharedRecord](
             return Applied("absent", object_type, str(body.uid), body.version)
         if record.version > body.version:
             return Applied("unchanged", object_type, str(body.uid), body.version)
+        if before_delete is not None:
+            before_delete(sender, record)
         record.delete()
         return Applied("deleted", object_type, str(body.uid), body.version)
 

@@ -14,6 +14,7 @@ class EventsConfig(AppConfig):
         from liaison.events import ban_queries, ban_sharing, bans, desk, sharing
         from liaison.events.models import Ban, Event
         from liaison.exchange.worker import register_periodic
+        from liaison.registry.dependents import register_person_dependents
         from liaison.registry.panels import register_person_panel
 
         sharing.register()
@@ -22,6 +23,7 @@ class EventsConfig(AppConfig):
         labels.register_model(Ban)
         desk.register()
         register_person_panel(ban_queries.person_panel)
+        register_person_dependents("bans", bans.end_bans_of)
         register_periodic(
             "events.expire_bans", bans.expire_bans, lambda: float(settings.BAN_EXPIRY_SECONDS)
         )

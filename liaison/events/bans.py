@@ -25,6 +25,7 @@ from liaison.exchange.sharing import ShareResult
 from liaison.policy import Action, atomic_action, authorise, effective_handling_code, strictest
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
+from liaison.registry.dependents import Departure
 from liaison.registry.models import Person
 from liaison.registry.sharing.share import share_person
 
@@ -234,3 +235,33 @@ def expire_bans(today: date | None = None) -> list[str]:
         _audit_change(ban, {"status": [BanStatus.ACTIVE, ban.status]}, origin="task")
         expired.append(str(ban.uid))
     return expired
+
+
+def end_bans_of(departure: Departure) -> list[str]:
+    """The person goes (erased here, or a partner's copy withdrawn by its owner): its bans
+    go with it, each audited as erased, and this node's own are first withdrawn from the
+    partners holding them, who would otherwise screen their copy until it expires. Runs
+    inside the person's erasure or the withdrawal's application (registry/dependents.py)."""
+    ended = []
+    for ban in Ban.objects.filter(person=departure.person).order_by("pk"):
+        told = 0
+        if ban.is_local:
+            # A version past the partners' copy: the withdrawal deletes it whatever came last.
+            ban.version += 1
+            told = sharing.withdraw(OBJECT, ban, reason=departure.reason)
+        log_event(
+            action="erase",
+            request=departure.request,
+            actor=departure.actor,
+            peer_node=departure.peer_node,
+            object_type=OBJECT,
+            object_id=str(ban.uid),
+            detail={
+                "person": str(departure.person.uid),
+                "reason": departure.reason,
+                "status": ban.status,
+                "partners_told": told,
+            },
+        )
+        ended.append(str(ban.uid))
+    return ended

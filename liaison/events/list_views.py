@@ -4,6 +4,7 @@ action, render. The list page's progress is an htmx partial polled while screeni
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 from uuid import UUID
 
 from django.contrib import messages
@@ -159,7 +160,16 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
     lst = _list(request, uid, list_uid)
     status = request.GET.get("status") or CandidateStatus.PENDING
     status = status if status in CandidateStatus.values else CandidateStatus.PENDING
-    page = Paginator(_queue(request, lst, status), PAGE).get_page(request.GET.get("page"))
+    context = _context(request, lst)
+    paginator = Paginator(_queue(request, lst, status), PAGE)
+    # The tab's count is read already (_context): not a second count over the whole list.
+    known: dict[str, str] = {
+        CandidateStatus.PENDING: "pending",
+        CandidateStatus.PROPOSED: "proposed",
+    }
+    if status in known:
+        paginator.count = cast(int, context[known[status]])
+    page = paginator.get_page(request.GET.get("page"))
     rows = [(c, review.explanation(c)) for c in page.object_list]
     log_event(
         action="consult",
@@ -169,7 +179,7 @@ def review_queue(request: HttpRequest, uid: UUID, list_uid: UUID) -> HttpRespons
         purpose=lst.purpose,
         detail={"candidates": [c.pk for c in page.object_list], "status": status},
     )
-    context = _context(request, lst) | {
+    context |= {
         "page": page,
         "rows": rows,
         "status": status,

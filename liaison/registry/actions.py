@@ -49,6 +49,7 @@ from liaison.registry.choices import (
     WarrantStatus,
     is_final,
 )
+from liaison.registry.dependents import Departure, end_dependents
 from liaison.registry.models import (
     Alert,
     BirthDate,
@@ -533,18 +534,26 @@ def erase_person(
     authorise(actor, Action.DELETE, person, request=request, object_type="person")
     if not reason.strip():
         raise RegistryError(_("Give the reason for the erasure."))
+    # Other apps' records of the person (the events' bans) are withdrawn first, so that a
+    # partner deletes them before the person they rest on.
+    ended = end_dependents(Departure(person, "erased", actor=actor, request=request))
     share.withdraw(person, "person", reason="erased")
-    _erase(person, actor=actor, reason=reason, request=request)
+    _erase(person, actor=actor, reason=reason, request=request, ended=ended)
 
 
 def _erase(
-    person: Person, *, actor: Actor | None, reason: str, request: HttpRequest | None = None
+    person: Person,
+    *,
+    actor: Actor | None,
+    reason: str,
+    request: HttpRequest | None = None,
+    ended: dict[str, list[str]] | None = None,
 ) -> None:
     erased = {
         "warrants": [str(u) for u in person.warrants.values_list("uid", flat=True)],
         "alerts": [str(u) for u in person.alerts.values_list("uid", flat=True)],
         "hits": [str(u) for u in person.hits.values_list("uid", flat=True)],
-    }
+    } | (ended or {})
     uid = str(person.uid)
     person.delete()
     log_event(

@@ -31,7 +31,7 @@ from tests.conftest import AUDIT_ENTRY_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-QUEUE_QUERIES = 20 + AUDIT_ENTRY_QUERIES  # as tests/events/test_screening.py: bans prefetched
+QUEUE_QUERIES = 19 + AUDIT_ENTRY_QUERIES  # as tests/events/test_screening.py: bans prefetched
 
 
 def _screened(user: User, event: Event, rows: str, capture: Any) -> AccreditationList:

@@ -213,3 +213,48 @@ def _with_sheet(xml: str) -> bytes:
         for item in src.infolist():
             dst.writestr(item.filename, xml if item.filename == sheet else src.read(item))
     return out.getvalue()
+
+
+def test_the_queue_pages_count_only_the_candidates_the_reader_may_see(
+    officer: User, supervisor: User, event: Event, login: Callable[[User], Client]
+) -> None:
+    """The queue's pages are counted from the tab's count (not a second count): the
+    officer's 50 to review make one page, the H3 person's candidate is not counted for it;
+    the supervisor, who sees that person, has 51 on two pages."""
+    from liaison.events.models import Candidate
+
+    rows = "".join(f"Applicant{i} Bench\n" for i in range(52))
+    lst = upload_list(
+        actor=officer,
+        event=event,
+        name="Volunteers",
+        purpose="Accreditation",
+        file_name="v.csv",
+        data=f"Nom\n{rows}".encode(),
+    )
+    map_columns(actor=officer, lst=lst, mapping=Mapping(names=[0]))  # not screened here
+    seen = create_person(actor=officer, data=PersonData(category="wanted", names=[NameData("A B")]))
+    hidden = PersonData(category="wanted", names=[NameData("C D")], handling_code="H3")
+    secret = create_person(actor=supervisor, data=hidden)
+    applicants = list(lst.rows.order_by("position"))
+    Candidate.objects.bulk_create(
+        Candidate(
+            list=lst,
+            applicant=a,
+            person=secret if i == 51 else seen,
+            score=0.9,
+            evidence={},
+            run=lst.run,
+            status="proposed" if i == 0 else "pending",
+        )
+        for i, a in enumerate(applicants)
+    )
+    url = f"/events/{event.uid}/lists/{lst.uid}/candidates/"
+    client = login(officer)
+    first = client.get(url).context["page"]
+    assert (first.paginator.count, first.paginator.num_pages, len(first.object_list)) == (50, 1, 50)
+    proposed = client.get(url, {"status": "proposed"}).context["page"]
+    assert (proposed.paginator.count, len(proposed.object_list)) == (1, 1)
+    # The supervisor sees the H3 person's candidate: 51 to review, two pages.
+    page = login(supervisor).get(url, {"page": 2}).context["page"]
+    assert (page.paginator.count, page.paginator.num_pages, len(page.object_list)) == (51, 2, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from liaison.exchange.sharing import RecordType, register_record_type
 from liaison.records import disclose_refusal, finder, withdraw_applier
+from liaison.registry.dependents import Departure, end_dependents
 from liaison.registry.models import Alert, Hit, HitDecision, Person, Warrant
 from liaison.registry.sharing import records
 from liaison.registry.sharing.share import hit_refusal
@@ -54,7 +55,14 @@ def _owned_type(model: type[Person | Warrant | Alert], order: int) -> RecordType
         apply=records.APPLIERS[name],
         find=finder(model),
         refusal=disclose_refusal,
-        withdraw=withdraw_applier(model, name),
+        withdraw=withdraw_applier(model, name, _person_withdrawn if model is Person else None),
         resync_order=order,
         read_ahead=records.persons_read_ahead if model is Person else None,
     )
+
+
+def _person_withdrawn(sender: str, record: Person | Warrant | Alert) -> None:
+    """Our records of a partner's person (our bans on it) end before its copy goes."""
+    if isinstance(record, Person):
+        reason = "person withdrawn by its owner"
+        end_dependents(Departure(record, reason, peer_node=sender))
