@@ -112,7 +112,7 @@ class Connection:
         self, path: str, body: bytes, content_type: str, meanwhile: Callable[[], None] = _idle
     ) -> tuple[int, bytes]:
         """POST and read the answer; `meanwhile` runs once, while the partner works."""
-        for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
+        for last in (False, True):  # a kept-alive connection the server closed: reconnect once
             try:
                 conn = self.conn or self._open()
                 conn.request("POST", self._path(path), body, self._headers(content_type, body))
@@ -122,7 +122,7 @@ class Connection:
                 return response.status, response.read(MAX_BATCH_BYTES)
             except (http.client.HTTPException, OSError) as error:
                 self.close()
-                if attempt == 2 or not isinstance(error, http.client.RemoteDisconnected):
+                if last or not isinstance(error, http.client.RemoteDisconnected):
                     raise TransportError(f"{type(error).__name__}: {error}") from error
         raise AssertionError("unreachable")
 
