@@ -24,7 +24,14 @@ from liaison.exchange import keys
 from liaison.exchange import worker as delivery
 from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.exchange.outbox import wake
-from liaison.exchange.protocol import Reason, ReceiptData, Status
+from liaison.exchange.protocol import (
+    MAX_BATCH_BYTES,
+    MAX_ENVELOPE_BYTES,
+    Reason,
+    ReceiptData,
+    Status,
+    batch_body,
+)
 from tests.exchange.partner import Partner, closed_port
 from tests.exchange.test_worker import (
     FR,
@@ -82,10 +89,70 @@ def test_the_jitter_spreads_over_the_whole_upper_half_of_the_delay(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LIAISON_EXCHANGE_RETRY_CAP", "8")
-    for failures, full in ((1, 1), (3, 4), (9, 8)):
+    for failures, full in ((0, 1), (1, 1), (3, 4), (9, 8)):  # 0: as after one
         delays = [delivery.backoff(failures) for _ in range(400)]
         # Uniform over [full / 2, full]: 400 draws reach both ends' last tenth.
         assert min(delays) < 0.6 * full and max(delays) > 0.9 * full, (failures, full)
+
+
+# Batches bounded by bytes
+
+
+def padded(peer: Peer, length: int) -> OutboxEnvelope:
+    """An (unsaved) envelope whose signed token is `length` bytes long."""
+
+    def row(pad: int) -> OutboxEnvelope:
+        return OutboxEnvelope(message_type="person.upsert", payload={"pad": "x" * pad})
+
+    def signed(pad: int) -> int:
+        [[(_, token)]] = delivery.signed_batches(peer, [row(pad)])
+        return len(token)
+
+    guess = (length - signed(0)) * 3 // 4  # base64: 4 bytes for 3
+    for pad in range(max(guess - 4, 0), guess + 5):
+        if signed(pad) == length:
+            return row(pad)
+    raise AssertionError(f"no token of {length} bytes (base64 skips one length in four)")
+
+
+def body_sizes(peer: Peer, rows: list[OutboxEnvelope]) -> list[list[int]]:
+    """Each batch's body size, and that size with the next batch's first envelope added."""
+    batches = [[token for _, token in batch] for batch in delivery.signed_batches(peer, rows)]
+    return [
+        [len(batch_body(batch)), len(batch_body([*batch, *after[:1]]))]
+        for batch, after in zip(batches, [*batches[1:], []], strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("big", "last", "count", "sizes"),
+    [
+        # Nine large tokens fit, a tenth does not: 29 bytes of JSON around ten of them.
+        (209_712, 209_700, 9, [9, 3]),
+        # Ninety-nine fit, not a hundredth: the quotes and comma of each are counted.
+        (21_178, 228, 99, [99, 3]),
+    ],
+)
+def test_batches_are_filled_up_to_the_byte_limit_and_never_past_it(
+    big: int, last: int, count: int, sizes: list[int]
+) -> None:
+    peer = Peer(node_id="fr")
+    rows = [padded(peer, big)] * count + [padded(peer, last)] + [padded(peer, big)] * 2
+    assert [len(b) for b in delivery.signed_batches(peer, rows)] == sizes
+    for size, with_next in body_sizes(peer, rows):
+        assert size <= MAX_BATCH_BYTES
+        if with_next > size:  # full: the next one would not have fitted
+            assert with_next > MAX_BATCH_BYTES - 64
+
+
+def test_an_envelope_of_the_largest_size_is_sent_and_a_larger_one_set_aside() -> None:
+    peer = Peer(node_id="fr")
+    largest = padded(peer, MAX_ENVELOPE_BYTES)
+    one_more = {"pad": largest.payload["pad"] + "x"}  # a byte or two longer, signed
+    larger = OutboxEnvelope(message_type="person.upsert", payload=one_more)
+    small = padded(peer, 300)
+    batches = list(delivery.signed_batches(peer, [larger, largest, small]))
+    assert [[row for row, _ in batch] for batch in batches] == [[largest, small]]
 
 
 # Periodic jobs
