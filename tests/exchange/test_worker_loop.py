@@ -23,16 +23,20 @@ from joserfc.jwk import OKPKey
 
 from liaison.exchange import keys
 from liaison.exchange import worker as delivery
+from liaison.exchange.identity import own_key
 from liaison.exchange.models import OutboxEnvelope, Peer
 from liaison.exchange.outbox import wake
 from liaison.exchange.protocol import (
+    KEY_ROTATED,
     MAX_BATCH_BYTES,
     MAX_ENVELOPE_BYTES,
     Reason,
     ReceiptData,
     Status,
     batch_body,
+    verify,
 )
+from liaison.exchange.rotation import rotate_node_key
 from tests.exchange.partner import Partner, closed_port
 from tests.exchange.test_worker import (
     FR,
@@ -154,6 +158,24 @@ def test_an_envelope_of_the_largest_size_is_sent_and_a_larger_one_set_aside() ->
     small = padded(peer, 300)
     batches = list(delivery.signed_batches(peer, [larger, largest, small]))
     assert [[row for row, _ in batch] for batch in batches] == [[largest, small]]
+
+
+def test_after_two_rotations_each_announcement_is_signed_by_the_key_it_replaces(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path  # a data directory of its own: other tests keep their key
+    keys.create_key(tmp_path)
+    peer = make_peer("http://127.0.0.1:9")
+    rotate_node_key()
+    rotate_node_key()  # the partner still knows only the first key: that signs the rest
+    peer.refresh_from_db()
+    rows = delivery.due_envelopes(peer)
+    tokens = [token for batch in delivery.signed_batches(peer, rows) for _, token in batch]
+    assert [row.message_type for row in rows] == [KEY_ROTATED, KEY_ROTATED] and len(tokens) == 2
+    for row, token in zip(rows, tokens, strict=True):
+        replaced = own_key(str(row.payload["object"]["previous"]))
+        assert replaced is not None
+        verify(token, replaced)  # else BAD_SIGNATURE: the partner could not pin the next key
 
 
 # Periodic jobs
