@@ -331,7 +331,11 @@ MODULES: tuple[Module, ...] = (
         "liaison/exchange/sharing.py",
         (*RECEIVE, "tests/exchange/test_sharing_contract.py", "tests/exchange/test_share.py"),
     ),
-    Module("exchange-worker", "liaison/exchange/worker.py", WORKER),
+    Module(
+        "exchange-worker",
+        "liaison/exchange/worker.py",
+        (*WORKER, "tests/exchange/test_worker_loop.py"),  # its loop, leases, byte limits
+    ),
     Module(
         "registry-retention",
         "liaison/registry/actions.py",
