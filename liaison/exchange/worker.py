@@ -359,7 +359,9 @@ def claim_peer(worker: str) -> Peer | None:
         return None  # idle: a plain read, no write lock (SQLite's transactions take one)
     with transaction.atomic():
         candidates = Peer.objects.filter(_due_peers()).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
+        # SQLite ignores FOR UPDATE; on PostgreSQL, SKIP LOCKED spares a wait, the lease
+        # below decides: no test tells them apart.
+        if connection.features.has_select_for_update_skip_locked:  # pragma: no mutate
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         for peer in candidates[:5]:  # a few, should others race for them  # pragma: no mutate
             if _take_lease(peer, worker):
