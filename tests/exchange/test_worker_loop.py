@@ -136,8 +136,8 @@ def body_sizes(peer: Peer, rows: list[OutboxEnvelope]) -> list[list[int]]:
         (209_712, 209_700, 9, [9, 3]),
         # Ninety-nine fit, not a hundredth: the quotes and comma of each are counted.
         (21_178, 228, 99, [99, 3]),
-        # The hundredth is 50 bytes short of the limit: it still fits, counted exactly.
-        (21_178, 21_300, 98, [99, 2]),
+        # The ninety-ninth brings the count to the room exactly: it still fits.
+        (21_178, 21_350, 98, [99, 2]),
     ],
 )
 def test_batches_are_filled_up_to_the_byte_limit_and_never_past_it(
