@@ -290,6 +290,9 @@ class Worker:
             return False
         try:
             self.deliver(peer)
+        except Exception as error:
+            _back_off_after(peer, error)
+            raise
         finally:
             release_peer(peer, self.name)
         return True
@@ -316,6 +319,15 @@ class Worker:
                     return
         finally:
             queue.record()
+
+
+def _back_off_after(peer: Peer, error: Exception) -> None:
+    """An unexpected error (not the transport's) backs the partner off as a failure would:
+    otherwise it stays due first and the partners after it are never served."""
+    try:
+        record_failure(peer, TransportError(f"unexpected {type(error).__name__}: {error}"))
+    except Exception:
+        logger.exception("exchange worker: could not back %s off", peer)
 
 
 class Queue:

@@ -52,8 +52,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 
 
 @pytest.fixture(autouse=True)
-def _node_key() -> None:
-    keys.create_key(Path(settings.DATA_DIR))
+def _node_key(settings: Any, tmp_path: Path) -> None:
+    # A data directory of the test's own: tests here hide and rotate the node key, and the
+    # default one is shared by every xdist worker (LIAISON_DATA_DIR is inherited).
+    settings.DATA_DIR = tmp_path
+    keys.create_key(tmp_path)
 
 
 @pytest.fixture
@@ -531,3 +534,25 @@ def test_an_attempt_that_does_not_reach_the_partner_sets_nothing_aside(
     assert delivery.Worker().run_once()
     head = OutboxEnvelope.objects.get()
     assert (head.state, head.attempts, head.failures) == ("pending", 3, 2)
+
+
+def test_an_unexpected_error_backs_the_partner_off_so_the_others_are_served() -> None:
+    """Not a transport error (the node's key unreadable while signing): without a backoff
+    the partner stays due first, and every other partner waits behind it for ever."""
+    stuck = other_peer("es")
+    queue(stuck, 1)
+    key_file = keys.key_path(Path(settings.DATA_DIR))
+    hidden = key_file.with_name(key_file.name + ".away")
+    key_file.rename(hidden)
+    worker = delivery.Worker()
+    try:
+        with pytest.raises(Exception) as raised:  # whatever signing raises
+            worker.run_once()
+    finally:
+        hidden.rename(key_file)
+    row = Peer.objects.get(pk=stuck.pk)
+    assert row.failures == 1 and f"unexpected {type(raised.value).__name__}" in row.last_error
+    assert row.next_attempt_at is not None and row.next_attempt_at > timezone.now()
+    assert row.lease_owner == ""  # released for the next attempt
+    assert delivery.claim_peer(worker.name) is None  # not due again until its backoff ends
+    assert set(states().values()) == {"pending"}
