@@ -22,13 +22,14 @@ from liaison.attachments.models import Attachment
 from liaison.attachments.parents import parent_named
 from liaison.attachments.sharing import part_objects
 from liaison.audit.models import AuditEntry
+from liaison.exchange import keys
 from liaison.exchange.models import OutboxEnvelope
 from liaison.intel.actions import create_report, share_report, update_report
 from liaison.intel.models import Report
 from tests.attachments.conftest import PDF, files_in
 from tests.exchange.test_hostile import Partner
 from tests.intel.conftest import partner_body, report_data
-from tests.plan.conftest import api, deliver, fr  # noqa: F401 - fixtures
+from tests.plan.conftest import api, deliver
 
 pytestmark = pytest.mark.django_db
 TEXT = b"Liste des camions\nTanger Med, 3 mars\n"
@@ -38,6 +39,13 @@ TEXT = b"Liste des camions\nTanger Med, 3 mars\n"
 def store(settings: Any, tmp_path: Path) -> Path:
     settings.DATA_DIR = tmp_path
     return tmp_path / "attachments"
+
+
+@pytest.fixture
+def fr(settings: Any) -> Partner:
+    """Partner fr, pinned here with a key of its own: its envelopes are signed for real."""
+    keys.create_key(Path(settings.DATA_DIR))  # this node signs its receipts
+    return Partner("fr")
 
 
 @pytest.fixture
