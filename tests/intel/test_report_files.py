@@ -355,3 +355,29 @@ def test_the_report_page_costs_a_fixed_number_of_queries_whatever_its_files(
             _attach(officer, report, PDF + f"{n}-{i}".encode())
         with django_assert_num_queries(OWN_REPORT_PAGE_QUERIES):
             assert client.get(f"/intel/{report.uid}/").status_code == 200
+
+
+def _received_file(fr: Partner) -> tuple[dict[str, Any], Attachment]:
+    body = partner_body()
+    deliver(fr, "report.upsert", body)
+    announce = _announce(body["uid"])
+    deliver(fr, "attachment.upsert", announce)
+    [part] = part_objects(Attachment(uid=announce["uid"], owner_node="fr"), PDF)
+    deliver(fr, "attachment.part", part)
+    return body, Attachment.objects.get()
+
+
+@pytest.mark.parametrize("withdrawn", ["attachment", "report"])
+def test_what_the_originator_withdraws_takes_the_file_here(
+    fr: Partner, store: Path, django_capture_on_commit_callbacks: Any, withdrawn: str
+) -> None:
+    body, row = _received_file(fr)
+    uid = str(row.uid) if withdrawn == "attachment" else body["uid"]
+    _age(store)
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = deliver(
+            fr, f"{withdrawn}.withdraw", {"uid": uid, "owner": "fr", "version": 2, "reason": "x"}
+        )
+    assert receipt.status == "applied", receipt
+    assert _state(store) == (0, [])
+    assert Report.objects.filter(uid=body["uid"]).exists() == (withdrawn == "attachment")
