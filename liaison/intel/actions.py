@@ -25,6 +25,7 @@ from liaison.exchange.models import Peer
 from liaison.exchange.protocol import NODE_ID
 from liaison.intel import conditions, entities, ftm, stix
 from liaison.intel.choices import ConsentKind, ConsentState, IndicatorKind
+from liaison.intel.files import send_files
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import (
     ConsentDecision,
@@ -229,7 +230,8 @@ def _new_version(
 def share_report(
     *, actor: Actor, report: Report, partner: str, request: HttpRequest | None = None
 ) -> str:
-    """Send this node's report to `partner`, one of its recipients; returns the envelope id."""
+    """Send this node's report to `partner`, one of its recipients, then its files; returns
+    the report's envelope id (the worker delivers them, in that order)."""
     authorise(actor, Action.DISCLOSE, report, request=request, object_type="report")
     peer = sharing.peer_for(partner)
     report = Report.objects.get(pk=report.pk)
@@ -238,6 +240,7 @@ def share_report(
             _("%(node)s is not among the report's recipients: add it first.") % {"node": partner}
         )
     row = sharing.send(peer, "report", report, actor=actor, request=request)
+    send_files(report, partner, actor=actor)
     return str(row.envelope_id)
 
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
+from liaison.attachments.api import add_attachment_routes
 from liaison.audit.actions import log_event
 from liaison.core.api_errors import error_responses
 from liaison.core.api_input import ApiInput, ReviewDate
@@ -484,3 +485,7 @@ def decide_consent(request: HttpRequest, uid: UUID, payload: ConsentDecisionIn) 
         request=request,
     )
     return Status(201, consent_out(get_consent_for_user(request.user, uid)))
+
+
+# A report's files: /reports/{uid}/attachments (liaison/intel/files.py).
+add_attachment_routes(router, "report", "reports")

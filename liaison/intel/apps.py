@@ -9,11 +9,12 @@ class IntelConfig(AppConfig):
 
     def ready(self) -> None:
         from liaison.audit import labels
-        from liaison.intel import desk, entities, sharing
+        from liaison.intel import desk, entities, files, sharing
         from liaison.intel.models import ConsentDecision, ConsentRequest, Report
         from liaison.registry.panels import register_person_panel
 
         sharing.register()
+        files.register_files()
         labels.register_model(Report)
         labels.register_model(ConsentRequest)
         labels.register_model(ConsentDecision)

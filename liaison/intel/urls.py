@@ -1,6 +1,11 @@
 from django.urls import path
 
+from liaison.attachments import views as attachments
 from liaison.intel import views
+
+# A report's files (upload, remove): `intel:attachment…`; the download asks for the purpose
+# as the report's page does (views.report_file).
+_FILES = [route for route in attachments.urls("report") if route.name != "attachment"]
 
 app_name = "intel"
 urlpatterns = [
@@ -21,4 +26,6 @@ urlpatterns = [
     path("<uuid:uid>/persons/<int:pk>/confirm/", views.mention_confirm, name="mention_confirm"),
     path("<uuid:uid>/persons/<int:pk>/reject/", views.mention_reject, name="mention_reject"),
     path("consents/<uuid:uid>/", views.consent_detail, name="consent"),
+    path("<uuid:uid>/attachments/<uuid:attachment_uid>/", views.report_file, name="attachment"),
+    *_FILES,
 ]

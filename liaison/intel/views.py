@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from liaison.attachments import views as attachments
+from liaison.attachments.parents import parent_named
 from liaison.audit.actions import log_event
 from liaison.audit.labels import changes_in_words
 from liaison.exchange.queries import service_names_for, share_outcome
@@ -122,6 +124,16 @@ def report_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     return render(request, "intel/report_detail.html", _detail_context(request, report))
 
 
+@login_required
+def report_file(request: HttpRequest, uid: UUID, attachment_uid: UUID) -> HttpResponse:
+    """Download one of the report's files: as for its page, a purpose is stated first (the
+    download is audited as a consultation of the file)."""
+    report = get_report_for_user(request.user, uid)
+    if _purpose_for(request, str(report.uid)) is None:
+        return redirect("intel:purpose", uid=report.uid)
+    return attachments.download(request, uid, attachment_uid, parent_name="report")
+
+
 def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     user = request.user
     consents = list(
@@ -149,6 +161,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         context["forward_partners"] = [
             p for p in partner_choices(request) if p[0] != report.owner_node
         ]
+    context |= attachments.panel(request, parent_named("report"), report)
     return context | sharing_context(user, [("report", _("Report"), report)])
 
 

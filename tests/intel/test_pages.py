@@ -170,7 +170,7 @@ def test_filters_by_origin(
 # Query counts
 
 LIST_QUERIES = 11
-DETAIL_QUERIES = 19 + AUDIT_ENTRY_QUERIES  # + mentions, indicators
+DETAIL_QUERIES = 20 + AUDIT_ENTRY_QUERIES  # + mentions, indicators, files
 
 
 def test_the_list_costs_a_fixed_number_of_queries(

@@ -1,0 +1,81 @@
+"""A report's files: attachments through liaison/attachments/ (docs/intel.md, "Files").
+Who may write the report on its owner node adds and removes them (WRITE_REPORT: its
+agency, an H3 report's named recipients); they go to the partners holding the report, and
+to a partner when the report is shared later; a partner's copy sends nothing on."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from liaison.accounts.models import Actor
+from liaison.attachments import storage
+from liaison.attachments.models import Attachment
+from liaison.attachments.parents import ParentType, register_parent
+from liaison.attachments.sharing import send_attachment
+from liaison.exchange.models import Share
+from liaison.intel.models import Report
+from liaison.intel.queries import get_report_for_user
+from liaison.policy import Action, decide
+
+logger = logging.getLogger("liaison.intel")
+PARENT = "report"
+
+
+def _no_refusal(_report: Report) -> str:
+    return ""
+
+
+def holders(report: Report) -> list[str]:
+    """The partners that hold our report and may still receive it (among its recipients,
+    and its sharer may still disclose it): a file never goes where the report may not."""
+    if not report.is_local:
+        return []
+    shares = Share.objects.filter(object_type=PARENT, object_uid=report.uid)
+    nodes = [
+        share.peer.node_id
+        for share in shares.select_related("peer", "shared_by")
+        if share.peer.node_id in report.recipients
+        and decide(share.shared_by, Action.DISCLOSE, report)
+    ]
+    return sorted(nodes)
+
+
+def from_owner(report: Report, sender: str) -> bool:
+    """Only the report's originator adds files to it: a forwarded copy takes none."""
+    return report.owner_node == sender and sender != settings.NODE_ID
+
+
+def register_files() -> None:
+    register_parent(
+        ParentType(
+            name=PARENT,
+            model=Report,
+            get_for_user=get_report_for_user,
+            upload_action=Action.WRITE_REPORT,
+            upload_refusal=_no_refusal,
+            partners=holders,
+            accepts=from_owner,
+            url_name="intel:detail",
+        )
+    )
+
+
+def send_files(report: Report, partner: str, *, actor: Actor) -> int:
+    """When the report is shared: the files attached before go after it, in the partner's
+    queue (a file damaged on disk is left out, and logged). Returns how many."""
+    if partner not in holders(report):
+        return 0
+    rows = Attachment.objects.filter(
+        parent_type=PARENT, parent_uid=report.uid, owner_node=settings.NODE_ID
+    ).order_by("created_at", "pk")
+    sent = 0
+    for row in rows:
+        try:
+            data = storage.read(row.sha256, row.size)
+        except storage.StoredFileError as error:
+            logger.error("report %s: file %s not sent: %s", report.uid, row.uid, error)
+            continue
+        sent += len(send_attachment(row, data, [partner], actor=actor))
+    return sent
