@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liaison.accounts.models import Actor
 from liaison.intel import gazetteer, indicators
@@ -138,15 +138,19 @@ def with_reasons(reports: list[Report], search: ReportSearch) -> list[Report]:
     ordered = rows.order_by("kind", "normalised").values_list("report_id", "kind", "normalised")
     for pk, kind, value in ordered.distinct():
         held[pk].append(
-            _("the %(kind)s %(value)s") % {"kind": kinds.get(kind, kind), "value": value}
+            pgettext("report found by", "%(kind)s %(value)s")
+            % {"kind": kinds.get(kind, kind), "value": value}
         )
     linked = ReportMention.objects.filter(
         report_id__in=pks, state=MentionState.CONFIRMED, person_id__in=list(search.persons)
     ).order_by("person_id")
     for pk, person in linked.values_list("report_id", "person_id"):
-        held[pk].append(_("the person %(name)s") % {"name": search.persons[person]})
+        held[pk].append(
+            pgettext("report found by", "linked person %(name)s") % {"name": search.persons[person]}
+        )
+    words = pgettext("report found by", "words in the title, summary or facts")
     for report in reports:
-        reasons = [_("words in the title, summary or facts")] if report.text_match else []  # type: ignore[attr-defined]
+        reasons = [words] if report.text_match else []  # type: ignore[attr-defined]
         report.reasons = reasons + held[report.pk]  # type: ignore[attr-defined]
     return reports
 

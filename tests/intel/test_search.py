@@ -62,14 +62,14 @@ def _row(page: str, title: str) -> str:
 @pytest.mark.parametrize(
     ("q", "reason", "by_words"),
     [
-        ("+212 661 234 567", "the phone number +212661234567", False),
-        ("0661234567", "the phone number +212661234567", True),
-        ("Y.CHERIF@example.MA", "the e-mail address y.cherif@example.ma", True),
-        ("ab1234567", "the document number AB1234567", True),
-        ("ab-123-cd", "the vehicle plate AB-123-CD", True),
-        ("12345 | أ | 6", "the vehicle plate 12345-أ-6", False),
-        ("casablanca", "the place Casablanca", False),  # written الدار البيضاء
-        ("Camorra", "the organisation Camorra", False),  # written الكامورا
+        ("+212 661 234 567", "phone number +212661234567", False),
+        ("0661234567", "phone number +212661234567", True),
+        ("Y.CHERIF@example.MA", "e-mail address y.cherif@example.ma", True),
+        ("ab1234567", "document number AB1234567", True),
+        ("ab-123-cd", "vehicle plate AB-123-CD", True),
+        ("12345 | أ | 6", "vehicle plate 12345-أ-6", False),
+        ("casablanca", "place Casablanca", False),  # written الدار البيضاء
+        ("Camorra", "organisation Camorra", False),  # written الكامورا
     ],
 )
 def test_a_report_is_found_by_each_kind_of_indicator(
@@ -97,10 +97,10 @@ def test_a_report_is_found_by_its_confirmed_person_in_another_script(
     assert _row(_search(client, "Mohamed Ben Abdallah"), report.title) == ""
     confirm_mention(actor=analyst, mention=report.mentions.get(person=person))
     row = _row(_search(client, "Mohamed Ben Abdallah"), report.title)
-    assert "the person محمد بن عبد الله" in row, row
+    assert "linked person محمد بن عبد الله" in row, row
     # The words still find a report as before, and say so.
     row = _row(_search(client, "note 7"), report.title)
-    assert "words in the title, summary or facts" in row and "the person" not in row
+    assert "words in the title, summary or facts" in row and "linked person" not in row
 
 
 def test_a_hidden_person_finds_no_report(
@@ -160,11 +160,11 @@ def test_the_api_says_why_each_report_was_found(
     client = _api(analyst)
     found = client.get("/api/v1/reports", {"q": "Mohamed Ben Abdallah", "purpose": PURPOSE})
     assert [(r["uid"], r["matched"]) for r in found.json()] == [
-        (str(report.uid), ["the person محمد بن عبد الله"])
+        (str(report.uid), ["linked person محمد بن عبد الله"])
     ]
     found = client.get("/api/v1/reports", {"q": "ab-123-cd", "purpose": PURPOSE}).json()
     assert [r["matched"] for r in found] == [
-        ["words in the title, summary or facts", "the vehicle plate AB-123-CD"]
+        ["words in the title, summary or facts", "vehicle plate AB-123-CD"]
     ]
     entry = AuditEntry.objects.filter(object_type="report-search").last()
     assert entry is not None and (entry.purpose, entry.detail["count"]) == (PURPOSE, 1)
