@@ -25,8 +25,10 @@ from liaison.intel.queries import (
     get_consent_for_user,
     get_mention_for_user,
     get_report_for_user,
+    read_search,
     reports_visible_to,
     search_reports,
+    with_reasons,
 )
 from liaison.policy import Action, HandlingCode, require
 
@@ -107,6 +109,11 @@ class ReportOut(Schema):
     received_at: datetime | None
     used_as_evidence_at: datetime | None
     indicators: list[IndicatorOut]
+    matched: list[str] = Field(
+        default_factory=list,
+        description="With a search (q): why it found the report, in words (the words in "
+        "the title, summary or facts; an indicator; a person the report is linked to)",
+    )
 
 
 class StixSkippedOut(Schema):
@@ -141,7 +148,12 @@ class PurposeQuery(ApiInput):
 
 
 class ReportQuery(ApiInput):
-    q: Line = Field("", max_length=200, description="Words in title, summary or facts.")
+    q: Line = Field(
+        "",
+        max_length=200,
+        description="Words in title, summary or facts; an indicator (phone, e-mail, "
+        "document, plate, place, organisation); or a person's name, in any script.",
+    )
     purpose: Purpose = Field("", max_length=300, description="Required with q (logged).")
     handling_code: HandlingCode | None = None
     received: bool | None = None
@@ -253,14 +265,19 @@ def _data(payload: ReportIn) -> actions.ReportData:
 def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> Any:
     require(request, Action.LIST, object_type="report")
     reports = reports_visible_to(request.user)
+    search = None
     if query.q:
         require(request, Action.SEARCH, object_type="report")
-        reports = search_reports(request.user, query.q)
+        search = read_search(request.user, query.q)
+        reports = search_reports(request.user, query.q, search)
     if query.handling_code:
         reports = reports.filter(handling_code=query.handling_code)
     if query.received is not None:
         reports = reports.filter(received_at__isnull=not query.received)
-    found = [report_out(r) for r in reports.prefetch_related("indicators")[:LIST_MAX]]
+    page = list(reports.prefetch_related("indicators")[:LIST_MAX])
+    if search is not None:
+        page = with_reasons(page, search)
+    found = [report_out(r) | {"matched": getattr(r, "reasons", [])} for r in page]
     if query.q:
         log_event(
             action="consult",

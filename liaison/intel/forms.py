@@ -133,7 +133,11 @@ class ReportFilterForm(BootstrapForm):
     """The list's filters; a text search also needs a purpose, as record search does."""
 
     q = forms.CharField(
-        label=_("Words in the title, summary or facts"),
+        label=_("Words, an indicator or a person's name"),
+        help_text=_(
+            "Words in the title, summary or facts; a phone number, e-mail, document, plate, "
+            "place or organisation; or a person linked to the report, in any script."
+        ),
         required=False,
         max_length=200,
         validators=[validate_line],

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import pgettext
 
 from liaison.accounts.models import Actor
-from liaison.intel.models import ConsentRequest, MentionState, Report, ReportMention
+from liaison.intel import gazetteer, indicators
+from liaison.intel.choices import IndicatorKind
+from liaison.intel.models import (
+    ConsentRequest,
+    MentionState,
+    Report,
+    ReportIndicator,
+    ReportMention,
+)
 from liaison.policy import Action, restrict
 from liaison.registry.queries import persons_visible_to
+from liaison.registry.search import search_persons
+
+# Persons a search's name may find (the registry search's first page): enough for
+# homonyms, few enough that the reports' query stays small.
+MAX_SEARCH_PERSONS = 50
 
 
 def reports_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[Report]:
@@ -25,16 +40,119 @@ def get_report_for_user(user: Actor, uid: Any) -> Report:
         raise Http404 from None
 
 
-def search_reports(user: Actor, text: str) -> QuerySet[Report]:
-    """Reports whose title, summary or facts contain `text` (any case), among those the
-    user may search. The assessment is not searched: it is an opinion, not a fact."""
-    words = text.split()
-    found = reports_visible_to(user, Action.SEARCH)
-    for word in words:
-        found = found.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word) | Q(facts__icontains=word)
-        )
+@dataclass(frozen=True)
+class ReportSearch:
+    """What a text search looks for: its words (in the title, summary or facts), the
+    indicators the text is read as (normalised as a report's are), and the persons the
+    user may see that the registry search finds by the text as a name (pk -> name)."""
+
+    text: str
+    words: tuple[str, ...]
+    indicators: frozenset[tuple[str, str]]
+    persons: dict[int, str] = field(default_factory=dict)
+
+
+def _region() -> str | None:
+    from liaison.intel.entities import _region as node_region
+
+    return node_region()
+
+
+def _indicators_in(text: str) -> set[tuple[str, str]]:
+    """The indicators `text` is read as: what the report's extraction finds in it, the
+    documents and plates typed in small letters, and a place or organisation named by
+    any alias of the gazetteers, whatever its case."""
+    found = {(i.kind, i.normalised) for i in indicators.extract(text, _region())}
+    found |= {
+        (i.kind, i.normalised)
+        for i in indicators.extract(text.upper())
+        if i.kind in (indicators.DOCUMENT, indicators.PLATE)
+    }
+    if place := gazetteer.places().lookup(text):
+        found.add((indicators.PLACE, place.name))
+    if org := gazetteer.organisations().lookup(text):
+        found.add((indicators.ORGANISATION, org.name))
     return found
+
+
+def read_search(user: Actor, text: str) -> ReportSearch:
+    """The search `text` stands for. The persons are looked for only among those the
+    user may search in the registry: a hidden person never finds a report."""
+    persons: dict[int, str] = {}
+    if text.strip():
+        outcome = search_persons(
+            persons_visible_to(user, Action.SEARCH), name=text, limit=MAX_SEARCH_PERSONS
+        )
+        persons = {r.person.pk: str(r.person) for r in outcome.results}
+    return ReportSearch(text, tuple(text.split()), frozenset(_indicators_in(text)), persons)
+
+
+def _words_q(words: tuple[str, ...]) -> Q:
+    found = Q()
+    for word in words:
+        found &= Q(title__icontains=word) | Q(summary__icontains=word) | Q(facts__icontains=word)
+    return found
+
+
+def _indicators_q(pairs: frozenset[tuple[str, str]]) -> Q:
+    found = Q()
+    for kind, value in sorted(pairs):
+        found |= Q(kind=kind, normalised=value)
+    return found
+
+
+def search_reports(user: Actor, text: str, search: ReportSearch | None = None) -> QuerySet[Report]:
+    """Reports the user may search that the text finds: by words in the title, summary or
+    facts (each word, any case), by an indicator read from them, or through a confirmed
+    link to a person the registry search finds by the text as a name. The assessment is
+    not searched: it is an opinion, not a fact. `text_match` says whether the words did."""
+    search = search or read_search(user, text)
+    found = reports_visible_to(user, Action.SEARCH)
+    if not search.words:
+        return found.none()
+    by_words = _words_q(search.words)
+    matched = by_words
+    if search.indicators:
+        pairs = ReportIndicator.objects.filter(_indicators_q(search.indicators))
+        matched |= Q(Exists(pairs.filter(report=OuterRef("pk"))))
+    if search.persons:
+        linked = ReportMention.objects.filter(
+            state=MentionState.CONFIRMED, person_id__in=list(search.persons)
+        )
+        matched |= Q(Exists(linked.filter(report=OuterRef("pk"))))
+    text_match = ExpressionWrapper(by_words, output_field=BooleanField())
+    return found.annotate(text_match=text_match).filter(matched)
+
+
+def with_reasons(reports: list[Report], search: ReportSearch) -> list[Report]:
+    """Each report with `reasons`: why the search found it, in words (two queries, however
+    many reports)."""
+    pks = [r.pk for r in reports]
+    if not pks:
+        return reports
+    kinds = dict(IndicatorKind.choices)
+    held: dict[int, list[str]] = {pk: [] for pk in pks}
+    rows = ReportIndicator.objects.filter(_indicators_q(search.indicators), report_id__in=pks)
+    if not search.indicators:
+        rows = rows.none()
+    ordered = rows.order_by("kind", "normalised").values_list("report_id", "kind", "normalised")
+    for pk, kind, value in ordered.distinct():
+        held[pk].append(
+            pgettext("report found by", "%(kind)s %(value)s")
+            % {"kind": kinds.get(kind, kind), "value": value}
+        )
+    linked = ReportMention.objects.filter(
+        report_id__in=pks, state=MentionState.CONFIRMED, person_id__in=list(search.persons)
+    ).order_by("person_id")
+    for pk, person in linked.values_list("report_id", "person_id"):
+        held[pk].append(
+            pgettext("report found by", "linked person %(name)s") % {"name": search.persons[person]}
+        )
+    words = pgettext("report found by", "words in the title, summary or facts")
+    for report in reports:
+        reasons = [words] if report.text_match else []  # type: ignore[attr-defined]
+        report.reasons = reasons + held[report.pk]  # type: ignore[attr-defined]
+    return reports
 
 
 def consents_visible_to(user: Actor) -> QuerySet[ConsentRequest]:

@@ -34,12 +34,15 @@ from liaison.intel.forms import (
 )
 from liaison.intel.models import ConsentRequest, Report, ReportVersion
 from liaison.intel.queries import (
+    ReportSearch,
     consents_visible_to,
     get_consent_for_user,
     get_mention_for_user,
     get_report_for_user,
+    read_search,
     reports_visible_to,
     search_reports,
+    with_reasons,
 )
 from liaison.policy import Action, decide, require
 from liaison.refusals import Refused
@@ -54,23 +57,28 @@ def report_list(request: HttpRequest) -> HttpResponse:
     require(request, Action.LIST, object_type="report")
     form = ReportFilterForm(request.GET or None)
     reports = reports_visible_to(request.user)
+    search = None
     if request.GET and form.is_valid():
-        reports = _filtered(request, form.cleaned_data)
+        reports, search = _filtered(request, form.cleaned_data)
     elif request.GET:
         reports = Report.objects.none()
+    page = list(reports[:PAGE_SIZE])
     context = {
         "form": form,
-        "reports": list(reports[:PAGE_SIZE]),
+        "reports": page if search is None else with_reasons(page, search),
+        "searched": search is not None,
         "can_create": decide(request.user, Action.WRITE_REPORT).allowed,
     }
     return render(request, "intel/report_list.html", context)
 
 
-def _filtered(request: HttpRequest, data: dict[str, Any]) -> Any:
+def _filtered(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, ReportSearch | None]:
     reports = reports_visible_to(request.user)
+    search = None
     if data["q"]:
         require(request, Action.SEARCH, object_type="report")
-        reports = search_reports(request.user, data["q"])
+        search = read_search(request.user, data["q"])
+        reports = search_reports(request.user, data["q"], search)
     if data["handling_code"]:
         reports = reports.filter(handling_code=data["handling_code"])
     if data["origin"] == "own":
@@ -85,7 +93,7 @@ def _filtered(request: HttpRequest, data: dict[str, Any]) -> Any:
             purpose=data["purpose"],
             detail={"query": data["q"], "count": reports.count()},
         )
-    return reports
+    return reports, search
 
 
 def _purpose_for(request: HttpRequest, uid: str) -> dict[str, str] | None:
