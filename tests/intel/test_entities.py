@@ -316,7 +316,7 @@ def test_indicators_are_stored_shown_and_in_the_api(officer: User, login: Login)
 # Query counts: the report page with one or three suggestions and indicators.
 
 # The mentions with their persons, the persons' names, the indicators (no consents here).
-PAGE_QUERIES = 19
+PAGE_QUERIES = 20  # as test_pages.DETAIL_QUERIES: the page lists its files too
 
 
 def test_the_report_page_costs_the_same_with_more_persons_named(
