@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import math
 from typing import Any
 from uuid import UUID
@@ -45,6 +46,7 @@ from liaison.records import (
     superseded,
 )
 
+logger = logging.getLogger("liaison.attachments")
 OBJECT = "attachment"
 PART = "attachment.part"
 # 64 KiB of bytes is about 85 KiB in base64 and 114 KiB once signed: well under the
@@ -152,6 +154,23 @@ def send_attachment(
         )
         told.append(node)
     return told
+
+
+def send_attached(kind: str, parent_uid: UUID, partner: str, *, actor: Any) -> int:
+    """When a record is shared: the files this node attached to it before go after it, in
+    the partner's queue (a file damaged on disk is left out, and logged). Returns how many."""
+    rows = Attachment.objects.filter(
+        parent_type=kind, parent_uid=parent_uid, owner_node=settings.NODE_ID
+    ).order_by("created_at", "pk")
+    sent = 0
+    for row in rows:
+        try:
+            data = storage.read(row.sha256, row.size)
+        except storage.StoredFileError as error:
+            logger.error("%s %s: file %s not sent: %s", kind, parent_uid, row.uid, error)
+            continue
+        sent += len(send_attachment(row, data, [partner], actor=actor))
+    return sent
 
 
 def withdraw_attachment(attachment: Attachment, nodes: list[str], *, reason: str) -> list[str]:

@@ -5,21 +5,16 @@ to a partner when the report is shared later; a partner's copy sends nothing on.
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 
 from liaison.accounts.models import Actor
-from liaison.attachments import storage
-from liaison.attachments.models import Attachment
 from liaison.attachments.parents import ParentType, register_parent
-from liaison.attachments.sharing import send_attachment
+from liaison.attachments.sharing import send_attached
 from liaison.exchange.models import Share
 from liaison.intel.models import Report
 from liaison.intel.queries import get_report_for_user
 from liaison.policy import Action, decide
 
-logger = logging.getLogger("liaison.intel")
 PARENT = "report"
 
 
@@ -63,19 +58,7 @@ def register_files() -> None:
 
 
 def send_files(report: Report, partner: str, *, actor: Actor) -> int:
-    """When the report is shared: the files attached before go after it, in the partner's
-    queue (a file damaged on disk is left out, and logged). Returns how many."""
+    """When the report is shared: its files go after it, if the partner may have them."""
     if partner not in holders(report):
         return 0
-    rows = Attachment.objects.filter(
-        parent_type=PARENT, parent_uid=report.uid, owner_node=settings.NODE_ID
-    ).order_by("created_at", "pk")
-    sent = 0
-    for row in rows:
-        try:
-            data = storage.read(row.sha256, row.size)
-        except storage.StoredFileError as error:
-            logger.error("report %s: file %s not sent: %s", report.uid, row.uid, error)
-            continue
-        sent += len(send_attachment(row, data, [partner], actor=actor))
-    return sent
+    return send_attached(PARENT, report.uid, partner, actor=actor)

@@ -4,21 +4,16 @@ to the partners holding the training, and to a partner when the training is shar
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 
 from liaison.accounts.models import Actor
-from liaison.attachments import storage
-from liaison.attachments.models import Attachment
 from liaison.attachments.parents import ParentType, register_parent
-from liaison.attachments.sharing import send_attachment
+from liaison.attachments.sharing import send_attached
 from liaison.exchange.models import Share
 from liaison.plan.models import Training
 from liaison.plan.queries import get_training_for_user
 from liaison.policy import Action
 
-logger = logging.getLogger("liaison.plan")
 PARENT = "training"
 
 
@@ -55,17 +50,5 @@ def register_materials() -> None:
 
 
 def send_materials(training: Training, partner: str, *, actor: Actor) -> int:
-    """When the training is shared: the materials attached before go after it, in the
-    partner's queue (a file damaged on disk is left out, and logged). Returns how many."""
-    rows = Attachment.objects.filter(
-        parent_type=PARENT, parent_uid=training.uid, owner_node=settings.NODE_ID
-    ).order_by("created_at", "pk")
-    sent = 0
-    for row in rows:
-        try:
-            data = storage.read(row.sha256, row.size)
-        except storage.StoredFileError as error:
-            logger.error("training %s: material %s not sent: %s", training.uid, row.uid, error)
-            continue
-        sent += len(send_attachment(row, data, [partner], actor=actor))
-    return sent
+    """When the training is shared: its materials go after it (`send_attached`)."""
+    return send_attached(PARENT, training.uid, partner, actor=actor)

@@ -199,6 +199,18 @@ def test_materials_added_before_the_share_go_after_the_training(
     assert _kinds() == ["training.upsert", "attachment.upsert", "attachment.part"]
 
 
+def test_a_material_damaged_on_disk_is_left_out_of_a_later_share_and_the_rest_goes(
+    officer: User, liaison: User, training: Training, fr: Partner, caplog: Any
+) -> None:
+    damaged = _attach(officer, training)
+    whole = _attach(officer, training, data=PDF + b"\n% second")
+    storage.path_for(damaged.sha256).write_bytes(b"not the file")
+    share_training(actor=liaison, training=training, partner="fr")
+    sent = OutboxEnvelope.objects.filter(message_type="attachment.upsert")
+    assert [e.payload["object"]["uid"] for e in sent] == [str(whole.uid)]
+    assert f"file {damaged.uid} not sent" in caplog.text
+
+
 def _announce(training_uid: str, **extra: Any) -> dict[str, Any]:
     return {
         "uid": "0193a4f2-3333-7abc-8def-000000000001",
