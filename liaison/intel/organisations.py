@@ -33,13 +33,16 @@ _FORM = r"(?:S\.?A\.?R\.?L\.?(?:AU)?|S\.?A\.?S\.?U?|S\.?A\.?|S\.?N\.?C\.?|EURL|S
 # Before a name, a form is written whole: "SA. Il" ends a sentence, "S.A. Atlas" does not.
 _FORM_FIRST = r"(?:SARLAU|SARL|SASU|SAS|SA|SNC|EURL|SCI|S\.A\.R\.L\.|S\.A\.S\.|S\.A\.|S\.N\.C\.)"
 _UPPER = "A-ZÀ-ÖØ-ÞŒ"
-_CAP = rf"[{_UPPER}][\w&’'-]*"
+# Possessive (*+): a word never gives back letters to try another split, and a match never
+# starts inside a hyphenated or apostrophised word; with backtracking, "A-A-A-…" cost time
+# in the square of its length (a report of 20,000 such characters took seconds).
+_CAP = rf"[{_UPPER}][\w&’'-]*+"
 # Capitalised words, "de/du/des/d'/&" allowed between two of them ("et" is not: it
 # parts two names more often than it joins one).
 _NAME = rf"{_CAP}(?:(?: (?:de |du |des |d['’]|& )?){_CAP}){{0,5}}"
 _GROUP_WORDS = r"gang|réseau|reseau|clan|cellule"  # not "bande": la bande de Gaza
 _LATIN = [
-    ("legal-form", re.compile(rf"(?<![\w.])(?P<name>{_NAME}) (?P<form>{_FORM})")),
+    ("legal-form", re.compile(rf"(?<![\w.&’'-])(?P<name>{_NAME}) (?P<form>{_FORM})")),
     ("legal-form", re.compile(rf"(?<![\w.])(?P<form>{_FORM_FIRST}) (?P<name>{_NAME})")),
     ("company", re.compile(rf"(?i:\b(?P<key>société|sté|ste))\.? (?P<name>{_NAME})")),
     (

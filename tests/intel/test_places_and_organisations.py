@@ -163,3 +163,15 @@ def test_every_alias_of_the_gazetteer_finds_its_own_place() -> None:
             assert [(f.entry.name, f.start, f.end) for f in found] == [
                 (alias.entry.name, 0, len(alias.text))
             ]
+
+
+@pytest.mark.timeout(30)  # a guard against a hang, not a speed figure: fixed, it takes ms
+@pytest.mark.parametrize("unit", ["Au-", "A-", "A'", "É’"])
+def test_a_field_of_hyphenated_capitals_is_read_in_linear_time(unit: str) -> None:
+    """20,000 characters of "A-A-A-…" (a field's limit) once took the organisation patterns
+    seconds each, in the square of the length: a writer or a partner could stall a node."""
+    text = unit * (20_000 // len(unit))
+    assert organisations.find(text) == []
+    for _ in range(4):  # title, summary, facts, assessment: every field is read
+        indicators.extract(text)
+    assert [o.name for o in organisations.find(f"{text}. Atlas-Tanger SA")] == ["Atlas-Tanger SA"]
