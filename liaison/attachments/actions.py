@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -181,11 +182,29 @@ def _detail(attachment: Attachment) -> dict[str, Any]:
 
 
 def read_attachment(
-    *, actor: Actor, attachment: Attachment, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    parent: ParentType,
+    record: Any,
+    attachment: Attachment,
+    request: HttpRequest | None = None,
 ) -> bytes:
     """The attachment's bytes, for a user the caller found may see its parent; audited as
-    a consultation. Bytes that no longer match their digest are never returned: the
-    problem is logged and audited, and DamagedFile raised."""
+    a consultation. Refused (PermissionDenied, audited) while the parent's type says its
+    files may not leave (`download_refusal`). Bytes that no longer match their digest are
+    never returned: the problem is logged and audited, and DamagedFile raised."""
+    why = parent.download_refusal(record)
+    if why:
+        with transaction.atomic():
+            log_event(
+                action=Audited.PERMISSION_DENIED,
+                request=request,
+                actor=actor,
+                object_type=OBJECT,
+                object_id=str(attachment.uid),
+                detail=_detail(attachment) | {"attempted": "download", "reason": why},
+            )
+        raise PermissionDenied(why)
     try:
         data = storage.read(attachment.sha256, attachment.size)
     except storage.StoredFileError as error:

@@ -119,7 +119,9 @@ def add_attachment_routes(router: Router, parent_name: str, resource: str) -> No
         record = parent().get_for_user(request.user, uid)
         row = get_attachment(parent(), record, attachment_uid)
         try:
-            data = actions.read_attachment(actor=request.user, attachment=row, request=request)
+            data = actions.read_attachment(
+                actor=request.user, parent=parent(), record=record, attachment=row, request=request
+            )
         except actions.DamagedFile:
             raise HttpError(
                 500, _("The stored file is missing or damaged; the administrators were told.")

@@ -5,7 +5,7 @@ imports it (docs/assistance.md, "Attachments": how reports and trainings plug in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +29,9 @@ class ParentType:
       receive the record);
     - `accepts(record, sender)`: whether partner `sender` may attach files to the record
       this node holds;
-    - `url_name`: the page of the record (reversed with `uid`).
+    - `url_name`: the page of the record (reversed with `uid`);
+    - `download_refusal(record)`: why its files may not be downloaded now ("" if they may:
+      the default), e.g. a partner's H2 report before its originator's consent.
     """
 
     name: str
@@ -40,6 +42,7 @@ class ParentType:
     partners: Callable[[Any], list[str]]
     accepts: Callable[[Any, str], bool]
     url_name: str
+    download_refusal: Callable[[Any], str] = field(default=lambda record: "")
 
 
 _PARENTS: dict[str, ParentType] = {}

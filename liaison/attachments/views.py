@@ -105,7 +105,12 @@ def download(
     record = parent.get_for_user(request.user, uid)
     attachment = get_attachment(parent, record, attachment_uid)
     try:
-        data = actions.read_attachment(actor=request.user, attachment=attachment, request=request)
+        data = actions.read_attachment(
+            actor=request.user, parent=parent, record=record, attachment=attachment, request=request
+        )
+    except PermissionDenied as error:  # audited: back to the record, which says why
+        messages.error(request, str(error))
+        return redirect(parent.url_name, uid=uid)
     except actions.DamagedFile:
         context = {"attachment": attachment, "record_url": reverse(parent.url_name, args=[uid])}
         return render(request, "attachments/damaged.html", context, status=500)

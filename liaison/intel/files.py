@@ -11,6 +11,8 @@ from liaison.accounts.models import Actor
 from liaison.attachments.parents import ParentType, register_parent
 from liaison.attachments.sharing import send_attached
 from liaison.exchange.models import Share
+from liaison.intel import conditions
+from liaison.intel.choices import ConsentKind
 from liaison.intel.models import Report
 from liaison.intel.queries import get_report_for_user
 from liaison.policy import Action, decide
@@ -53,8 +55,15 @@ def register_files() -> None:
             partners=holders,
             accepts=from_owner,
             url_name="intel:detail",
+            download_refusal=_not_without_consent,
         )
     )
+
+
+def _not_without_consent(report: Report) -> str:
+    """A file taken out of a partner's H2 report leaves Liaison as an export of the report
+    would: refused until the originator consents to the export."""
+    return conditions.refusal(report, ConsentKind.EXPORT)
 
 
 def send_files(report: Report, partner: str, *, actor: Actor) -> int:

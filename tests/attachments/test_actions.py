@@ -160,7 +160,12 @@ def test_a_download_reads_the_bytes_and_is_audited_as_a_consultation(
     liaison: User, sent: AssistanceRequest
 ) -> None:
     attachment = _upload(liaison, sent, PDF)
-    assert read_attachment(actor=liaison, attachment=attachment) == PDF
+    assert (
+        read_attachment(
+            actor=liaison, parent=parent_named("request"), record=sent, attachment=attachment
+        )
+        == PDF
+    )
     consulted = AuditEntry.objects.get(action="consult", object_type="attachment")
     assert consulted.object_id == str(attachment.uid)
 
@@ -176,7 +181,9 @@ def test_a_damaged_stored_file_is_never_served(
     else:
         path.unlink()
     with pytest.raises(DamagedFile):
-        read_attachment(actor=liaison, attachment=attachment)
+        read_attachment(
+            actor=liaison, parent=parent_named("request"), record=sent, attachment=attachment
+        )
     assert not AuditEntry.objects.filter(action="consult", object_type="attachment").exists()
     flagged = AuditEntry.objects.get(action="admin", object_type="attachment")
     assert flagged.detail["status"] == "damaged"

@@ -296,16 +296,60 @@ def _announce(report_uid: str, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
-def test_the_originator_sends_its_report_files_here(
-    fr: Partner, analyst: User, login: Callable[[User], Client], store: Path
-) -> None:
-    body = partner_body()
+def _their_file(fr: Partner, body: dict[str, Any], **extra: Any) -> Attachment:
+    """fr's report `body`, then a file of it, received through the real receiver."""
     assert deliver(fr, "report.upsert", body).status == "applied"
-    announce = _announce(body["uid"])
+    announce = _announce(body["uid"], **extra)
     assert deliver(fr, "attachment.upsert", announce).status == "applied"
     [part] = part_objects(Attachment(uid=announce["uid"], owner_node="fr"), PDF)
     assert deliver(fr, "attachment.part", part).status == "applied"
-    row = Attachment.objects.get()
+    return Attachment.objects.get()
+
+
+def test_a_file_of_the_partners_h2_report_leaves_only_with_its_export_consent(
+    fr: Partner, analyst: User, liaison: User, login: Callable[[User], Client]
+) -> None:
+    """The report's JSON, STIX and FtM exports wait for the originator's consent under H2;
+    its files would take the same out of Liaison."""
+    from django.utils import timezone
+
+    from liaison.intel.actions import request_consent
+
+    body = partner_body()
+    row = _their_file(fr, body)
+    url = f"/api/v1/reports/{body['uid']}/attachments/{row.uid}"
+    assert api(analyst).get(url).status_code == 403
+    client = _open(login(analyst), Report.objects.get())
+    page = client.get(f"/intel/{body['uid']}/attachments/{row.uid}/", follow=True)
+    assert "consent" in page.content.decode() and page.content != PDF
+    denied = AuditEntry.objects.filter(action="permission_denied", object_id=str(row.uid))
+    assert denied.count() == 2
+    assert not AuditEntry.objects.filter(action="consult", object_id=str(row.uid)).exists()
+    asked = request_consent(
+        actor=liaison, report=Report.objects.get(), kind="export", reason="Dossier du juge."
+    )
+    decision = {
+        "uid": str(uuid.uuid4()),
+        "owner": "fr",
+        "version": 1,
+        "handling_code": "H2",
+        "request": str(asked.uid),
+        "granted": True,
+        "reason": "Accordé.",
+        "decided_by": "chef (Police nationale)",
+        "decided_on": timezone.now().isoformat(),
+    }
+    receipt = deliver(fr, "consent.decision", decision)
+    assert receipt.status == "applied", receipt
+    assert api(analyst).get(url).content == PDF
+    assert AuditEntry.objects.filter(action="consult", object_id=str(row.uid)).count() == 1
+
+
+def test_the_originator_sends_its_report_files_here(
+    fr: Partner, analyst: User, login: Callable[[User], Client], store: Path
+) -> None:
+    body = partner_body(handling_code="H1")  # H2: test_..._only_with_its_export_consent
+    row = _their_file(fr, body, handling_code="H1")
     assert (row.complete, row.parent_uid, row.owner_node) == (True, uuid.UUID(body["uid"]), "fr")
     assert files_in(store) == [row.sha256]
     token = api(analyst)
