@@ -14,7 +14,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from liaison.attachments import actions
+from liaison.attachments import actions, sniff
 from liaison.attachments.models import Attachment
 from liaison.attachments.parents import ParentType, parent_named
 from liaison.attachments.queries import attachments_of, get_attachment
@@ -110,7 +110,8 @@ def add_attachment_routes(router: Router, parent_name: str, resource: str) -> No
             "responses": {
                 200: {
                     "description": "The file, as attached (Content-Disposition: attachment)",
-                    "content": {kind: _BINARY for kind in ("application/octet-stream",)},
+                    # Served as its sniffed type, one of those an upload may have.
+                    "content": {kind: _BINARY for kind in sniff.ACCEPTED},
                 }
             }
         },
