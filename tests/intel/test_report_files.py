@@ -27,6 +27,7 @@ from liaison.exchange.models import OutboxEnvelope
 from liaison.intel.actions import create_report, share_report, update_report
 from liaison.intel.models import Report
 from tests.attachments.conftest import PDF, files_in
+from tests.conftest import AUDIT_ENTRY_QUERIES
 from tests.exchange.test_hostile import Partner
 from tests.intel.conftest import partner_body, report_data
 from tests.plan.conftest import api, deliver
@@ -383,7 +384,7 @@ def test_a_partner_that_is_not_the_originator_may_not_attach_to_its_report(
     assert _state(store) == (0, [])
 
 
-OWN_REPORT_PAGE_QUERIES = 24
+OWN_REPORT_PAGE_QUERIES = 19 + AUDIT_ENTRY_QUERIES  # one entry: the consultation
 
 
 def test_the_report_page_costs_a_fixed_number_of_queries_whatever_its_files(
