@@ -193,41 +193,29 @@ def read_attachment(
     a consultation. Refused (PermissionDenied, audited) while the parent's type says its
     files may not leave (`download_refusal`). Bytes that no longer match their digest are
     never returned: the problem is logged and audited, and DamagedFile raised."""
-    why = parent.download_refusal(record)
-    if why:
+
+    def audit(action: str, detail: dict[str, Any]) -> None:
         with transaction.atomic():
             log_event(
-                action=Audited.PERMISSION_DENIED,
+                action=action,
                 request=request,
                 actor=actor,
                 object_type=OBJECT,
                 object_id=str(attachment.uid),
-                detail=_detail(attachment) | {"attempted": "download", "reason": why},
+                detail=_detail(attachment) | detail,
             )
+
+    why = parent.download_refusal(record)
+    if why:
+        audit(Audited.PERMISSION_DENIED, {"attempted": "download", "reason": why})
         raise PermissionDenied(why)
     try:
         data = storage.read(attachment.sha256, attachment.size)
     except storage.StoredFileError as error:
         logger.error("attachment %s: %s", attachment.uid, error)
-        with transaction.atomic():
-            log_event(
-                action=Audited.ADMIN,
-                request=request,
-                actor=actor,
-                object_type=OBJECT,
-                object_id=str(attachment.uid),
-                detail=_detail(attachment) | {"status": "damaged", "problem": str(error)},
-            )
+        audit(Audited.ADMIN, {"status": "damaged", "problem": str(error)})
         raise DamagedFile(str(error)) from None
-    with transaction.atomic():
-        log_event(
-            action=Audited.CONSULT,
-            request=request,
-            actor=actor,
-            object_type=OBJECT,
-            object_id=str(attachment.uid),
-            detail=_detail(attachment),
-        )
+    audit(Audited.CONSULT, {})
     return data
 
 
