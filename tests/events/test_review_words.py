@@ -13,32 +13,16 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from liaison.accounts.models import User
-from liaison.events.accreditation import map_columns, upload_list
 from liaison.events.models import AccreditationList, Candidate, Event
 from liaison.events.review import explanation
-from liaison.events.tables import Mapping
 from liaison.registry.models import Person
+from tests.events.test_four_eyes import _screened
 
 pytestmark = pytest.mark.django_db
 
 RELATIVE = "a different first name before the same father's and family names: perhaps a relative"
 KNOWN_AS = "a short form of the name: every part of it is in the full name"
 DOB_AGREES = "date of birth agrees"
-
-
-def _screened(user: User, event: Event, rows: str, capture: Any) -> AccreditationList:
-    lst = upload_list(
-        actor=user,
-        event=event,
-        name="Staff",
-        purpose="Accreditation",
-        file_name="staff.csv",
-        data=("Nom,Prénom,Date de naissance\n" + rows).encode(),
-    )
-    with capture(execute=True):
-        map_columns(actor=user, lst=lst, mapping=Mapping(names=[1, 0], date_of_birth=2))
-    lst.refresh_from_db()
-    return lst
 
 
 @pytest.fixture
