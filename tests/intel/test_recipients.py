@@ -13,6 +13,8 @@ import pytest
 from django.test import Client
 
 from liaison.accounts.models import User
+from liaison.attachments.actions import upload_attachment
+from liaison.attachments.parents import parent_named
 from liaison.cooperation.actions import GroupData, update_group
 from liaison.cooperation.case_actions import open_case
 from liaison.cooperation.models import JointCase, WorkingGroup
@@ -22,6 +24,7 @@ from liaison.intel.actions import IntelError, create_report, share_report, updat
 from liaison.intel.models import Report
 from liaison.intel.recipients import partners_of
 from liaison.intel.sharing import ReportBody
+from tests.attachments.conftest import PDF
 from tests.cooperation.conftest import FR_GROUP, fr_group, our_group
 from tests.exchange.test_hostile import Partner
 from tests.intel.conftest import partner_body, report_data
@@ -71,9 +74,23 @@ def test_naming_a_group_makes_its_participants_recipients(
     assert body["recipient_groups"] == [str(group.uid)] and body["recipients"] == []
 
 
+def test_the_files_follow_the_report_to_a_node_of_the_named_group(
+    group: WorkingGroup, officer: User, liaison: User, settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path  # the attachments' store
+    report = create_report(actor=officer, data=_names(group))
+    share_report(actor=liaison, report=report, partner="fr")
+    upload_attachment(
+        actor=officer, parent=parent_named("report"), record=report, file_name="a.pdf", data=PDF
+    )
+    sent = OutboxEnvelope.objects.filter(message_type="attachment.upsert")
+    assert list(sent.values_list("peer__node_id", flat=True)) == ["fr"]
+
+
 def test_a_node_outside_the_named_groups_is_refused_until_it_joins(
     group: WorkingGroup, officer: User, liaison: User
 ) -> None:
+    our_group(liaison, name="Groupe avec es", participant_nodes=["es"])  # not named
     report = create_report(actor=officer, data=_names(group))
     with pytest.raises(IntelError, match="not among the report's recipients"):
         share_report(actor=liaison, report=report, partner="es")
@@ -235,3 +252,18 @@ def test_a_group_no_longer_held_here_stands_for_no_node(group: WorkingGroup, off
     JointCase.objects.filter(group=group).delete()
     WorkingGroup.objects.filter(pk=group.pk).delete()
     assert partners_of(Report.objects.get(pk=report.pk)) == set()
+
+
+def test_a_group_held_here_without_this_node_is_neither_nameable_nor_a_recipient(
+    group: WorkingGroup, officer: User
+) -> None:
+    """A copy of fr's group with es only (as a stale or a hostile state would leave it):
+    this node takes no part in it."""
+    report = create_report(actor=officer, data=_names(group))
+    theirs = WorkingGroup.objects.create(
+        owner_node="fr", name="fr-es", theme="fugitives", mandate="m", participant_nodes=["es"]
+    )
+    Report.objects.filter(pk=report.pk).update(recipient_groups=[str(theirs.uid)])
+    assert partners_of(Report.objects.get(pk=report.pk)) == set()
+    with pytest.raises(IntelError, match="Not a working group"):
+        create_report(actor=officer, data=_names(theirs))
