@@ -125,7 +125,9 @@ def _audiences(data: ReportData, actor: Actor) -> dict[str, list[str]]:
     for name in AUDIENCE_FIELDS:
         uids = sorted({str(u).strip() for u in getattr(data, name) if str(u).strip()})
         if len(uids) > MAX_NAMED:
-            raise IntelError(_("At most %(n)d of each.") % {"n": MAX_NAMED})
+            raise IntelError(
+                _("Name at most %(n)d working groups and %(n)d joint cases.") % {"n": MAX_NAMED}
+            )
         wrong = not_nameable(actor, name, uids)
         if wrong:
             raise _not_nameable(name, wrong)
