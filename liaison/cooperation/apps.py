@@ -11,12 +11,13 @@ class CooperationConfig(AppConfig):
         from django.conf import settings
 
         from liaison.audit import labels
-        from liaison.cooperation import desk, reminders, sharing
+        from liaison.cooperation import desk, queries, reminders, sharing
         from liaison.cooperation.models import CasePart, JointCase, MemberList, WorkingGroup
         from liaison.exchange.worker import register_periodic
 
         sharing.register()
         desk.register()
+        queries.register_report_recipients()
         labels.register_model(WorkingGroup, object_type="group")
         labels.register_model(MemberList, object_type="group_members")
         labels.register_model(JointCase, object_type="case")

@@ -35,6 +35,7 @@ from liaison.cooperation.queries import (
     cases_visible_to,
     get_case_for_user,
     get_group_for_user,
+    reports_for,
 )
 from liaison.exchange.queries import service_names_for
 from liaison.policy import Action, decide, require
@@ -124,6 +125,7 @@ def case_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
     context = {
         "case": case,
         "view": case_view(request.user, case),
+        "reports": reports_for(request.user, case),
         "here": settings.NODE_ID,
         "may_write": may_write,
         "may_move": may_write and decide(request.user, Action.CHANGE, case).allowed,

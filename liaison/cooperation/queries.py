@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
@@ -12,6 +13,8 @@ from liaison.accounts.models import Actor
 from liaison.cooperation.choices import LinkKind, TaskStatus
 from liaison.cooperation.models import JointCase, Meeting, Member, MemberList, Task, WorkingGroup
 from liaison.intel.models import Report
+from liaison.intel.queries import reports_naming
+from liaison.intel.recipients import CASES, GROUPS, Audience, register_audience
 from liaison.policy import Action, restrict
 from liaison.registry.models import Alert, Person, Warrant
 
@@ -114,3 +117,52 @@ def meetings_with_follow_ups(user: Actor, group: WorkingGroup) -> list[tuple[Mee
     for task in rows.order_by("due_on", "id"):
         per_meeting.setdefault(task.meeting, []).append(task)
     return [(m, per_meeting.get(m.uid, [])) for m in group.meetings.all()]
+
+
+# Groups and cases as a report's recipients (liaison/intel/recipients.py)
+
+
+def _groups_held(user: Actor | None) -> QuerySet[WorkingGroup]:
+    return WorkingGroup.objects.all() if user is None else groups_visible_to(user, Action.VIEW)
+
+
+def _cases_held(user: Actor | None) -> QuerySet[JointCase]:
+    rows = JointCase.objects.select_related("group")
+    return rows if user is None else cases_visible_to(user, Action.VIEW)
+
+
+def _group_nodes(group: WorkingGroup) -> list[str]:
+    """A group's nodes, if this node takes part in it (a partner's group is held here only
+    while it does: withdrawn, its copy is deleted)."""
+    return group.nodes if settings.NODE_ID in group.nodes else []
+
+
+def _case_label(case: JointCase) -> str:
+    return f"{case.title} ({case.group.name})"
+
+
+def register_report_recipients() -> None:
+    register_audience(
+        Audience(
+            field=GROUPS,
+            held=_groups_held,
+            nodes=_group_nodes,
+            label=str,
+            url_name="cooperation:detail",
+        )
+    )
+    register_audience(
+        Audience(
+            field=CASES,
+            held=_cases_held,
+            nodes=lambda case: _group_nodes(case.group),
+            label=_case_label,
+            url_name="cooperation:case",
+        )
+    )
+
+
+def reports_for(user: Actor, record: WorkingGroup | JointCase) -> QuerySet[Report]:
+    """The reports naming the group (case) as a recipient that `user` may read: the intel
+    scoping, never a report the user could not open (one query)."""
+    return reports_naming(user, GROUPS if isinstance(record, WorkingGroup) else CASES, record.uid)

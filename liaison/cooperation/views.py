@@ -22,6 +22,7 @@ from liaison.cooperation.queries import (
     get_group_for_user,
     groups_visible_to,
     meetings_with_follow_ups,
+    reports_for,
 )
 from liaison.exchange.queries import service_names_for
 from liaison.policy import Action, decide, require
@@ -51,6 +52,7 @@ def group_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
         "can_set_members": _may_set_members(request, group),
         "cases": cases_visible_to(request.user).filter(group=group),
         "meetings": meetings_with_follow_ups(request.user, group),
+        "reports": reports_for(request.user, group),
     }
     return render(request, "cooperation/group_detail.html", context)
 

@@ -37,6 +37,7 @@ from liaison.intel.models import (
     ReportVersion,
 )
 from liaison.intel.queries import reports_visible_to
+from liaison.intel.recipients import AUDIENCE_FIELDS, MAX_NAMED, not_nameable, partners_of
 from liaison.policy import Action, HandlingCode, atomic_action, authorise, denial
 from liaison.records import clean_or_refuse
 from liaison.refusals import Refused
@@ -56,6 +57,7 @@ FIELDS = [
     "originator_service",
     "author",
     "recipients",
+    *AUDIENCE_FIELDS,
 ]
 VERSIONED = [*FIELDS, "handling_code", "review_date"]
 
@@ -75,11 +77,13 @@ class ReportData:
     source_reference: str = ""
     grading_scheme: str = ""
     recipients: list[str] = field(default_factory=list)
+    recipient_groups: list[str] = field(default_factory=list)
+    recipient_cases: list[str] = field(default_factory=list)
     handling_code: str = "H0"
     review_date: date | None = None
 
 
-def _values(data: ReportData) -> dict[str, Any]:
+def _values(data: ReportData, actor: Actor) -> dict[str, Any]:
     name = data.grading_scheme or settings.INTEL_GRADING_SCHEME
     scheme = SCHEMES.get(name)
     if scheme is None:
@@ -92,14 +96,43 @@ def _values(data: ReportData) -> dict[str, Any]:
     if wrong:
         raise IntelError(_("Not a node id: %(nodes)s.") % {"nodes": ", ".join(wrong)})
     texts = ("title", "summary", "facts", "assessment", "source_reference")
-    return {name: getattr(data, name).strip() for name in texts} | {
-        "grading_scheme": name,
-        "source_reliability": data.source_reliability,
-        "information_credibility": data.information_credibility,
-        "recipients": sorted(named - {settings.NODE_ID}),
-        "handling_code": data.handling_code,
-        "review_date": data.review_date,
-    }
+    return (
+        {name: getattr(data, name).strip() for name in texts}
+        | {
+            "grading_scheme": name,
+            "source_reliability": data.source_reliability,
+            "information_credibility": data.information_credibility,
+            "recipients": sorted(named - {settings.NODE_ID}),
+            "handling_code": data.handling_code,
+            "review_date": data.review_date,
+        }
+        | _audiences(data, actor)
+    )
+
+
+def _not_nameable(name: str, uids: list[str]) -> IntelError:
+    if name == "recipient_cases":
+        message = _("Not a joint case this service takes part in: %(uids)s.")
+    else:
+        message = _("Not a working group this service takes part in: %(uids)s.")
+    return IntelError(message % {"uids": ", ".join(uids)})
+
+
+def _audiences(data: ReportData, actor: Actor) -> dict[str, list[str]]:
+    """The groups and cases the report names: only those held here that this node takes
+    part in and the writer may see (recipients.not_nameable); anything else is refused."""
+    values: dict[str, list[str]] = {}
+    for name in AUDIENCE_FIELDS:
+        uids = sorted({str(u).strip() for u in getattr(data, name) if str(u).strip()})
+        if len(uids) > MAX_NAMED:
+            raise IntelError(
+                _("Name at most %(n)d working groups and %(n)d joint cases.") % {"n": MAX_NAMED}
+            )
+        wrong = not_nameable(actor, name, uids)
+        if wrong:
+            raise _not_nameable(name, wrong)
+        values[name] = uids
+    return values
 
 
 def _plain(value: Any) -> Any:
@@ -152,7 +185,7 @@ def _new_report(
         author=user.get_full_name() or user.get_username(),
         stix_id=stix_id,
         stix_modified=stix_modified,
-        **_values(data),
+        **_values(data, user),
     )
     clean_or_refuse(report, IntelError)
     report.save()
@@ -174,7 +207,7 @@ def update_report(
     *, actor: Actor, report: Report, data: ReportData, request: HttpRequest | None = None
 ) -> Report:
     """Change this node's own report; partners holding it get the new version."""
-    return _new_version(actor, report, _values(data), request=request)
+    return _new_version(actor, report, _values(data, actor), request=request)
 
 
 def _new_version(
@@ -230,12 +263,13 @@ def _new_version(
 def share_report(
     *, actor: Actor, report: Report, partner: str, request: HttpRequest | None = None
 ) -> str:
-    """Send this node's report to `partner`, one of its recipients, then its files; returns
-    the report's envelope id (the worker delivers them, in that order)."""
+    """Send this node's report to `partner`, one of its recipients (a node it names, or a
+    node of a group or case it names, as they are now), then its files; returns the
+    report's envelope id (the worker delivers them, in that order)."""
     authorise(actor, Action.DISCLOSE, report, request=request, object_type="report")
     peer = sharing.peer_for(partner)
     report = Report.objects.get(pk=report.pk)
-    if partner not in report.recipients:
+    if partner not in partners_of(report):
         raise IntelError(
             _("%(node)s is not among the report's recipients: add it first.") % {"node": partner}
         )
@@ -363,7 +397,9 @@ def export_ftm(*, actor: Actor, report: Report, request: HttpRequest | None = No
 
 def stix_source(report: Report, persons: list[Person]) -> stix.ReportOut:
     values = {
-        name: getattr(report, name) for name in FIELDS if name not in ("author", "recipients")
+        name: getattr(report, name)
+        for name in FIELDS
+        if name not in ("author", "recipients", *AUDIENCE_FIELDS)
     }
     return stix.ReportOut(
         stix_id=report.stix_id,
@@ -470,9 +506,11 @@ def _reimported(
     """A later version of the STIX report this copy was imported from: its values become
     the copy's next version (its recipients, set here, are kept); the indicators only in
     the bundle are those of the new version."""
-    values = _values(_data_of(item)) | {
+    values = _values(_data_of(item), user) | {
         "originator_service": item.originator,
         "recipients": report.recipients,
+        "recipient_groups": report.recipient_groups,
+        "recipient_cases": report.recipient_cases,
         "review_date": report.review_date,
     }
     detail = {"import": "stix", "stix_id": item.stix_id, "stix_modified": item.modified.isoformat()}

@@ -30,6 +30,7 @@ from liaison.intel.queries import (
     search_reports,
     with_reasons,
 )
+from liaison.intel.recipients import MAX_NAMED
 from liaison.policy import Action, HandlingCode, require
 
 router = Router(tags=["intelligence"])
@@ -54,6 +55,18 @@ class ReportIn(ApiInput):
     source_reliability: Grade
     information_credibility: Grade
     recipients: list[NodeId] = Field(default_factory=list, max_length=20)
+    recipient_groups: list[UUID] = Field(
+        default_factory=list,
+        max_length=MAX_NAMED,
+        description="Working groups this service takes part in (uids): their services are "
+        "recipients too, as they are when the report is shared",
+    )
+    recipient_cases: list[UUID] = Field(
+        default_factory=list,
+        max_length=MAX_NAMED,
+        description="Joint cases this service takes part in (uids): the services of the "
+        "case's group are recipients too",
+    )
     handling_code: HandlingCode = HandlingCode.H2
     review_date: ReviewDate | None = None
 
@@ -104,6 +117,8 @@ class ReportOut(Schema):
     originator_service: str
     author: str
     recipients: list[str]
+    recipient_groups: list[str] = Field(description="uids of the working groups named")
+    recipient_cases: list[str] = Field(description="uids of the joint cases named")
     received_via: str
     review_date: date | None
     received_at: datetime | None

@@ -15,6 +15,7 @@ from liaison.intel import conditions
 from liaison.intel.choices import ConsentKind
 from liaison.intel.models import Report
 from liaison.intel.queries import get_report_for_user
+from liaison.intel.recipients import partners_of
 from liaison.policy import Action, decide
 
 PARENT = "report"
@@ -25,16 +26,17 @@ def _no_refusal(_report: Report) -> str:
 
 
 def holders(report: Report) -> list[str]:
-    """The partners that hold our report and may still receive it (among its recipients,
-    and its sharer may still disclose it): a file never goes where the report may not."""
+    """The partners that hold our report and may still receive it (among its recipients as
+    `partners_of` reads them now, and its sharer may still disclose it): a file never goes
+    where the report may not."""
     if not report.is_local:
         return []
     shares = Share.objects.filter(object_type=PARENT, object_uid=report.uid)
+    recipients = partners_of(report)
     nodes = [
         share.peer.node_id
         for share in shares.select_related("peer", "shared_by")
-        if share.peer.node_id in report.recipients
-        and decide(share.shared_by, Action.DISCLOSE, report)
+        if share.peer.node_id in recipients and decide(share.shared_by, Action.DISCLOSE, report)
     ]
     return sorted(nodes)
 

@@ -6,12 +6,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from liaison.accounts.models import Actor
 from liaison.core.field_rules import validate_line, validate_purpose, validate_text
 from liaison.core.forms import BootstrapForm, DateField
+from liaison.intel import recipients
 from liaison.intel.actions import ReportData
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES, scheme_choices
 from liaison.intel.models import MAX_TEXT, Report
+from liaison.intel.recipients import AUDIENCE_FIELDS
 from liaison.intel.stix import MAX_BUNDLE_BYTES
 from liaison.policy import HandlingCode
 
@@ -69,6 +72,19 @@ class ReportForm(BootstrapForm):
         max_length=300,
         help_text=_("Comma-separated node ids, e.g. fr, es."),
     )
+    recipient_groups = forms.MultipleChoiceField(
+        label=_("Recipient working groups"),
+        required=False,
+        help_text=_(
+            "The services taking part in them are recipients too, as they are when the "
+            "report is shared."
+        ),
+    )
+    recipient_cases = forms.MultipleChoiceField(
+        label=_("Recipient joint cases"),
+        required=False,
+        help_text=_("The services of the case's group are recipients too."),
+    )
     handling_code = forms.ChoiceField(
         label=_("Handling code"), choices=HandlingCode.choices, initial=HandlingCode.H2
     )
@@ -76,9 +92,13 @@ class ReportForm(BootstrapForm):
         label=_("Review date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["grading_scheme"].initial = settings.INTEL_GRADING_SCHEME
+        for name in AUDIENCE_FIELDS:  # the groups and cases the writer may name
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = recipients.choices(user, name) if user is not None else []
 
     def clean_recipients(self) -> list[str]:
         value = self.cleaned_data.get("recipients", "")
@@ -106,10 +126,10 @@ class ReportForm(BootstrapForm):
         return ReportData(**self.cleaned_data)
 
     @classmethod
-    def for_report(cls, report: Report, data: Any = None) -> ReportForm:
+    def for_report(cls, report: Report, data: Any = None, *, user: Actor) -> ReportForm:
         initial = {name: getattr(report, name) for name in cls.base_fields}
         initial["recipients"] = ", ".join(report.recipients)
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, user=user)
 
 
 class PurposeForm(BootstrapForm):

@@ -50,6 +50,10 @@ class Report(SharedRecord):
     originator_service = models.CharField(_("originator service"), max_length=200, validators=LINE)
     author = models.CharField(_("author"), max_length=200, validators=LINE)
     recipients = models.JSONField(_("recipient services"), default=list, blank=True)
+    # Working groups and joint cases the report is for (their uids): their participating
+    # nodes are recipients too, as they are when it is shared (liaison/intel/recipients.py).
+    recipient_groups = models.JSONField(_("recipient working groups"), default=list, blank=True)
+    recipient_cases = models.JSONField(_("recipient joint cases"), default=list, blank=True)
     # Where a forwarded copy came from (the forwarding partner); "" for the originator's.
     received_via = models.CharField(_("received through"), max_length=32, blank=True)
     # This node's own note that it used the report as evidence (never sent to partners).

@@ -32,6 +32,15 @@ def reports_visible_to(user: Actor, action: Action = Action.LIST) -> QuerySet[Re
     return restrict(Report.objects.all(), user, action)
 
 
+def reports_naming(user: Actor, field: str, uid: Any) -> QuerySet[Report]:
+    """The reports `user` may open that name this group or case (`field`: "recipient_groups"
+    or "recipient_cases") as a recipient, newest first. The uids are a JSON list: a text
+    search for the uid finds them on SQLite and PostgreSQL alike (a uid is never part of
+    another), which `contains` on a JSON list does not (SQLite has no such lookup)."""
+    rows = reports_visible_to(user, Action.VIEW)
+    return rows.filter(**{f"{field}__icontains": str(uid)}).order_by("-created_at", "-id")
+
+
 def get_report_for_user(user: Actor, uid: Any) -> Report:
     """The report if `user` may see it; 404 otherwise (never reveal that it exists)."""
     try:

@@ -27,6 +27,7 @@ from liaison.intel.actions import FIELDS, record_version, versioned_values
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import MAX_TEXT, ConsentDecision, ConsentRequest, Report
+from liaison.intel.recipients import AUDIENCE_FIELDS, MAX_NAMED
 from liaison.policy import Action, decide
 from liaison.records import (
     Shared,
@@ -56,6 +57,15 @@ class ReportBody(Shared):
     originator_service: Line = Field(min_length=1, max_length=200)
     author: Line = Field(min_length=1, max_length=200)
     recipients: list[NodeId] = Field(max_length=20)
+    # The working groups and joint cases it is for (uids). Absent from a sender that
+    # predates them, and left out when empty so that such a node still takes the report.
+    recipient_groups: list[UUID] = Field(default_factory=list, max_length=MAX_NAMED)
+    recipient_cases: list[UUID] = Field(default_factory=list, max_length=MAX_NAMED)
+
+
+def _dumped(body: ReportBody) -> dict[str, Any]:
+    empty = {name for name in AUDIENCE_FIELDS if not getattr(body, name)}
+    return body.model_dump(mode="json", exclude=empty)
 
 
 class ForwardBody(ReportBody):
@@ -87,7 +97,7 @@ def _report_values(report: Report) -> dict[str, Any]:
 
 
 def report_object(report: Report) -> dict[str, Any]:
-    return ReportBody(**shared_fields(report), **_report_values(report)).model_dump(mode="json")
+    return _dumped(ReportBody(**shared_fields(report), **_report_values(report)))
 
 
 def forward_object(report: Report) -> dict[str, Any]:
@@ -101,7 +111,7 @@ def forward_object(report: Report) -> dict[str, Any]:
         forwarded_by=settings.NODE_ID,
         consent=consent,
     )
-    return body.model_dump(mode="json")
+    return _dumped(body)
 
 
 def _write_report(sender: str, body: ReportBody, report: Report | None, via: str = "") -> None:
@@ -114,6 +124,7 @@ def _write_report(sender: str, body: ReportBody, report: Report | None, via: str
         raise ProtocolError(Reason.BAD_SCHEMA, problems[0])
     before = versioned_values(report) if report is not None else {}
     values = received_fields(body.owner, body) | {n: getattr(body, n) for n in FIELDS}
+    values |= {n: sorted({str(u) for u in getattr(body, n)}) for n in AUDIENCE_FIELDS}
     copy = save_copy(Report, report, body.uid, values | ({"received_via": via} if via else {}))
     after = versioned_values(copy)
     changes = {k: [v, after[k]] for k, v in before.items() if v != after[k]}

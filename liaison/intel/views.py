@@ -22,7 +22,7 @@ from liaison.attachments.parents import parent_named
 from liaison.audit.actions import log_event
 from liaison.audit.labels import changes_in_words
 from liaison.exchange.queries import service_names_for, share_outcome
-from liaison.intel import actions, conditions, entities
+from liaison.intel import actions, conditions, entities, recipients
 from liaison.intel.choices import ConsentKind
 from liaison.intel.forms import (
     ConsentDecisionForm,
@@ -160,6 +160,7 @@ def _detail_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "mentions": entities.mentions_for(user, report),
         "may_suggest": decide(user, Action.SEARCH).allowed,
         "indicators": list(report.indicators.all()),
+        "named_audiences": recipients.named(user, report),
     }
     if report.is_local and user.has_perm("accounts.disclose_records"):
         decision = decide(user, Action.DISCLOSE, report)
@@ -181,7 +182,7 @@ def _version(version: ReportVersion) -> ReportVersion:
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
     require(request, Action.WRITE_REPORT, object_type="report")
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             report = actions.create_report(actor=request.user, data=form.to_data(), request=request)
@@ -202,7 +203,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 def report_edit(request: HttpRequest, uid: UUID) -> HttpResponse:
     report = get_report_for_user(request.user, uid)
     require(request, Action.WRITE_REPORT, report, object_type="report")
-    form = ReportForm.for_report(report, request.POST or None)
+    form = ReportForm.for_report(report, request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_report(

@@ -15,8 +15,10 @@ from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.cooperation.models import Meeting, Member, MemberList, WorkingGroup
 from liaison.exchange.models import OutboxEnvelope, Peer
+from liaison.intel.actions import create_report
 from tests.cooperation.conftest import FR_GROUP, Send, api, fr_group, fr_members, our_group
 from tests.cooperation.test_cases import FR_CASE, fr_case, fr_part
+from tests.intel.conftest import report_data
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -256,7 +258,9 @@ def test_a_partner_group_page_offers_our_members_not_changes(
 # Query pins: the number of queries does not grow with groups, members or meetings.
 
 LIST_QUERIES = 12
-DETAIL_QUERIES = 17  # 16, and one for the meetings' follow-up actions (whatever their number)
+# 16, one for the meetings' follow-up actions and one for the reports naming the group
+# (whatever their numbers)
+DETAIL_QUERIES = 18
 
 
 def _more_groups(user: User, count: int) -> None:
@@ -309,6 +313,9 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
         for n, uid in enumerate(log_uids)
     ]
     assert send("case.part", fr_part(FR_CASE, tasks=tasks)).status == "applied"
+    for n in range(meetings):
+        data = report_data(title=f"Rapport {n}", recipients=[], recipient_groups=[FR_GROUP])
+        create_report(actor=liaison, data=data)
     client = login(liaison)
     client.get(f"/groups/{FR_GROUP}/")
     with django_assert_num_queries(DETAIL_QUERIES):

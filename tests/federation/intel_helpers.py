@@ -18,3 +18,12 @@ def audit(*uids: str) -> None:
 def outbox(message_type: str) -> None:
     rows = OutboxEnvelope.objects.filter(message_type=message_type).order_by("seq")
     print(json.dumps([row.payload["object"] for row in rows]))
+
+
+def reports_for_group(uid: str, username: str) -> None:
+    """The uids of the reports the group's page lists for `username` on this node."""
+    from liaison.accounts.models import User
+    from liaison.cooperation.queries import get_group_for_user, reports_for
+
+    user = User.objects.get(username=username)
+    print(json.dumps([str(r.uid) for r in reports_for(user, get_group_for_user(user, uid))]))

@@ -111,3 +111,42 @@ def test_an_h2_report_is_forwarded_only_after_the_originator_consents(
     assert ["receive", "consentdecision", "ma"] in on_fr
     assert ["disclose", "reportforward", "es"] in on_fr
     assert ["receive", "reportforward", "fr"] in call(es, "audit", uid)
+
+
+def _group(node: Node, uid: str) -> Any:
+    status, body = node.api("GET", f"/groups/{uid}")
+    return body if status == 200 else None
+
+
+def test_a_report_for_a_working_group_reaches_its_services_and_no_other(
+    nodes: tuple[Node, Node, Node],
+) -> None:
+    """fr convenes a group with ma and es, and one with ma only; its report naming the
+    first goes to es, which it does not name as a node; naming the second, it does not."""
+    _ma, fr, es = nodes
+    group = {"theme": "organised_crime", "mandate": "Filières de Tanger Med."}
+    status, wide = fr.api(
+        "POST", "/groups", group | {"name": "Trois", "participant_nodes": ["ma", "es"]}
+    )
+    assert status == 201, wide
+    status, narrow = fr.api(
+        "POST", "/groups", group | {"name": "Deux", "participant_nodes": ["ma"]}
+    )
+    assert status == 201, narrow
+    wait_for(lambda: _group(es, wide["uid"]))
+    names = {"recipients": [], "recipient_groups": [wide["uid"], narrow["uid"]]}
+    status, created = fr.api("POST", "/reports", REPORT | names)
+    assert status == 201, created
+    uid = created["uid"]
+    status, shared = fr.api("POST", f"/reports/{uid}/shares", {"partner": "es"})
+    assert status == 201, shared
+    copy = wait_for(lambda: _report(es, uid))
+    assert sorted(copy["recipient_groups"]) == sorted(names["recipient_groups"])
+    assert call(es, "reports_for_group", wide["uid"], "lo") == [uid]
+
+    only_ma = {"recipients": [], "recipient_groups": [narrow["uid"]]}
+    status, other = fr.api("POST", "/reports", REPORT | only_ma)
+    assert status == 201, other
+    status, refused = fr.api("POST", f"/reports/{other['uid']}/shares", {"partner": "es"})
+    assert status == 400 and "recipients" in refused["detail"], refused
+    assert [b["uid"] for b in call(fr, "outbox", "report.upsert")].count(other["uid"]) == 0
