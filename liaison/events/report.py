@@ -24,10 +24,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from liaison.accounts.models import Actor
+from liaison.core.pdf import render as render_pdf
 from liaison.events.models import (
     AccreditationList,
     Applicant,
@@ -231,15 +230,8 @@ def _times(*values: datetime | None) -> Iterator[str | None]:
         yield value.isoformat(timespec="seconds") if value is not None else None
 
 
-def fetcher() -> URLFetcher:
-    """Only data: URIs; the report has no image nor link, anything else is refused."""
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-
-
 def pdf(report: EventReport) -> bytes:
     """The report's PDF, in the active language (right to left in Arabic)."""
     context = {"report": report, "node": settings.NODE_ID, "rtl": get_language_bidi()}
     html = render_to_string("events/report_pdf.html", context)
-    result = HTML(string=html, base_url=None, url_fetcher=fetcher()).write_pdf()
-    assert result is not None
-    return bytes(result)
+    return render_pdf(html)

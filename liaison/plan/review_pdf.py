@@ -19,21 +19,15 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from liaison.accounts.models import Actor
+from liaison.core.pdf import render as render_pdf
 from liaison.plan import charts, indicators
 from liaison.plan.indicators import Figure, Indicator, Period
 from liaison.plan.queries import NOTABLE_CASES, notable_cases
 from liaison.plan.review_pack import actions_with_state
 
 PDF_TYPE = "application/pdf"
-
-
-def fetcher() -> URLFetcher:
-    """Only data: URIs (the inline charts); anything else is refused, not fetched."""
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
 def html(user: Actor, period: Period) -> str:
@@ -56,10 +50,7 @@ def html(user: Actor, period: Period) -> str:
 
 def pdf(user: Actor, period: Period) -> bytes:
     """The pack's PDF bytes, in the active language."""
-    document = HTML(string=html(user, period), base_url=None, url_fetcher=fetcher())
-    result = document.write_pdf()
-    assert result is not None
-    return bytes(result)
+    return render_pdf(html(user, period))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -187,3 +188,53 @@ def test_bad_ports_are_refused_clearly(tmp_path: Path) -> None:
     out, _ = demo.communicate(timeout=60)
     assert demo.returncode != 0
     assert "give two port numbers" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("steps", "error"),
+    [
+        ("[[", "steps: not JSON"),
+        ('["keys", "show"]', "give a list of commands"),
+        ("[[]]", "give a list of commands"),
+        ('[["keys", 1]]', "give a list of commands"),
+    ],
+)
+def test_demo_steps_refuses_what_is_not_a_list_of_commands(steps: str, error: str) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.test import override_settings
+
+    with override_settings(DEMO_MODE=True), pytest.raises(CommandError, match=error):
+        call_command("demo-steps", steps)
+
+
+@pytest.mark.django_db
+def test_demo_steps_runs_nothing_outside_demo_mode() -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from liaison.exchange.models import Peer
+
+    with pytest.raises(CommandError, match="only with LIAISON_DEMO=1"):
+        call_command("demo-steps", '[["peers", "add", "xx", "http://127.0.0.1:9"]]')
+    assert not Peer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_steps_runs_each_command_in_order_and_returns_each_output() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    out = StringIO()
+    with override_settings(DEMO_MODE=True):
+        call_command(
+            "demo-steps",
+            '[["keys", "init"], ["keys", "show"], ["peers", "list", "--json"]]',
+            stdout=out,
+        )
+    _made, shown, peers = json.loads(out.getvalue())
+    assert shown.startswith("node ") and "fingerprint " in shown
+    assert json.loads(peers) == []

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.cooperation.models import JointCase, WorkingGroup
+from liaison.core import pdf
 from liaison.plan import review_pdf
 from liaison.plan.models import PlanAction
 from tests.plan.test_indicators import SPRING, partner_hit
@@ -208,7 +209,7 @@ def test_the_charts_are_drawn_inline_and_nothing_may_be_fetched(
     assert hits.count('class="chart-row"') == 4
     for marker in ("src=", "href=", "url(", "@import", "http:", "https:", "file:"):
         assert marker not in page
-    fetcher = review_pdf.fetcher()
+    fetcher = pdf.fetcher()
     for url in ("http://127.0.0.1:9/x.png", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="disallowed protocol"):
             fetcher.fetch(url)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -41,20 +42,26 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         base = Path(options["dir"]).resolve()
-        nodes = _nodes_on_ports(options["ports"])
+        owner, partner = nodes = _nodes_on_ports(options["ports"])
         for node in nodes:
-            self._prepare(node, base / node.node_id)
-        _peer_all(nodes, base)
-        _demo_requests(nodes, base, "send")
-        _demo_plan(nodes, base, ["share"])
-        _demo_hits(nodes, base, ["share"])
-        _demo_bans(nodes, base)
+            _check_identity(node, base / node.node_id)
+        # Each node's set-up in one process (Django's start is most of a command's time),
+        # both nodes at once: before they serve, neither reads the other.
+        shown = _in_parallel(base, {node: _PREPARE for node in nodes})
+        keys = {node.node_id: _key(outputs[-1]) for node, outputs in shown.items()}
+        _in_parallel(
+            base,
+            {
+                node: [_peer_command(other, keys[other.node_id]), *_before_serving(node, other)]
+                for node, other in ((owner, partner), (partner, owner))
+            },
+        )
         servers = [self._start(node, base / node.node_id) for node in nodes]
         try:
             self._wait_until_ready(servers)
-            _demo_requests(nodes, base, "answer")
-            _demo_plan(nodes, base, ["join", "decide"])
-            _demo_hits(nodes, base, ["record", "confirm", "follow"])
+            # In turn: each step waits for what the partner's step before it sent.
+            for node, steps in _once_serving(owner, partner):
+                _steps(node, base, steps)
             self._print_welcome(base, nodes)
             if not options["exit_when_ready"]:
                 self._wait_for_exit(servers)
@@ -63,14 +70,6 @@ class Command(BaseCommand):
         finally:
             _stop(servers)
         self.stdout.write("Both nodes stopped. Data kept in " + str(base))
-
-    def _prepare(self, node: DemoNode, data_dir: Path) -> None:
-        if not (data_dir / "node.toml").exists():
-            write_node_identity(data_dir, NodeIdentity(node.node_id, node.agency, node.country))
-        elif load_node_identity(data_dir).node_id != node.node_id:
-            raise CommandError(f"{data_dir} belongs to another node; move it away first.")
-        for command in (["migrate", "--noinput", "-v", "0"], ["demo_seed"], ["keys", "init"]):
-            _run(node, data_dir, command)
 
     def _start(self, node: DemoNode, data_dir: Path) -> tuple[DemoNode, subprocess.Popen[bytes]]:
         process = subprocess.Popen(  # noqa: S603
@@ -116,83 +115,109 @@ class Command(BaseCommand):
             time.sleep(0.5)
 
 
-def _run(node: DemoNode, data_dir: Path, command: list[str]) -> str:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "liaison.cli", *command],
+# Migrated, seeded (again on a second run: the seed changes nothing it already made), keyed.
+_PREPARE = [["migrate", "--noinput", "-v", "0"], ["demo_seed"], ["keys", "init"], ["keys", "show"]]
+
+
+def _check_identity(node: DemoNode, data_dir: Path) -> None:
+    if not (data_dir / "node.toml").exists():
+        write_node_identity(data_dir, NodeIdentity(node.node_id, node.agency, node.country))
+    elif load_node_identity(data_dir).node_id != node.node_id:
+        raise CommandError(f"{data_dir} belongs to another node; move it away first.")
+
+
+def _key(shown: str) -> dict[str, str]:
+    """`liaison keys show`'s fingerprint and public key, as an operator reads them out."""
+    return dict(line.split(" ", 1) for line in shown.splitlines())
+
+
+def _peer_command(other: DemoNode, key: dict[str, str]) -> list[str]:
+    """Pin the other node's key; its URL follows --ports."""
+    return [
+        "peers",
+        "add",
+        other.node_id,
+        f"http://127.0.0.1:{other.port}",
+        "--fingerprint",
+        key["fingerprint"],
+        f"--public-key={key['public-key']}",  # a base64url key may start with "-"
+        f"--agency={other.agency}",
+        f"--country={other.country}",
+    ]
+
+
+def _before_serving(node: DemoNode, other: DemoNode) -> list[list[str]]:
+    """What a node queues for its partner once partnered: requests for assistance and working
+    groups (liaison/assistance, liaison/cooperation demo_data.py), its part of the action
+    plan (liaison/plan/demo_data.py), the persons the partner will meet (the owner only,
+    liaison/registry/demo_hits.py) and its stadium bans (liaison/events/demo_bans.py)."""
+    steps = [
+        ["demo-requests", "send", other.node_id],
+        ["demo-groups", "send", other.node_id],
+        ["demo-plan", "share", other.node_id],
+    ]
+    if node.node_id == DEMO_NODES[0].node_id:
+        steps.append(["demo-hits", "share", other.node_id])
+    return [*steps, ["demo-bans", "share", other.node_id]]
+
+
+def _once_serving(owner: DemoNode, partner: DemoNode) -> list[tuple[DemoNode, list[list[str]]]]:
+    """Both running: each node answers the requests and groups it received and joins the
+    partner's plan; proposals are decided; the partner meets the owner's persons, the owner
+    confirms the hits, the partner follows them to their outcomes."""
+
+    def receive(node: DemoNode, other: DemoNode) -> list[list[str]]:
+        return [
+            ["demo-requests", "answer", other.node_id],
+            ["demo-groups", "answer", other.node_id],
+            ["demo-plan", "join", other.node_id],
+        ]
+
+    return [
+        (owner, receive(owner, partner)),
+        (partner, receive(partner, owner)),
+        (owner, [["demo-plan", "decide", partner.node_id]]),
+        (
+            partner,
+            [["demo-plan", "decide", owner.node_id], ["demo-hits", "record", owner.node_id]],
+        ),
+        (owner, [["demo-hits", "confirm", partner.node_id]]),
+        (partner, [["demo-hits", "follow", owner.node_id]]),
+    ]
+
+
+def _steps_process(data_dir: Path, steps: list[list[str]]) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "liaison.cli", "demo-steps", json.dumps(steps)],
         env=_node_env(data_dir),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    if result.returncode != 0:
-        raise CommandError(
-            f"{node.node_id}: `liaison {' '.join(command)}` failed:\n{result.stderr}"
-        )
-    return result.stdout
 
 
-def _peer_all(nodes: list[DemoNode], base: Path) -> None:
-    """Each node pins the others' keys (fingerprint and key read from their data
-    directories, as an operator would read them out on the phone); the URL follows --ports."""
-    identities = {}
-    for node in nodes:
-        shown = _run(node, base / node.node_id, ["keys", "show"]).splitlines()
-        identities[node.node_id] = dict(line.split(" ", 1) for line in shown)
-    for node in nodes:
-        for other in nodes:
-            if other is not node:
-                key = identities[other.node_id]
-                command = ["peers", "add", other.node_id, f"http://127.0.0.1:{other.port}"]
-                command += [
-                    "--fingerprint",
-                    key["fingerprint"],
-                    f"--public-key={key['public-key']}",
-                    f"--agency={other.agency}",
-                    f"--country={other.country}",
-                ]
-                _run(node, base / node.node_id, command)
+def _outputs(node: DemoNode, process: subprocess.Popen[str], steps: list[list[str]]) -> list[str]:
+    out, err = process.communicate()
+    if process.returncode != 0:
+        done = " then ".join(f"`liaison {' '.join(step)}`" for step in steps)
+        raise CommandError(f"{node.node_id}: {done} failed:\n{err}")
+    outputs: list[str] = json.loads(out)
+    return outputs
 
 
-def _demo_requests(nodes: list[DemoNode], base: Path, phase: str) -> None:
-    """Requests for assistance need both nodes: sent once partnered, answered once both run
-    (liaison/assistance/demo_data.py)."""
-    if len(nodes) != 2:
-        return
-    first, second = nodes
-    for node, other in ((first, second), (second, first)):
-        _run(node, base / node.node_id, ["demo-requests", phase, other.node_id])
-        # Working groups the same way (liaison/cooperation/demo_data.py).
-        _run(node, base / node.node_id, ["demo-groups", phase, other.node_id])
+def _steps(node: DemoNode, base: Path, steps: list[list[str]]) -> list[str]:
+    return _outputs(node, _steps_process(base / node.node_id, steps), steps)
 
 
-def _demo_plan(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
-    """The action plan needs both nodes: shared once partnered, joined by the partner and
-    its proposals decided once both run (liaison/plan/demo_data.py)."""
-    if len(nodes) != 2:
-        return
-    first, second = nodes
-    for phase in phases:
-        for node, other in ((first, second), (second, first)):
-            _run(node, base / node.node_id, ["demo-plan", phase, other.node_id])
-
-
-def _demo_hits(nodes: list[DemoNode], base: Path, phases: list[str]) -> None:
-    """Hits need both nodes: ma's persons shared once partnered; met by fr, confirmed by ma
-    and followed to their outcomes by fr once both run (liaison/registry/demo_hits.py)."""
-    if len(nodes) != 2:
-        return
-    owner, recorder = nodes
-    for phase in phases:
-        node, other = (owner, recorder) if phase in ("share", "confirm") else (recorder, owner)
-        _run(node, base / node.node_id, ["demo-hits", phase, other.node_id])
-
-
-def _demo_bans(nodes: list[DemoNode], base: Path) -> None:
-    """fr's active stadium ban goes to ma once partnered (liaison/events/demo_bans.py)."""
-    if len(nodes) != 2:
-        return
-    for node, other in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
-        _run(node, base / node.node_id, ["demo-bans", "share", other.node_id])
+def _in_parallel(base: Path, steps: dict[DemoNode, list[list[str]]]) -> dict[DemoNode, list[str]]:
+    running = {node: _steps_process(base / node.node_id, todo) for node, todo in steps.items()}
+    try:
+        return {node: _outputs(node, process, steps[node]) for node, process in running.items()}
+    finally:
+        for process in running.values():  # the other node's, when one failed
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def _nodes_on_ports(ports: str) -> list[DemoNode]:

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         "This node's Ed25519 signing key: `keys init` makes it, `keys show` prints it, "
         "`keys rotate` replaces it and announces the new one to every partner."
     )
+    # They read and write the node's key and its partners only: Django's checks (models, the
+    # URLs and every API behind them) would double the start of a command run by the minute.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
