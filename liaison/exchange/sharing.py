@@ -57,6 +57,9 @@ class RecordType:
     - `refusal(share, record)` says why the record may no longer go to that partner
       ("" if it may): the policy as its sharer, checked again at every update and resync;
     - `withdraw(sender, body)` deletes a partner's copy (None: the type is never withdrawn);
+    - `audience(record)`, optional: the only partners the record is for (a report's
+      recipients); at an update, a partner holding it outside them loses its copy while the
+      others get the new version (None: the type names no recipients);
     - `message` is the upsert message type (default `<name>.upsert`);
     - `resync_order`: parents before children when a partner is resynced;
     - `read_ahead(uids)`, optional: a context inside which the applier finds the records
@@ -71,6 +74,7 @@ class RecordType:
     find: Callable[[UUID], Any]
     refusal: Callable[[Share, Any], str]
     withdraw: Callable[[str, WithdrawBody], Applied] | None = None
+    audience: Callable[[Any], set[str]] | None = None
     message: str = ""
     # 0: a root type (objective, training, report...). -1 would change nothing (no root
     # depends on a person); 1 would tie roots with their first children, ordered then by
@@ -173,9 +177,16 @@ def send(
 def push_update(name: str, record: Shareable) -> int:
     """After the owner changed a shared record (in the same transaction): every partner
     holding it gets the new version, or all lose it where the policy now refuses it (made
-    H3, flagged, or its sharer lost the right). Returns how many partners were told."""
+    H3, flagged, or its sharer lost the right); a partner no longer among the record's
+    recipients loses its copy alone. Returns how many partners were told."""
+    kind = _TYPES[name]
     shares = list(_shares_of(name, record.uid).select_related("peer", "shared_by"))
-    if any(_TYPES[name].refusal(share, record) for share in shares):
+    if kind.audience is not None:
+        audience = kind.audience(record)
+        dropped = [share for share in shares if share.peer.node_id not in audience]
+        _withdraw_from(name, record, dropped, reason="no longer a recipient")
+        shares = [share for share in shares if share.peer.node_id in audience]
+    if any(kind.refusal(share, record) for share in shares):
         return withdraw(name, record, reason="no longer shareable")
     for share in shares:
         send(share.peer, name, record, actor=share.shared_by, detail={"update": 1})
@@ -185,6 +196,11 @@ def push_update(name: str, record: Shareable) -> int:
 def withdraw(name: str, record: Shareable, *, reason: str) -> int:
     """Tell every partner holding `record` to delete its copy; returns how many were told."""
     shares = list(_shares_of(name, record.uid).select_related("peer"))
+    _withdraw_from(name, record, shares, reason=reason)
+    return len(shares)
+
+
+def _withdraw_from(name: str, record: Shareable, shares: list[Share], *, reason: str) -> None:
     body = WithdrawBody(
         uid=record.uid, owner=record.owner_node, version=record.version, reason=reason[:300]
     )
@@ -203,7 +219,6 @@ def withdraw(name: str, record: Shareable, *, reason: str) -> int:
             detail={"envelope": str(row.envelope_id), "type": row.message_type, "reason": reason},
         )
     Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
-    return len(shares)
 
 
 def forget_shares(uids: list[Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import Field
 
 from liaison.core.field_rules import Line, Text
@@ -27,7 +28,7 @@ from liaison.intel.actions import FIELDS, record_version, versioned_values
 from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import MAX_TEXT, ConsentDecision, ConsentRequest, Report
-from liaison.intel.recipients import AUDIENCE_FIELDS, MAX_NAMED
+from liaison.intel.recipients import AUDIENCE_FIELDS, MAX_NAMED, partners_of
 from liaison.policy import Action, decide
 from liaison.records import (
     Shared,
@@ -231,9 +232,14 @@ def consent_decision_object(decision: ConsentDecision) -> dict[str, Any]:
 
 
 def report_refusal(share: Share, report: Report) -> str:
-    """Why the report may no longer go to the partner (as its sharer); "" if it may."""
+    """Why the report may no longer go to the partner (as its sharer, among its recipients:
+    a resync skips a partner taken off them); "" if it may."""
     decision = decide(share.shared_by, Action.DISCLOSE, report)
-    return "" if decision else str(decision.reason)
+    if not decision:
+        return str(decision.reason)
+    if share.peer.node_id not in partners_of(report):
+        return _("no longer among the report's recipients")
+    return ""
 
 
 def forward_refusal(share: Share, report: Report) -> str:
@@ -251,6 +257,7 @@ def register() -> None:
             find=finder(Report),
             refusal=report_refusal,
             withdraw=withdraw_applier(Report, "report"),
+            audience=partners_of,
         ),
         RecordType(
             name="reportforward",

@@ -20,6 +20,7 @@ from liaison.cooperation.case_actions import open_case
 from liaison.cooperation.models import JointCase, WorkingGroup
 from liaison.exchange import keys
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
+from liaison.exchange.sharing import resync_peer
 from liaison.intel.actions import IntelError, create_report, share_report, update_report
 from liaison.intel.models import Report
 from liaison.intel.recipients import partners_of
@@ -267,3 +268,36 @@ def test_a_group_held_here_without_this_node_is_neither_nameable_nor_a_recipient
     assert partners_of(Report.objects.get(pk=report.pk)) == set()
     with pytest.raises(IntelError, match="Not a working group"):
         create_report(actor=officer, data=_names(theirs))
+
+
+def test_a_partner_taken_off_the_recipients_loses_its_copy_and_the_others_get_the_update(
+    fr: Partner, officer: User, liaison: User
+) -> None:
+    report = create_report(actor=officer, data=report_data(recipients=["fr", "es"]))
+    for partner in ("fr", "es"):
+        share_report(actor=liaison, report=report, partner=partner)
+    update_report(actor=officer, report=report, data=report_data(recipients=["fr"]))
+    [withdrawal] = OutboxEnvelope.objects.filter(message_type="report.withdraw")
+    assert withdrawal.peer.node_id == "es"
+    assert withdrawal.payload["object"]["reason"] == "no longer a recipient"
+    assert [body["version"] for body in _upserts_to("fr")] == [1, 2]
+    assert [body["version"] for body in _upserts_to("es")] == [1]  # not the new version
+    holders = Share.objects.filter(object_type="report").values_list("peer__node_id", flat=True)
+    assert list(holders) == ["fr"]
+
+
+def test_a_resync_skips_a_partner_the_report_no_longer_goes_to(
+    fr: Partner, officer: User, liaison: User
+) -> None:
+    """fr's group, named by the report, withdrawn by fr (deleted here): the report is for
+    no partner any more, and a resync of fr does not send it again."""
+    assert deliver(fr, "group.upsert", fr_group()).status == "applied"
+    group = WorkingGroup.objects.get(uid=FR_GROUP)
+    report = create_report(actor=officer, data=_names(group))
+    share_report(actor=liaison, report=report, partner="fr")
+    JointCase.objects.filter(group=group).delete()
+    WorkingGroup.objects.filter(pk=group.pk).delete()
+    result = resync_peer(node_id="fr")
+    [skipped] = result.skipped
+    assert skipped.uid == str(report.uid) and "no longer among" in skipped.reason
+    assert len(_upserts_to("fr")) == 1
