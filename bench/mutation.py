@@ -44,15 +44,13 @@ Scores reached (issue 19; `--module NAME`, SQLite, November 2026):
                                  equivalent, 101 -> 68 mutants: _at_text's shortcuts, the
                                  cache, defaults, utc_text; 10 killed by new tests: the
                                  progress callback, the except tuple, `ok`)
-    exchange-worker         210  103/183 56.3 %      153 killed of 168 (35 on lines marked:
-                                 (stopped at 183 of     tunings, display cuts, the read-ahead, SKIP
-                                 210 by a deadline:     LOCKED; 7 gone with the reconnect loop and a
-                                 2 shared cores, about  reason's cut rewritten without a number);
-                                 20 s a mutant)         1 survivor: `except PermissionError`,
-                                                        reached only without /proc, not as root;
-                                                        14 not re-run (beyond 183, line 89's jitter)
-    For exchange-worker, "after" is the first run's kills plus `--line/--tests` re-runs of its
-    survivors on tests/exchange/test_worker_loop.py (December 1); a full run is still owed.
+    exchange-worker         210  103/183 56.3 %      full run (December 1, 17 min, quiet machine):
+                                 (stopped at 183 of     170 mutants (40 on lines marked: tunings,
+                                 210 by a deadline:     display cuts, the read-ahead, SKIP LOCKED; the
+                                 2 shared cores, about  reconnect loop rewritten), 165/170 97.1 %;
+                                 20 s a mutant)         its 5 survivors (the loop's idle wait, a
+                                                        failed back-off, EPERM without /proc) killed
+                                                        by new tests (`--line` re-run: 5/5)
     For policy to matching-compare, "after" combines the full run with `--line/--tests`
     re-runs of the survivors (the next full run should confirm it); for exchange-sharing and
     exchange-receive it is one full run of the module with the new tests (November 30).

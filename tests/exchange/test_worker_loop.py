@@ -6,6 +6,7 @@ survivors of `bench/mutation.py --module exchange-worker` (issue 19)."""
 from __future__ import annotations
 
 import http.server
+import itertools
 import logging
 import os
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.utils import timezone
 from joserfc.jwk import OKPKey
@@ -255,6 +257,51 @@ def test_the_loop_survives_an_unexpected_error_delivers_and_closes_its_connectio
     assert Peer.objects.get(pk=fr.pk).lease_owner == ""
 
 
+@pytest.mark.django_db(transaction=True)  # the worker's thread has its own connection
+@pytest.mark.parametrize("outcome", ["idle", "error"])
+def test_an_idle_or_failing_loop_waits_for_the_next_poll_instead_of_spinning(
+    outcome: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing due, or an error before any partner is claimed (the database gone: no
+    partner to back off): each turn waits a poll, or a wake-up, before the next."""
+    turns: list[float] = []
+
+    def run_once() -> bool:
+        turns.append(time.monotonic())
+        if outcome == "error":
+            raise DatabaseError("the database is gone")
+        return False
+
+    worker = delivery.Worker()
+    monkeypatch.setattr(worker, "run_once", run_once)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    wake.clear()
+    thread.start()
+    try:
+        wait_for(lambda: len(turns) >= 3, "three turns of the loop")
+        time.sleep(4 * delivery.POLL_SECONDS)
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(turns[1:])]
+    # A spinning loop turns thousands of times a second; a waiting one once a poll.
+    assert min(gaps) >= 0.5 * delivery.POLL_SECONDS, gaps[:10]
+
+
+def test_a_failure_to_back_a_partner_off_is_logged_not_raised(
+    fr: Peer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def record_failure(peer: Peer, error: delivery.TransportError) -> None:
+        raise DatabaseError("the database is gone")
+
+    monkeypatch.setattr(delivery, "record_failure", record_failure)
+    delivery._back_off_after(fr, RuntimeError("signing failed"))  # must not raise
+    assert any("could not back" in r.getMessage() for r in caplog.records)
+
+
 # Leases
 
 
@@ -342,6 +389,20 @@ def test_on_a_system_without_proc_a_process_is_told_alive_by_its_pid_alone(
     assert delivery._process_start(dead) is None
     assert delivery.owner_alive(f"{delivery.HOST}:{os.getpid()}::1")
     assert not delivery.owner_alive(f"{delivery.HOST}:{dead}::1")
+
+
+def test_without_proc_a_process_of_another_user_counts_as_alive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not root, signalling another user's process is refused (EPERM): it exists. As root
+    (these tests) the kernel never refuses, so the refusal is the kernel's answer faked."""
+
+    def kill(pid: int, signal_number: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(delivery, "Path", lambda path: Path("/nonexistent") / path.lstrip("/"))
+    monkeypatch.setattr(delivery.os, "kill", kill)
+    assert delivery._process_start(1) == ""
 
 
 # The kept-alive connection
