@@ -44,13 +44,14 @@ Scores reached (issue 19; `--module NAME`, SQLite, November 2026):
                                  equivalent, 101 -> 68 mutants: _at_text's shortcuts, the
                                  cache, defaults, utc_text; 10 killed by new tests: the
                                  progress callback, the except tuple, `ok`)
-    exchange-worker         210  103/183 56.3 %      full run (December 1, 17 min, quiet machine):
-                                 (stopped at 183 of     170 mutants (40 on lines marked: tunings,
-                                 210 by a deadline:     display cuts, the read-ahead, SKIP LOCKED; the
-                                 2 shared cores, about  reconnect loop rewritten), 165/170 97.1 %;
-                                 20 s a mutant)         its 5 survivors (the loop's idle wait, a
-                                                        failed back-off, EPERM without /proc) killed
-                                                        by new tests (`--line` re-run: 5/5)
+    exchange-worker         210  103/183 56.3 %      full run (December 1, 17 min, quiet
+                                 (stopped at 183 of     machine): 170 mutants (40 on lines
+                                 210 by a deadline:     marked: tunings, display cuts, the
+                                 2 shared cores, about  read-ahead, SKIP LOCKED; the reconnect
+                                 20 s a mutant)         loop rewritten), 165/170 97.1 %; its 5
+                                                        survivors (the loop's idle wait, a
+                                                        failed back-off, EPERM without /proc)
+                                                        killed by new tests (`--line`: 5/5)
     For policy to matching-compare, "after" combines the full run with `--line/--tests`
     re-runs of the survivors (the next full run should confirm it); for exchange-sharing and
     exchange-receive it is one full run of the module with the new tests (November 30).
