@@ -1,5 +1,6 @@
 """Events on the desk (liaison/desk/sources.py): events and stadium bans partners shared
-with us, their updates and withdrawals. Registered from EventsConfig.ready()."""
+with us, their updates and withdrawals; confirmations that wait for a second officer.
+Registered from EventsConfig.ready()."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from liaison.desk.sources import (
     DeskItem,
@@ -22,7 +24,8 @@ from liaison.desk.sources import (
     withdrawal_feed,
 )
 from liaison.events.ban_queries import bans_visible_to
-from liaison.events.models import BanKind, Event
+from liaison.events.models import AccreditationList, BanKind, CandidateStatus, Event
+from liaison.events.queries import lists_awaiting_second_officer, may_decide_candidates
 from liaison.policy import Action, restrict
 from liaison.registry.queries import with_person_name
 
@@ -79,7 +82,44 @@ def _feeds(user: User) -> list[Feed]:
     ]
 
 
+def _awaiting_item(lst: AccreditationList) -> DeskItem:  # annotated: waiting, last_proposed
+    url = reverse("events:review", kwargs={"uid": lst.event.uid, "list_uid": lst.uid})
+    return DeskItem(
+        key=lst.uid,
+        version=lst.waiting,  # type: ignore[attr-defined]
+        title=_("Confirmations awaiting a second officer"),
+        label=f"{lst.event.name} · {lst.name}",
+        detail=ngettext(
+            "%(count)d confirmation proposed by another officer",
+            "%(count)d confirmations proposed by other officers",
+            lst.waiting,  # type: ignore[attr-defined]
+        )
+        % {"count": lst.waiting},  # type: ignore[attr-defined]
+        at=lst.last_proposed,  # type: ignore[attr-defined]
+        url=f"{url}?status={CandidateStatus.PROPOSED}",
+    )
+
+
 def register() -> None:
+    # A state, not an arrival: listed while a proposal waits, however old. Unread again
+    # when more wait than when the user last opened it.
+    register_desk_source(
+        DeskSource(
+            key="event-proposals",
+            title=_("Event screening: confirmations awaiting a second officer"),
+            may_see=may_decide_candidates,
+            feeds=lambda user: [
+                Feed(
+                    lists_awaiting_second_officer(user),
+                    _awaiting_item,
+                    version="waiting",
+                    order_by="-last_proposed",
+                )
+            ],
+            order=25,
+            empty=_("No confirmation awaits a second officer."),
+        )
+    )
     register_desk_source(
         DeskSource(
             key="events",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from liaison.accounts.models import Actor
@@ -59,6 +59,37 @@ def lists_with_progress(user: Actor, event: Event) -> QuerySet[AccreditationList
     return lists_with_counts(user, event).annotate(
         pending=Count("candidates", filter=seen & Q(**{status: CandidateStatus.PENDING})),
         proposed=Count("candidates", filter=seen & Q(**{status: CandidateStatus.PROPOSED})),
+    )
+
+
+def may_decide_candidates(user: Actor) -> bool:
+    """Whether the user's role may review candidates: screening is a search, and a
+    confirmation records a hit."""
+    return bool(decide(user, Action.SEARCH) and decide(user, Action.CREATE))
+
+
+def lists_awaiting_second_officer(user: Actor) -> QuerySet[AccreditationList]:
+    """The lists with confirmations `user` may give as the second officer: proposed by
+    someone else, on persons `user` may see, in events `user` may see (the desk). Each
+    with `waiting` (how many) and `last_proposed` (the latest proposal)."""
+    if not may_decide_candidates(user):
+        return AccreditationList.objects.none()
+    persons = restrict(Person.objects.all(), user, Action.VIEW)
+    waiting = (
+        Candidate.objects.filter(list=OuterRef("pk"), status=CandidateStatus.PROPOSED)
+        .exclude(proposed_by=user.pk)
+        .filter(Exists(persons.filter(pk=OuterRef("person"))))
+        .order_by()
+        .values("list")
+    )
+    lists = AccreditationList.objects.filter(event__in=events_visible_to(user, Action.VIEW))
+    return (
+        lists.annotate(
+            waiting=Subquery(waiting.annotate(n=Count("pk")).values("n")),
+            last_proposed=Subquery(waiting.annotate(last=Max("proposed_at")).values("last")),
+        )
+        .filter(waiting__gt=0)
+        .select_related("event")
     )
 
 

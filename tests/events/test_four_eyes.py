@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
+from liaison.desk.models import DeskRead
 from liaison.events.accreditation import ListError, map_columns, upload_list
 from liaison.events.models import AccreditationList, Candidate, CandidateStatus, Decision, Event
 from liaison.events.review import (
@@ -331,3 +334,33 @@ def test_a_partners_person_is_told_of_the_hit_only_once_confirmed_by_the_second(
         "fr",
         str(partner_wanted.uid),
     )
+
+
+def test_a_proposal_waits_on_the_desk_of_the_other_officers_until_decided(
+    officer: User,
+    second: User,
+    candidate: Candidate,
+    make_user: Callable[..., User],
+    login: Callable[[User], Client],
+) -> None:
+    lst = candidate.list
+    queue = f"/events/{lst.event.uid}/lists/{lst.uid}/candidates/?status=proposed"
+    waiting = "1 confirmation proposed by another officer"
+    proposer, other = login(officer), login(second)
+    analyst = login(make_user("analyst-1", "analyst"))
+    assert waiting not in other.get("/").content.decode()  # nothing proposed yet
+    confirm_candidate(actor=officer, candidate=candidate)
+
+    desk = other.get("/").content.decode()
+    assert "Confirmations awaiting a second officer" in desk and waiting in desk
+    assert escape(f"{lst.event.name} · {lst.name}") in desk
+    opened = reverse("desk:open", args=("event-proposals", lst.uid))
+    assert opened in desk
+    assert other.get(opened)["Location"] == queue
+    assert DeskRead.objects.get(user=second, key=lst.uid).version == 1  # one waits
+    # Not for the proposer, who may not decide, nor for a role that reviews no candidate.
+    assert waiting not in proposer.get("/").content.decode()
+    assert "awaiting a second officer" not in analyst.get("/").content.decode()
+
+    confirm_candidate(actor=second, candidate=candidate)
+    assert waiting not in other.get("/").content.decode()
