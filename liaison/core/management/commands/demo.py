@@ -166,7 +166,7 @@ def _once_serving(owner: DemoNode, partner: DemoNode) -> list[tuple[DemoNode, li
     partner's plan; proposals are decided; the partner meets the owner's persons, the owner
     confirms the hits, the partner follows them to their outcomes."""
 
-    def receive(node: DemoNode, other: DemoNode) -> list[list[str]]:
+    def receive(other: DemoNode) -> list[list[str]]:
         return [
             ["demo-requests", "answer", other.node_id],
             ["demo-groups", "answer", other.node_id],
@@ -174,8 +174,8 @@ def _once_serving(owner: DemoNode, partner: DemoNode) -> list[tuple[DemoNode, li
         ]
 
     return [
-        (owner, receive(owner, partner)),
-        (partner, receive(partner, owner)),
+        (owner, receive(partner)),
+        (partner, receive(owner)),
         (owner, [["demo-plan", "decide", partner.node_id]]),
         (
             partner,
