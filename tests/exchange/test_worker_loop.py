@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 from django.db import connection as db_connection
 from django.utils import timezone
 from joserfc.jwk import OKPKey
@@ -332,6 +332,25 @@ def test_renewing_a_lease_extends_it_for_its_holder_only(fr: Peer) -> None:
     assert Peer.objects.get(pk=fr.pk).lease_until == until
 
 
+def take_lease_over(peer: Peer, owner: str) -> None:
+    """From the partner's thread, while the worker writes the receipts before (`meanwhile`).
+    The test database in SQLite is in memory with a shared cache: a write there meeting the
+    worker's is refused at once ("database table is locked") instead of waiting as two
+    connections to a file do, so wait here for the worker's write to end."""
+    deadline = time.monotonic() + 10
+    try:
+        while True:
+            try:
+                Peer.objects.filter(pk=peer.pk).update(lease_owner=owner)
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+    finally:
+        db_connection.close()
+
+
 @pytest.mark.django_db(transaction=True)  # the partner's thread takes the lease away
 def test_a_worker_that_loses_its_lease_mid_queue_sends_nothing_more(
     partner: Partner, fr: Peer, monkeypatch: pytest.MonkeyPatch
@@ -342,8 +361,7 @@ def test_a_worker_that_loses_its_lease_mid_queue_sends_nothing_more(
 
     def steals_on_three(claims: dict[str, Any]) -> ReceiptData:
         if claims["seq"] == 3:  # meanwhile another worker took the partner over
-            Peer.objects.filter(pk=fr.pk).update(lease_owner="elsewhere:1:1:1")
-            db_connection.close()
+            take_lease_over(fr, "elsewhere:1:1:1")
         return ReceiptData(Status.APPLIED, detail="created")
 
     partner.script = steals_on_three
