@@ -43,7 +43,7 @@ MENTION_THRESHOLD = SEARCH_THRESHOLD
 # of the screening threshold, chosen apart from it (bench/entities.py, "initial" kind).
 MENTION_INITIAL_THRESHOLD = 0.80
 
-# --- Caps and cuts inside the name comparison (names.py, screen.py's bounds) ---
+# --- Caps and cuts inside the name comparison (names.py, screen/estimate.py's bound) ---
 
 # Known-as: a short form (a kunya "Abu X", or two of five parts) whose every part is in
 # the full name scores at most KNOWN_AS_SCORE x the mean of its pairs: above the screening

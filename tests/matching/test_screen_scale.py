@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from liaison.matching import Identity, Screener, compare
-from liaison.matching import screen as screen_module
 from liaison.matching.compare import identity_factors
 from liaison.matching.index import SEVERAL_DATES as SEVERAL
-from liaison.matching.screen import _single_date
+from liaison.matching.screen import build
+from liaison.matching.screen import screener as screener_module
+from liaison.matching.screen.bounds import date_agrees, date_bound
+from liaison.matching.screen.features import single_date
 
 GIVEN = ["Mohamed", "Ahmed", "Youssef", "Karim", "Fatima", "Amina", "Khadija", "Omar"]
 SYLLABLES = ["ba", "di", "rou", "ka", "mi", "sa", "tou", "fa", "la", "ni", "za", "hou"]
@@ -88,7 +90,7 @@ def test_the_attribute_bound_never_undercuts_the_real_factors(
     for _ in range(300):
         q = Identity.of("X Y", dob=rng.choice(dobs) or None, sex=rng.choice(["M", "F", None]))
         slots = np.array(sorted(rng.sample(range(len(people)), 20)), dtype=np.int64)
-        date, several = _single_date(q.dates_of_birth)
+        date, several = single_date(q.dates_of_birth)
         bound = screener._bonus_bound(slots, date, several, q.sex)
         for slot, b in zip(slots.tolist(), bound.tolist(), strict=True):
             real = sum(f.adjustment for f in identity_factors(q, people[slot]))
@@ -98,7 +100,7 @@ def test_the_attribute_bound_never_undercuts_the_real_factors(
 def test_parallel_build_gives_the_same_hits(
     people: list[Identity], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(screen_module, "PARALLEL_BUILD", 100)
+    monkeypatch.setattr(build, "PARALLEL_BUILD", 100)
     one = Screener(people[:1500], workers=1)
     two = Screener(people[:1500], workers=2)
     queries = [Identity(p.names, p.dates_of_birth) for p in people[:200:4]]
@@ -161,8 +163,8 @@ def test_the_estimate_never_undercuts_the_exact_name_score() -> None:
 @pytest.fixture
 def rare_below_six(monkeypatch: pytest.MonkeyPatch) -> None:
     # A key of six postings or more is common: a few fillers make a part common.
-    monkeypatch.setattr(screen_module, "RARE_DF", 5)
-    monkeypatch.setattr(screen_module, "TOLERANT_DF", 5)
+    monkeypatch.setattr(screener_module, "RARE_DF", 5)
+    monkeypatch.setattr(screener_module, "TOLERANT_DF", 5)
 
 
 def _fillers(first: str, count: int, seed: int, dob: Callable[[int], str]) -> list[Identity]:
@@ -202,10 +204,9 @@ def test_a_short_second_part_still_counts_as_a_second_part() -> None:
     assert [h.watchlist_id for h in watch.screen_one(query, 0.8)] == ["target"]
 
 
-def test_the_quick_date_test_agrees_with_the_date_bound() -> None:
+def test_the_quick_date_test_agrees_with_thedate_bound() -> None:
     # Common keys are filtered on packed date codes with a shortcut of the full rule.
     from liaison.matching.index import date_code, split_dates
-    from liaison.matching.screen import _date_agrees, _date_bound
 
     rng = random.Random(8)
     days = [0, 0, 3, 4, 12]
@@ -217,11 +218,11 @@ def test_the_quick_date_test_agrees_with_the_date_bound() -> None:
     packed = np.array(codes, dtype=np.int64)
     year, month, day = split_dates(packed)
     for text in ["1971", "1971-03", "1971-03-04", "1971-04-03", "1971-04-04", "1972-12-03"]:
-        date, _ = _single_date((text,))
-        expected = _date_bound(year, month, day, date, False) > 0
-        assert (_date_agrees(packed, date, False) == expected).all(), text
-    assert (_date_agrees(packed, None, True) == (packed != 0)).all()
-    assert not _date_agrees(packed, None, False)[packed != SEVERAL].any()
+        date, _ = single_date((text,))
+        expected = date_bound(year, month, day, date, False) > 0
+        assert (date_agrees(packed, date, False) == expected).all(), text
+    assert (date_agrees(packed, None, True) == (packed != 0)).all()
+    assert not date_agrees(packed, None, False)[packed != SEVERAL].any()
 
 
 @pytest.mark.usefixtures("rare_below_six")
