@@ -6,8 +6,8 @@ from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
 from liaison.policy import restrict
 from liaison.registry.demo_data import bulk_seed_for_bench, plan_registry, seed_registry
-from liaison.registry.models import Alert, Hit, Person, PersonName, Warrant
-from liaison.registry.search import search_persons
+from liaison.registry.models import Alert, Hit, NameKey, Person, PersonName, Warrant
+from liaison.registry.search import blocking_keys, search_persons
 
 
 def snapshot() -> list[tuple[object, ...]]:
@@ -99,3 +99,26 @@ def test_the_bench_seeder_writes_searchable_persons_fast(officer: User) -> None:
     assert latin is not None
     outcome = search_persons(restrict(Person.objects.all(), officer), name=latin.full_name)
     assert target in [r.person for r in outcome.results]
+
+
+@pytest.mark.django_db
+def test_the_bench_seeder_writes_each_planned_part_once_with_its_search_keys() -> None:
+    # Its parts are inserted as plain rows: read back, they are the plan's, and each
+    # person's keys are those the registry's own indexing would give its names.
+    plans = list(plan_registry(40, 3))
+    bulk_seed_for_bench(40, 3, bench=True)
+    persons = Person.objects.order_by("pk").prefetch_related(
+        "names", "birth_dates", "nationalities"
+    )
+    assert len(persons) == len(plans)
+    for person, plan in zip(persons, plans, strict=True):
+        names = [n.full_name for n in plan.person.names]
+        assert [n.full_name for n in person.names.order_by("pk")] == names
+        assert [(n.given_names, n.family_name, n.kind) for n in person.names.order_by("pk")] == [
+            (n.given_names, n.family_name, n.kind) for n in plan.person.names
+        ]
+        assert {n.script for n in person.names.all()} <= {"latn", "arab"}
+        assert sorted(b.value for b in person.birth_dates.all()) == sorted(plan.person.birth_dates)
+        assert sorted(person.nationality_codes) == sorted(set(plan.person.nationalities))
+        keys = NameKey.objects.filter(person=person).values_list("key", flat=True)
+        assert sorted(keys) == sorted(blocking_keys(names))
