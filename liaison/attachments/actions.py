@@ -8,7 +8,6 @@ import logging
 import re
 import unicodedata
 from typing import Any
-from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -18,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from liaison.accounts.models import Actor
 from liaison.attachments import sniff, storage
+from liaison.attachments.cleanup import release_files
 from liaison.attachments.models import Attachment
 from liaison.attachments.parents import ParentType
+from liaison.attachments.sharing import send_attachment, withdraw_attachment
 from liaison.audit.actions import log_event
 from liaison.audit.choices import Action as Audited
 from liaison.core.field_rules import FieldRuleError, line
@@ -126,8 +127,6 @@ def upload_attachment(
     )
     storage.write(data)  # before the row commits: a row never lacks its file
     attachment.save()
-    from liaison.attachments.sharing import send_attachment
-
     partners = send_attachment(attachment, data, parent.partners(record), actor=user)
     log_event(
         action=Audited.COLLECT,
@@ -155,8 +154,6 @@ def remove_attachment(
     user = authorise(actor, parent.upload_action, record, request=request, object_type=OBJECT)
     if not attachment.is_local:
         raise AttachmentError(_("Only the service that attached a file may remove it."), field="")
-    from liaison.attachments.sharing import withdraw_attachment
-
     partners = withdraw_attachment(attachment, parent.partners(record), reason=reason)
     detail = _detail(attachment) | {"partners": partners}
     attachment.delete()
@@ -217,31 +214,3 @@ def read_attachment(
         raise DamagedFile(str(error)) from None
     audit(Audited.CONSULT, {})
     return data
-
-
-def forget_attachments_of(parent_type: str, parent_uid: UUID) -> None:
-    """The parent record was deleted (erased, or a partner's copy withdrawn): its
-    attachments go with it, and their bytes once no other attachment holds them."""
-    rows = Attachment.objects.filter(parent_type=parent_type, parent_uid=parent_uid)
-    digests = set(rows.values_list("sha256", flat=True))
-    rows.delete()
-    release_files(digests)
-
-
-def release_files(digests: set[str]) -> None:
-    """After the commit, remove the bytes that no attachment holds any more."""
-
-    def release() -> None:
-        used = set(Attachment.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
-        for sha256 in digests:
-            storage.delete_unless(sha256, sha256 in used)
-
-    if digests:
-        transaction.on_commit(release)
-
-
-def sweep_store() -> int:
-    """Remove files no attachment holds (left by a rolled-back upload, a crash, or a
-    deletion that raced an upload of the same bytes). The worker runs it periodically."""
-    used = set(Attachment.objects.values_list("sha256", flat=True))
-    return storage.sweep(used)

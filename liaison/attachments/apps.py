@@ -8,7 +8,7 @@ class AttachmentsConfig(AppConfig):
     verbose_name = _("Attachments")
 
     def ready(self) -> None:
-        from liaison.attachments import actions, sharing
+        from liaison.attachments import cleanup, sharing
         from liaison.attachments.models import Attachment
         from liaison.audit import labels
         from liaison.exchange.worker import register_periodic
@@ -18,4 +18,4 @@ class AttachmentsConfig(AppConfig):
         labels.register_detail(
             {"file": _("file"), "media_type": _("media type"), "size": _("size (bytes)")}
         )
-        register_periodic("attachments.sweep", actions.sweep_store, lambda: 600.0)
+        register_periodic("attachments.sweep", cleanup.sweep_store, lambda: 600.0)

@@ -12,6 +12,7 @@ from uuid import UUID
 from django.db.models.signals import post_delete
 
 from liaison.accounts.models import Actor
+from liaison.attachments.cleanup import forget_attachments_of
 from liaison.policy import Action
 
 
@@ -49,8 +50,6 @@ _PARENTS: dict[str, ParentType] = {}
 
 
 def register_parent(parent: ParentType) -> None:
-    from liaison.attachments.actions import forget_attachments_of
-
     _PARENTS[parent.name] = parent
 
     def deleted(sender: type[Any], instance: Any, **_kwargs: Any) -> None:

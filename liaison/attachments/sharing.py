@@ -25,6 +25,7 @@ from django.conf import settings
 from pydantic import Field
 
 from liaison.attachments import sniff, storage
+from liaison.attachments.cleanup import release_files
 from liaison.attachments.models import Attachment, StagedPart
 from liaison.attachments.parents import parent_type
 from liaison.audit.actions import log_event
@@ -306,8 +307,6 @@ def _assemble(attachment: Attachment, staged: Any) -> None:
 
 
 def apply_withdraw(sender: str, body: WithdrawBody) -> Applied:
-    from liaison.attachments.actions import release_files
-
     owned_by_sender(sender, body.owner)
     record = existing_copy(Attachment, sender, body.uid)
     sharing.bury(sender, OBJECT, body.uid, body.version)

@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from liaison.accounts.models import Actor, User
 from liaison.audit.actions import log_event
 from liaison.core.field_rules import FieldRuleError, line
-from liaison.events.models import AccreditationList, Applicant, CandidateStatus, Event
+from liaison.events.models import LIST_OBJECT, AccreditationList, Applicant, CandidateStatus, Event
 from liaison.events.models import ListStatus as Status
 from liaison.events.tables import Mapping, Row, TableError, read_table, rows
 from liaison.events.tasks import enqueue_screening
 from liaison.policy import Action, atomic_action, authorise
 from liaison.refusals import Refused
 
-OBJECT = "accreditation_list"
+OBJECT = LIST_OBJECT
 # Bad rows kept for the report; the count is always exact.
 MAX_BAD_ROWS_KEPT = 1000
 

@@ -46,6 +46,10 @@ class ListStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# What policy and audit call an accreditation list.
+LIST_OBJECT = "accreditation_list"
+
+
 class AccreditationList(models.Model):
     """A list of people to accredit for an event (staff, volunteers, media...), uploaded
     here to be screened against this node's watchlist; never shared with partners.

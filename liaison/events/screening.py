@@ -22,9 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.audit.actions import log_event
-from liaison.events.accreditation import OBJECT
 from liaison.events.ban_queries import screening_watchlist
-from liaison.events.models import AccreditationList, Applicant, Candidate, Decision
+from liaison.events.models import LIST_OBJECT, AccreditationList, Applicant, Candidate, Decision
 from liaison.events.models import ListStatus as Status
 from liaison.matching.screen import Hit, Screener
 from liaison.matching.thresholds import SCREENING_THRESHOLD
@@ -145,7 +144,7 @@ def _finish(lst: AccreditationList) -> None:
         action="combine",
         actor=lst.screened_by,
         origin="task",
-        object_type=OBJECT,
+        object_type=LIST_OBJECT,
         object_id=str(lst.uid),
         purpose=lst.purpose,
         detail={

@@ -9,14 +9,13 @@ from django.db import transaction
 from django.tasks import task
 
 from liaison.events.models import AccreditationList
+from liaison.events.screening import interrupted, run_screening
 
 logger = logging.getLogger("liaison.events.tasks")
 
 
 @task
 def screen_list(list_id: int, run: int) -> None:
-    from liaison.events.screening import run_screening
-
     run_screening(list_id, run)
 
 
@@ -30,8 +29,6 @@ def resume_interrupted() -> int:
     """Queue again the screenings whose worker died (killed, host lost); they go on from
     their last finished chunk. Called when a worker starts."""
     from django_tasks_db.models import DBTaskResult
-
-    from liaison.events.screening import interrupted
 
     resumed = 0
     for lst in interrupted():

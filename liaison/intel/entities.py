@@ -8,18 +8,15 @@ Both are this node's reading of the report: kept per report, never sent to partn
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liaison.accounts.models import Actor
 from liaison.intel import indicators
 from liaison.intel.models import MentionState, Report, ReportIndicator, ReportMention
-from liaison.intel.tasks import suggest_for_received
+from liaison.intel.queries import phone_region, reports_visible_to
 from liaison.policy import Action
 from liaison.registry.models import Person
 from liaison.registry.queries import persons_visible_to
@@ -36,12 +33,6 @@ FIELD_LABELS = {
 }
 
 
-def _region() -> str | None:
-    """The node's country, to read phone numbers written without a country code."""
-    code = (settings.INTEL_PHONE_REGION or settings.NODE_ID).upper()
-    return code if len(code) == 2 and code.isalpha() else None
-
-
 def refresh_indicators(report: Report) -> list[ReportIndicator]:
     """Read the report's indicators again (every version: the text may have changed).
     Those imported with it from a STIX bundle are kept."""
@@ -50,7 +41,7 @@ def refresh_indicators(report: Report) -> list[ReportIndicator]:
     seen = {(i.kind, i.normalised) for i in held.filter(field=ReportIndicator.IMPORTED)}
     rows: list[ReportIndicator] = []
     for name in READ_FIELDS:
-        for found in indicators.extract(getattr(report, name), _region()):
+        for found in indicators.extract(getattr(report, name), phone_region()):
             if (found.kind, found.normalised) in seen:
                 continue
             seen.add((found.kind, found.normalised))
@@ -100,15 +91,6 @@ def suggest(report: Report, scope: QuerySet[Person]) -> list[ReportMention]:
     return ReportMention.objects.bulk_create(rows)
 
 
-def on_receipt(report: Report) -> None:
-    """A partner's report (or a new version of it) arrived: read its indicators now, and
-    the persons it names among all this node holds in the background after the commit
-    (`intel.tasks`). Who sees a suggestion is decided when it is shown (mentions_for):
-    only the persons the viewer may see."""
-    refresh_indicators(report)
-    transaction.on_commit(partial(suggest_for_received.enqueue, report.pk))
-
-
 def mentions_for(user: Actor, report: Report) -> list[ReportMention]:
     """The report's suggestions and confirmed links the user may see (never a person
     hidden from them, never a rejected suggestion), best first."""
@@ -135,8 +117,6 @@ def with_words(row: ReportMention) -> ReportMention:
 def reports_mentioning(user: Actor, person: Person) -> list[ReportMention]:
     """Confirmed links of `person` to the reports `user` may see (handling codes apply:
     an H3 report only for its named recipients)."""
-    from liaison.intel.queries import reports_visible_to
-
     return list(
         ReportMention.objects.filter(
             person=person,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import pgettext
@@ -61,17 +62,17 @@ class ReportSearch:
     persons: dict[int, str] = field(default_factory=dict)
 
 
-def _region() -> str | None:
-    from liaison.intel.entities import _region as node_region
-
-    return node_region()
+def phone_region() -> str | None:
+    """The node's country, to read phone numbers written without a country code."""
+    code = (settings.INTEL_PHONE_REGION or settings.NODE_ID).upper()
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 def _indicators_in(text: str) -> set[tuple[str, str]]:
     """The indicators `text` is read as: what the report's extraction finds in it, the
     documents and plates typed in small letters, and a place or organisation named by
     any alias of the gazetteers, whatever its case."""
-    found = {(i.kind, i.normalised) for i in indicators.extract(text, _region())}
+    found = {(i.kind, i.normalised) for i in indicators.extract(text, phone_region())}
     found |= {
         (i.kind, i.normalised)
         for i in indicators.extract(text.upper())

@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import Field
 
@@ -29,6 +31,7 @@ from liaison.intel.choices import ConsentKind
 from liaison.intel.grading import SCHEMES
 from liaison.intel.models import MAX_TEXT, ConsentDecision, ConsentRequest, Report
 from liaison.intel.recipients import AUDIENCE_FIELDS, MAX_NAMED, partners_of
+from liaison.intel.tasks import suggest_for_received
 from liaison.policy import Action, decide
 from liaison.records import (
     Shared,
@@ -131,7 +134,10 @@ def _write_report(sender: str, body: ReportBody, report: Report | None, via: str
     changes = {k: [v, after[k]] for k, v in before.items() if v != after[k]}
     peer = Peer.objects.filter(node_id=sender).first()
     record_version(copy, changes, (peer.agency if peer is not None else "") or sender)
-    entities.on_receipt(copy)
+    # Its indicators now; the persons it names in the background, after the commit. Who
+    # sees a suggestion is decided when it is shown (`entities.mentions_for`).
+    entities.refresh_indicators(copy)
+    transaction.on_commit(partial(suggest_for_received.enqueue, copy.pk))
 
 
 def apply_report(sender: str, body: ReportBody) -> Applied:

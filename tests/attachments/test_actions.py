@@ -21,9 +21,9 @@ from liaison.attachments.actions import (
     clean_name,
     read_attachment,
     remove_attachment,
-    sweep_store,
     upload_attachment,
 )
+from liaison.attachments.cleanup import sweep_store
 from liaison.attachments.models import Attachment
 from liaison.attachments.parents import parent_named
 from liaison.attachments.sharing import PART_BYTES

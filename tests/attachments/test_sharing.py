@@ -14,7 +14,7 @@ from joserfc.jwk import OKPKey
 from liaison.accounts.models import User
 from liaison.assistance.models import AssistanceRequest
 from liaison.attachments import storage
-from liaison.attachments.actions import sweep_store
+from liaison.attachments.cleanup import sweep_store
 from liaison.attachments.models import Attachment, StagedPart
 from liaison.attachments.sharing import (
     PART_BYTES,
