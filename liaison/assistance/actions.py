@@ -405,7 +405,7 @@ def _overdue(now: datetime) -> list[Reply]:
 
 @atomic_action
 def _escalate(pk: int, now: datetime) -> int:
-    reply = Reply.objects.select_for_update().select_related("request").get(pk=pk)
+    reply = Reply.objects.select_for_update(of=("self",)).select_related("request").get(pk=pk)
     if reply.escalated_at is not None:
         return 0
     reply.escalated_at = now

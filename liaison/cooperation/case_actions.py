@@ -104,7 +104,8 @@ def move_case(
     *, actor: Actor, case: JointCase, status: str, request: HttpRequest | None = None
 ) -> JointCase:
     """Move the case on the board (the opening node's own cases only)."""
-    case = JointCase.objects.select_for_update().select_related("group").get(pk=case.pk)
+    # Only the case's row (its group's is not changed: locking it too invites deadlocks).
+    case = JointCase.objects.select_for_update(of=("self",)).select_related("group").get(pk=case.pk)
     authorise(actor, Action.CHANGE, case, request=request, object_type="case")
     user = authorise(actor, Action.DISCLOSE, case, request=request, object_type="case")
     if status not in CaseStatus.values:

@@ -111,10 +111,20 @@ def create_ban(
     return ban
 
 
+def _locked(ban: Ban) -> Ban:
+    """The ban's row, locked (not its person's: a withdrawal of the person holds the person,
+    then deletes the ban); refused if it went meanwhile with its person."""
+    row = Ban.objects.select_for_update(of=("self",)).select_related("person").filter(pk=ban.pk)
+    locked = row.first()
+    if locked is None:
+        raise BanError(_("This ban no longer exists: its person was erased or withdrawn."))
+    return locked
+
+
 @atomic_action
 def update_ban(*, actor: Actor, ban: Ban, data: BanData, request: HttpRequest | None = None) -> Ban:
     """Change this node's ban (not a withdrawn one); partners holding it get the new version."""
-    ban = Ban.objects.select_for_update().select_related("person").get(pk=ban.pk)
+    ban = _locked(ban)
     authorise(actor, Action.CHANGE, ban, request=request, object_type=OBJECT)
     if ban.status == BanStatus.WITHDRAWN:
         raise BanError(_("A withdrawn ban is not changed."))
@@ -195,7 +205,7 @@ def share_ban(
 def withdraw_ban(*, actor: Actor, ban: Ban, reason: str, request: HttpRequest | None = None) -> Ban:
     """Withdraw this node's ban (quashed on appeal, recorded in error): no longer screened;
     partners delete their copy."""
-    ban = Ban.objects.select_for_update().get(pk=ban.pk)
+    ban = _locked(ban)
     authorise(actor, Action.CHANGE, ban, request=request, object_type=OBJECT)
     try:
         reason = text(reason.strip()) if reason.strip() else ""
@@ -243,7 +253,9 @@ def end_bans_of(departure: Departure) -> list[str]:
     partners holding them, who would otherwise screen their copy until it expires. Runs
     inside the person's erasure or the withdrawal's application (registry/dependents.py)."""
     ended = []
-    for ban in Ban.objects.filter(person=departure.person).order_by("pk"):
+    # Locked: a change made meanwhile is waited for, and the withdrawal goes past its version.
+    bans = Ban.objects.select_for_update(of=("self",)).filter(person=departure.person)
+    for ban in bans.order_by("pk"):
         told = 0
         if ban.is_local:
             # A version past the partners' copy: the withdrawal deletes it whatever came last.

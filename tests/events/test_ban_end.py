@@ -5,23 +5,28 @@ partner's side by replaying what we sent through the real appliers as node `fr`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.audit.models import AuditEntry
-from liaison.events.bans import create_ban, share_ban
+from liaison.events import bans
+from liaison.events.bans import BanError, create_ban, share_ban, update_ban
 from liaison.events.models import Ban
 from liaison.exchange.models import OutboxEnvelope, Peer, Share
 from liaison.exchange.sharing import WithdrawBody, record_type
 from liaison.registry.actions import RegistryError, erase_person
 from liaison.registry.models import Person
+from liaison.registry.sharing import types
 from tests.conftest import receive_partners_wanted_person
 from tests.events.test_bans import stadium_ban
 
@@ -207,3 +212,107 @@ def test_an_erasure_refused_to_an_officer_leaves_the_ban_and_tells_no_one(
     assert Ban.objects.filter(pk=ban.pk, version=1).exists() and _sent() == sent
     assert not AuditEntry.objects.filter(action="erase").exists()
     assert AuditEntry.objects.filter(action="permission_denied", object_type="person").exists()
+
+
+@dataclass
+class Race:
+    """A partner's withdrawal of the person we hold a shared ban on, paused at a point
+    (its transaction open), while an officer changes the ban in another connection."""
+
+    ban: Ban
+    person_uid: Any
+    errors: dict[str, BaseException]
+    change_done_while_paused: bool
+
+
+def _race(officer: User, liaison: User, pause: Callable[[Callable[[], None]], None]) -> Race:
+    with transaction.atomic():  # the receiver runs inside the envelope's transaction
+        person = receive_partners_wanted_person()
+    ban = create_ban(actor=officer, person=person, data=stadium_ban())
+    share_ban(actor=liaison, ban=ban, partner="fr")
+    holding, go = threading.Event(), threading.Event()
+
+    def wait_here() -> None:
+        holding.set()
+        assert go.wait(30)
+
+    pause(wait_here)
+    errors: dict[str, BaseException] = {}
+
+    def run(name: str, step: Callable[[], object]) -> None:
+        try:
+            with transaction.atomic():
+                step()
+        except BaseException as error:
+            errors[name] = error
+        finally:
+            connection.close()
+
+    gone = WithdrawBody(uid=person.uid, owner="fr", version=1, reason="erased")
+    changed = stadium_ban(grounds="Fireworks thrown onto the pitch, 2025-04-12.")
+    withdrawal = threading.Thread(
+        target=run, args=("withdrawal", lambda: record_type("person").withdraw("fr", gone))
+    )
+    change = threading.Thread(
+        target=run, args=("change", lambda: update_ban(actor=officer, ban=ban, data=changed))
+    )
+    withdrawal.start()
+    assert holding.wait(30)
+    change.start()
+    change.join(5)
+    done_while_paused = not change.is_alive()
+    go.set()
+    withdrawal.join(30)
+    change.join(30)
+    return Race(ban, person.uid, errors, done_while_paused)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_ban_changed_while_its_person_is_withdrawn_does_not_wait_for_the_person(
+    officer: User, liaison: User, fr: Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The withdrawal holds the person, then deletes its bans: a change of one of them
+    that held the ban while waiting for the person was a deadlock, which PostgreSQL broke
+    by failing one of the two."""
+    real_end = types.end_dependents
+
+    def pause(wait: Callable[[], None]) -> None:
+        def paused(departure: Any) -> dict[str, list[str]]:
+            wait()  # the person's row is locked by now (existing_copy)
+            return real_end(departure)
+
+        monkeypatch.setattr(types, "end_dependents", paused)
+
+    race = _race(officer, liaison, pause)
+    assert race.errors == {} and race.change_done_while_paused
+    assert not Person.objects.filter(uid=race.person_uid).exists() and not Ban.objects.exists()
+    # The change reached fr first; the withdrawal, a version past it, deletes fr's copy.
+    uid = str(race.ban.uid)
+    assert _sent()[-2:] == [("ban.upsert", uid, 2), ("ban.withdraw", uid, 3)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_ban_changed_once_the_withdrawal_has_read_it_waits_and_finds_it_gone(
+    officer: User, liaison: User, fr: Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Had the withdrawal read the ban without locking it, the change would commit version
+    2 meanwhile and the withdrawal, at 2 too, would not delete fr's new copy."""
+    real_withdraw = bans.sharing.withdraw
+
+    def pause(wait: Callable[[], None]) -> None:
+        def paused(*args: Any, **kwargs: Any) -> int:
+            wait()  # the bans of the person have been read by now
+            return real_withdraw(*args, **kwargs)
+
+        monkeypatch.setattr(bans.sharing, "withdraw", paused)
+
+    race = _race(officer, liaison, pause)
+    assert not race.change_done_while_paused  # it waited for the withdrawal's lock
+    assert set(race.errors) == {"change"} and isinstance(race.errors["change"], BanError)
+    assert "no longer exists" in str(race.errors["change"])
+    assert not Person.objects.filter(uid=race.person_uid).exists() and not Ban.objects.exists()
+    uid = str(race.ban.uid)
+    assert _sent()[-1] == ("ban.withdraw", uid, 2)
+    assert ("ban.upsert", uid, 2) not in _sent()
