@@ -5,8 +5,6 @@ to a partner when the report is shared later; a partner's copy sends nothing on.
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from liaison.accounts.models import Actor
 from liaison.attachments.parents import ParentType, register_parent
 from liaison.attachments.sharing import send_attached
@@ -19,10 +17,6 @@ from liaison.intel.recipients import partners_of
 from liaison.policy import Action, decide
 
 PARENT = "report"
-
-
-def _no_refusal(_report: Report) -> str:
-    return ""
 
 
 def holders(report: Report) -> list[str]:
@@ -41,11 +35,6 @@ def holders(report: Report) -> list[str]:
     return sorted(nodes)
 
 
-def from_owner(report: Report, sender: str) -> bool:
-    """Only the report's originator adds files to it: a forwarded copy takes none."""
-    return report.owner_node == sender and sender != settings.NODE_ID
-
-
 def register_files() -> None:
     register_parent(
         ParentType(
@@ -53,9 +42,7 @@ def register_files() -> None:
             model=Report,
             get_for_user=get_report_for_user,
             upload_action=Action.WRITE_REPORT,
-            upload_refusal=_no_refusal,
             partners=holders,
-            accepts=from_owner,
             url_name="intel:detail",
             download_refusal=_not_without_consent,
         )

@@ -4,8 +4,6 @@ to the partners holding the training, and to a partner when the training is shar
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from liaison.accounts.models import Actor
 from liaison.attachments.parents import ParentType, register_parent
 from liaison.attachments.sharing import send_attached
@@ -17,21 +15,12 @@ from liaison.policy import Action
 PARENT = "training"
 
 
-def _no_refusal(_training: Training) -> str:
-    return ""
-
-
 def holders(training: Training) -> list[str]:
     """The partners that hold our training (its shares); a partner's copy sends nothing."""
     if not training.is_local:
         return []
     shares = Share.objects.filter(object_type=PARENT, object_uid=training.uid)
     return sorted(shares.values_list("peer__node_id", flat=True))
-
-
-def from_owner(training: Training, sender: str) -> bool:
-    """Only the training's owner adds materials to it: the copy we hold is the sender's."""
-    return training.owner_node == sender and sender != settings.NODE_ID
 
 
 def register_materials() -> None:
@@ -41,9 +30,7 @@ def register_materials() -> None:
             model=Training,
             get_for_user=get_training_for_user,
             upload_action=Action.CHANGE,
-            upload_refusal=_no_refusal,
             partners=holders,
-            accepts=from_owner,
             url_name="plan:training",
         )
     )
