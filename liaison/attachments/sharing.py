@@ -174,6 +174,14 @@ def send_attached(kind: str, parent_uid: UUID, partner: str, *, actor: Any) -> i
     return sent
 
 
+def resend_attached(kind: str, record: Any, partner: str, actor: Any) -> int:
+    """A record resent to a partner that lost its data (`peers resync`): the files this
+    node attached to it go after it again (a partner still holding one answers "unchanged")."""
+    if parent_type(kind) is None:
+        return 0
+    return send_attached(kind, record.uid, partner, actor=actor)
+
+
 def withdraw_attachment(attachment: Attachment, nodes: list[str], *, reason: str) -> list[str]:
     """Tell the partners that received the attachment to delete their copy."""
     if kept_local(attachment):

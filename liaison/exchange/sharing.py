@@ -243,6 +243,19 @@ class ShareResult:
     partner: str
     envelopes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    followers: int = 0  # what went after the records resent (their files), counted by its app
+
+
+# What goes after a record resent to a partner: (type name, record, partner, its sharer) ->
+# how many were queued. The attachments app sends the record's files again this way.
+ResendFollower = Callable[[str, Any, str, Any], int]
+_FOLLOWERS: list[ResendFollower] = []
+
+
+def follow_resends(follower: ResendFollower) -> None:
+    """Let an app queue what goes with each record `resync_peer` sends again."""
+    if follower not in _FOLLOWERS:
+        _FOLLOWERS.append(follower)
 
 
 @transaction.atomic
@@ -272,6 +285,8 @@ def _resend(result: ShareResult, peer: Peer, share: Share) -> None:
         return
     row = send(peer, kind.name, record, actor=share.shared_by, detail={"resync": 1})
     result.envelopes.append(str(row.envelope_id))
+    for follower in _FOLLOWERS:
+        result.followers += follower(kind.name, record, peer.node_id, share.shared_by)
 
 
 # Receiving: ownership and withdrawals, the same for every type

@@ -4,12 +4,14 @@ outbox after each step)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 
 from liaison.accounts.models import User
@@ -19,6 +21,7 @@ from liaison.attachments.models import Attachment
 from liaison.attachments.parents import parent_named
 from liaison.audit.models import AuditEntry
 from liaison.exchange.models import OutboxEnvelope
+from liaison.exchange.sharing import resync_peer
 from liaison.plan.delivery import create_training, share_training
 from liaison.plan.models import Training
 from tests.attachments.conftest import PDF, files_in
@@ -314,3 +317,30 @@ def test_the_training_upload_paths_take_a_file_up_to_the_attachment_limit(settin
     uid = "6f1c8a52-1111-4d7e-9c39-5b5f6f7b2c01"
     for path in (f"/plan/trainings/{uid}/attachments/", f"/api/v1/trainings/{uid}/attachments"):
         assert body_limit(path) == 10 * 1024 * 1024 + 64 * 1024
+
+
+def test_a_resync_sends_the_training_again_then_its_materials_but_not_the_partners(
+    officer: User, liaison: User, training: Training, fr: Partner
+) -> None:
+    """A partner that lost its data gets each file again after its record (it answers
+    "unchanged" to one it still holds)."""
+    share_training(actor=liaison, training=training, partner="fr")
+    mine = _attach(officer, training)
+    theirs = _attach(officer, training, data=PDF + b"\n% theirs")
+    Attachment.objects.filter(pk=theirs.pk).update(owner_node="fr")  # as if fr had sent it
+    before = OutboxEnvelope.objects.count()
+
+    result = resync_peer(node_id="fr")
+
+    resent = OutboxEnvelope.objects.order_by("seq")[before:]
+    assert [e.message_type for e in resent] == [
+        "training.upsert",
+        "attachment.upsert",
+        "attachment.part",
+    ]
+    assert resent[1].payload["object"]["uid"] == str(mine.uid)
+    assert result.followers == 1
+    out = io.StringIO()
+    call_command("peers", "resync", "fr", stdout=out)
+    assert "1 envelopes queued for fr" in out.getvalue()
+    assert "and 1 files after their records" in out.getvalue()

@@ -125,5 +125,7 @@ class Command(BaseCommand):
     def _resync(self, options: dict[str, Any]) -> None:
         result = resync_peer(node_id=options["node_id"])
         self.stdout.write(f"{len(result.envelopes)} envelopes queued for {result.partner}")
+        if result.followers:
+            self.stdout.write(f"  and {result.followers} files after their records")
         for skipped in result.skipped:
             self.stdout.write(f"  skipped {skipped.object_type} {skipped.uid}: {skipped.reason}")
